@@ -1,0 +1,49 @@
+//! `gradient`: the command line front end of Gradient Studio. Thin: parses
+//! arguments, calls the engine, prints. Exit codes: 0 success, 1 build or
+//! validation error (message on stderr), 2 usage.
+
+mod build;
+mod inspect;
+mod output;
+mod recommend;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "gradient", version, about = "Package Python projects: sdist, wheel and more, natively")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build artifacts (default: sdist and wheel into PROJECT/dist).
+    Build(build::BuildArgs),
+    /// Print the plan: every entry the artifact will contain and why.
+    Preview(build::PreviewArgs),
+    /// Walk the packaging gradient and recommend an artifact.
+    Recommend(recommend::RecommendArgs),
+    /// Open an artifact and show everything in it, verified.
+    Inspect(inspect::InspectArgs),
+    /// Compare two artifacts.
+    Diff(inspect::DiffArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Build(args) => build::build(args),
+        Command::Preview(args) => build::preview(args),
+        Command::Recommend(args) => recommend::run(args),
+        Command::Inspect(args) => inspect::inspect(args),
+        Command::Diff(args) => inspect::diff(args),
+    }
+}

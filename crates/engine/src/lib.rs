@@ -1,0 +1,29 @@
+//! The Gradient Studio engine.
+//!
+//! Everything a packaging format, an inspector or the decision tree needs, with
+//! no GUI, no terminal and no global state. Front ends (the `gradient` CLI and
+//! the desktop studio) call only this crate's public API.
+//!
+//! The pipeline (see DESIGN.md): [`project`] reads pyproject.toml into a
+//! validated model, [`discovery`] finds the files, a format module ([`sdist`],
+//! [`wheel`]) turns both into a [`plan::Plan`], and a [`sink`] writes the plan.
+//! The live preview and `--dry-run` show the same plan the writer consumes.
+
+pub mod build;
+pub mod discovery;
+pub mod elf;
+pub mod epoch;
+pub mod error;
+pub mod gradient;
+pub mod inspect;
+pub mod metadata;
+pub mod names;
+pub mod plan;
+pub mod progress;
+pub mod record;
+pub mod project;
+pub mod sdist;
+pub mod sink;
+pub mod wheel;
+
+pub use error::{Error, Result};

@@ -1,0 +1,153 @@
+//! pyproject.toml → a validated project model.
+//!
+//! Implements "Writing your pyproject.toml" / the `[project]` table of the
+//! pyproject.toml specification (packaging.python.org/en/latest/specifications/
+//! pyproject-toml/), plus Gradient's own `[tool.gradient]` build settings.
+//!
+//! DATA MODEL FIXED BY THE LEAD: other modules (discovery, sdist, wheel,
+//! metadata) are written against these types. Parsing/validation fills them.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// An invalid project input. Always names the file; line and field where known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{}{}: {}{}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default(), message)]
+pub struct ProjectError {
+    pub file: PathBuf,
+    /// 1-based line number in `file`.
+    pub line: Option<usize>,
+    /// Dotted field path, e.g. `project.dependencies[2]`.
+    pub field: Option<String>,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+/// A validated Python project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// The directory holding pyproject.toml.
+    pub root: PathBuf,
+    /// `root/pyproject.toml`.
+    pub pyproject_path: PathBuf,
+    pub metadata: Metadata,
+    pub settings: Settings,
+    /// `[build-system]`.
+    pub build_system: BuildSystem,
+}
+
+/// The `[project]` table, validated and normalised.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metadata {
+    /// The name as written (display form).
+    pub name: String,
+    /// PEP 503 normalised name (`names::normalize`).
+    pub normalized_name: String,
+    /// A valid PEP 440 version, in normalised form.
+    pub version: String,
+    pub description: Option<String>,
+    pub readme: Option<Readme>,
+    pub requires_python: Option<String>,
+    pub license: Option<License>,
+    /// Paths relative to the project root, `/`-separated, sorted, each an
+    /// existing file (from `license-files` globs or the legacy table's `file`).
+    pub license_files: Vec<String>,
+    pub authors: Vec<Person>,
+    pub maintainers: Vec<Person>,
+    pub keywords: Vec<String>,
+    pub classifiers: Vec<String>,
+    /// `[project.urls]`, label → URL, in file order.
+    pub urls: Vec<(String, String)>,
+    /// PEP 508 requirement strings, validated, as written.
+    pub dependencies: Vec<String>,
+    /// extra (normalised) → requirements.
+    pub optional_dependencies: BTreeMap<String, Vec<String>>,
+    /// name → `module:object` reference.
+    pub scripts: BTreeMap<String, String>,
+    pub gui_scripts: BTreeMap<String, String>,
+    /// group → (name → reference), excluding console_scripts/gui_scripts.
+    pub entry_points: BTreeMap<String, BTreeMap<String, String>>,
+    /// Fields listed in `dynamic` (only ones the native builder can compute
+    /// survive validation).
+    pub dynamic: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Readme {
+    /// Relative path of the readme file, `/`-separated, if it comes from a file.
+    pub file: Option<String>,
+    /// The text (read from the file, or given inline).
+    pub text: String,
+    /// `text/markdown`, `text/x-rst` or `text/plain` (with `; charset=...` if given).
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum License {
+    /// PEP 639 SPDX license expression (normalised form).
+    Spdx(String),
+    /// Legacy `license = { text = "..." }`.
+    Text(String),
+    /// Legacy `license = { file = "..." }`: the text of the file; the file
+    /// itself is also in `license_files`.
+    File { path: String, text: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// `[tool.gradient]`: how the native builder finds and packs the code.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Settings {
+    /// Import names of the top-level module(s)/package(s); dotted names for a
+    /// package inside a namespace package (`acme.tools`). Default: the
+    /// normalised project name with `-` → `_`.
+    pub module_names: Vec<String>,
+    /// Directory (relative, `/`-separated) the modules live in; `None` means
+    /// detect: `src` when `src/<module>` exists, else the project root.
+    pub module_root: Option<String>,
+    /// Allow packages without `__init__.py` (PEP 420 namespace packages).
+    pub namespace: bool,
+    /// Extra globs (relative to the root) added to the sdist.
+    pub include: Vec<String>,
+    /// Globs excluded from every artifact.
+    pub exclude: Vec<String>,
+    /// Globs excluded from the wheel only.
+    pub wheel_exclude: Vec<String>,
+    /// Wheel `.data` directories: scheme (`scripts`, `data`, `headers`,
+    /// `purelib`, `platlib`) → directory relative to the root.
+    pub data: BTreeMap<String, String>,
+    /// Build the wheel from the sdist and compare (default true).
+    pub wheel_from_sdist: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildSystem {
+    pub requires: Vec<String>,
+    /// `build-backend`, if given.
+    pub backend: Option<String>,
+}
+
+impl BuildSystem {
+    /// True when pyproject.toml names a build backend other than Gradient's.
+    pub fn is_foreign(&self) -> bool {
+        self.backend
+            .as_deref()
+            .is_some_and(|b| b != crate::project::GRADIENT_BACKEND)
+    }
+}
+
+/// The backend name a project uses to say "built by Gradient".
+pub const GRADIENT_BACKEND: &str = "gradient_build";
+
+impl Project {
+    /// Read and validate `root/pyproject.toml`.
+    pub fn load(root: &Path) -> Result<Project, ProjectError> {
+        let _ = root;
+        unimplemented!("filled by the project module")
+    }
+}

@@ -1,0 +1,1 @@
+//! RECORD files (owned by the sinks work).
