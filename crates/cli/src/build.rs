@@ -1,14 +1,177 @@
-//! `gradient build` and `gradient preview`.
+//! `gradient build` and `gradient preview`: load the project, plan, write.
+
+use crate::output::{fail, human_size, print_json, TerminalProgress};
+use clap::Args;
+use gradient_engine::build::{self, BuildRequest};
+use gradient_engine::plan::{Format, Plan};
+use gradient_engine::project::Project;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct BuildArgs {}
-#[derive(clap::Args)]
-pub struct PreviewArgs {}
-
-pub fn build(_args: BuildArgs) -> ExitCode {
-    ExitCode::from(1)
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The project directory (holding pyproject.toml).
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Format(s) to build; repeat for several. Default: sdist and wheel.
+    #[arg(long = "format", short = 'f', value_parser = parse_format)]
+    formats: Vec<Format>,
+    /// Output directory. Default: PROJECT/dist.
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+    /// Build natively even when [build-system] names another backend.
+    #[arg(long)]
+    native: bool,
+    /// Print a machine-readable result (paths, sizes, sha256) on stdout.
+    #[arg(long)]
+    json: bool,
 }
-pub fn preview(_args: PreviewArgs) -> ExitCode {
-    ExitCode::from(1)
+
+#[derive(Args)]
+pub struct PreviewArgs {
+    /// The project directory (holding pyproject.toml).
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// The format to preview.
+    #[arg(long = "format", short = 'f', value_parser = parse_format, default_value = "wheel")]
+    format: Format,
+    /// Also list the project files left out, with the rule that left each out.
+    #[arg(long)]
+    excluded: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    let format: Format = s.parse()?;
+    format
+        .availability()
+        .map(|()| format)
+        .map_err(|why| format!("`{s}` cannot be built yet: {why}"))
+}
+
+pub fn build(args: BuildArgs) -> ExitCode {
+    let project = match Project::load(&args.project) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.into(), args.json),
+    };
+    let mut formats = args.formats;
+    if formats.is_empty() {
+        formats = vec![Format::Sdist, Format::Wheel];
+    }
+    formats.dedup();
+    let request = BuildRequest {
+        formats,
+        out_dir: args.out.unwrap_or_else(|| project.root.join("dist")),
+        native: args.native,
+    };
+    let progress = TerminalProgress::new(!args.json);
+    let result = build::build(&project, &request, &progress);
+    progress.finish();
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => return fail(&e, args.json),
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    for artifact in &report.artifacts {
+        println!("{}", display_path(&artifact.written.path));
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn preview(args: PreviewArgs) -> ExitCode {
+    let project = match Project::load(&args.project) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.into(), args.json),
+    };
+    let plan = match build::plan(&project, args.format) {
+        Ok(plan) => plan,
+        Err(e) => return fail(&e, args.json),
+    };
+    if args.json {
+        return print_json(&plan);
+    }
+    print!("{}", render_plan(&plan, args.excluded));
+    ExitCode::SUCCESS
+}
+
+/// The plan as a table: size, archive path, the rule that included it.
+fn render_plan(plan: &Plan, excluded: bool) -> String {
+    let mut out = format!("{}\n", plan.file_name);
+    let width = plan
+        .entries
+        .iter()
+        .map(|e| e.path.chars().count())
+        .max()
+        .unwrap_or(0);
+    for entry in &plan.entries {
+        out.push_str(&format!(
+            "{:>10}  {:<width$}  {}\n",
+            human_size(entry.size),
+            entry.path,
+            entry.reason
+        ));
+    }
+    out.push_str(&format!(
+        "{} files, {} uncompressed\n",
+        plan.entries.len(),
+        human_size(plan.total_size())
+    ));
+    if excluded {
+        out.push_str(&format!("\nexcluded ({}):\n", plan.excluded.len()));
+        for ex in &plan.excluded {
+            out.push_str(&format!("  {}  ({})\n", ex.path, ex.rule));
+        }
+    }
+    out
+}
+
+/// Paths under the current directory are printed relative to it.
+fn display_path(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gradient_engine::plan::Entry;
+
+    #[test]
+    fn unbuildable_formats_are_usage_errors() {
+        assert!(parse_format("wheel").is_ok());
+        let err = parse_format("deb").unwrap_err();
+        assert!(err.contains("cannot be built yet"), "{err}");
+        let err = parse_format("egg").unwrap_err();
+        assert!(err.contains("valid: sdist, wheel"), "{err}");
+    }
+
+    #[test]
+    fn plan_table_lists_entries_and_totals() {
+        let plan = Plan {
+            format: Format::Wheel,
+            file_name: "a-1-py3-none-any.whl".into(),
+            entries: vec![Entry::bytes("a/__init__.py", b"x = 1\n".to_vec(), "module a")],
+            excluded: vec![gradient_engine::plan::Excluded {
+                path: "a/__pycache__".into(),
+                rule: "default: __pycache__".into(),
+            }],
+            mtime: 0,
+        };
+        let text = render_plan(&plan, true);
+        assert!(text.starts_with("a-1-py3-none-any.whl\n"));
+        assert!(text.contains("6 B  a/__init__.py  module a"), "{text}");
+        assert!(text.contains("1 files, 6 B uncompressed"));
+        assert!(text.contains("a/__pycache__  (default: __pycache__)"));
+    }
 }

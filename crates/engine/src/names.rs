@@ -1,1 +1,102 @@
-//! TODO
+//! Names of projects, extras and files.
+//!
+//! Implements "Names and normalization"
+//! (packaging.python.org/en/latest/specifications/name-normalization/) and the
+//! file-name escaping of the binary distribution format
+//! (…/specifications/binary-distribution-format/#escaping-and-unicode).
+
+/// A valid project (or extra) name: ASCII letters and digits, with `.`, `_`
+/// and `-` allowed inside, starting and ending with a letter or digit.
+pub fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_alphanumeric();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            alnum(first)
+                && alnum(last)
+                && bytes.iter().all(|b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))
+        }
+        _ => false,
+    }
+}
+
+/// Collapse runs of `-`, `_` and `.` into `sep` and lowercase.
+fn collapse(name: &str, sep: char) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_run = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_run {
+                out.push(sep);
+            }
+            in_run = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            in_run = false;
+        }
+    }
+    out
+}
+
+/// The normalised name: `re.sub(r"[-_.]+", "-", name).lower()`.
+pub fn normalize(name: &str) -> String {
+    collapse(name, '-')
+}
+
+/// Extra names are normalised like project names (core metadata 2.3+).
+pub fn normalize_extra(name: &str) -> String {
+    normalize(name)
+}
+
+/// The name as it appears in wheel and sdist file names and `.dist-info`
+/// directories: `re.sub(r"[-_.]+", "_", name).lower()`.
+pub fn wheel_escape(name: &str) -> String {
+    collapse(name, '_')
+}
+
+/// The default import name of a project: its escaped name.
+pub fn import_name(name: &str) -> String {
+    wheel_escape(name)
+}
+
+/// A valid Python identifier (ASCII subset; non-ASCII identifiers are rare in
+/// distributions and accepted when alphabetic).
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c == '_' || c.is_alphabetic() => chars.all(|c| c == '_' || c.is_alphanumeric()),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validity() {
+        for ok in ["a", "A1", "foo-bar", "Foo.Bar_baz", "1x"] {
+            assert!(is_valid_name(ok), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "a b", "é", "a.", "_a"] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(normalize("Foo.Bar__baz-Qux"), "foo-bar-baz-qux");
+        assert_eq!(normalize("a-_.b"), "a-b");
+        assert_eq!(wheel_escape("Acme.Widgets"), "acme_widgets");
+        assert_eq!(wheel_escape("a--b"), "a_b");
+        assert_eq!(import_name("my-project"), "my_project");
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(is_identifier("_x1"));
+        assert!(!is_identifier("1x"));
+        assert!(!is_identifier("a-b"));
+        assert!(!is_identifier(""));
+    }
+}

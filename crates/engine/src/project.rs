@@ -4,12 +4,16 @@
 //! pyproject.toml specification (packaging.python.org/en/latest/specifications/
 //! pyproject-toml/), plus Gradient's own `[tool.gradient]` build settings.
 //!
-//! DATA MODEL FIXED BY THE LEAD: other modules (discovery, sdist, wheel,
-//! metadata) are written against these types. Parsing/validation fills them.
+//! Parsing keeps the TOML spans so that every error names the file, the line
+//! and the dotted field, and says what would be valid.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+mod fields;
+mod parse;
+
 
 /// An invalid project input. Always names the file; line and field where known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -118,6 +122,9 @@ pub struct Settings {
     pub exclude: Vec<String>,
     /// Globs excluded from the wheel only.
     pub wheel_exclude: Vec<String>,
+    /// Globs excluded from the sdist only (the wheel-from-sdist check then
+    /// tells when the wheel would lose files because of them).
+    pub sdist_exclude: Vec<String>,
     /// Wheel `.data` directories: scheme (`scripts`, `data`, `headers`,
     /// `purelib`, `platlib`) → directory relative to the root.
     pub data: BTreeMap<String, String>,
@@ -147,7 +154,6 @@ pub const GRADIENT_BACKEND: &str = "gradient_build";
 impl Project {
     /// Read and validate `root/pyproject.toml`.
     pub fn load(root: &Path) -> Result<Project, ProjectError> {
-        let _ = root;
-        unimplemented!("filled by the project module")
+        parse::load(root)
     }
 }

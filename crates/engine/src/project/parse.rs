@@ -1,0 +1,833 @@
+//! The semantics of pyproject.toml: the `[project]` table per
+//! "pyproject.toml specification" (packaging.python.org/en/latest/
+//! specifications/pyproject-toml/), `[build-system]`, and `[tool.gradient]`.
+
+use super::fields::{get, key_span, Doc, Item, Value};
+use super::*;
+use crate::names;
+use std::str::FromStr;
+use toml::de::DeTable;
+
+const PROJECT_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "description",
+    "readme",
+    "requires-python",
+    "license",
+    "license-files",
+    "authors",
+    "maintainers",
+    "keywords",
+    "classifiers",
+    "urls",
+    "dependencies",
+    "optional-dependencies",
+    "scripts",
+    "gui-scripts",
+    "entry-points",
+    "dynamic",
+];
+
+const GRADIENT_KEYS: &[&str] = &[
+    "module-name",
+    "module-root",
+    "namespace",
+    "include",
+    "exclude",
+    "wheel-exclude",
+    "sdist-exclude",
+    "data",
+    "wheel-from-sdist",
+];
+
+const DATA_SCHEMES: &[&str] = &["data", "scripts", "headers", "purelib", "platlib"];
+
+/// Files found at the root when `license-files` is not given (the common
+/// names setuptools and hatchling also pick up).
+const DEFAULT_LICENSE_GLOBS: &[&str] = &["LICEN[CS]E*", "COPYING*", "NOTICE*", "AUTHORS*"];
+
+pub fn load(root: &Path) -> Result<Project, ProjectError> {
+    let file = root.join("pyproject.toml");
+    let text = std::fs::read_to_string(&file).map_err(|e| ProjectError {
+        file: file.clone(),
+        line: None,
+        field: None,
+        message: format!("cannot read: {e} (a Python project needs a pyproject.toml at its root)"),
+    })?;
+    let doc = Doc { file: &file, text: &text };
+    let top = DeTable::parse(&text).map_err(|e| ProjectError {
+        file: file.clone(),
+        line: e.span().map(|s| doc.line(&s)),
+        field: None,
+        message: format!("invalid TOML: {}", e.message().trim()),
+    })?;
+    let top = top.get_ref();
+
+    let build_system = match get(top, "build-system") {
+        Some(v) => build_system(&doc, v)?,
+        None => BuildSystem::default(),
+    };
+    let tool_gradient = get(top, "tool")
+        .map(|t| doc.table(t, "tool"))
+        .transpose()?
+        .and_then(|t| get(t, "gradient"));
+    let project_value = get(top, "project").ok_or_else(|| ProjectError {
+        file: file.clone(),
+        line: None,
+        field: Some("project".into()),
+        message: "no [project] table: add one with at least `name` and `version`".into(),
+    })?;
+    let table = doc.table(project_value, "project")?;
+    doc.only_keys(table, "project", PROJECT_KEYS)?;
+
+    let name_value = get(table, "name").ok_or_else(|| {
+        doc.err(&project_value.span(), "project.name", "missing: every project needs a name")
+    })?;
+    let name = doc.str(name_value, "project.name")?.to_string();
+    if !names::is_valid_name(&name) {
+        return Err(doc.err(
+            &name_value.span(),
+            "project.name",
+            format!(
+                "`{name}` is not a valid project name: use ASCII letters, digits, `.`, `_` and `-`, \
+                 starting and ending with a letter or digit (e.g. `my-project`)"
+            ),
+        ));
+    }
+    let settings = match tool_gradient {
+        Some(v) => settings(&doc, root, v, &name)?,
+        None => Settings {
+            module_names: vec![names::import_name(&name)],
+            wheel_from_sdist: true,
+            ..Settings::default()
+        },
+    };
+
+    let dynamic = dynamic(&doc, table)?;
+    let version = version(&doc, root, table, project_value, &dynamic, &settings)?;
+
+    let mut meta = Metadata {
+        normalized_name: names::normalize(&name),
+        name,
+        version,
+        dynamic,
+        ..Metadata::default()
+    };
+    for (key, value) in table.iter() {
+        let key = key.get_ref().as_ref();
+        let field = format!("project.{key}");
+        let f = field.as_str();
+        match key {
+            "description" => {
+                let text = doc.str(value, f)?;
+                if text.contains('\n') {
+                    return Err(doc.err(&value.span(), f, "must be one line (the summary); put longer text in the readme"));
+                }
+                meta.description = Some(text.to_string());
+            }
+            "readme" => meta.readme = Some(readme(&doc, root, value)?),
+            "requires-python" => {
+                let text = doc.str(value, f)?;
+                pep440_rs::VersionSpecifiers::from_str(text).map_err(|e| {
+                    doc.err(&value.span(), f, format!("`{text}` is not a valid version specifier ({e}); e.g. `>=3.9`"))
+                })?;
+                meta.requires_python = Some(text.to_string());
+            }
+            "license" => meta.license = Some(license(&doc, root, value)?),
+            "authors" => meta.authors = people(&doc, value, f)?,
+            "maintainers" => meta.maintainers = people(&doc, value, f)?,
+            "keywords" => meta.keywords = doc.strings(value, f)?.into_iter().map(|i| i.text).collect(),
+            "classifiers" => meta.classifiers = classifiers(&doc, value)?,
+            "urls" => meta.urls = urls(&doc, value)?,
+            "dependencies" => meta.dependencies = requirements(&doc, value, f)?,
+            "optional-dependencies" => meta.optional_dependencies = extras(&doc, value)?,
+            "scripts" => meta.scripts = scripts(&doc, value, f)?,
+            "gui-scripts" => meta.gui_scripts = scripts(&doc, value, f)?,
+            "entry-points" => meta.entry_points = entry_points(&doc, value)?,
+            _ => {}
+        }
+    }
+    meta.license_files = license_files(&doc, root, table, meta.license.as_ref())?;
+    if let Some(License::Spdx(_)) = &meta.license {
+        if let Some(c) = meta.classifiers.iter().find(|c| c.starts_with("License ::")) {
+            let span = get(table, "classifiers").map(|v| v.span()).unwrap_or_default();
+            return Err(doc.err(
+                &span,
+                "project.classifiers",
+                format!("`{c}` conflicts with the SPDX `license` expression (PEP 639): remove the License :: classifier"),
+            ));
+        }
+    }
+
+    Ok(Project {
+        root: root.to_path_buf(),
+        pyproject_path: file.clone(),
+        metadata: meta,
+        settings,
+        build_system,
+    })
+}
+
+fn build_system(doc: &Doc, value: &Value) -> Result<BuildSystem, ProjectError> {
+    let table = doc.table(value, "build-system")?;
+    let mut out = BuildSystem::default();
+    if let Some(v) = get(table, "requires") {
+        out.requires = requirements(doc, v, "build-system.requires")?;
+    }
+    if let Some(v) = get(table, "build-backend") {
+        out.backend = Some(doc.str(v, "build-system.build-backend")?.to_string());
+    }
+    Ok(out)
+}
+
+fn dynamic(doc: &Doc, table: &DeTable) -> Result<Vec<String>, ProjectError> {
+    let Some(value) = get(table, "dynamic") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for item in doc.strings(value, "project.dynamic")? {
+        let field = item.text.as_str();
+        if field == "name" {
+            return Err(doc.err(&item.span, "project.dynamic", "`name` can never be dynamic: set it in [project]"));
+        }
+        if !PROJECT_KEYS.contains(&field) || field == "dynamic" {
+            return Err(doc.err(
+                &item.span,
+                "project.dynamic",
+                format!("`{field}` is not a [project] field; dynamic may list: {}", PROJECT_KEYS[1..17].join(", ")),
+            ));
+        }
+        if field != "version" {
+            return Err(doc.err(
+                &item.span,
+                "project.dynamic",
+                format!(
+                    "Gradient's native builder cannot compute `{field}`: set it statically in [project] \
+                     (only `version` can be dynamic, read from `__version__` in the module)"
+                ),
+            ));
+        }
+        if let Some(span) = key_span(table, field) {
+            return Err(doc.err(&span, &format!("project.{field}"), format!("`{field}` is listed in dynamic and also given: choose one")));
+        }
+        out.push(item.text);
+    }
+    Ok(out)
+}
+
+/// A PEP 440 version, normalised: given, or (dynamic) read from the module's
+/// `__version__ = "..."`.
+fn version(
+    doc: &Doc,
+    root: &Path,
+    table: &DeTable,
+    project: &Value,
+    dynamic: &[String],
+    settings: &Settings,
+) -> Result<String, ProjectError> {
+    let (text, span, origin) = match get(table, "version") {
+        Some(v) => (doc.str(v, "project.version")?.to_string(), v.span(), None),
+        None if dynamic.iter().any(|d| d == "version") => {
+            let (text, file) = version_from_module(root, settings).ok_or_else(|| {
+                doc.err(
+                    &key_span(table, "dynamic").unwrap_or_default(),
+                    "project.dynamic",
+                    format!(
+                        "version is dynamic but no `__version__ = \"...\"` line was found in the module `{}`",
+                        settings.module_names.first().map(String::as_str).unwrap_or("")
+                    ),
+                )
+            })?;
+            (text, key_span(table, "dynamic").unwrap_or_default(), Some(file))
+        }
+        None => {
+            return Err(doc.err(
+                &project.span(),
+                "project.version",
+                "missing: set `version = \"1.0\"`, or list \"version\" in dynamic to read `__version__` from the module",
+            ))
+        }
+    };
+    let version = pep440_rs::Version::from_str(&text).map_err(|e| {
+        let from = origin.map(|f| format!(" (read from {f})")).unwrap_or_default();
+        doc.err(
+            &span,
+            "project.version",
+            format!("`{text}`{from} is not a valid PEP 440 version ({e}); e.g. 1.0, 2.1.3, 1.0b2, 1.0.post1"),
+        )
+    })?;
+    Ok(version.to_string())
+}
+
+fn version_from_module(root: &Path, settings: &Settings) -> Option<(String, String)> {
+    let module = settings.module_names.first()?.replace('.', "/");
+    let roots: Vec<String> = match &settings.module_root {
+        Some(r) => vec![r.clone()],
+        None => vec!["src".into(), String::new()],
+    };
+    for r in roots {
+        for candidate in [format!("{module}/__init__.py"), format!("{module}.py")] {
+            let rel = if r.is_empty() { candidate } else { format!("{r}/{candidate}") };
+            if let Ok(text) = std::fs::read_to_string(root.join(&rel)) {
+                return text.lines().find_map(dunder_version).map(|v| (v, rel));
+            }
+        }
+    }
+    None
+}
+
+/// `__version__ = "1.2"` (optionally annotated `: str`) → `1.2`.
+fn dunder_version(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("__version__")?.trim_start();
+    let rest = match rest.strip_prefix(':') {
+        Some(annotated) => annotated.trim_start().strip_prefix("str")?.trim_start(),
+        None => rest,
+    };
+    let rest = rest.strip_prefix('=')?.trim();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = &rest[1..];
+    let end = inner.find(quote)?;
+    Some(inner[..end].to_string())
+}
+
+fn relative_file(doc: &Doc, root: &Path, item: &Item) -> Result<String, ProjectError> {
+    check_relative(doc, item)?;
+    if !root.join(&item.text).is_file() {
+        return Err(doc.err(&item.span, &item.field, format!("file `{}` does not exist (relative to {})", item.text, root.display())));
+    }
+    Ok(item.text.clone())
+}
+
+/// Paths and globs must stay inside the project: relative, `/`-separated,
+/// no `..`.
+fn check_relative(doc: &Doc, item: &Item) -> Result<(), ProjectError> {
+    let p = &item.text;
+    if p.is_empty() || p.starts_with('/') || p.contains('\\') || p.split('/').any(|c| c == "..") || p.contains(':') && p.len() > 1 && p.as_bytes()[1] == b':' {
+        return Err(doc.err(
+            &item.span,
+            &item.field,
+            format!("`{p}` must be a relative path inside the project, with `/` separators and no `..`"),
+        ));
+    }
+    Ok(())
+}
+
+fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError> {
+    let f = "project.readme";
+    let read = |item: &Item| -> Result<String, ProjectError> {
+        let rel = relative_file(doc, root, item)?;
+        std::fs::read_to_string(root.join(&rel)).map_err(|e| doc.err(&item.span, f, format!("cannot read `{rel}` as UTF-8 text: {e}")))
+    };
+    if let Some(path) = value.get_ref().as_str() {
+        let item = Item { text: path.to_string(), span: value.span(), field: f.into() };
+        let lower = path.to_ascii_lowercase();
+        let content_type = if lower.ends_with(".md") || lower.ends_with(".markdown") {
+            "text/markdown"
+        } else if lower.ends_with(".rst") {
+            "text/x-rst"
+        } else if lower.ends_with(".txt") {
+            "text/plain"
+        } else {
+            return Err(doc.err(
+                &value.span(),
+                f,
+                format!("cannot tell the content type of `{path}` (.md, .rst or .txt): use readme = {{ file = \"{path}\", content-type = \"text/markdown\" }}"),
+            ));
+        };
+        let text = read(&item)?;
+        return Ok(Readme { file: Some(path.to_string()), text, content_type: content_type.into() });
+    }
+    let table = doc.table(value, f)?;
+    doc.only_keys(table, f, &["file", "text", "content-type"])?;
+    let content_type = match get(table, "content-type") {
+        Some(v) => {
+            let ct = doc.str(v, "project.readme.content-type")?;
+            let base = ct.split(';').next().unwrap_or("").trim();
+            if !["text/markdown", "text/x-rst", "text/plain"].contains(&base) {
+                return Err(doc.err(&v.span(), "project.readme.content-type", format!("`{ct}`: use text/markdown, text/x-rst or text/plain")));
+            }
+            ct.to_string()
+        }
+        None => return Err(doc.err(&value.span(), "project.readme.content-type", "missing: a readme table needs content-type (text/markdown, text/x-rst or text/plain)")),
+    };
+    match (get(table, "file"), get(table, "text")) {
+        (Some(_), Some(t)) => Err(doc.err(&t.span(), f, "give either `file` or `text`, not both")),
+        (Some(v), None) => {
+            let item = Item { text: doc.str(v, "project.readme.file")?.to_string(), span: v.span(), field: "project.readme.file".into() };
+            let text = read(&item)?;
+            Ok(Readme { file: Some(item.text), text, content_type })
+        }
+        (None, Some(v)) => Ok(Readme { file: None, text: doc.str(v, "project.readme.text")?.to_string(), content_type }),
+        (None, None) => Err(doc.err(&value.span(), f, "a readme table needs `file` or `text`")),
+    }
+}
+
+fn license(doc: &Doc, root: &Path, value: &Value) -> Result<License, ProjectError> {
+    let f = "project.license";
+    if let Some(expr) = value.get_ref().as_str() {
+        return match spdx::Expression::parse_mode(expr, spdx::ParseMode::STRICT) {
+            Ok(_) => Ok(License::Spdx(expr.trim().to_string())),
+            Err(e) => Err(doc.err(
+                &value.span(),
+                f,
+                format!("`{expr}` is not a valid SPDX license expression ({}); e.g. \"MIT\", \"Apache-2.0 OR MIT\", \"LicenseRef-Proprietary\"", e.reason),
+            )),
+        };
+    }
+    let table = doc.table(value, f)?;
+    doc.only_keys(table, f, &["file", "text"])?;
+    match (get(table, "file"), get(table, "text")) {
+        (Some(_), Some(t)) => Err(doc.err(&t.span(), f, "give either `file` or `text`, not both")),
+        (Some(v), None) => {
+            let item = Item { text: doc.str(v, "project.license.file")?.to_string(), span: v.span(), field: f.into() };
+            let path = relative_file(doc, root, &item)?;
+            let text = std::fs::read_to_string(root.join(&path)).map_err(|e| doc.err(&v.span(), f, format!("cannot read `{path}`: {e}")))?;
+            Ok(License::File { path, text })
+        }
+        (None, Some(v)) => Ok(License::Text(doc.str(v, "project.license.text")?.to_string())),
+        (None, None) => Err(doc.err(&value.span(), f, "use an SPDX expression string, e.g. license = \"MIT\"")),
+    }
+}
+
+/// PEP 639 `license-files`: every glob must match at least one file.
+fn license_files(doc: &Doc, root: &Path, table: &DeTable, license: Option<&License>) -> Result<Vec<String>, ProjectError> {
+    let mut out = std::collections::BTreeSet::new();
+    match get(table, "license-files") {
+        Some(value) => {
+            if let Some(License::File { .. }) = license {
+                return Err(doc.err(&value.span(), "project.license-files", "cannot be used with the legacy license = { file = ... } table: use license = \"<SPDX>\""));
+            }
+            for item in doc.strings(value, "project.license-files")? {
+                check_relative(doc, &item)?;
+                let matched = glob_files(root, &item.text).map_err(|e| doc.err(&item.span, &item.field, e))?;
+                if matched.is_empty() {
+                    return Err(doc.err(&item.span, &item.field, format!("`{}` matches no file (PEP 639 requires every pattern to match)", item.text)));
+                }
+                out.extend(matched);
+            }
+        }
+        None => match license {
+            Some(License::File { path, .. }) => {
+                out.insert(path.clone());
+            }
+            _ => {
+                for pattern in DEFAULT_LICENSE_GLOBS {
+                    out.extend(glob_files(root, pattern).unwrap_or_default());
+                }
+            }
+        },
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Files under `root` whose `/`-separated relative path matches `pattern`.
+/// Walks only below the pattern's literal leading directories.
+pub(crate) fn glob_files(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
+    let glob = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("`{pattern}` is not a valid glob: {}", e.kind()))?
+        .compile_matcher();
+    let literal: Vec<&str> = pattern.split('/').take_while(|c| !c.contains(['*', '?', '[', '{'])).collect();
+    let base = if literal.len() == pattern.split('/').count() {
+        // No glob characters at all: a plain path.
+        return Ok(if root.join(pattern).is_file() { vec![pattern.to_string()] } else { Vec::new() });
+    } else {
+        literal.join("/")
+    };
+    let start = root.join(&base);
+    let mut out = Vec::new();
+    let walker = ignore::WalkBuilder::new(&start)
+        .standard_filters(false)
+        .filter_entry(|e| !matches!(e.file_name().to_str(), Some(".git" | ".hg" | ".venv" | "node_modules" | "__pycache__" | "target")))
+        .build();
+    for entry in walker.flatten() {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        if let Ok(rel) = entry.path().strip_prefix(root) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if glob.is_match(&rel) {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn people(doc: &Doc, value: &Value, field: &str) -> Result<Vec<Person>, ProjectError> {
+    let mut out = Vec::new();
+    for (i, v) in doc.array(value, field)?.iter().enumerate() {
+        let f = format!("{field}[{i}]");
+        let table = doc.table(v, &f)?;
+        doc.only_keys(table, &f, &["name", "email"])?;
+        let name = get(table, "name").map(|n| doc.str(n, &format!("{f}.name"))).transpose()?;
+        let email = get(table, "email").map(|e| doc.str(e, &format!("{f}.email"))).transpose()?;
+        if let Some(n) = name {
+            if n.contains(',') {
+                return Err(doc.err(&v.span(), &format!("{f}.name"), "a name cannot contain a comma (core metadata joins names with commas)"));
+            }
+        }
+        if let Some(e) = email {
+            let valid = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains([' ', ',', '<', '>']));
+            if !valid {
+                return Err(doc.err(&v.span(), &format!("{f}.email"), format!("`{e}` is not an email address (e.g. ada@example.org)")));
+            }
+        }
+        if name.is_none() && email.is_none() {
+            return Err(doc.err(&v.span(), &f, "give a name, an email or both"));
+        }
+        out.push(Person { name: name.map(str::to_string), email: email.map(str::to_string) });
+    }
+    Ok(out)
+}
+
+fn classifiers(doc: &Doc, value: &Value) -> Result<Vec<String>, ProjectError> {
+    let items = doc.strings(value, "project.classifiers")?;
+    for item in &items {
+        if item.text.trim().is_empty() || item.text.contains('\n') || !item.text.contains(" :: ") {
+            return Err(doc.err(&item.span, &item.field, format!("`{}` is not a trove classifier (e.g. \"Programming Language :: Python :: 3\")", item.text)));
+        }
+    }
+    Ok(items.into_iter().map(|i| i.text).collect())
+}
+
+fn urls(doc: &Doc, value: &Value) -> Result<Vec<(String, String)>, ProjectError> {
+    let mut out = Vec::new();
+    for (key, val) in doc.string_table(value, "project.urls")? {
+        if key.text.chars().count() > 32 {
+            return Err(doc.err(&key.span, &key.field, "a URL label can be at most 32 characters (core metadata Project-URL)"));
+        }
+        if !val.text.contains("://") {
+            return Err(doc.err(&val.span, &val.field, format!("`{}` is not a URL (e.g. https://example.org)", val.text)));
+        }
+        out.push((key.text, val.text));
+    }
+    Ok(out)
+}
+
+/// PEP 508 requirement strings.
+fn requirements(doc: &Doc, value: &Value, field: &str) -> Result<Vec<String>, ProjectError> {
+    let items = doc.strings(value, field)?;
+    for item in &items {
+        pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&item.text).map_err(|e| {
+            let reason = e.to_string();
+            let first = reason.lines().next().unwrap_or("").to_string();
+            doc.err(&item.span, &item.field, format!("`{}` is not a valid requirement: {first}; e.g. \"requests>=2.31\" or \"tomli; python_version < '3.11'\"", item.text))
+        })?;
+    }
+    Ok(items.into_iter().map(|i| i.text).collect())
+}
+
+fn extras(doc: &Doc, value: &Value) -> Result<BTreeMap<String, Vec<String>>, ProjectError> {
+    let table = doc.table(value, "project.optional-dependencies")?;
+    let mut out = BTreeMap::new();
+    for (key, reqs) in table.iter() {
+        let name = key.get_ref().to_string();
+        let field = format!("project.optional-dependencies.{name}");
+        if !names::is_valid_name(&name) {
+            return Err(doc.err(&key.span(), &field, format!("`{name}` is not a valid extra name (letters, digits, `-`, `_`, `.`)")));
+        }
+        let normalized = names::normalize_extra(&name);
+        let list = requirements(doc, reqs, &field)?;
+        if out.insert(normalized.clone(), list).is_some() {
+            return Err(doc.err(&key.span(), &field, format!("extra `{name}` is the same as another one after normalisation (`{normalized}`)")));
+        }
+    }
+    Ok(out)
+}
+
+/// Entry points spec: an object reference `module.sub:attr.attr`.
+fn is_object_reference(s: &str, require_attr: bool) -> bool {
+    let (module, attr) = match s.split_once(':') {
+        Some((m, a)) => (m.trim(), Some(a.trim())),
+        None => (s.trim(), None),
+    };
+    let dotted = |x: &str| !x.is_empty() && x.split('.').all(names::is_identifier);
+    dotted(module) && attr.map_or(!require_attr, dotted)
+}
+
+fn scripts(doc: &Doc, value: &Value, field: &str) -> Result<BTreeMap<String, String>, ProjectError> {
+    let mut out = BTreeMap::new();
+    for (key, val) in doc.string_table(value, field)? {
+        if key.text.is_empty() || key.text.contains(|c: char| c.is_whitespace() || c == '=' || c == '/' || c == '[') {
+            return Err(doc.err(&key.span, &key.field, format!("`{}` is not a valid script name", key.text)));
+        }
+        if !is_object_reference(&val.text, true) {
+            return Err(doc.err(&val.span, &val.field, format!("`{}` is not an object reference: use `package.module:function`", val.text)));
+        }
+        out.insert(key.text, val.text);
+    }
+    Ok(out)
+}
+
+fn entry_points(doc: &Doc, value: &Value) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProjectError> {
+    let table = doc.table(value, "project.entry-points")?;
+    let mut out = BTreeMap::new();
+    for (group, entries) in table.iter() {
+        let g = group.get_ref().to_string();
+        let field = format!("project.entry-points.{g}");
+        if g == "console_scripts" || g == "gui_scripts" {
+            let key = if g == "console_scripts" { "scripts" } else { "gui-scripts" };
+            return Err(doc.err(&group.span(), &field, format!("define these in [project.{key}] instead (pyproject.toml specification)")));
+        }
+        if g.is_empty() || !g.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')) {
+            return Err(doc.err(&group.span(), &field, format!("`{g}` is not a valid entry point group (dotted words)")));
+        }
+        let mut group_out = BTreeMap::new();
+        for (key, val) in doc.string_table(entries, &field)? {
+            if key.text.is_empty() || key.text.contains('=') || key.text.starts_with('[') {
+                return Err(doc.err(&key.span, &key.field, format!("`{}` is not a valid entry point name", key.text)));
+            }
+            if !is_object_reference(&val.text, false) {
+                return Err(doc.err(&val.span, &val.field, format!("`{}` is not an object reference: use `package.module:object`", val.text)));
+            }
+            group_out.insert(key.text, val.text);
+        }
+        out.insert(g, group_out);
+    }
+    Ok(out)
+}
+
+fn globs(doc: &Doc, value: &Value, field: &str) -> Result<Vec<String>, ProjectError> {
+    let items = doc.strings(value, field)?;
+    for item in &items {
+        check_relative(doc, item)?;
+        globset::Glob::new(&item.text).map_err(|e| doc.err(&item.span, &item.field, format!("`{}` is not a valid glob: {}", item.text, e.kind())))?;
+    }
+    Ok(items.into_iter().map(|i| i.text).collect())
+}
+
+fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Settings, ProjectError> {
+    let f = "tool.gradient";
+    let table = doc.table(value, f)?;
+    doc.only_keys(table, f, GRADIENT_KEYS)?;
+    let mut s = Settings {
+        module_names: vec![names::import_name(name)],
+        wheel_from_sdist: true,
+        ..Settings::default()
+    };
+    for (key, v) in table.iter() {
+        let field = format!("{f}.{}", key.get_ref());
+        let field = field.as_str();
+        match key.get_ref().as_ref() {
+            "module-name" => {
+                let items = if v.get_ref().is_str() {
+                    vec![Item { text: doc.str(v, field)?.to_string(), span: v.span(), field: field.to_string() }]
+                } else {
+                    doc.strings(v, field)?
+                };
+                if items.is_empty() {
+                    return Err(doc.err(&v.span(), field, "name at least one module"));
+                }
+                for item in &items {
+                    if !item.text.split('.').all(names::is_identifier) {
+                        return Err(doc.err(&item.span, &item.field, format!("`{}` is not an importable module name (e.g. `acme` or `acme.tools`)", item.text)));
+                    }
+                }
+                s.module_names = items.into_iter().map(|i| i.text).collect();
+            }
+            "module-root" => {
+                let item = Item { text: doc.str(v, field)?.trim_end_matches('/').to_string(), span: v.span(), field: field.to_string() };
+                if !item.text.is_empty() && item.text != "." {
+                    check_relative(doc, &item)?;
+                    if !root.join(&item.text).is_dir() {
+                        return Err(doc.err(&item.span, field, format!("directory `{}` does not exist", item.text)));
+                    }
+                    s.module_root = Some(item.text);
+                } else {
+                    s.module_root = Some(String::new());
+                }
+            }
+            "namespace" => s.namespace = doc.bool(v, field)?,
+            "include" => s.include = globs(doc, v, field)?,
+            "exclude" => s.exclude = globs(doc, v, field)?,
+            "wheel-exclude" => s.wheel_exclude = globs(doc, v, field)?,
+            "sdist-exclude" => s.sdist_exclude = globs(doc, v, field)?,
+            "wheel-from-sdist" => s.wheel_from_sdist = doc.bool(v, field)?,
+            "data" => {
+                for (scheme, dir) in doc.string_table(v, field)? {
+                    if !DATA_SCHEMES.contains(&scheme.text.as_str()) {
+                        return Err(doc.err(&scheme.span, &scheme.field, format!("unknown scheme `{}`; valid: {}", scheme.text, DATA_SCHEMES.join(", "))));
+                    }
+                    let dir_item = Item { text: dir.text.trim_end_matches('/').to_string(), ..dir };
+                    check_relative(doc, &dir_item)?;
+                    if !root.join(&dir_item.text).is_dir() {
+                        return Err(doc.err(&dir_item.span, &dir_item.field, format!("directory `{}` does not exist", dir_item.text)));
+                    }
+                    s.data.insert(scheme.text, dir_item.text);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(toml: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Result<Project, ProjectError>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("pyproject.toml"), toml).expect("write");
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        }
+        let result = Project::load(dir.path());
+        (dir, result)
+    }
+
+    fn error(toml: &str, files: &[(&str, &str)]) -> ProjectError {
+        project(toml, files).1.expect_err("should be rejected")
+    }
+
+    const HEAD: &str = "[project]\nname = \"demo\"\nversion = \"1.0\"\n";
+
+    #[test]
+    fn full_project_table() {
+        let toml = r#"
+[project]
+name = "Demo.Pkg"
+version = "1.0.0-RC1"
+description = "A demo"
+readme = "README.md"
+requires-python = ">=3.9"
+license = "MIT OR Apache-2.0"
+license-files = ["LICENSE*"]
+authors = [{ name = "Ada", email = "ada@example.org" }, { name = "Bob" }]
+maintainers = [{ email = "m@example.org" }]
+keywords = ["a", "b"]
+classifiers = ["Programming Language :: Python :: 3"]
+dependencies = ["requests>=2", "tomli; python_version < '3.11'"]
+[project.optional-dependencies]
+Test_Extra = ["pytest"]
+[project.urls]
+Homepage = "https://example.org"
+Docs = "https://example.org/docs"
+[project.scripts]
+demo = "demo_pkg.cli:main"
+[project.gui-scripts]
+demo-gui = "demo_pkg.gui:main"
+[project.entry-points."demo.plugins"]
+one = "demo_pkg.plugins"
+[tool.gradient]
+module-name = "demo_pkg"
+include = ["tests/**"]
+data = { data = "share" }
+"#;
+        let (_d, p) = project(toml, &[("README.md", "# Demo\n"), ("LICENSE-MIT", "mit"), ("LICENSE-APACHE", "apache"), ("share/x", "x")]);
+        let p = p.expect("valid project");
+        let m = &p.metadata;
+        assert_eq!(m.name, "Demo.Pkg");
+        assert_eq!(m.normalized_name, "demo-pkg");
+        assert_eq!(m.version, "1.0.0rc1");
+        assert_eq!(m.readme.as_ref().map(|r| r.content_type.as_str()), Some("text/markdown"));
+        assert_eq!(m.license, Some(License::Spdx("MIT OR Apache-2.0".into())));
+        assert_eq!(m.license_files, vec!["LICENSE-APACHE", "LICENSE-MIT"]);
+        assert_eq!(m.authors.len(), 2);
+        assert_eq!(m.urls[0], ("Homepage".to_string(), "https://example.org".to_string()));
+        assert_eq!(m.urls[1].0, "Docs", "urls keep file order");
+        assert!(m.optional_dependencies.contains_key("test-extra"));
+        assert_eq!(m.scripts["demo"], "demo_pkg.cli:main");
+        assert_eq!(m.entry_points["demo.plugins"]["one"], "demo_pkg.plugins");
+        assert_eq!(p.settings.module_names, vec!["demo_pkg"]);
+        assert_eq!(p.settings.data["data"], "share");
+        assert!(p.settings.wheel_from_sdist);
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let e = error("[project]\nname = \"demo\"\nversion = \"1.0-beta-x\"\n", &[]);
+        assert_eq!((e.line, e.field.as_deref()), (Some(3), Some("project.version")));
+        assert!(e.message.contains("PEP 440"), "{}", e.message);
+        assert!(e.to_string().contains("pyproject.toml:3: project.version: "), "{e}");
+
+        let e = error(&format!("{HEAD}dependencies = [\n  \"ok\",\n  \"bad >>= 1\",\n]\n"), &[]);
+        assert_eq!((e.line, e.field.as_deref()), (Some(6), Some("project.dependencies[1]")));
+
+        let e = error("[project\nname = 1\n", &[]);
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.starts_with("invalid TOML"));
+
+        let e = error(&format!("{HEAD}colour = \"red\"\n"), &[]);
+        assert_eq!(e.field.as_deref(), Some("project.colour"));
+        assert!(e.message.contains("valid keys are: name, version"));
+
+        let e = error("[project]\nname = \"-x\"\nversion = \"1\"\n", &[]);
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("project.name")));
+    }
+
+    #[test]
+    fn readme_license_and_files() {
+        let e = error(&format!("{HEAD}readme = \"README.md\"\n"), &[]);
+        assert!(e.message.contains("does not exist"), "{}", e.message);
+        let e = error(&format!("{HEAD}readme = \"README\"\n"), &[("README", "x")]);
+        assert!(e.message.contains("content-type"));
+        let e = error(&format!("{HEAD}license = \"MIT OR OR GPL\"\n"), &[]);
+        assert_eq!(e.field.as_deref(), Some("project.license"));
+        let e = error(&format!("{HEAD}license = \"MIT\"\nlicense-files = [\"LICENSE.txt\"]\n"), &[]);
+        assert_eq!((e.line, e.field.as_deref()), (Some(5), Some("project.license-files[0]")));
+        let e = error(&format!("{HEAD}license = {{ file = \"COPYING\" }}\n"), &[]);
+        assert_eq!(e.line, Some(4));
+        let (_d, p) = project(&format!("{HEAD}license = {{ file = \"COPYING\" }}\n"), &[("COPYING", "all rights")]);
+        let p = p.expect("legacy license file");
+        assert_eq!(p.metadata.license_files, vec!["COPYING"]);
+        let e = error(&format!("{HEAD}license = \"MIT\"\nclassifiers = [\"License :: OSI Approved :: MIT License\"]\n"), &[]);
+        assert!(e.message.contains("PEP 639"));
+        let (_d, p) = project(&format!("{HEAD}license = \"MIT\"\n"), &[("LICENSE", "mit"), ("demo.py", "")]);
+        assert_eq!(p.expect("valid").metadata.license_files, vec!["LICENSE"], "default license globs");
+    }
+
+    #[test]
+    fn dynamic_fields() {
+        let toml = "[project]\nname = \"demo\"\ndynamic = [\"version\"]\n";
+        let (_d, p) = project(toml, &[("src/demo/__init__.py", "\"\"\"Demo.\"\"\"\n__version__ = '2.5.post1'\n")]);
+        assert_eq!(p.expect("dynamic version").metadata.version, "2.5.post1");
+        let e = error(toml, &[("demo.py", "VERSION = 1\n")]);
+        assert!(e.message.contains("__version__"));
+        let e = error("[project]\nname = \"demo\"\nversion = \"1\"\ndynamic = [\"dependencies\"]\n", &[]);
+        assert_eq!((e.line, e.field.as_deref()), (Some(4), Some("project.dynamic")));
+        assert!(e.message.contains("cannot compute `dependencies`"));
+        let e = error("[project]\nname = \"demo\"\nversion = \"1\"\ndynamic = [\"version\"]\n", &[]);
+        assert!(e.message.contains("also given"));
+        assert_eq!(dunder_version("__version__: str = \"1.0\"").as_deref(), Some("1.0"));
+    }
+
+    #[test]
+    fn scripts_and_entry_points() {
+        let e = error(&format!("{HEAD}[project.scripts]\ndemo = \"demo\"\n"), &[]);
+        assert_eq!(e.field.as_deref(), Some("project.scripts.demo"));
+        let e = error(&format!("{HEAD}[project.entry-points.console_scripts]\ndemo = \"demo:main\"\n"), &[]);
+        assert!(e.message.contains("[project.scripts]"));
+        assert!(is_object_reference("a.b:c.d", true));
+        assert!(!is_object_reference("a-b:c", false));
+    }
+
+    #[test]
+    fn gradient_settings() {
+        let e = error(&format!("{HEAD}[tool.gradient]\ninclude = [\"../secrets/*\"]\n"), &[]);
+        assert_eq!((e.line, e.field.as_deref()), (Some(5), Some("tool.gradient.include[0]")));
+        let e = error(&format!("{HEAD}[tool.gradient]\nmodule_name = \"x\"\n"), &[]);
+        assert!(e.message.contains("module-name"), "{}", e.message);
+        let e = error(&format!("{HEAD}[tool.gradient]\ndata = {{ bin = \"b\" }}\n"), &[("b/x", "")]);
+        assert!(e.message.contains("unknown scheme"));
+        let (_d, p) = project(&format!("{HEAD}[tool.gradient]\nmodule-name = \"acme.tools\"\nnamespace = true\nmodule-root = \"lib\"\n"), &[("lib/acme/tools/__init__.py", "")]);
+        let p = p.expect("valid");
+        assert_eq!(p.settings.module_names, vec!["acme.tools"]);
+        assert_eq!(p.settings.module_root.as_deref(), Some("lib"));
+        assert!(p.settings.namespace);
+    }
+
+    #[test]
+    fn build_system_backend() {
+        let (_d, p) = project(&format!("[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n{HEAD}"), &[]);
+        let p = p.expect("valid");
+        assert!(p.build_system.is_foreign());
+        assert_eq!(p.build_system.requires, vec!["hatchling"]);
+    }
+}

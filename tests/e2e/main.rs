@@ -1,0 +1,7 @@
+//! End-to-end tests of `gradient build` / `gradient preview`: real artifacts
+//! from fixture projects, judged by the ecosystem's own tools (pip, installer,
+//! twine, check-wheel-contents, packaging) running in the oracle venv.
+
+mod bad_input;
+mod build;
+mod support;

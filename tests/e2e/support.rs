@@ -1,0 +1,122 @@
+//! Shared helpers: the `gradient` binary, fixture copies, the oracle venv.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn gradient() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gradient"))
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fresh copy of `tests/fixtures/NAME` in a temporary directory, so builds
+/// (which write PROJECT/dist) never touch the checkout.
+pub fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dest = tmp.path().join(name);
+    copy_tree(&repo_root().join("tests/fixtures").join(name), &dest);
+    (tmp, dest)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+pub fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// Run a command, returning its output; panics only if it cannot start.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("command starts")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `gradient build PROJECT --json --out OUT [extra]`, asserting success;
+/// returns the JSON report.
+pub fn build_json(project: &Path, out_dir: &Path, extra: &[&str]) -> Value {
+    let out = run(gradient()
+        .arg("build")
+        .arg(project)
+        .arg("--json")
+        .arg("--out")
+        .arg(out_dir)
+        .args(extra));
+    assert!(out.status.success(), "build failed: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("build --json prints JSON")
+}
+
+/// The artifact path of `format` in a build report.
+pub fn artifact(report: &Value, format: &str) -> PathBuf {
+    let found = report["artifacts"]
+        .as_array()
+        .expect("artifacts array")
+        .iter()
+        .find(|a| a["format"] == format)
+        .unwrap_or_else(|| panic!("no {format} in {report}"));
+    PathBuf::from(found["path"].as_str().expect("path"))
+}
+
+/// The interpreter of the oracle venv (made by scripts/deps.sh).
+pub fn oracle_python() -> PathBuf {
+    let path = std::env::var_os("GRADIENT_ORACLE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cache = std::env::var_os("GRADIENT_CACHE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gradient-studio")
+                });
+            cache.join("oracle-venv/bin/python")
+        });
+    assert!(
+        path.exists(),
+        "the oracle venv is missing ({}): run ./scripts/test, or scripts/deps.sh, to create it",
+        path.display()
+    );
+    path
+}
+
+/// Judge an artifact with tests/oracle/judge.py; returns its JSON verdicts.
+pub fn judge(kind: &str, artifact: &Path, extra: &[&str], stdin: &str) -> Value {
+    let mut cmd = Command::new(oracle_python());
+    cmd.arg(repo_root().join("tests/oracle/judge.py"))
+        .arg(kind)
+        .arg(artifact)
+        .arg("--stdin")
+        .arg(stdin)
+        .args(extra);
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "judge.py failed: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("judge prints JSON")
+}
+
+/// Assert that every named check of a verdict passed, showing its detail if not.
+pub fn assert_checks(verdict: &Value, checks: &[&str]) {
+    for check in checks {
+        let v = &verdict[*check];
+        assert_eq!(v["ok"], Value::Bool(true), "{check} failed: {}", v["detail"]);
+    }
+}
