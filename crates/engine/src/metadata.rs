@@ -1,1 +1,262 @@
-//! TODO
+//! Core metadata rendering: PKG-INFO (sdist) and METADATA (wheel).
+//!
+//! Implements "Core metadata specifications", version 2.4
+//! (packaging.python.org/en/latest/specifications/core-metadata/), with the
+//! field mapping of "pyproject.toml specification" § "Declaring project
+//! metadata" for authors, maintainers, urls and extras, and the
+//! "Entry points specification" file format for entry_points.txt.
+
+use crate::project::{License, Metadata, Person};
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+/// The text of PKG-INFO / METADATA for `meta`.
+pub fn render(meta: &Metadata) -> String {
+    let mut out = String::new();
+    let mut field = |name: &str, value: &str| {
+        let _ = writeln!(out, "{name}: {}", fold(value));
+    };
+    field("Metadata-Version", "2.4");
+    field("Name", &meta.name);
+    field("Version", &meta.version);
+    if let Some(summary) = &meta.description {
+        field("Summary", summary);
+    }
+    if !meta.keywords.is_empty() {
+        field("Keywords", &meta.keywords.join(","));
+    }
+    let (names, emails) = people(&meta.authors);
+    if let Some(v) = names {
+        field("Author", &v);
+    }
+    if let Some(v) = emails {
+        field("Author-email", &v);
+    }
+    let (names, emails) = people(&meta.maintainers);
+    if let Some(v) = names {
+        field("Maintainer", &v);
+    }
+    if let Some(v) = emails {
+        field("Maintainer-email", &v);
+    }
+    match &meta.license {
+        Some(License::Spdx(expr)) => field("License-Expression", expr),
+        Some(License::Text(text)) | Some(License::File { text, .. }) => field("License", text.trim_end()),
+        None => {}
+    }
+    for file in &meta.license_files {
+        field("License-File", file);
+    }
+    for classifier in &meta.classifiers {
+        field("Classifier", classifier);
+    }
+    for req in &meta.dependencies {
+        field("Requires-Dist", &requirement(req, None));
+    }
+    for (extra, reqs) in &meta.optional_dependencies {
+        for req in reqs {
+            field("Requires-Dist", &requirement(req, Some(extra)));
+        }
+    }
+    if let Some(rp) = &meta.requires_python {
+        field("Requires-Python", rp);
+    }
+    for (label, url) in &meta.urls {
+        field("Project-URL", &format!("{label}, {url}"));
+    }
+    for extra in meta.optional_dependencies.keys() {
+        field("Provides-Extra", extra);
+    }
+    if let Some(readme) = &meta.readme {
+        field("Description-Content-Type", &readme.content_type);
+        out.push('\n');
+        out.push_str(&readme.text);
+        if !readme.text.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Header values are single lines; a multi-line value (a legacy license
+/// text) is folded RFC 822 style with an 8-space continuation indent, which
+/// `email.parser` (and so `packaging.metadata`) unfolds.
+fn fold(value: &str) -> String {
+    value.replace("\r\n", "\n").replace('\n', "\n        ")
+}
+
+/// pyproject.toml → core metadata mapping for people: names without email go
+/// to Author/Maintainer; emails (with names) to Author-email/Maintainer-email
+/// as RFC 5322 addresses, comma-separated.
+fn people(list: &[Person]) -> (Option<String>, Option<String>) {
+    let names: Vec<&str> = list
+        .iter()
+        .filter(|p| p.email.is_none())
+        .filter_map(|p| p.name.as_deref())
+        .collect();
+    let emails: Vec<String> = list
+        .iter()
+        .filter_map(|p| {
+            let email = p.email.as_deref()?;
+            Some(match &p.name {
+                Some(name) => format!("{} <{email}>", display_name(name)),
+                None => email.to_string(),
+            })
+        })
+        .collect();
+    let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join(", "));
+    (join(names.into_iter().map(str::to_string).collect()), join(emails))
+}
+
+/// A display name quoted the way `email.headerregistry.Address` does when it
+/// holds RFC 5322 specials.
+fn display_name(name: &str) -> String {
+    if name.contains(['(', ')', '<', '>', '@', ',', ':', ';', '.', '"', '[', ']', '\\']) {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        name.to_string()
+    }
+}
+
+/// A Requires-Dist value: the requirement, with `extra == "x"` joined to its
+/// marker for optional dependencies (dependency specifiers § "Environment
+/// markers"). The requirement was validated when the project was loaded.
+fn requirement(req: &str, extra: Option<&str>) -> String {
+    let Some(extra) = extra else {
+        return req.trim().to_string();
+    };
+    let parsed = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req);
+    let (base, marker) = match parsed {
+        Ok(mut r) => {
+            let marker = r.marker.try_to_string();
+            r.marker = pep508_rs::MarkerTree::TRUE;
+            (r.to_string(), marker)
+        }
+        // Unreachable after validation; keep the text rather than lose it.
+        Err(_) => (req.trim().to_string(), None),
+    };
+    match marker {
+        Some(m) if m.contains(" or ") => format!("{base}; ({m}) and extra == \"{extra}\""),
+        Some(m) => format!("{base}; {m} and extra == \"{extra}\""),
+        None => format!("{base}; extra == \"{extra}\""),
+    }
+}
+
+/// entry_points.txt: `[console_scripts]`, `[gui_scripts]`, then the other
+/// groups, each `name = object.reference`; `None` when there are none.
+pub fn entry_points_txt(meta: &Metadata) -> Option<String> {
+    let mut out = String::new();
+    let mut group = |name: &str, entries: &std::collections::BTreeMap<String, String>| {
+        if entries.is_empty() {
+            return;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "[{name}]");
+        for (key, value) in entries {
+            let _ = writeln!(out, "{key} = {value}");
+        }
+    };
+    group("console_scripts", &meta.scripts);
+    group("gui_scripts", &meta.gui_scripts);
+    for (name, entries) in &meta.entry_points {
+        group(name, entries);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Readme;
+    use std::collections::BTreeMap;
+
+    fn rich() -> Metadata {
+        Metadata {
+            name: "Acme.Widgets".into(),
+            normalized_name: "acme-widgets".into(),
+            version: "1.0rc1".into(),
+            description: Some("Widgets".into()),
+            readme: Some(Readme {
+                file: Some("README.md".into()),
+                text: "# Widgets\n\nHello.".into(),
+                content_type: "text/markdown".into(),
+            }),
+            requires_python: Some(">=3.9".into()),
+            license: Some(License::Spdx("MIT".into())),
+            license_files: vec!["LICENSE".into()],
+            authors: vec![
+                Person { name: Some("Ada Lovelace".into()), email: Some("ada@example.org".into()) },
+                Person { name: Some("Grace".into()), email: None },
+                Person { name: Some("Dr. X".into()), email: Some("x@example.org".into()) },
+            ],
+            maintainers: vec![Person { name: None, email: Some("m@example.org".into()) }],
+            keywords: vec!["a".into(), "b".into()],
+            classifiers: vec!["Programming Language :: Python :: 3".into()],
+            urls: vec![("Homepage".into(), "https://example.org".into())],
+            dependencies: vec!["requests >= 2".into()],
+            optional_dependencies: BTreeMap::from([(
+                "fancy".to_string(),
+                vec!["colorama>=0.4; sys_platform == 'win32' or os_name == 'nt'".to_string(), "tomli".to_string()],
+            )]),
+            scripts: BTreeMap::from([("acme".to_string(), "acme.cli:main".to_string())]),
+            ..Metadata::default()
+        }
+    }
+
+    #[test]
+    fn renders_core_metadata_2_4() {
+        let text = render(&rich());
+        let expected = "\
+Metadata-Version: 2.4
+Name: Acme.Widgets
+Version: 1.0rc1
+Summary: Widgets
+Keywords: a,b
+Author: Grace
+Author-email: Ada Lovelace <ada@example.org>, \"Dr. X\" <x@example.org>
+Maintainer-email: m@example.org
+License-Expression: MIT
+License-File: LICENSE
+Classifier: Programming Language :: Python :: 3
+Requires-Dist: requests >= 2
+Requires-Dist: colorama>=0.4; (sys_platform == 'win32' or os_name == 'nt') and extra == \"fancy\"
+Requires-Dist: tomli; extra == \"fancy\"
+Requires-Python: >=3.9
+Project-URL: Homepage, https://example.org
+Provides-Extra: fancy
+Description-Content-Type: text/markdown
+
+# Widgets
+
+Hello.
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn legacy_license_text_is_folded() {
+        let meta = Metadata {
+            name: "a".into(),
+            version: "1".into(),
+            license: Some(License::Text("line one\nline two\n".into())),
+            ..Metadata::default()
+        };
+        assert!(render(&meta).contains("License: line one\n        line two\n"));
+    }
+
+    #[test]
+    fn entry_points_file() {
+        let mut meta = rich();
+        meta.entry_points = BTreeMap::from([(
+            "acme.plugins".to_string(),
+            BTreeMap::from([("basic".to_string(), "acme.plugins:basic".to_string())]),
+        )]);
+        assert_eq!(
+            entry_points_txt(&meta).as_deref(),
+            Some("[console_scripts]\nacme = acme.cli:main\n\n[acme.plugins]\nbasic = acme.plugins:basic\n")
+        );
+        assert_eq!(entry_points_txt(&Metadata::default()), None);
+    }
+}
