@@ -59,8 +59,8 @@ fn bad_requirement() {
 #[test]
 fn missing_readme() {
     assert_rejected(
-        &format!("{GOOD_HEAD}readme = \"README.md\"\n"),
-        &["pyproject.toml:4", "project.readme", "README.md"],
+        &format!("{GOOD_HEAD}readme = \"MISSING.md\"\n"),
+        &["pyproject.toml:4", "project.readme", "MISSING.md"],
     );
 }
 

@@ -212,12 +212,15 @@ fn preview_lists_exactly_what_the_artifacts_contain() {
         assert_eq!(planned, actual, "{format}: preview and artifact differ");
     }
     // The human form names the rule for each entry and the exclusions.
-    let out = run(gradient().args(["preview", "--format", "wheel", "--excluded"]).arg(&project));
+    let out = run(gradient().args(["preview", "--format", "wheel"]).arg(&project));
     let text = stdout(&out);
     assert!(text.starts_with("acme_widgets-1.2.0rc1-py3-none-any.whl\n"), "{text}");
-    assert!(text.contains("acme_widgets/cli.py"), "{text}");
-    assert!(text.contains("excluded ("), "{text}");
-    assert!(text.contains("docs/index.md"), "{text}");
+    assert!(text.contains("acme_widgets/cli.py  "), "{text}");
+    assert!(text.contains("module acme_widgets (src/)"), "{text}");
+    let out = run(gradient().args(["preview", "--format", "sdist", "--excluded"]).arg(&project));
+    let text = stdout(&out);
+    assert!(text.contains("\nexcluded ("), "{text}");
+    assert!(text.contains("docs/index.md  (not part of the sdist"), "{text}");
 }
 
 /// (path, size) of every file in a wheel or sdist, in archive order.

@@ -1,13 +1,18 @@
-//! Finding the project's files: a walk of the project directory that honours
-//! `.gitignore` and leaves out caches, VCS directories and bytecode, then
+//! Finding the project's files: one walk of the project directory that
+//! honours `.gitignore` (the project's own and those of parent directories up
+//! to the repository root) and leaves out caches, VCS directories and
+//! bytecode, recording for each left-out path the rule that excluded it; then
 //! module discovery (src layout, flat layout, single module, namespace
 //! packages).
-//!
-//! TYPES FIXED BY THE LEAD; the formats helper implements the functions.
 
 use crate::plan::Excluded;
+use crate::project::Project;
+use crate::{Error, Result};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::Match;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A file of the project, found by the walk.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -26,4 +31,408 @@ pub struct SourceFile {
 pub struct FileSet {
     pub files: Vec<SourceFile>,
     pub excluded: Vec<Excluded>,
+}
+
+impl FileSet {
+    /// The files whose path starts with `prefix` (a directory path ending in
+    /// `/`), in order.
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a SourceFile> + 'a {
+        let start = self.files.partition_point(|f| f.rel.as_str() < prefix);
+        self.files[start..].iter().take_while(move |f| f.rel.starts_with(prefix))
+    }
+
+    pub fn get(&self, rel: &str) -> Option<&SourceFile> {
+        self.files
+            .binary_search_by(|f| f.rel.as_str().cmp(rel))
+            .ok()
+            .map(|i| &self.files[i])
+    }
+}
+
+/// Directory names never packaged, wherever they are.
+const DEFAULT_DIRS: &[&str] = &[
+    ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".tox", ".nox", ".venv", ".eggs", ".ipynb_checkpoints", "node_modules",
+];
+/// Directories left out at the project root only (a package may be called
+/// `build`).
+const DEFAULT_ROOT_DIRS: &[&str] = &["dist", "build", "target"];
+
+/// Walk `project.root`.
+pub fn scan(project: &Project) -> Result<FileSet> {
+    let exclude = Globs::new(&project.settings.exclude, "tool.gradient.exclude")?;
+    let mut walk = Walk {
+        root: &project.root,
+        exclude,
+        out: FileSet::default(),
+    };
+    let ignores = parent_gitignores(&project.root);
+    walk.dir(&project.root, "", &ignores)?;
+    Ok(walk.out)
+}
+
+struct Walk<'a> {
+    root: &'a Path,
+    exclude: Globs,
+    out: FileSet,
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, dir: &Path, rel_dir: &str, ignores: &[Gitignore]) -> Result<()> {
+        let mut own;
+        let ignores = match gitignore_in(dir) {
+            Some(g) => {
+                own = ignores.to_vec();
+                own.push(g);
+                own.as_slice()
+            }
+            None => ignores,
+        };
+        let read = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut entries: Vec<(String, std::fs::DirEntry)> = read
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok().map(|n| (n, e)))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, entry) in entries {
+            let rel = if rel_dir.is_empty() { name.clone() } else { format!("{rel_dir}/{name}") };
+            let path = entry.path();
+            // Symlinks are followed only when they stay inside the project.
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            let is_dir = meta.is_dir();
+            if let Some(rule) = self.excluded_by(&name, &rel, &path, is_dir, rel_dir.is_empty(), ignores) {
+                self.out.excluded.push(crate::plan::Excluded { path: rel, rule });
+                continue;
+            }
+            if is_dir {
+                self.dir(&path, &rel, ignores)?;
+            } else if meta.is_file() {
+                if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                    let inside = std::fs::canonicalize(&path)
+                        .ok()
+                        .zip(std::fs::canonicalize(self.root).ok())
+                        .is_some_and(|(target, root)| target.starts_with(root));
+                    if !inside {
+                        self.out.excluded.push(crate::plan::Excluded { path: rel, rule: "symlink out of the project".into() });
+                        continue;
+                    }
+                }
+                self.out.files.push(SourceFile {
+                    rel,
+                    abs: path,
+                    size: meta.len(),
+                    executable: is_executable(&meta),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn excluded_by(&self, name: &str, rel: &str, path: &Path, is_dir: bool, at_root: bool, ignores: &[Gitignore]) -> Option<String> {
+        if is_dir {
+            if DEFAULT_DIRS.contains(&name) || name.ends_with(".egg-info") {
+                return Some(format!("default: {name}/"));
+            }
+            if at_root && DEFAULT_ROOT_DIRS.contains(&name) {
+                return Some(format!("default: /{name}/"));
+            }
+            if path.join("pyvenv.cfg").is_file() {
+                return Some("default: virtual environment".into());
+            }
+        } else if name.ends_with(".pyc") || name.ends_with(".pyo") {
+            return Some("default: *.py[co]".into());
+        }
+        for ignore in ignores.iter().rev() {
+            match ignore.matched(path, is_dir) {
+                Match::Ignore(glob) => return Some(format!(".gitignore: {}", glob.original())),
+                Match::Whitelist(_) => return None,
+                Match::None => {}
+            }
+        }
+        self.exclude.matching(rel).map(|g| format!("tool.gradient.exclude: {g}"))
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+fn gitignore_in(dir: &Path) -> Option<Gitignore> {
+    let file = dir.join(".gitignore");
+    if !file.is_file() {
+        return None;
+    }
+    let mut builder = GitignoreBuilder::new(dir);
+    builder.add(&file);
+    builder.build().ok()
+}
+
+/// `.gitignore` files of the directories above `root`, up to the repository
+/// root (the first directory holding `.git`), outermost first.
+fn parent_gitignores(root: &Path) -> Vec<Gitignore> {
+    let mut found = Vec::new();
+    if root.join(".git").exists() {
+        return found;
+    }
+    let mut dir = root.parent();
+    while let Some(d) = dir {
+        if let Some(g) = gitignore_in(d) {
+            found.push(g);
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    if !dir.is_some_and(|d| d.join(".git").exists()) {
+        // Not inside a repository: parent ignore files are not ours.
+        return Vec::new();
+    }
+    found.reverse();
+    found
+}
+
+/// User globs from `[tool.gradient]`, matched against `/`-separated paths
+/// relative to the project root. A pattern without `/` matches a file or
+/// directory name at any depth (as in .gitignore); a pattern matching a
+/// directory matches everything below it.
+#[derive(Debug, Clone)]
+pub struct Globs {
+    patterns: Vec<String>,
+    full: GlobSet,
+    names: GlobSet,
+    name_index: Vec<usize>,
+}
+
+impl Globs {
+    pub fn new(patterns: &[String], field: &str) -> Result<Self> {
+        let mut full = GlobSetBuilder::new();
+        let mut names = GlobSetBuilder::new();
+        let mut name_index = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let glob = |pattern: &str| {
+                GlobBuilder::new(pattern)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| Error::Plan(format!("{field}[{i}]: `{p}` is not a valid glob: {}", e.kind())))
+            };
+            full.add(glob(p.trim_end_matches('/'))?);
+            if !p.contains('/') {
+                names.add(glob(p)?);
+                name_index.push(i);
+            }
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| Error::Plan(format!("{field}: {e}")));
+        Ok(Globs { patterns: patterns.to_vec(), full: build(full)?, names: build(names)?, name_index })
+    }
+
+    /// The first pattern matching `rel` or one of its parent directories.
+    pub fn matching(&self, rel: &str) -> Option<&str> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let mut prefix_end = rel.len();
+        let mut candidate = rel;
+        loop {
+            if let Some(i) = self.full.matches(candidate).first() {
+                return Some(&self.patterns[*i]);
+            }
+            let name = candidate.rsplit('/').next().unwrap_or(candidate);
+            if let Some(i) = self.names.matches(name).first() {
+                return Some(&self.patterns[self.name_index[*i]]);
+            }
+            match rel[..prefix_end].rfind('/') {
+                Some(slash) => {
+                    prefix_end = slash;
+                    candidate = &rel[..slash];
+                }
+                None => return None,
+            }
+        }
+    }
+}
+
+/// A glob matching one pattern, for single-pattern checks.
+pub fn glob(pattern: &str) -> Result<globset::GlobMatcher> {
+    Glob::new(pattern)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::Plan(format!("`{pattern}` is not a valid glob: {}", e.kind())))
+}
+
+/// One file of a module, with where it goes in a wheel.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ModuleFile {
+    pub file: SourceFile,
+    /// Path inside the wheel (relative to the module root).
+    pub archive_path: String,
+    /// The rule that found it, e.g. `module acme_widgets (src/)`.
+    pub reason: String,
+}
+
+/// The files of every module in `project.settings.module_names`.
+pub fn modules(project: &Project, files: &FileSet) -> Result<Vec<ModuleFile>> {
+    let mut out = Vec::new();
+    for name in &project.settings.module_names {
+        out.extend(module(project, files, name)?);
+    }
+    Ok(out)
+}
+
+fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFile>> {
+    let settings = &project.settings;
+    let rel = name.replace('.', "/");
+    let with_root = |root: &str, path: &str| if root.is_empty() { path.to_string() } else { format!("{root}/{path}") };
+    let root = match &settings.module_root {
+        Some(root) => root.clone(),
+        None => {
+            let in_src = files.under(&format!("src/{rel}/")).next().is_some() || files.get(&format!("src/{rel}.py")).is_some();
+            if in_src { "src".into() } else { String::new() }
+        }
+    };
+    let strip = if root.is_empty() { 0 } else { root.len() + 1 };
+    let package_dir = format!("{}/", with_root(&root, &rel));
+    let shown_root = if root.is_empty() { "project root".to_string() } else { format!("{root}/") };
+    let package: Vec<&SourceFile> = files.under(&package_dir).collect();
+    if !package.is_empty() {
+        let init = format!("{package_dir}__init__.py");
+        if files.get(&init).is_none() && !settings.namespace {
+            return Err(Error::Plan(format!(
+                "{}: module `{name}`: `{package_dir}` has no __init__.py; add one, or set \
+                 tool.gradient.namespace = true for a namespace package",
+                project.pyproject_path.display()
+            )));
+        }
+        let reason = format!("module {name} ({shown_root})");
+        return Ok(package
+            .into_iter()
+            .map(|f| ModuleFile { archive_path: f.rel[strip..].to_string(), file: f.clone(), reason: reason.clone() })
+            .collect());
+    }
+    let single = with_root(&root, &format!("{rel}.py"));
+    if let Some(f) = files.get(&single) {
+        return Ok(vec![ModuleFile {
+            archive_path: f.rel[strip..].to_string(),
+            file: f.clone(),
+            reason: format!("module {name} ({shown_root})"),
+        }]);
+    }
+    let looked: Vec<String> = match &settings.module_root {
+        Some(_) => vec![package_dir, single],
+        None => vec![format!("src/{rel}/"), format!("src/{rel}.py"), format!("{rel}/"), format!("{rel}.py")],
+    };
+    Err(Error::Plan(format!(
+        "{}: module `{name}` not found (looked for {}); set tool.gradient.module-name \
+         (and module-root) to the package to ship",
+        project.pyproject_path.display(),
+        looked.join(", ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::{Metadata, Settings};
+
+    pub(crate) fn project_at(root: &Path, settings: Settings) -> Project {
+        Project {
+            root: root.to_path_buf(),
+            pyproject_path: root.join("pyproject.toml"),
+            metadata: Metadata { name: "demo".into(), normalized_name: "demo".into(), version: "1.0".into(), ..Metadata::default() },
+            settings,
+            build_system: Default::default(),
+        }
+    }
+
+    fn tree(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for f in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, f).expect("write");
+        }
+        dir
+    }
+
+    fn settings(names: &[&str]) -> Settings {
+        Settings { module_names: names.iter().map(|s| s.to_string()).collect(), wheel_from_sdist: true, ..Settings::default() }
+    }
+
+    #[test]
+    fn walk_honours_gitignore_and_defaults() {
+        let dir = tree(&[
+            "pyproject.toml", ".gitignore", "src/demo/__init__.py", "src/demo/__pycache__/x.pyc", "src/demo/y.pyc",
+            "notes.log", "keep.log", ".git/config", "dist/old.whl", "venv/pyvenv.cfg", "venv/lib/x.py", "docs/a.md",
+            "src/demo/build/helper.py",
+        ]);
+        std::fs::write(dir.path().join(".gitignore"), "*.log\n!keep.log\n").expect("write");
+        let mut s = settings(&["demo"]);
+        s.exclude = vec!["docs".into()];
+        let files = scan(&project_at(dir.path(), s)).expect("scan");
+        let rels: Vec<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, vec![".gitignore", "keep.log", "pyproject.toml", "src/demo/__init__.py", "src/demo/build/helper.py"]);
+        let rule = |p: &str| files.excluded.iter().find(|e| e.path == p).map(|e| e.rule.clone());
+        assert_eq!(rule("notes.log").as_deref(), Some(".gitignore: *.log"));
+        assert_eq!(rule(".git").as_deref(), Some("default: .git/"));
+        assert_eq!(rule("dist").as_deref(), Some("default: /dist/"));
+        assert_eq!(rule("venv").as_deref(), Some("default: virtual environment"));
+        assert_eq!(rule("docs").as_deref(), Some("tool.gradient.exclude: docs"));
+        assert_eq!(rule("src/demo/__pycache__").as_deref(), Some("default: __pycache__/"));
+        assert_eq!(rule("src/demo/y.pyc").as_deref(), Some("default: *.py[co]"));
+    }
+
+    #[test]
+    fn layouts() {
+        let dir = tree(&["src/demo/__init__.py", "src/demo/data/x.json", "other.py"]);
+        let p = project_at(dir.path(), settings(&["demo"]));
+        let files = scan(&p).expect("scan");
+        let found: Vec<String> = modules(&p, &files).expect("src layout").into_iter().map(|m| m.archive_path).collect();
+        assert_eq!(found, vec!["demo/__init__.py", "demo/data/x.json"]);
+
+        let dir = tree(&["demo/__init__.py", "demo/core.py"]);
+        let p = project_at(dir.path(), settings(&["demo"]));
+        let found = modules(&p, &scan(&p).expect("scan")).expect("flat layout");
+        assert_eq!(found[1].archive_path, "demo/core.py");
+        assert_eq!(found[1].reason, "module demo (project root)");
+
+        let dir = tree(&["demo.py", "test_demo.py"]);
+        let p = project_at(dir.path(), settings(&["demo"]));
+        let found = modules(&p, &scan(&p).expect("scan")).expect("single module");
+        assert_eq!(found.len(), 1);
+
+        let dir = tree(&["src/acme/tools/__init__.py", "src/acme/__init__.py"]);
+        let mut s = settings(&["acme.tools"]);
+        s.namespace = true;
+        let p = project_at(dir.path(), s);
+        let found: Vec<String> = modules(&p, &scan(&p).expect("scan")).expect("namespace").into_iter().map(|m| m.archive_path).collect();
+        assert_eq!(found, vec!["acme/tools/__init__.py"], "parent __init__ is not shipped");
+
+        let dir = tree(&["src/nsp/mod.py"]);
+        let p = project_at(dir.path(), settings(&["nsp"]));
+        let err = modules(&p, &scan(&p).expect("scan")).expect_err("no __init__");
+        assert!(err.to_string().contains("namespace = true"), "{err}");
+
+        let dir = tree(&["other.py"]);
+        let p = project_at(dir.path(), settings(&["demo"]));
+        let err = modules(&p, &scan(&p).expect("scan")).expect_err("missing");
+        assert!(err.to_string().contains("looked for src/demo/, src/demo.py, demo/, demo.py"), "{err}");
+    }
+
+    #[test]
+    fn globs_match_names_and_parents() {
+        let g = Globs::new(&["*.log".into(), "docs/**".into(), "tests".into()], "x").expect("globs");
+        assert_eq!(g.matching("a/b/c.log"), Some("*.log"));
+        assert_eq!(g.matching("docs/a/b.md"), Some("docs/**"));
+        assert_eq!(g.matching("pkg/tests/test_a.py"), Some("tests"));
+        assert_eq!(g.matching("pkg/a.py"), None);
+    }
 }
