@@ -17,11 +17,21 @@ fn assert_rejected(body: &str, needles: &[&str]) {
     let (_tmp, project) = project_with(body);
     let out = run(gradient().arg("build").arg(&project));
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "expected a build error for:\n{body}\nstderr: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected a build error for:\n{body}\nstderr: {err}"
+    );
     for needle in needles {
-        assert!(err.contains(needle), "stderr lacks `{needle}` for:\n{body}\nstderr: {err}");
+        assert!(
+            err.contains(needle),
+            "stderr lacks `{needle}` for:\n{body}\nstderr: {err}"
+        );
     }
-    assert!(!project.join("dist").exists(), "no artifact may be written:\n{body}");
+    assert!(
+        !project.join("dist").exists(),
+        "no artifact may be written:\n{body}"
+    );
 }
 
 #[test]
@@ -107,7 +117,10 @@ fn missing_module() {
     let out = run(gradient().arg("build").arg(&project));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("tinymod") && err.contains("module-name"), "{err}");
+    assert!(
+        err.contains("tinymod") && err.contains("module-name"),
+        "{err}"
+    );
     assert!(!project.join("dist").exists());
 }
 
@@ -119,5 +132,8 @@ fn json_errors_are_structured() {
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
     assert_eq!(value["error"]["line"], 3);
     assert_eq!(value["error"]["field"], "project.version");
-    assert!(value["error"]["file"].as_str().expect("file").ends_with("pyproject.toml"));
+    assert!(value["error"]["file"]
+        .as_str()
+        .expect("file")
+        .ends_with("pyproject.toml"));
 }

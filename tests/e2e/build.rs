@@ -30,7 +30,10 @@ fn src_layout_project_builds_and_installs() {
     // Files the walk must leave out: ignored by .gitignore, caches, VCS.
     write(&project.join("debug.log"), "noise\n");
     write(&project.join("scratch/notes.txt"), "private\n");
-    write(&project.join("src/acme_widgets/__pycache__/cli.cpython-311.pyc"), "x");
+    write(
+        &project.join("src/acme_widgets/__pycache__/cli.cpython-311.pyc"),
+        "x",
+    );
     write(&project.join(".git/config"), "[core]\n");
     let out_dir = project.join("out");
     let report = build_json(&project, &out_dir, &[]);
@@ -50,12 +53,23 @@ fn src_layout_project_builds_and_installs() {
     let verdict = judge(
         "wheel",
         &wheel,
-        &["--import", "acme_widgets", "--script", "acme-widgets", "knob", "lever"],
+        &[
+            "--import",
+            "acme_widgets",
+            "--script",
+            "acme-widgets",
+            "knob",
+            "lever",
+        ],
         "",
     );
     assert_checks(&verdict, WHEEL_CHECKS);
     assert_checks(&verdict, &["pip_import", "installer_import"]);
-    assert_eq!(verdict["pip_script"]["code"], 0, "{}", verdict["pip_script"]);
+    assert_eq!(
+        verdict["pip_script"]["code"], 0,
+        "{}",
+        verdict["pip_script"]
+    );
     assert_eq!(
         verdict["pip_script"]["stdout"],
         "Widget knob is ready.\nWidget lever is ready.\n"
@@ -70,9 +84,14 @@ fn src_layout_project_builds_and_installs() {
         "scripts/acme-widgets",
         "scripts/acme-widgets-gui",
     ] {
-        assert!(installed.contains(expected), "installer did not install {expected}: {installed:?}");
+        assert!(
+            installed.contains(expected),
+            "installer did not install {expected}: {installed:?}"
+        );
     }
-    assert!(!installed.iter().any(|p| p.contains("__pycache__") || p.contains("tests/")));
+    assert!(!installed
+        .iter()
+        .any(|p| p.contains("__pycache__") || p.contains("tests/")));
 
     let sdist = artifact(&report, "sdist");
     assert_eq!(
@@ -96,11 +115,22 @@ fn src_layout_project_builds_and_installs() {
         "share/acme/palette.json",
         "bin/acme-helper",
     ] {
-        assert!(listed.contains(&format!("{top}/{expected}")), "sdist lacks {expected}: {listed:?}");
-    }
-    for left_out in ["debug.log", "scratch/notes.txt", ".git/config", "docs/index.md", "out"] {
         assert!(
-            !listed.iter().any(|n| n.starts_with(&format!("{top}/{left_out}"))),
+            listed.contains(&format!("{top}/{expected}")),
+            "sdist lacks {expected}: {listed:?}"
+        );
+    }
+    for left_out in [
+        "debug.log",
+        "scratch/notes.txt",
+        ".git/config",
+        "docs/index.md",
+        "out",
+    ] {
+        assert!(
+            !listed
+                .iter()
+                .any(|n| n.starts_with(&format!("{top}/{left_out}"))),
             "sdist must not contain {left_out}"
         );
     }
@@ -111,10 +141,18 @@ fn src_layout_project_builds_and_installs() {
 fn flat_layout_with_rst_readme_and_license_file() {
     let (_tmp, project) = fixture("flat");
     let report = build_json(&project, &project.join("dist"), &[]);
-    let verdict = judge("wheel", &artifact(&report, "wheel"), &["--import", "flatpkg.core"], "");
+    let verdict = judge(
+        "wheel",
+        &artifact(&report, "wheel"),
+        &["--import", "flatpkg.core"],
+        "",
+    );
     assert_checks(&verdict, WHEEL_CHECKS);
     assert_checks(&verdict, &["pip_import", "installer_import"]);
-    assert_checks(&judge("sdist", &artifact(&report, "sdist"), &[], ""), SDIST_CHECKS);
+    assert_checks(
+        &judge("sdist", &artifact(&report, "sdist"), &[], ""),
+        SDIST_CHECKS,
+    );
 }
 
 #[test]
@@ -122,11 +160,19 @@ fn single_module_console_script_passes_stdin_stdout_and_exit_code() {
     let (_tmp, project) = fixture("single");
     let report = build_json(&project, &project.join("dist"), &[]);
     let wheel = artifact(&report, "wheel");
-    let verdict = judge("wheel", &wheel, &["--import", "tinymod", "--script", "tinymod"], "please fail\n");
+    let verdict = judge(
+        "wheel",
+        &wheel,
+        &["--import", "tinymod", "--script", "tinymod"],
+        "please fail\n",
+    );
     assert_checks(&verdict, WHEEL_CHECKS);
     assert_eq!(verdict["pip_script"]["stdout"], "PLEASE FAIL\n");
     assert_eq!(verdict["pip_script"]["code"], 3);
-    assert_checks(&judge("sdist", &artifact(&report, "sdist"), &[], ""), SDIST_CHECKS);
+    assert_checks(
+        &judge("sdist", &artifact(&report, "sdist"), &[], ""),
+        SDIST_CHECKS,
+    );
 }
 
 #[test]
@@ -144,7 +190,11 @@ fn namespace_package_has_no_parent_init() {
 
 fn build_bytes(project: &Path, out: &Path, epoch: Option<&str>) -> (Vec<u8>, Vec<u8>) {
     let mut cmd = gradient();
-    cmd.arg("build").arg(project).arg("--json").arg("--out").arg(out);
+    cmd.arg("build")
+        .arg(project)
+        .arg("--json")
+        .arg("--out")
+        .arg(out);
     match epoch {
         Some(e) => cmd.env("SOURCE_DATE_EPOCH", e),
         None => cmd.env_remove("SOURCE_DATE_EPOCH"),
@@ -163,7 +213,10 @@ fn builds_are_byte_identical_and_honour_source_date_epoch() {
     // Touch every source: mtimes on disk must not leak into the artifact.
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
     for path in ["src/acme_widgets/cli.py", "README.md", "pyproject.toml"] {
-        let file = std::fs::File::options().write(true).open(project.join(path)).expect("open");
+        let file = std::fs::File::options()
+            .write(true)
+            .open(project.join(path))
+            .expect("open");
         file.set_modified(later).expect("set mtime");
     }
     let b = build_bytes(&project, &tmp.path().join("b"), None);
@@ -178,7 +231,10 @@ fn builds_are_byte_identical_and_honour_source_date_epoch() {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(c.1)).expect("wheel is a zip");
     let entry = zip.by_index(0).expect("first entry");
     let t = entry.last_modified().expect("timestamp");
-    assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute()), (2023, 11, 14, 22, 13));
+    assert_eq!(
+        (t.year(), t.month(), t.day(), t.hour(), t.minute()),
+        (2023, 11, 14, 22, 13)
+    );
     drop(entry);
     let gz = flate2::read::GzDecoder::new(std::io::Cursor::new(c.0));
     let mut tar = tar::Archive::new(gz);
@@ -194,33 +250,56 @@ fn preview_lists_exactly_what_the_artifacts_contain() {
     let (_tmp, project) = fixture("srclayout");
     let report = build_json(&project, &project.join("dist"), &[]);
     for format in ["wheel", "sdist"] {
-        let out = run(gradient().args(["preview", "--json", "--format", format]).arg(&project));
+        let out = run(gradient()
+            .args(["preview", "--json", "--format", format])
+            .arg(&project));
         assert!(out.status.success(), "{}", stderr(&out));
         let plan: Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
         let planned: Vec<(String, u64)> = plan["entries"]
             .as_array()
             .expect("entries")
             .iter()
-            .map(|e| (e["path"].as_str().expect("path").to_string(), e["size"].as_u64().expect("size")))
+            .map(|e| {
+                (
+                    e["path"].as_str().expect("path").to_string(),
+                    e["size"].as_u64().expect("size"),
+                )
+            })
             .collect();
         for e in plan["entries"].as_array().expect("entries") {
-            assert!(!e["reason"].as_str().unwrap_or("").is_empty(), "entry without a reason: {e}");
+            assert!(
+                !e["reason"].as_str().unwrap_or("").is_empty(),
+                "entry without a reason: {e}"
+            );
         }
         let path = artifact(&report, format);
-        assert_eq!(plan["file_name"], path.file_name().and_then(|n| n.to_str()).expect("name"));
+        assert_eq!(
+            plan["file_name"],
+            path.file_name().and_then(|n| n.to_str()).expect("name")
+        );
         let actual = archive_listing(&path);
         assert_eq!(planned, actual, "{format}: preview and artifact differ");
     }
     // The human form names the rule for each entry and the exclusions.
-    let out = run(gradient().args(["preview", "--format", "wheel"]).arg(&project));
+    let out = run(gradient()
+        .args(["preview", "--format", "wheel"])
+        .arg(&project));
     let text = stdout(&out);
-    assert!(text.starts_with("acme_widgets-1.2.0rc1-py3-none-any.whl\n"), "{text}");
+    assert!(
+        text.starts_with("acme_widgets-1.2.0rc1-py3-none-any.whl\n"),
+        "{text}"
+    );
     assert!(text.contains("acme_widgets/cli.py  "), "{text}");
     assert!(text.contains("module acme_widgets (src/)"), "{text}");
-    let out = run(gradient().args(["preview", "--format", "sdist", "--excluded"]).arg(&project));
+    let out = run(gradient()
+        .args(["preview", "--format", "sdist", "--excluded"])
+        .arg(&project));
     let text = stdout(&out);
     assert!(text.contains("\nexcluded ("), "{text}");
-    assert!(text.contains("docs/index.md  (not part of the sdist"), "{text}");
+    assert!(
+        text.contains("docs/index.md  (not part of the sdist"),
+        "{text}"
+    );
 }
 
 /// (path, size) of every file in a wheel or sdist, in archive order.
@@ -241,7 +320,10 @@ fn archive_listing(path: &Path) -> Vec<(String, u64)> {
         entries
             .map(|e| {
                 let e = e.expect("entry");
-                (e.path().expect("path").to_string_lossy().into_owned(), e.size())
+                (
+                    e.path().expect("path").to_string_lossy().into_owned(),
+                    e.size(),
+                )
             })
             .collect()
     }
@@ -259,24 +341,45 @@ fn foreign_backend_builds_natively_only_when_asked() {
     let out = run(gradient().arg("build").arg(&project));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("hatchling.build") && err.contains("--native"), "{err}");
-    assert!(!project.join("dist").exists(), "a refused build must write nothing");
+    assert!(
+        err.contains("hatchling.build") && err.contains("--native"),
+        "{err}"
+    );
+    assert!(
+        !project.join("dist").exists(),
+        "a refused build must write nothing"
+    );
 
     let out = run(gradient().arg("build").arg(&project).arg("--native"));
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("hatchling.build"), "the note must say what was overridden");
+    assert!(
+        stderr(&out).contains("hatchling.build"),
+        "the note must say what was overridden"
+    );
     let printed = stdout(&out);
-    assert_eq!(printed.lines().count(), 2, "one path per artifact: {printed}");
+    assert_eq!(
+        printed.lines().count(),
+        2,
+        "one path per artifact: {printed}"
+    );
 }
 
 #[test]
 fn piped_build_prints_only_paths() {
     let (_tmp, project) = fixture("single");
-    let out = run(gradient().arg("build").arg(&project).args(["--format", "wheel"]));
+    let out = run(gradient()
+        .arg("build")
+        .arg(&project)
+        .args(["--format", "wheel"]));
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "", "no progress bar when piped");
     let printed = stdout(&out);
-    assert!(printed.trim_end().ends_with("tinymod-2.0.1-py3-none-any.whl"), "{printed}");
+    assert!(
+        printed
+            .trim_end()
+            .ends_with("tinymod-2.0.1-py3-none-any.whl"),
+        "{printed}"
+    );
     assert_eq!(printed.lines().count(), 1);
 }
 
@@ -284,7 +387,11 @@ fn piped_build_prints_only_paths() {
 fn usage_errors_exit_2() {
     let out = run(gradient().args(["build", "--format", "egg"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("valid: sdist, wheel"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("valid: sdist, wheel"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(gradient().args(["build", "--no-such-flag"]));
     assert_eq!(out.status.code(), Some(2));
 }

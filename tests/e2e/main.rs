@@ -4,4 +4,5 @@
 
 mod bad_input;
 mod build;
+mod recommend;
 mod support;

@@ -87,7 +87,8 @@ pub fn oracle_python() -> PathBuf {
             let cache = std::env::var_os("GRADIENT_CACHE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gradient-studio")
+                    PathBuf::from(std::env::var_os("HOME").expect("HOME"))
+                        .join(".cache/gradient-studio")
                 });
             cache.join("oracle-venv/bin/python")
         });
@@ -117,6 +118,11 @@ pub fn judge(kind: &str, artifact: &Path, extra: &[&str], stdin: &str) -> Value 
 pub fn assert_checks(verdict: &Value, checks: &[&str]) {
     for check in checks {
         let v = &verdict[*check];
-        assert_eq!(v["ok"], Value::Bool(true), "{check} failed: {}", v["detail"]);
+        assert_eq!(
+            v["ok"],
+            Value::Bool(true),
+            "{check} failed: {}",
+            v["detail"]
+        );
     }
 }

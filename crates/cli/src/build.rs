@@ -118,9 +118,10 @@ fn render_plan(plan: &Plan, excluded: bool) -> String {
             entry.reason
         ));
     }
+    let n = plan.entries.len();
     out.push_str(&format!(
-        "{} files, {} uncompressed\n",
-        plan.entries.len(),
+        "{n} {}, {} uncompressed\n",
+        if n == 1 { "file" } else { "files" },
         human_size(plan.total_size())
     ));
     if excluded {
@@ -161,7 +162,11 @@ mod tests {
         let plan = Plan {
             format: Format::Wheel,
             file_name: "a-1-py3-none-any.whl".into(),
-            entries: vec![Entry::bytes("a/__init__.py", b"x = 1\n".to_vec(), "module a")],
+            entries: vec![Entry::bytes(
+                "a/__init__.py",
+                b"x = 1\n".to_vec(),
+                "module a",
+            )],
             excluded: vec![gradient_engine::plan::Excluded {
                 path: "a/__pycache__".into(),
                 rule: "default: __pycache__".into(),
@@ -171,7 +176,7 @@ mod tests {
         let text = render_plan(&plan, true);
         assert!(text.starts_with("a-1-py3-none-any.whl\n"));
         assert!(text.contains("6 B  a/__init__.py  module a"), "{text}");
-        assert!(text.contains("1 files, 6 B uncompressed"));
+        assert!(text.contains("1 file, 6 B uncompressed"));
         assert!(text.contains("a/__pycache__  (default: __pycache__)"));
     }
 }

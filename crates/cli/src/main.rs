@@ -3,7 +3,6 @@
 //! validation error (message on stderr), 2 usage.
 
 mod build;
-mod inspect;
 mod output;
 mod recommend;
 
@@ -11,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "gradient", version, about = "Package Python projects: sdist, wheel and more, natively")]
+#[command(
+    name = "gradient",
+    version,
+    about = "Package Python projects: sdist, wheel and more, natively"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -25,10 +28,6 @@ enum Command {
     Preview(build::PreviewArgs),
     /// Walk the packaging gradient and recommend an artifact.
     Recommend(recommend::RecommendArgs),
-    /// Open an artifact and show everything in it, verified.
-    Inspect(inspect::InspectArgs),
-    /// Compare two artifacts.
-    Diff(inspect::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,14 +35,16 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
         Command::Build(args) => build::build(args),
         Command::Preview(args) => build::preview(args),
         Command::Recommend(args) => recommend::run(args),
-        Command::Inspect(args) => inspect::inspect(args),
-        Command::Diff(args) => inspect::diff(args),
     }
 }

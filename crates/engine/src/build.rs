@@ -36,7 +36,9 @@ pub struct BuildReport {
 
 /// The plan for one format of `project`: what the preview shows.
 pub fn plan(project: &Project, format: Format) -> Result<Plan> {
-    format.availability().map_err(|why| Error::Plan(format!("{} cannot be built yet: {why}", format.name())))?;
+    format
+        .availability()
+        .map_err(|why| Error::Plan(format!("{} cannot be built yet: {why}", format.name())))?;
     let files = discovery::scan(project)?;
     match format {
         Format::Sdist => sdist::plan(project, &files),
@@ -47,7 +49,11 @@ pub fn plan(project: &Project, format: Format) -> Result<Plan> {
 /// Plan and write every requested format into `req.out_dir`. Every plan is
 /// computed (and the wheel checked against the sdist) before anything is
 /// written.
-pub fn build(project: &Project, req: &BuildRequest, progress: &dyn Progress) -> Result<BuildReport> {
+pub fn build(
+    project: &Project,
+    req: &BuildRequest,
+    progress: &dyn Progress,
+) -> Result<BuildReport> {
     let mut notes = Vec::new();
     if project.build_system.is_foreign() {
         let backend = project.build_system.backend.as_deref().unwrap_or_default();
@@ -57,10 +63,14 @@ pub fn build(project: &Project, req: &BuildRequest, progress: &dyn Progress) -> 
                 project.pyproject_path.display()
             )));
         }
-        notes.push(format!("built natively although [build-system] names `{backend}` (--native)"));
+        notes.push(format!(
+            "built natively although [build-system] names `{backend}` (--native)"
+        ));
     }
     for format in &req.formats {
-        format.availability().map_err(|why| Error::Plan(format!("{} cannot be built yet: {why}", format.name())))?;
+        format
+            .availability()
+            .map_err(|why| Error::Plan(format!("{} cannot be built yet: {why}", format.name())))?;
     }
     progress.step("scan");
     let files = discovery::scan(project)?;
@@ -80,10 +90,21 @@ pub fn build(project: &Project, req: &BuildRequest, progress: &dyn Progress) -> 
     for format in &req.formats {
         progress.step(format.name());
         let written = match format {
-            Format::Sdist => sink::write_tar_gz(&sdist_plan, &req.out_dir.join(&sdist_plan.file_name), progress)?,
-            _ => sink::write_zip(&wheel_plan, &req.out_dir.join(&wheel_plan.file_name), progress)?,
+            Format::Sdist => sink::write_tar_gz(
+                &sdist_plan,
+                &req.out_dir.join(&sdist_plan.file_name),
+                progress,
+            )?,
+            _ => sink::write_zip(
+                &wheel_plan,
+                &req.out_dir.join(&wheel_plan.file_name),
+                progress,
+            )?,
         };
-        artifacts.push(Artifact { format: *format, written });
+        artifacts.push(Artifact {
+            format: *format,
+            written,
+        });
     }
     Ok(BuildReport { artifacts, notes })
 }

@@ -38,7 +38,9 @@ impl FileSet {
     /// `/`), in order.
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a SourceFile> + 'a {
         let start = self.files.partition_point(|f| f.rel.as_str() < prefix);
-        self.files[start..].iter().take_while(move |f| f.rel.starts_with(prefix))
+        self.files[start..]
+            .iter()
+            .take_while(move |f| f.rel.starts_with(prefix))
     }
 
     pub fn get(&self, rel: &str) -> Option<&SourceFile> {
@@ -51,8 +53,20 @@ impl FileSet {
 
 /// Directory names never packaged, wherever they are.
 const DEFAULT_DIRS: &[&str] = &[
-    ".git", ".hg", ".svn", ".bzr", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".tox", ".nox", ".venv", ".eggs", ".ipynb_checkpoints", "node_modules",
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nox",
+    ".venv",
+    ".eggs",
+    ".ipynb_checkpoints",
+    "node_modules",
 ];
 /// Directories left out at the project root only (a package may be called
 /// `build`).
@@ -95,7 +109,11 @@ impl Walk<'_> {
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, entry) in entries {
-            let rel = if rel_dir.is_empty() { name.clone() } else { format!("{rel_dir}/{name}") };
+            let rel = if rel_dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel_dir}/{name}")
+            };
             let path = entry.path();
             // Symlinks are followed only when they stay inside the project.
             let meta = match std::fs::metadata(&path) {
@@ -103,8 +121,12 @@ impl Walk<'_> {
                 Err(_) => continue,
             };
             let is_dir = meta.is_dir();
-            if let Some(rule) = self.excluded_by(&name, &rel, &path, is_dir, rel_dir.is_empty(), ignores) {
-                self.out.excluded.push(crate::plan::Excluded { path: rel, rule });
+            if let Some(rule) =
+                self.excluded_by(&name, &rel, &path, is_dir, rel_dir.is_empty(), ignores)
+            {
+                self.out
+                    .excluded
+                    .push(crate::plan::Excluded { path: rel, rule });
                 continue;
             }
             if is_dir {
@@ -116,7 +138,10 @@ impl Walk<'_> {
                         .zip(std::fs::canonicalize(self.root).ok())
                         .is_some_and(|(target, root)| target.starts_with(root));
                     if !inside {
-                        self.out.excluded.push(crate::plan::Excluded { path: rel, rule: "symlink out of the project".into() });
+                        self.out.excluded.push(crate::plan::Excluded {
+                            path: rel,
+                            rule: "symlink out of the project".into(),
+                        });
                         continue;
                     }
                 }
@@ -131,7 +156,15 @@ impl Walk<'_> {
         Ok(())
     }
 
-    fn excluded_by(&self, name: &str, rel: &str, path: &Path, is_dir: bool, at_root: bool, ignores: &[Gitignore]) -> Option<String> {
+    fn excluded_by(
+        &self,
+        name: &str,
+        rel: &str,
+        path: &Path,
+        is_dir: bool,
+        at_root: bool,
+        ignores: &[Gitignore],
+    ) -> Option<String> {
         if is_dir {
             if DEFAULT_DIRS.contains(&name) || name.ends_with(".egg-info") {
                 return Some(format!("default: {name}/"));
@@ -152,7 +185,9 @@ impl Walk<'_> {
                 Match::None => {}
             }
         }
-        self.exclude.matching(rel).map(|g| format!("tool.gradient.exclude: {g}"))
+        self.exclude
+            .matching(rel)
+            .map(|g| format!("tool.gradient.exclude: {g}"))
     }
 }
 
@@ -224,7 +259,12 @@ impl Globs {
                 GlobBuilder::new(pattern)
                     .literal_separator(true)
                     .build()
-                    .map_err(|e| Error::Plan(format!("{field}[{i}]: `{p}` is not a valid glob: {}", e.kind())))
+                    .map_err(|e| {
+                        Error::Plan(format!(
+                            "{field}[{i}]: `{p}` is not a valid glob: {}",
+                            e.kind()
+                        ))
+                    })
             };
             full.add(glob(p.trim_end_matches('/'))?);
             if !p.contains('/') {
@@ -233,7 +273,12 @@ impl Globs {
             }
         }
         let build = |b: GlobSetBuilder| b.build().map_err(|e| Error::Plan(format!("{field}: {e}")));
-        Ok(Globs { patterns: patterns.to_vec(), full: build(full)?, names: build(names)?, name_index })
+        Ok(Globs {
+            patterns: patterns.to_vec(),
+            full: build(full)?,
+            names: build(names)?,
+            name_index,
+        })
     }
 
     /// The first pattern matching `rel` or one of its parent directories.
@@ -291,17 +336,32 @@ pub fn modules(project: &Project, files: &FileSet) -> Result<Vec<ModuleFile>> {
 fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFile>> {
     let settings = &project.settings;
     let rel = name.replace('.', "/");
-    let with_root = |root: &str, path: &str| if root.is_empty() { path.to_string() } else { format!("{root}/{path}") };
+    let with_root = |root: &str, path: &str| {
+        if root.is_empty() {
+            path.to_string()
+        } else {
+            format!("{root}/{path}")
+        }
+    };
     let root = match &settings.module_root {
         Some(root) => root.clone(),
         None => {
-            let in_src = files.under(&format!("src/{rel}/")).next().is_some() || files.get(&format!("src/{rel}.py")).is_some();
-            if in_src { "src".into() } else { String::new() }
+            let in_src = files.under(&format!("src/{rel}/")).next().is_some()
+                || files.get(&format!("src/{rel}.py")).is_some();
+            if in_src {
+                "src".into()
+            } else {
+                String::new()
+            }
         }
     };
     let strip = if root.is_empty() { 0 } else { root.len() + 1 };
     let package_dir = format!("{}/", with_root(&root, &rel));
-    let shown_root = if root.is_empty() { "project root".to_string() } else { format!("{root}/") };
+    let shown_root = if root.is_empty() {
+        "project root".to_string()
+    } else {
+        format!("{root}/")
+    };
     let package: Vec<&SourceFile> = files.under(&package_dir).collect();
     if !package.is_empty() {
         let init = format!("{package_dir}__init__.py");
@@ -315,7 +375,11 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
         let reason = format!("module {name} ({shown_root})");
         return Ok(package
             .into_iter()
-            .map(|f| ModuleFile { archive_path: f.rel[strip..].to_string(), file: f.clone(), reason: reason.clone() })
+            .map(|f| ModuleFile {
+                archive_path: f.rel[strip..].to_string(),
+                file: f.clone(),
+                reason: reason.clone(),
+            })
             .collect());
     }
     let single = with_root(&root, &format!("{rel}.py"));
@@ -328,7 +392,12 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
     }
     let looked: Vec<String> = match &settings.module_root {
         Some(_) => vec![package_dir, single],
-        None => vec![format!("src/{rel}/"), format!("src/{rel}.py"), format!("{rel}/"), format!("{rel}.py")],
+        None => vec![
+            format!("src/{rel}/"),
+            format!("src/{rel}.py"),
+            format!("{rel}/"),
+            format!("{rel}.py"),
+        ],
     };
     Err(Error::Plan(format!(
         "{}: module `{name}` not found (looked for {}); set tool.gradient.module-name \
@@ -347,7 +416,12 @@ mod tests {
         Project {
             root: root.to_path_buf(),
             pyproject_path: root.join("pyproject.toml"),
-            metadata: Metadata { name: "demo".into(), normalized_name: "demo".into(), version: "1.0".into(), ..Metadata::default() },
+            metadata: Metadata {
+                name: "demo".into(),
+                normalized_name: "demo".into(),
+                version: "1.0".into(),
+                ..Metadata::default()
+            },
             settings,
             build_system: Default::default(),
         }
@@ -364,14 +438,28 @@ mod tests {
     }
 
     fn settings(names: &[&str]) -> Settings {
-        Settings { module_names: names.iter().map(|s| s.to_string()).collect(), wheel_from_sdist: true, ..Settings::default() }
+        Settings {
+            module_names: names.iter().map(|s| s.to_string()).collect(),
+            wheel_from_sdist: true,
+            ..Settings::default()
+        }
     }
 
     #[test]
     fn walk_honours_gitignore_and_defaults() {
         let dir = tree(&[
-            "pyproject.toml", ".gitignore", "src/demo/__init__.py", "src/demo/__pycache__/x.pyc", "src/demo/y.pyc",
-            "notes.log", "keep.log", ".git/config", "dist/old.whl", "venv/pyvenv.cfg", "venv/lib/x.py", "docs/a.md",
+            "pyproject.toml",
+            ".gitignore",
+            "src/demo/__init__.py",
+            "src/demo/__pycache__/x.pyc",
+            "src/demo/y.pyc",
+            "notes.log",
+            "keep.log",
+            ".git/config",
+            "dist/old.whl",
+            "venv/pyvenv.cfg",
+            "venv/lib/x.py",
+            "docs/a.md",
             "src/demo/build/helper.py",
         ]);
         std::fs::write(dir.path().join(".gitignore"), "*.log\n!keep.log\n").expect("write");
@@ -379,14 +467,35 @@ mod tests {
         s.exclude = vec!["docs".into()];
         let files = scan(&project_at(dir.path(), s)).expect("scan");
         let rels: Vec<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
-        assert_eq!(rels, vec![".gitignore", "keep.log", "pyproject.toml", "src/demo/__init__.py", "src/demo/build/helper.py"]);
-        let rule = |p: &str| files.excluded.iter().find(|e| e.path == p).map(|e| e.rule.clone());
+        assert_eq!(
+            rels,
+            vec![
+                ".gitignore",
+                "keep.log",
+                "pyproject.toml",
+                "src/demo/__init__.py",
+                "src/demo/build/helper.py"
+            ]
+        );
+        let rule = |p: &str| {
+            files
+                .excluded
+                .iter()
+                .find(|e| e.path == p)
+                .map(|e| e.rule.clone())
+        };
         assert_eq!(rule("notes.log").as_deref(), Some(".gitignore: *.log"));
         assert_eq!(rule(".git").as_deref(), Some("default: .git/"));
         assert_eq!(rule("dist").as_deref(), Some("default: /dist/"));
-        assert_eq!(rule("venv").as_deref(), Some("default: virtual environment"));
+        assert_eq!(
+            rule("venv").as_deref(),
+            Some("default: virtual environment")
+        );
         assert_eq!(rule("docs").as_deref(), Some("tool.gradient.exclude: docs"));
-        assert_eq!(rule("src/demo/__pycache__").as_deref(), Some("default: __pycache__/"));
+        assert_eq!(
+            rule("src/demo/__pycache__").as_deref(),
+            Some("default: __pycache__/")
+        );
         assert_eq!(rule("src/demo/y.pyc").as_deref(), Some("default: *.py[co]"));
     }
 
@@ -395,7 +504,11 @@ mod tests {
         let dir = tree(&["src/demo/__init__.py", "src/demo/data/x.json", "other.py"]);
         let p = project_at(dir.path(), settings(&["demo"]));
         let files = scan(&p).expect("scan");
-        let found: Vec<String> = modules(&p, &files).expect("src layout").into_iter().map(|m| m.archive_path).collect();
+        let found: Vec<String> = modules(&p, &files)
+            .expect("src layout")
+            .into_iter()
+            .map(|m| m.archive_path)
+            .collect();
         assert_eq!(found, vec!["demo/__init__.py", "demo/data/x.json"]);
 
         let dir = tree(&["demo/__init__.py", "demo/core.py"]);
@@ -413,8 +526,16 @@ mod tests {
         let mut s = settings(&["acme.tools"]);
         s.namespace = true;
         let p = project_at(dir.path(), s);
-        let found: Vec<String> = modules(&p, &scan(&p).expect("scan")).expect("namespace").into_iter().map(|m| m.archive_path).collect();
-        assert_eq!(found, vec!["acme/tools/__init__.py"], "parent __init__ is not shipped");
+        let found: Vec<String> = modules(&p, &scan(&p).expect("scan"))
+            .expect("namespace")
+            .into_iter()
+            .map(|m| m.archive_path)
+            .collect();
+        assert_eq!(
+            found,
+            vec!["acme/tools/__init__.py"],
+            "parent __init__ is not shipped"
+        );
 
         let dir = tree(&["src/nsp/mod.py"]);
         let p = project_at(dir.path(), settings(&["nsp"]));
@@ -424,12 +545,17 @@ mod tests {
         let dir = tree(&["other.py"]);
         let p = project_at(dir.path(), settings(&["demo"]));
         let err = modules(&p, &scan(&p).expect("scan")).expect_err("missing");
-        assert!(err.to_string().contains("looked for src/demo/, src/demo.py, demo/, demo.py"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("looked for src/demo/, src/demo.py, demo/, demo.py"),
+            "{err}"
+        );
     }
 
     #[test]
     fn globs_match_names_and_parents() {
-        let g = Globs::new(&["*.log".into(), "docs/**".into(), "tests".into()], "x").expect("globs");
+        let g =
+            Globs::new(&["*.log".into(), "docs/**".into(), "tests".into()], "x").expect("globs");
         assert_eq!(g.matching("a/b/c.log"), Some("*.log"));
         assert_eq!(g.matching("docs/a/b.md"), Some("docs/**"));
         assert_eq!(g.matching("pkg/tests/test_a.py"), Some("tests"));

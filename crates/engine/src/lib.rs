@@ -11,17 +11,15 @@
 
 pub mod build;
 pub mod discovery;
-pub mod elf;
 pub mod epoch;
 pub mod error;
 pub mod gradient;
-pub mod inspect;
 pub mod metadata;
 pub mod names;
 pub mod plan;
 pub mod progress;
-pub mod record;
 pub mod project;
+pub mod record;
 pub mod sdist;
 pub mod sink;
 pub mod wheel;

@@ -41,7 +41,9 @@ pub fn render(meta: &Metadata) -> String {
     }
     match &meta.license {
         Some(License::Spdx(expr)) => field("License-Expression", expr),
-        Some(License::Text(text)) | Some(License::File { text, .. }) => field("License", text.trim_end()),
+        Some(License::Text(text)) | Some(License::File { text, .. }) => {
+            field("License", text.trim_end())
+        }
         None => {}
     }
     for file in &meta.license_files {
@@ -105,13 +107,18 @@ fn people(list: &[Person]) -> (Option<String>, Option<String>) {
         })
         .collect();
     let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join(", "));
-    (join(names.into_iter().map(str::to_string).collect()), join(emails))
+    (
+        join(names.into_iter().map(str::to_string).collect()),
+        join(emails),
+    )
 }
 
 /// A display name quoted the way `email.headerregistry.Address` does when it
 /// holds RFC 5322 specials.
 fn display_name(name: &str) -> String {
-    if name.contains(['(', ')', '<', '>', '@', ',', ':', ';', '.', '"', '[', ']', '\\']) {
+    if name.contains([
+        '(', ')', '<', '>', '@', ',', ':', ';', '.', '"', '[', ']', '\\',
+    ]) {
         format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
     } else {
         name.to_string()
@@ -187,18 +194,33 @@ mod tests {
             license: Some(License::Spdx("MIT".into())),
             license_files: vec!["LICENSE".into()],
             authors: vec![
-                Person { name: Some("Ada Lovelace".into()), email: Some("ada@example.org".into()) },
-                Person { name: Some("Grace".into()), email: None },
-                Person { name: Some("Dr. X".into()), email: Some("x@example.org".into()) },
+                Person {
+                    name: Some("Ada Lovelace".into()),
+                    email: Some("ada@example.org".into()),
+                },
+                Person {
+                    name: Some("Grace".into()),
+                    email: None,
+                },
+                Person {
+                    name: Some("Dr. X".into()),
+                    email: Some("x@example.org".into()),
+                },
             ],
-            maintainers: vec![Person { name: None, email: Some("m@example.org".into()) }],
+            maintainers: vec![Person {
+                name: None,
+                email: Some("m@example.org".into()),
+            }],
             keywords: vec!["a".into(), "b".into()],
             classifiers: vec!["Programming Language :: Python :: 3".into()],
             urls: vec![("Homepage".into(), "https://example.org".into())],
             dependencies: vec!["requests >= 2".into()],
             optional_dependencies: BTreeMap::from([(
                 "fancy".to_string(),
-                vec!["colorama>=0.4; sys_platform == 'win32' or os_name == 'nt'".to_string(), "tomli".to_string()],
+                vec![
+                    "colorama>=0.4; sys_platform == 'win32' or os_name == 'nt'".to_string(),
+                    "tomli".to_string(),
+                ],
             )]),
             scripts: BTreeMap::from([("acme".to_string(), "acme.cli:main".to_string())]),
             ..Metadata::default()

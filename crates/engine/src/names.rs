@@ -14,7 +14,9 @@ pub fn is_valid_name(name: &str) -> bool {
         (Some(first), Some(last)) => {
             alnum(first)
                 && alnum(last)
-                && bytes.iter().all(|b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))
+                && bytes
+                    .iter()
+                    .all(|b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))
         }
         _ => false,
     }

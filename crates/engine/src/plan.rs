@@ -98,7 +98,13 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn file(path: impl Into<String>, on_disk: PathBuf, size: u64, executable: bool, reason: impl Into<String>) -> Self {
+    pub fn file(
+        path: impl Into<String>,
+        on_disk: PathBuf,
+        size: u64,
+        executable: bool,
+        reason: impl Into<String>,
+    ) -> Self {
         Entry {
             path: path.into(),
             source: Source::File { path: on_disk },
@@ -108,7 +114,11 @@ impl Entry {
         }
     }
 
-    pub fn bytes(path: impl Into<String>, data: impl Into<Arc<[u8]>>, reason: impl Into<String>) -> Self {
+    pub fn bytes(
+        path: impl Into<String>,
+        data: impl Into<Arc<[u8]>>,
+        reason: impl Into<String>,
+    ) -> Self {
         let data: Arc<[u8]> = data.into();
         Entry {
             path: path.into(),

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 mod fields;
 mod parse;
 
-
 /// An invalid project input. Always names the file; line and field where known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{}{}: {}{}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default(), message)]

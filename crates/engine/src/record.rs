@@ -47,7 +47,14 @@ pub fn record_size(entries: &[Entry], record_path: &str) -> u64 {
     let rows: usize = entries
         .iter()
         .filter(|e| !matches!(e.source, Source::Record))
-        .map(|e| csv_field(&e.path).len() + ",sha256=".len() + B64_SHA256_LEN + 1 + e.size.to_string().len() + 1)
+        .map(|e| {
+            csv_field(&e.path).len()
+                + ",sha256=".len()
+                + B64_SHA256_LEN
+                + 1
+                + e.size.to_string().len()
+                + 1
+        })
         .sum();
     (rows + csv_field(record_path).len() + 3) as u64
 }
@@ -75,6 +82,9 @@ mod tests {
             .iter()
             .map(|(p, _, _)| Entry::bytes(p.clone(), b"hello".to_vec(), "test"))
             .collect();
-        assert_eq!(record_size(&entries, "a-1.dist-info/RECORD"), text.len() as u64);
+        assert_eq!(
+            record_size(&entries, "a-1.dist-info/RECORD"),
+            text.len() as u64
+        );
     }
 }

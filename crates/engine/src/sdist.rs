@@ -15,7 +15,11 @@ use std::collections::BTreeMap;
 
 /// `{escaped name}-{version}`: the file stem and the top directory.
 pub fn stem(project: &Project) -> String {
-    format!("{}-{}", names::wheel_escape(&project.metadata.name), project.metadata.version)
+    format!(
+        "{}-{}",
+        names::wheel_escape(&project.metadata.name),
+        project.metadata.version
+    )
 }
 
 pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
@@ -24,7 +28,9 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
     // archive path (relative to the top directory) → (file, reason)
     let mut chosen: BTreeMap<String, (SourceFile, String)> = BTreeMap::new();
     let mut add = |f: &SourceFile, reason: String| {
-        chosen.entry(f.rel.clone()).or_insert_with(|| (f.clone(), reason));
+        chosen
+            .entry(f.rel.clone())
+            .or_insert_with(|| (f.clone(), reason));
     };
     if let Some(f) = files.get("pyproject.toml") {
         add(f, "pyproject.toml".into());
@@ -32,7 +38,12 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
     for m in discovery::modules(project, files)? {
         add(&m.file, m.reason);
     }
-    if let Some(readme) = project.metadata.readme.as_ref().and_then(|r| r.file.as_ref()) {
+    if let Some(readme) = project
+        .metadata
+        .readme
+        .as_ref()
+        .and_then(|r| r.file.as_ref())
+    {
         if let Some(f) = files.get(readme) {
             add(f, "readme".into());
         }
@@ -57,22 +68,40 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
     let mut excluded = files.excluded.clone();
     chosen.retain(|rel, _| match sdist_exclude.matching(rel) {
         Some(g) if rel != "pyproject.toml" => {
-            excluded.push(Excluded { path: rel.clone(), rule: format!("tool.gradient.sdist-exclude: {g}") });
+            excluded.push(Excluded {
+                path: rel.clone(),
+                rule: format!("tool.gradient.sdist-exclude: {g}"),
+            });
             false
         }
         _ => true,
     });
     for f in &files.files {
         if !chosen.contains_key(&f.rel) && !excluded.iter().any(|e| e.path == f.rel) {
-            excluded.push(Excluded { path: f.rel.clone(), rule: "not part of the sdist (add it with tool.gradient.include)".into() });
+            excluded.push(Excluded {
+                path: f.rel.clone(),
+                rule: "not part of the sdist (add it with tool.gradient.include)".into(),
+            });
         }
     }
     excluded.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let mut entries = vec![Entry::bytes(format!("{top}/PKG-INFO"), metadata::render(&project.metadata).into_bytes(), "core metadata")];
-    entries.extend(chosen.into_iter().map(|(rel, (f, reason))| Entry::file(format!("{top}/{rel}"), f.abs, f.size, f.executable, reason)));
+    let mut entries = vec![Entry::bytes(
+        format!("{top}/PKG-INFO"),
+        metadata::render(&project.metadata).into_bytes(),
+        "core metadata",
+    )];
+    entries.extend(chosen.into_iter().map(|(rel, (f, reason))| {
+        Entry::file(format!("{top}/{rel}"), f.abs, f.size, f.executable, reason)
+    }));
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Plan { format: Format::Sdist, file_name: format!("{top}.tar.gz"), entries, excluded, mtime: epoch::source_date_epoch() })
+    Ok(Plan {
+        format: Format::Sdist,
+        file_name: format!("{top}.tar.gz"),
+        entries,
+        excluded,
+        mtime: epoch::source_date_epoch(),
+    })
 }
 
 /// The project files an sdist plan contains, as a file set: what a build
@@ -81,7 +110,11 @@ pub fn contents(plan: &Plan, files: &FileSet) -> FileSet {
     let top = plan.file_name.trim_end_matches(".tar.gz");
     let mut out = FileSet::default();
     for entry in &plan.entries {
-        let rel = entry.path.strip_prefix(top).and_then(|p| p.strip_prefix('/')).unwrap_or(&entry.path);
+        let rel = entry
+            .path
+            .strip_prefix(top)
+            .and_then(|p| p.strip_prefix('/'))
+            .unwrap_or(&entry.path);
         if let Some(f) = files.get(rel) {
             out.files.push(f.clone());
         }

@@ -18,7 +18,11 @@ pub const TAG: &str = "py3-none-any";
 
 /// `{escaped name}-{version}`: the stem of the file, `.dist-info` and `.data`.
 fn stem(project: &Project) -> String {
-    format!("{}-{}", names::wheel_escape(&project.metadata.name), project.metadata.version)
+    format!(
+        "{}-{}",
+        names::wheel_escape(&project.metadata.name),
+        project.metadata.version
+    )
 }
 
 /// The WHEEL file (binary distribution format § "The .dist-info directory").
@@ -31,7 +35,10 @@ fn wheel_file() -> String {
 
 pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
     let stem = stem(project);
-    let wheel_exclude = Globs::new(&project.settings.wheel_exclude, "tool.gradient.wheel-exclude")?;
+    let wheel_exclude = Globs::new(
+        &project.settings.wheel_exclude,
+        "tool.gradient.wheel-exclude",
+    )?;
     let mut excluded = Vec::new();
     let mut root: BTreeMap<String, Entry> = BTreeMap::new();
     let put = |map: &mut BTreeMap<String, Entry>, entry: Entry| -> Result<()> {
@@ -48,33 +55,78 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
         Ok(())
     };
     for m in discovery::modules(project, files)? {
-        if let Some(g) = wheel_exclude.matching(&m.archive_path).or_else(|| wheel_exclude.matching(&m.file.rel)) {
-            excluded.push(crate::plan::Excluded { path: m.file.rel, rule: format!("tool.gradient.wheel-exclude: {g}") });
+        if let Some(g) = wheel_exclude
+            .matching(&m.archive_path)
+            .or_else(|| wheel_exclude.matching(&m.file.rel))
+        {
+            excluded.push(crate::plan::Excluded {
+                path: m.file.rel,
+                rule: format!("tool.gradient.wheel-exclude: {g}"),
+            });
             continue;
         }
-        put(&mut root, Entry::file(m.archive_path, m.file.abs, m.file.size, m.file.executable, m.reason))?;
+        put(
+            &mut root,
+            Entry::file(
+                m.archive_path,
+                m.file.abs,
+                m.file.size,
+                m.file.executable,
+                m.reason,
+            ),
+        )?;
     }
     for (scheme, dir) in &project.settings.data {
         for f in files.under(&format!("{dir}/")) {
             let inner = &f.rel[dir.len() + 1..];
             let executable = f.executable || scheme == "scripts";
-            put(&mut root, Entry::file(format!("{stem}.data/{scheme}/{inner}"), f.abs.clone(), f.size, executable, format!("data: {scheme} ({dir}/)")))?;
+            put(
+                &mut root,
+                Entry::file(
+                    format!("{stem}.data/{scheme}/{inner}"),
+                    f.abs.clone(),
+                    f.size,
+                    executable,
+                    format!("data: {scheme} ({dir}/)"),
+                ),
+            )?;
         }
     }
 
     let dist_info = format!("{stem}.dist-info");
     let mut info = vec![
-        Entry::bytes(format!("{dist_info}/METADATA"), metadata::render(&project.metadata).into_bytes(), "core metadata"),
-        Entry::bytes(format!("{dist_info}/WHEEL"), wheel_file().into_bytes(), "wheel metadata"),
+        Entry::bytes(
+            format!("{dist_info}/METADATA"),
+            metadata::render(&project.metadata).into_bytes(),
+            "core metadata",
+        ),
+        Entry::bytes(
+            format!("{dist_info}/WHEEL"),
+            wheel_file().into_bytes(),
+            "wheel metadata",
+        ),
     ];
     if let Some(text) = metadata::entry_points_txt(&project.metadata) {
-        info.push(Entry::bytes(format!("{dist_info}/entry_points.txt"), text.into_bytes(), "entry points"));
+        info.push(Entry::bytes(
+            format!("{dist_info}/entry_points.txt"),
+            text.into_bytes(),
+            "entry points",
+        ));
     }
     for license in &project.metadata.license_files {
         let f = files.get(license).ok_or_else(|| {
-            Error::Plan(format!("{}: license file `{license}` is not among the files to package", project.pyproject_path.display()))
+            Error::Plan(format!(
+                "{}: license file `{license}` is not among the files to package",
+                project.pyproject_path.display()
+            ))
         })?;
-        info.push(Entry::file(format!("{dist_info}/licenses/{license}"), f.abs.clone(), f.size, false, "license-files"));
+        info.push(Entry::file(
+            format!("{dist_info}/licenses/{license}"),
+            f.abs.clone(),
+            f.size,
+            false,
+            "license-files",
+        ));
     }
     info.sort_by(|a, b| a.path.cmp(&b.path));
 
@@ -82,10 +134,22 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
     entries.extend(info);
     let record_path = format!("{dist_info}/RECORD");
     let size = record::record_size(&entries, &record_path);
-    entries.push(Entry { path: record_path, source: Source::Record, mode: 0o644, size, reason: "RECORD (hashes taken while writing)".into() });
+    entries.push(Entry {
+        path: record_path,
+        source: Source::Record,
+        mode: 0o644,
+        size,
+        reason: "RECORD (hashes taken while writing)".into(),
+    });
     excluded.extend(files.excluded.iter().cloned());
     excluded.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Plan { format: Format::Wheel, file_name: format!("{stem}-{TAG}.whl"), entries, excluded, mtime: epoch::source_date_epoch() })
+    Ok(Plan {
+        format: Format::Wheel,
+        file_name: format!("{stem}-{TAG}.whl"),
+        entries,
+        excluded,
+        mtime: epoch::source_date_epoch(),
+    })
 }
 
 fn describe(entry: &Entry) -> String {
@@ -99,7 +163,11 @@ fn describe(entry: &Entry) -> String {
 /// the sdist, one readable line each; empty when they agree.
 pub fn compare(from_tree: &Plan, from_sdist: &Plan) -> Vec<String> {
     let index = |p: &Plan| -> BTreeMap<String, u64> {
-        p.entries.iter().filter(|e| !matches!(e.source, Source::Record)).map(|e| (e.path.clone(), e.size)).collect()
+        p.entries
+            .iter()
+            .filter(|e| !matches!(e.source, Source::Record))
+            .map(|e| (e.path.clone(), e.size))
+            .collect()
     };
     let (tree, sdist) = (index(from_tree), index(from_sdist));
     let mut out = Vec::new();
@@ -111,7 +179,9 @@ pub fn compare(from_tree: &Plan, from_sdist: &Plan) -> Vec<String> {
         }
     }
     for path in sdist.keys().filter(|p| !tree.contains_key(*p)) {
-        out.push(format!("`{path}` is only in the wheel built from the sdist"));
+        out.push(format!(
+            "`{path}` is only in the wheel built from the sdist"
+        ));
     }
     out
 }
@@ -150,7 +220,17 @@ mod tests {
     #[test]
     fn wheel_and_sdist_layouts() {
         let dir = tempfile::tempdir().expect("tempdir");
-        files(dir.path(), &["pyproject.toml", "LICENSE", "src/foo_bar_baz/__init__.py", "src/foo_bar_baz/x.json", "bin/tool", "tests/t.py"]);
+        files(
+            dir.path(),
+            &[
+                "pyproject.toml",
+                "LICENSE",
+                "src/foo_bar_baz/__init__.py",
+                "src/foo_bar_baz/x.json",
+                "bin/tool",
+                "tests/t.py",
+            ],
+        );
         let settings = Settings {
             module_names: vec!["foo_bar_baz".into()],
             data: BTreeMap::from([("scripts".to_string(), "bin".to_string())]),
@@ -162,16 +242,19 @@ mod tests {
         let w = plan(&p, &set).expect("wheel");
         assert_eq!(w.file_name, "foo_bar_baz-1.0.0rc1-py3-none-any.whl");
         let paths: Vec<&str> = w.entries.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, vec![
-            "foo_bar_baz-1.0.0rc1.data/scripts/tool",
-            "foo_bar_baz/__init__.py",
-            "foo_bar_baz/x.json",
-            "foo_bar_baz-1.0.0rc1.dist-info/METADATA",
-            "foo_bar_baz-1.0.0rc1.dist-info/WHEEL",
-            "foo_bar_baz-1.0.0rc1.dist-info/entry_points.txt",
-            "foo_bar_baz-1.0.0rc1.dist-info/licenses/LICENSE",
-            "foo_bar_baz-1.0.0rc1.dist-info/RECORD",
-        ]);
+        assert_eq!(
+            paths,
+            vec![
+                "foo_bar_baz-1.0.0rc1.data/scripts/tool",
+                "foo_bar_baz/__init__.py",
+                "foo_bar_baz/x.json",
+                "foo_bar_baz-1.0.0rc1.dist-info/METADATA",
+                "foo_bar_baz-1.0.0rc1.dist-info/WHEEL",
+                "foo_bar_baz-1.0.0rc1.dist-info/entry_points.txt",
+                "foo_bar_baz-1.0.0rc1.dist-info/licenses/LICENSE",
+                "foo_bar_baz-1.0.0rc1.dist-info/RECORD",
+            ]
+        );
         assert_eq!(w.entries[0].mode, 0o755, "scripts are executable");
 
         let s = crate::sdist::plan(&p, &set).expect("sdist");
@@ -179,8 +262,14 @@ mod tests {
         let paths: Vec<&str> = s.entries.iter().map(|e| e.path.as_str()).collect();
         assert!(paths.contains(&"foo_bar_baz-1.0.0rc1/PKG-INFO"));
         assert!(paths.contains(&"foo_bar_baz-1.0.0rc1/bin/tool"));
-        assert!(!paths.iter().any(|p| p.contains("tests/")), "tests are not included unless asked");
-        assert!(s.excluded.iter().any(|e| e.path == "tests/t.py" && e.rule.contains("tool.gradient.include")));
+        assert!(
+            !paths.iter().any(|p| p.contains("tests/")),
+            "tests are not included unless asked"
+        );
+        assert!(s
+            .excluded
+            .iter()
+            .any(|e| e.path == "tests/t.py" && e.rule.contains("tool.gradient.include")));
 
         let from_sdist = plan(&p, &crate::sdist::contents(&s, &set)).expect("wheel from sdist");
         assert!(compare(&w, &from_sdist).is_empty());
@@ -189,12 +278,28 @@ mod tests {
     #[test]
     fn sdist_exclude_that_loses_wheel_files_is_reported() {
         let dir = tempfile::tempdir().expect("tempdir");
-        files(dir.path(), &["pyproject.toml", "LICENSE", "foo_bar_baz/__init__.py", "foo_bar_baz/big/data.bin"]);
-        let settings = Settings { module_names: vec!["foo_bar_baz".into()], sdist_exclude: vec!["foo_bar_baz/big/**".into()], wheel_from_sdist: true, ..Settings::default() };
+        files(
+            dir.path(),
+            &[
+                "pyproject.toml",
+                "LICENSE",
+                "foo_bar_baz/__init__.py",
+                "foo_bar_baz/big/data.bin",
+            ],
+        );
+        let settings = Settings {
+            module_names: vec!["foo_bar_baz".into()],
+            sdist_exclude: vec!["foo_bar_baz/big/**".into()],
+            wheel_from_sdist: true,
+            ..Settings::default()
+        };
         let p = project(dir.path(), settings);
         let set = discovery::scan(&p).expect("scan");
         let s = crate::sdist::plan(&p, &set).expect("sdist");
-        let diff = compare(&plan(&p, &set).expect("wheel"), &plan(&p, &crate::sdist::contents(&s, &set)).expect("from sdist"));
+        let diff = compare(
+            &plan(&p, &set).expect("wheel"),
+            &plan(&p, &crate::sdist::contents(&s, &set)).expect("from sdist"),
+        );
         assert_eq!(diff.len(), 1, "{diff:?}");
         assert!(diff[0].contains("foo_bar_baz/big/data.bin"));
     }
@@ -202,15 +307,30 @@ mod tests {
     #[test]
     fn duplicate_archive_paths_are_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
-        files(dir.path(), &["LICENSE", "foo_bar_baz/__init__.py", "lib/foo_bar_baz/__init__.py"]);
-        let settings = Settings { module_names: vec!["foo_bar_baz".into()], data: BTreeMap::from([("purelib".to_string(), "lib".to_string())]), ..Settings::default() };
+        files(
+            dir.path(),
+            &[
+                "LICENSE",
+                "foo_bar_baz/__init__.py",
+                "lib/foo_bar_baz/__init__.py",
+            ],
+        );
+        let settings = Settings {
+            module_names: vec!["foo_bar_baz".into()],
+            data: BTreeMap::from([("purelib".to_string(), "lib".to_string())]),
+            ..Settings::default()
+        };
         let p = project(dir.path(), settings);
         // purelib data goes under .data/, so no clash; two modules with one name do clash.
         let mut p2 = p.clone();
         p2.settings.module_names = vec!["foo_bar_baz".into(), "foo_bar_baz".into()];
         let set = discovery::scan(&p2).expect("scan");
         let err = plan(&p2, &set).expect_err("duplicate");
-        assert!(err.to_string().contains("two files would be `foo_bar_baz/__init__.py`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("two files would be `foo_bar_baz/__init__.py`"),
+            "{err}"
+        );
         assert!(plan(&p, &discovery::scan(&p).expect("scan")).is_ok());
     }
 }

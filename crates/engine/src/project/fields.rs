@@ -18,11 +18,20 @@ pub struct Doc<'a> {
 impl Doc<'_> {
     pub fn line(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     /// An error at `span` about `field`.
-    pub fn err(&self, span: &Range<usize>, field: &str, message: impl Into<String>) -> ProjectError {
+    pub fn err(
+        &self,
+        span: &Range<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> ProjectError {
         ProjectError {
             file: self.file.to_path_buf(),
             line: Some(self.line(span)),
@@ -32,30 +41,52 @@ impl Doc<'_> {
     }
 
     pub fn str<'v>(&self, value: &'v Value<'_>, field: &str) -> Result<&'v str, ProjectError> {
-        value
-            .get_ref()
-            .as_str()
-            .ok_or_else(|| self.err(&value.span(), field, format!("expected a string, found {}", kind(value.get_ref()))))
+        value.get_ref().as_str().ok_or_else(|| {
+            self.err(
+                &value.span(),
+                field,
+                format!("expected a string, found {}", kind(value.get_ref())),
+            )
+        })
     }
 
     pub fn bool(&self, value: &Value<'_>, field: &str) -> Result<bool, ProjectError> {
-        value
-            .get_ref()
-            .as_bool()
-            .ok_or_else(|| self.err(&value.span(), field, format!("expected true or false, found {}", kind(value.get_ref()))))
+        value.get_ref().as_bool().ok_or_else(|| {
+            self.err(
+                &value.span(),
+                field,
+                format!("expected true or false, found {}", kind(value.get_ref())),
+            )
+        })
     }
 
-    pub fn table<'v, 'i>(&self, value: &'v Value<'i>, field: &str) -> Result<&'v DeTable<'i>, ProjectError> {
+    pub fn table<'v, 'i>(
+        &self,
+        value: &'v Value<'i>,
+        field: &str,
+    ) -> Result<&'v DeTable<'i>, ProjectError> {
         match value.get_ref() {
             DeValue::Table(t) => Ok(t),
-            other => Err(self.err(&value.span(), field, format!("expected a table, found {}", kind(other)))),
+            other => Err(self.err(
+                &value.span(),
+                field,
+                format!("expected a table, found {}", kind(other)),
+            )),
         }
     }
 
-    pub fn array<'v, 'i>(&self, value: &'v Value<'i>, field: &str) -> Result<&'v [Value<'i>], ProjectError> {
+    pub fn array<'v, 'i>(
+        &self,
+        value: &'v Value<'i>,
+        field: &str,
+    ) -> Result<&'v [Value<'i>], ProjectError> {
         match value.get_ref() {
             DeValue::Array(a) => Ok(a),
-            other => Err(self.err(&value.span(), field, format!("expected an array, found {}", kind(other)))),
+            other => Err(self.err(
+                &value.span(),
+                field,
+                format!("expected an array, found {}", kind(other)),
+            )),
         }
     }
 
@@ -76,7 +107,11 @@ impl Doc<'_> {
     }
 
     /// A table of strings (`key = "value"`), in file order.
-    pub fn string_table(&self, value: &Value<'_>, field: &str) -> Result<Vec<(Item, Item)>, ProjectError> {
+    pub fn string_table(
+        &self,
+        value: &Value<'_>,
+        field: &str,
+    ) -> Result<Vec<(Item, Item)>, ProjectError> {
         self.table(value, field)?
             .iter()
             .map(|(k, v)| {
@@ -97,7 +132,12 @@ impl Doc<'_> {
     }
 
     /// Reject keys of `table` not in `valid`, naming the valid ones.
-    pub fn only_keys(&self, table: &DeTable<'_>, field: &str, valid: &[&str]) -> Result<(), ProjectError> {
+    pub fn only_keys(
+        &self,
+        table: &DeTable<'_>,
+        field: &str,
+        valid: &[&str],
+    ) -> Result<(), ProjectError> {
         for (key, _) in table.iter() {
             if !valid.contains(&key.get_ref().as_ref()) {
                 let path = if field.is_empty() {
@@ -108,7 +148,11 @@ impl Doc<'_> {
                 return Err(self.err(
                     &key.span(),
                     &path,
-                    format!("unknown key `{}`; valid keys are: {}", key.get_ref(), valid.join(", ")),
+                    format!(
+                        "unknown key `{}`; valid keys are: {}",
+                        key.get_ref(),
+                        valid.join(", ")
+                    ),
                 ));
             }
         }
@@ -126,12 +170,18 @@ pub struct Item {
 
 /// Look a key up in a spanned table.
 pub fn get<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
-    table.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, v)| v)
 }
 
 /// The span of a key in a table (for "given here" errors).
 pub fn key_span(table: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
-    table.iter().find(|(k, _)| k.get_ref() == key).map(|(k, _)| k.span())
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(k, _)| k.span())
 }
 
 fn kind(value: &DeValue<'_>) -> &'static str {
@@ -148,7 +198,11 @@ fn kind(value: &DeValue<'_>) -> &'static str {
 
 /// Keys that are not bare TOML keys are quoted in field paths.
 fn quote_key(key: &str) -> String {
-    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         key.to_string()
     } else {
         format!("\"{key}\"")

@@ -55,7 +55,10 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
         field: None,
         message: format!("cannot read: {e} (a Python project needs a pyproject.toml at its root)"),
     })?;
-    let doc = Doc { file: &file, text: &text };
+    let doc = Doc {
+        file: &file,
+        text: &text,
+    };
     let top = DeTable::parse(&text).map_err(|e| ProjectError {
         file: file.clone(),
         line: e.span().map(|s| doc.line(&s)),
@@ -82,7 +85,11 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
     doc.only_keys(table, "project", PROJECT_KEYS)?;
 
     let name_value = get(table, "name").ok_or_else(|| {
-        doc.err(&project_value.span(), "project.name", "missing: every project needs a name")
+        doc.err(
+            &project_value.span(),
+            "project.name",
+            "missing: every project needs a name",
+        )
     })?;
     let name = doc.str(name_value, "project.name")?.to_string();
     if !names::is_valid_name(&name) {
@@ -122,7 +129,11 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
             "description" => {
                 let text = doc.str(value, f)?;
                 if text.contains('\n') {
-                    return Err(doc.err(&value.span(), f, "must be one line (the summary); put longer text in the readme"));
+                    return Err(doc.err(
+                        &value.span(),
+                        f,
+                        "must be one line (the summary); put longer text in the readme",
+                    ));
                 }
                 meta.description = Some(text.to_string());
             }
@@ -130,14 +141,20 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
             "requires-python" => {
                 let text = doc.str(value, f)?;
                 pep440_rs::VersionSpecifiers::from_str(text).map_err(|e| {
-                    doc.err(&value.span(), f, format!("`{text}` is not a valid version specifier ({e}); e.g. `>=3.9`"))
+                    doc.err(
+                        &value.span(),
+                        f,
+                        format!("`{text}` is not a valid version specifier ({e}); e.g. `>=3.9`"),
+                    )
                 })?;
                 meta.requires_python = Some(text.to_string());
             }
             "license" => meta.license = Some(license(&doc, root, value)?),
             "authors" => meta.authors = people(&doc, value, f)?,
             "maintainers" => meta.maintainers = people(&doc, value, f)?,
-            "keywords" => meta.keywords = doc.strings(value, f)?.into_iter().map(|i| i.text).collect(),
+            "keywords" => {
+                meta.keywords = doc.strings(value, f)?.into_iter().map(|i| i.text).collect()
+            }
             "classifiers" => meta.classifiers = classifiers(&doc, value)?,
             "urls" => meta.urls = urls(&doc, value)?,
             "dependencies" => meta.dependencies = requirements(&doc, value, f)?,
@@ -150,8 +167,14 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
     }
     meta.license_files = license_files(&doc, root, table, meta.license.as_ref())?;
     if let Some(License::Spdx(_)) = &meta.license {
-        if let Some(c) = meta.classifiers.iter().find(|c| c.starts_with("License ::")) {
-            let span = get(table, "classifiers").map(|v| v.span()).unwrap_or_default();
+        if let Some(c) = meta
+            .classifiers
+            .iter()
+            .find(|c| c.starts_with("License ::"))
+        {
+            let span = get(table, "classifiers")
+                .map(|v| v.span())
+                .unwrap_or_default();
             return Err(doc.err(
                 &span,
                 "project.classifiers",
@@ -189,13 +212,20 @@ fn dynamic(doc: &Doc, table: &DeTable) -> Result<Vec<String>, ProjectError> {
     for item in doc.strings(value, "project.dynamic")? {
         let field = item.text.as_str();
         if field == "name" {
-            return Err(doc.err(&item.span, "project.dynamic", "`name` can never be dynamic: set it in [project]"));
+            return Err(doc.err(
+                &item.span,
+                "project.dynamic",
+                "`name` can never be dynamic: set it in [project]",
+            ));
         }
         if !PROJECT_KEYS.contains(&field) || field == "dynamic" {
             return Err(doc.err(
                 &item.span,
                 "project.dynamic",
-                format!("`{field}` is not a [project] field; dynamic may list: {}", PROJECT_KEYS[1..17].join(", ")),
+                format!(
+                    "`{field}` is not a [project] field; dynamic may list: {}",
+                    PROJECT_KEYS[1..17].join(", ")
+                ),
             ));
         }
         if field != "version" {
@@ -209,7 +239,11 @@ fn dynamic(doc: &Doc, table: &DeTable) -> Result<Vec<String>, ProjectError> {
             ));
         }
         if let Some(span) = key_span(table, field) {
-            return Err(doc.err(&span, &format!("project.{field}"), format!("`{field}` is listed in dynamic and also given: choose one")));
+            return Err(doc.err(
+                &span,
+                &format!("project.{field}"),
+                format!("`{field}` is listed in dynamic and also given: choose one"),
+            ));
         }
         out.push(item.text);
     }
@@ -268,7 +302,11 @@ fn version_from_module(root: &Path, settings: &Settings) -> Option<(String, Stri
     };
     for r in roots {
         for candidate in [format!("{module}/__init__.py"), format!("{module}.py")] {
-            let rel = if r.is_empty() { candidate } else { format!("{r}/{candidate}") };
+            let rel = if r.is_empty() {
+                candidate
+            } else {
+                format!("{r}/{candidate}")
+            };
             if let Ok(text) = std::fs::read_to_string(root.join(&rel)) {
                 return text.lines().find_map(dunder_version).map(|v| (v, rel));
             }
@@ -294,7 +332,15 @@ fn dunder_version(line: &str) -> Option<String> {
 fn relative_file(doc: &Doc, root: &Path, item: &Item) -> Result<String, ProjectError> {
     check_relative(doc, item)?;
     if !root.join(&item.text).is_file() {
-        return Err(doc.err(&item.span, &item.field, format!("file `{}` does not exist (relative to {})", item.text, root.display())));
+        return Err(doc.err(
+            &item.span,
+            &item.field,
+            format!(
+                "file `{}` does not exist (relative to {})",
+                item.text,
+                root.display()
+            ),
+        ));
     }
     Ok(item.text.clone())
 }
@@ -303,11 +349,18 @@ fn relative_file(doc: &Doc, root: &Path, item: &Item) -> Result<String, ProjectE
 /// no `..`.
 fn check_relative(doc: &Doc, item: &Item) -> Result<(), ProjectError> {
     let p = &item.text;
-    if p.is_empty() || p.starts_with('/') || p.contains('\\') || p.split('/').any(|c| c == "..") || p.contains(':') && p.len() > 1 && p.as_bytes()[1] == b':' {
+    if p.is_empty()
+        || p.starts_with('/')
+        || p.contains('\\')
+        || p.split('/').any(|c| c == "..")
+        || p.contains(':') && p.len() > 1 && p.as_bytes()[1] == b':'
+    {
         return Err(doc.err(
             &item.span,
             &item.field,
-            format!("`{p}` must be a relative path inside the project, with `/` separators and no `..`"),
+            format!(
+                "`{p}` must be a relative path inside the project, with `/` separators and no `..`"
+            ),
         ));
     }
     Ok(())
@@ -317,10 +370,20 @@ fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError>
     let f = "project.readme";
     let read = |item: &Item| -> Result<String, ProjectError> {
         let rel = relative_file(doc, root, item)?;
-        std::fs::read_to_string(root.join(&rel)).map_err(|e| doc.err(&item.span, f, format!("cannot read `{rel}` as UTF-8 text: {e}")))
+        std::fs::read_to_string(root.join(&rel)).map_err(|e| {
+            doc.err(
+                &item.span,
+                f,
+                format!("cannot read `{rel}` as UTF-8 text: {e}"),
+            )
+        })
     };
     if let Some(path) = value.get_ref().as_str() {
-        let item = Item { text: path.to_string(), span: value.span(), field: f.into() };
+        let item = Item {
+            text: path.to_string(),
+            span: value.span(),
+            field: f.into(),
+        };
         let lower = path.to_ascii_lowercase();
         let content_type = if lower.ends_with(".md") || lower.ends_with(".markdown") {
             "text/markdown"
@@ -336,7 +399,11 @@ fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError>
             ));
         };
         let text = read(&item)?;
-        return Ok(Readme { file: Some(path.to_string()), text, content_type: content_type.into() });
+        return Ok(Readme {
+            file: Some(path.to_string()),
+            text,
+            content_type: content_type.into(),
+        });
     }
     let table = doc.table(value, f)?;
     doc.only_keys(table, f, &["file", "text", "content-type"])?;
@@ -345,20 +412,40 @@ fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError>
             let ct = doc.str(v, "project.readme.content-type")?;
             let base = ct.split(';').next().unwrap_or("").trim();
             if !["text/markdown", "text/x-rst", "text/plain"].contains(&base) {
-                return Err(doc.err(&v.span(), "project.readme.content-type", format!("`{ct}`: use text/markdown, text/x-rst or text/plain")));
+                return Err(doc.err(
+                    &v.span(),
+                    "project.readme.content-type",
+                    format!("`{ct}`: use text/markdown, text/x-rst or text/plain"),
+                ));
             }
             ct.to_string()
         }
-        None => return Err(doc.err(&value.span(), "project.readme.content-type", "missing: a readme table needs content-type (text/markdown, text/x-rst or text/plain)")),
+        None => return Err(doc.err(
+            &value.span(),
+            "project.readme.content-type",
+            "missing: a readme table needs content-type (text/markdown, text/x-rst or text/plain)",
+        )),
     };
     match (get(table, "file"), get(table, "text")) {
         (Some(_), Some(t)) => Err(doc.err(&t.span(), f, "give either `file` or `text`, not both")),
         (Some(v), None) => {
-            let item = Item { text: doc.str(v, "project.readme.file")?.to_string(), span: v.span(), field: "project.readme.file".into() };
+            let item = Item {
+                text: doc.str(v, "project.readme.file")?.to_string(),
+                span: v.span(),
+                field: "project.readme.file".into(),
+            };
             let text = read(&item)?;
-            Ok(Readme { file: Some(item.text), text, content_type })
+            Ok(Readme {
+                file: Some(item.text),
+                text,
+                content_type,
+            })
         }
-        (None, Some(v)) => Ok(Readme { file: None, text: doc.str(v, "project.readme.text")?.to_string(), content_type }),
+        (None, Some(v)) => Ok(Readme {
+            file: None,
+            text: doc.str(v, "project.readme.text")?.to_string(),
+            content_type,
+        }),
         (None, None) => Err(doc.err(&value.span(), f, "a readme table needs `file` or `text`")),
     }
 }
@@ -380,18 +467,34 @@ fn license(doc: &Doc, root: &Path, value: &Value) -> Result<License, ProjectErro
     match (get(table, "file"), get(table, "text")) {
         (Some(_), Some(t)) => Err(doc.err(&t.span(), f, "give either `file` or `text`, not both")),
         (Some(v), None) => {
-            let item = Item { text: doc.str(v, "project.license.file")?.to_string(), span: v.span(), field: f.into() };
+            let item = Item {
+                text: doc.str(v, "project.license.file")?.to_string(),
+                span: v.span(),
+                field: f.into(),
+            };
             let path = relative_file(doc, root, &item)?;
-            let text = std::fs::read_to_string(root.join(&path)).map_err(|e| doc.err(&v.span(), f, format!("cannot read `{path}`: {e}")))?;
+            let text = std::fs::read_to_string(root.join(&path))
+                .map_err(|e| doc.err(&v.span(), f, format!("cannot read `{path}`: {e}")))?;
             Ok(License::File { path, text })
         }
-        (None, Some(v)) => Ok(License::Text(doc.str(v, "project.license.text")?.to_string())),
-        (None, None) => Err(doc.err(&value.span(), f, "use an SPDX expression string, e.g. license = \"MIT\"")),
+        (None, Some(v)) => Ok(License::Text(
+            doc.str(v, "project.license.text")?.to_string(),
+        )),
+        (None, None) => Err(doc.err(
+            &value.span(),
+            f,
+            "use an SPDX expression string, e.g. license = \"MIT\"",
+        )),
     }
 }
 
 /// PEP 639 `license-files`: every glob must match at least one file.
-fn license_files(doc: &Doc, root: &Path, table: &DeTable, license: Option<&License>) -> Result<Vec<String>, ProjectError> {
+fn license_files(
+    doc: &Doc,
+    root: &Path,
+    table: &DeTable,
+    license: Option<&License>,
+) -> Result<Vec<String>, ProjectError> {
     let mut out = std::collections::BTreeSet::new();
     match get(table, "license-files") {
         Some(value) => {
@@ -400,9 +503,17 @@ fn license_files(doc: &Doc, root: &Path, table: &DeTable, license: Option<&Licen
             }
             for item in doc.strings(value, "project.license-files")? {
                 check_relative(doc, &item)?;
-                let matched = glob_files(root, &item.text).map_err(|e| doc.err(&item.span, &item.field, e))?;
+                let matched = glob_files(root, &item.text)
+                    .map_err(|e| doc.err(&item.span, &item.field, e))?;
                 if matched.is_empty() {
-                    return Err(doc.err(&item.span, &item.field, format!("`{}` matches no file (PEP 639 requires every pattern to match)", item.text)));
+                    return Err(doc.err(
+                        &item.span,
+                        &item.field,
+                        format!(
+                            "`{}` matches no file (PEP 639 requires every pattern to match)",
+                            item.text
+                        ),
+                    ));
                 }
                 out.extend(matched);
             }
@@ -429,10 +540,17 @@ pub(crate) fn glob_files(root: &Path, pattern: &str) -> Result<Vec<String>, Stri
         .build()
         .map_err(|e| format!("`{pattern}` is not a valid glob: {}", e.kind()))?
         .compile_matcher();
-    let literal: Vec<&str> = pattern.split('/').take_while(|c| !c.contains(['*', '?', '[', '{'])).collect();
+    let literal: Vec<&str> = pattern
+        .split('/')
+        .take_while(|c| !c.contains(['*', '?', '[', '{']))
+        .collect();
     let base = if literal.len() == pattern.split('/').count() {
         // No glob characters at all: a plain path.
-        return Ok(if root.join(pattern).is_file() { vec![pattern.to_string()] } else { Vec::new() });
+        return Ok(if root.join(pattern).is_file() {
+            vec![pattern.to_string()]
+        } else {
+            Vec::new()
+        });
     } else {
         literal.join("/")
     };
@@ -440,7 +558,12 @@ pub(crate) fn glob_files(root: &Path, pattern: &str) -> Result<Vec<String>, Stri
     let mut out = Vec::new();
     let walker = ignore::WalkBuilder::new(&start)
         .standard_filters(false)
-        .filter_entry(|e| !matches!(e.file_name().to_str(), Some(".git" | ".hg" | ".venv" | "node_modules" | "__pycache__" | "target")))
+        .filter_entry(|e| {
+            !matches!(
+                e.file_name().to_str(),
+                Some(".git" | ".hg" | ".venv" | "node_modules" | "__pycache__" | "target")
+            )
+        })
         .build();
     for entry in walker.flatten() {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
@@ -463,23 +586,40 @@ fn people(doc: &Doc, value: &Value, field: &str) -> Result<Vec<Person>, ProjectE
         let f = format!("{field}[{i}]");
         let table = doc.table(v, &f)?;
         doc.only_keys(table, &f, &["name", "email"])?;
-        let name = get(table, "name").map(|n| doc.str(n, &format!("{f}.name"))).transpose()?;
-        let email = get(table, "email").map(|e| doc.str(e, &format!("{f}.email"))).transpose()?;
+        let name = get(table, "name")
+            .map(|n| doc.str(n, &format!("{f}.name")))
+            .transpose()?;
+        let email = get(table, "email")
+            .map(|e| doc.str(e, &format!("{f}.email")))
+            .transpose()?;
         if let Some(n) = name {
             if n.contains(',') {
-                return Err(doc.err(&v.span(), &format!("{f}.name"), "a name cannot contain a comma (core metadata joins names with commas)"));
+                return Err(doc.err(
+                    &v.span(),
+                    &format!("{f}.name"),
+                    "a name cannot contain a comma (core metadata joins names with commas)",
+                ));
             }
         }
         if let Some(e) = email {
-            let valid = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains([' ', ',', '<', '>']));
+            let valid = e.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && d.contains('.') && !e.contains([' ', ',', '<', '>'])
+            });
             if !valid {
-                return Err(doc.err(&v.span(), &format!("{f}.email"), format!("`{e}` is not an email address (e.g. ada@example.org)")));
+                return Err(doc.err(
+                    &v.span(),
+                    &format!("{f}.email"),
+                    format!("`{e}` is not an email address (e.g. ada@example.org)"),
+                ));
             }
         }
         if name.is_none() && email.is_none() {
             return Err(doc.err(&v.span(), &f, "give a name, an email or both"));
         }
-        out.push(Person { name: name.map(str::to_string), email: email.map(str::to_string) });
+        out.push(Person {
+            name: name.map(str::to_string),
+            email: email.map(str::to_string),
+        });
     }
     Ok(out)
 }
@@ -488,7 +628,14 @@ fn classifiers(doc: &Doc, value: &Value) -> Result<Vec<String>, ProjectError> {
     let items = doc.strings(value, "project.classifiers")?;
     for item in &items {
         if item.text.trim().is_empty() || item.text.contains('\n') || !item.text.contains(" :: ") {
-            return Err(doc.err(&item.span, &item.field, format!("`{}` is not a trove classifier (e.g. \"Programming Language :: Python :: 3\")", item.text)));
+            return Err(doc.err(
+                &item.span,
+                &item.field,
+                format!(
+                    "`{}` is not a trove classifier (e.g. \"Programming Language :: Python :: 3\")",
+                    item.text
+                ),
+            ));
         }
     }
     Ok(items.into_iter().map(|i| i.text).collect())
@@ -498,10 +645,18 @@ fn urls(doc: &Doc, value: &Value) -> Result<Vec<(String, String)>, ProjectError>
     let mut out = Vec::new();
     for (key, val) in doc.string_table(value, "project.urls")? {
         if key.text.chars().count() > 32 {
-            return Err(doc.err(&key.span, &key.field, "a URL label can be at most 32 characters (core metadata Project-URL)"));
+            return Err(doc.err(
+                &key.span,
+                &key.field,
+                "a URL label can be at most 32 characters (core metadata Project-URL)",
+            ));
         }
         if !val.text.contains("://") {
-            return Err(doc.err(&val.span, &val.field, format!("`{}` is not a URL (e.g. https://example.org)", val.text)));
+            return Err(doc.err(
+                &val.span,
+                &val.field,
+                format!("`{}` is not a URL (e.g. https://example.org)", val.text),
+            ));
         }
         out.push((key.text, val.text));
     }
@@ -528,7 +683,11 @@ fn extras(doc: &Doc, value: &Value) -> Result<BTreeMap<String, Vec<String>>, Pro
         let name = key.get_ref().to_string();
         let field = format!("project.optional-dependencies.{name}");
         if !names::is_valid_name(&name) {
-            return Err(doc.err(&key.span(), &field, format!("`{name}` is not a valid extra name (letters, digits, `-`, `_`, `.`)")));
+            return Err(doc.err(
+                &key.span(),
+                &field,
+                format!("`{name}` is not a valid extra name (letters, digits, `-`, `_`, `.`)"),
+            ));
         }
         let normalized = names::normalize_extra(&name);
         let list = requirements(doc, reqs, &field)?;
@@ -549,40 +708,91 @@ fn is_object_reference(s: &str, require_attr: bool) -> bool {
     dotted(module) && attr.map_or(!require_attr, dotted)
 }
 
-fn scripts(doc: &Doc, value: &Value, field: &str) -> Result<BTreeMap<String, String>, ProjectError> {
+fn scripts(
+    doc: &Doc,
+    value: &Value,
+    field: &str,
+) -> Result<BTreeMap<String, String>, ProjectError> {
     let mut out = BTreeMap::new();
     for (key, val) in doc.string_table(value, field)? {
-        if key.text.is_empty() || key.text.contains(|c: char| c.is_whitespace() || c == '=' || c == '/' || c == '[') {
-            return Err(doc.err(&key.span, &key.field, format!("`{}` is not a valid script name", key.text)));
+        if key.text.is_empty()
+            || key
+                .text
+                .contains(|c: char| c.is_whitespace() || c == '=' || c == '/' || c == '[')
+        {
+            return Err(doc.err(
+                &key.span,
+                &key.field,
+                format!("`{}` is not a valid script name", key.text),
+            ));
         }
         if !is_object_reference(&val.text, true) {
-            return Err(doc.err(&val.span, &val.field, format!("`{}` is not an object reference: use `package.module:function`", val.text)));
+            return Err(doc.err(
+                &val.span,
+                &val.field,
+                format!(
+                    "`{}` is not an object reference: use `package.module:function`",
+                    val.text
+                ),
+            ));
         }
         out.insert(key.text, val.text);
     }
     Ok(out)
 }
 
-fn entry_points(doc: &Doc, value: &Value) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProjectError> {
+fn entry_points(
+    doc: &Doc,
+    value: &Value,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProjectError> {
     let table = doc.table(value, "project.entry-points")?;
     let mut out = BTreeMap::new();
     for (group, entries) in table.iter() {
         let g = group.get_ref().to_string();
         let field = format!("project.entry-points.{g}");
         if g == "console_scripts" || g == "gui_scripts" {
-            let key = if g == "console_scripts" { "scripts" } else { "gui-scripts" };
-            return Err(doc.err(&group.span(), &field, format!("define these in [project.{key}] instead (pyproject.toml specification)")));
+            let key = if g == "console_scripts" {
+                "scripts"
+            } else {
+                "gui-scripts"
+            };
+            return Err(doc.err(
+                &group.span(),
+                &field,
+                format!("define these in [project.{key}] instead (pyproject.toml specification)"),
+            ));
         }
-        if g.is_empty() || !g.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')) {
-            return Err(doc.err(&group.span(), &field, format!("`{g}` is not a valid entry point group (dotted words)")));
+        if g.is_empty()
+            || !g.split('.').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            })
+        {
+            return Err(doc.err(
+                &group.span(),
+                &field,
+                format!("`{g}` is not a valid entry point group (dotted words)"),
+            ));
         }
         let mut group_out = BTreeMap::new();
         for (key, val) in doc.string_table(entries, &field)? {
             if key.text.is_empty() || key.text.contains('=') || key.text.starts_with('[') {
-                return Err(doc.err(&key.span, &key.field, format!("`{}` is not a valid entry point name", key.text)));
+                return Err(doc.err(
+                    &key.span,
+                    &key.field,
+                    format!("`{}` is not a valid entry point name", key.text),
+                ));
             }
             if !is_object_reference(&val.text, false) {
-                return Err(doc.err(&val.span, &val.field, format!("`{}` is not an object reference: use `package.module:object`", val.text)));
+                return Err(doc.err(
+                    &val.span,
+                    &val.field,
+                    format!(
+                        "`{}` is not an object reference: use `package.module:object`",
+                        val.text
+                    ),
+                ));
             }
             group_out.insert(key.text, val.text);
         }
@@ -595,7 +805,13 @@ fn globs(doc: &Doc, value: &Value, field: &str) -> Result<Vec<String>, ProjectEr
     let items = doc.strings(value, field)?;
     for item in &items {
         check_relative(doc, item)?;
-        globset::Glob::new(&item.text).map_err(|e| doc.err(&item.span, &item.field, format!("`{}` is not a valid glob: {}", item.text, e.kind())))?;
+        globset::Glob::new(&item.text).map_err(|e| {
+            doc.err(
+                &item.span,
+                &item.field,
+                format!("`{}` is not a valid glob: {}", item.text, e.kind()),
+            )
+        })?;
     }
     Ok(items.into_iter().map(|i| i.text).collect())
 }
@@ -615,7 +831,11 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
         match key.get_ref().as_ref() {
             "module-name" => {
                 let items = if v.get_ref().is_str() {
-                    vec![Item { text: doc.str(v, field)?.to_string(), span: v.span(), field: field.to_string() }]
+                    vec![Item {
+                        text: doc.str(v, field)?.to_string(),
+                        span: v.span(),
+                        field: field.to_string(),
+                    }]
                 } else {
                     doc.strings(v, field)?
                 };
@@ -630,11 +850,19 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
                 s.module_names = items.into_iter().map(|i| i.text).collect();
             }
             "module-root" => {
-                let item = Item { text: doc.str(v, field)?.trim_end_matches('/').to_string(), span: v.span(), field: field.to_string() };
+                let item = Item {
+                    text: doc.str(v, field)?.trim_end_matches('/').to_string(),
+                    span: v.span(),
+                    field: field.to_string(),
+                };
                 if !item.text.is_empty() && item.text != "." {
                     check_relative(doc, &item)?;
                     if !root.join(&item.text).is_dir() {
-                        return Err(doc.err(&item.span, field, format!("directory `{}` does not exist", item.text)));
+                        return Err(doc.err(
+                            &item.span,
+                            field,
+                            format!("directory `{}` does not exist", item.text),
+                        ));
                     }
                     s.module_root = Some(item.text);
                 } else {
@@ -650,12 +878,27 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
             "data" => {
                 for (scheme, dir) in doc.string_table(v, field)? {
                     if !DATA_SCHEMES.contains(&scheme.text.as_str()) {
-                        return Err(doc.err(&scheme.span, &scheme.field, format!("unknown scheme `{}`; valid: {}", scheme.text, DATA_SCHEMES.join(", "))));
+                        return Err(doc.err(
+                            &scheme.span,
+                            &scheme.field,
+                            format!(
+                                "unknown scheme `{}`; valid: {}",
+                                scheme.text,
+                                DATA_SCHEMES.join(", ")
+                            ),
+                        ));
                     }
-                    let dir_item = Item { text: dir.text.trim_end_matches('/').to_string(), ..dir };
+                    let dir_item = Item {
+                        text: dir.text.trim_end_matches('/').to_string(),
+                        ..dir
+                    };
                     check_relative(doc, &dir_item)?;
                     if !root.join(&dir_item.text).is_dir() {
-                        return Err(doc.err(&dir_item.span, &dir_item.field, format!("directory `{}` does not exist", dir_item.text)));
+                        return Err(doc.err(
+                            &dir_item.span,
+                            &dir_item.field,
+                            format!("directory `{}` does not exist", dir_item.text),
+                        ));
                     }
                     s.data.insert(scheme.text, dir_item.text);
                 }
@@ -670,7 +913,10 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
 mod tests {
     use super::*;
 
-    fn project(toml: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Result<Project, ProjectError>) {
+    fn project(
+        toml: &str,
+        files: &[(&str, &str)],
+    ) -> (tempfile::TempDir, Result<Project, ProjectError>) {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("pyproject.toml"), toml).expect("write");
         for (path, text) in files {
@@ -720,17 +966,31 @@ module-name = "demo_pkg"
 include = ["tests/**"]
 data = { data = "share" }
 "#;
-        let (_d, p) = project(toml, &[("README.md", "# Demo\n"), ("LICENSE-MIT", "mit"), ("LICENSE-APACHE", "apache"), ("share/x", "x")]);
+        let (_d, p) = project(
+            toml,
+            &[
+                ("README.md", "# Demo\n"),
+                ("LICENSE-MIT", "mit"),
+                ("LICENSE-APACHE", "apache"),
+                ("share/x", "x"),
+            ],
+        );
         let p = p.expect("valid project");
         let m = &p.metadata;
         assert_eq!(m.name, "Demo.Pkg");
         assert_eq!(m.normalized_name, "demo-pkg");
         assert_eq!(m.version, "1.0.0rc1");
-        assert_eq!(m.readme.as_ref().map(|r| r.content_type.as_str()), Some("text/markdown"));
+        assert_eq!(
+            m.readme.as_ref().map(|r| r.content_type.as_str()),
+            Some("text/markdown")
+        );
         assert_eq!(m.license, Some(License::Spdx("MIT OR Apache-2.0".into())));
         assert_eq!(m.license_files, vec!["LICENSE-APACHE", "LICENSE-MIT"]);
         assert_eq!(m.authors.len(), 2);
-        assert_eq!(m.urls[0], ("Homepage".to_string(), "https://example.org".to_string()));
+        assert_eq!(
+            m.urls[0],
+            ("Homepage".to_string(), "https://example.org".to_string())
+        );
         assert_eq!(m.urls[1].0, "Docs", "urls keep file order");
         assert!(m.optional_dependencies.contains_key("test-extra"));
         assert_eq!(m.scripts["demo"], "demo_pkg.cli:main");
@@ -742,13 +1002,29 @@ data = { data = "share" }
 
     #[test]
     fn errors_name_line_and_field() {
-        let e = error("[project]\nname = \"demo\"\nversion = \"1.0-beta-x\"\n", &[]);
-        assert_eq!((e.line, e.field.as_deref()), (Some(3), Some("project.version")));
+        let e = error(
+            "[project]\nname = \"demo\"\nversion = \"1.0-beta-x\"\n",
+            &[],
+        );
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(3), Some("project.version"))
+        );
         assert!(e.message.contains("PEP 440"), "{}", e.message);
-        assert!(e.to_string().contains("pyproject.toml:3: project.version: "), "{e}");
+        assert!(
+            e.to_string()
+                .contains("pyproject.toml:3: project.version: "),
+            "{e}"
+        );
 
-        let e = error(&format!("{HEAD}dependencies = [\n  \"ok\",\n  \"bad >>= 1\",\n]\n"), &[]);
-        assert_eq!((e.line, e.field.as_deref()), (Some(6), Some("project.dependencies[1]")));
+        let e = error(
+            &format!("{HEAD}dependencies = [\n  \"ok\",\n  \"bad >>= 1\",\n]\n"),
+            &[],
+        );
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(6), Some("project.dependencies[1]"))
+        );
 
         let e = error("[project\nname = 1\n", &[]);
         assert_eq!(e.line, Some(1));
@@ -759,7 +1035,10 @@ data = { data = "share" }
         assert!(e.message.contains("valid keys are: name, version"));
 
         let e = error("[project]\nname = \"-x\"\nversion = \"1\"\n", &[]);
-        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("project.name")));
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(2), Some("project.name"))
+        );
     }
 
     #[test]
@@ -770,39 +1049,76 @@ data = { data = "share" }
         assert!(e.message.contains("content-type"));
         let e = error(&format!("{HEAD}license = \"MIT OR OR GPL\"\n"), &[]);
         assert_eq!(e.field.as_deref(), Some("project.license"));
-        let e = error(&format!("{HEAD}license = \"MIT\"\nlicense-files = [\"LICENSE.txt\"]\n"), &[]);
-        assert_eq!((e.line, e.field.as_deref()), (Some(5), Some("project.license-files[0]")));
+        let e = error(
+            &format!("{HEAD}license = \"MIT\"\nlicense-files = [\"LICENSE.txt\"]\n"),
+            &[],
+        );
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(5), Some("project.license-files[0]"))
+        );
         let e = error(&format!("{HEAD}license = {{ file = \"COPYING\" }}\n"), &[]);
         assert_eq!(e.line, Some(4));
-        let (_d, p) = project(&format!("{HEAD}license = {{ file = \"COPYING\" }}\n"), &[("COPYING", "all rights")]);
+        let (_d, p) = project(
+            &format!("{HEAD}license = {{ file = \"COPYING\" }}\n"),
+            &[("COPYING", "all rights")],
+        );
         let p = p.expect("legacy license file");
         assert_eq!(p.metadata.license_files, vec!["COPYING"]);
         let e = error(&format!("{HEAD}license = \"MIT\"\nclassifiers = [\"License :: OSI Approved :: MIT License\"]\n"), &[]);
         assert!(e.message.contains("PEP 639"));
-        let (_d, p) = project(&format!("{HEAD}license = \"MIT\"\n"), &[("LICENSE", "mit"), ("demo.py", "")]);
-        assert_eq!(p.expect("valid").metadata.license_files, vec!["LICENSE"], "default license globs");
+        let (_d, p) = project(
+            &format!("{HEAD}license = \"MIT\"\n"),
+            &[("LICENSE", "mit"), ("demo.py", "")],
+        );
+        assert_eq!(
+            p.expect("valid").metadata.license_files,
+            vec!["LICENSE"],
+            "default license globs"
+        );
     }
 
     #[test]
     fn dynamic_fields() {
         let toml = "[project]\nname = \"demo\"\ndynamic = [\"version\"]\n";
-        let (_d, p) = project(toml, &[("src/demo/__init__.py", "\"\"\"Demo.\"\"\"\n__version__ = '2.5.post1'\n")]);
+        let (_d, p) = project(
+            toml,
+            &[(
+                "src/demo/__init__.py",
+                "\"\"\"Demo.\"\"\"\n__version__ = '2.5.post1'\n",
+            )],
+        );
         assert_eq!(p.expect("dynamic version").metadata.version, "2.5.post1");
         let e = error(toml, &[("demo.py", "VERSION = 1\n")]);
         assert!(e.message.contains("__version__"));
-        let e = error("[project]\nname = \"demo\"\nversion = \"1\"\ndynamic = [\"dependencies\"]\n", &[]);
-        assert_eq!((e.line, e.field.as_deref()), (Some(4), Some("project.dynamic")));
+        let e = error(
+            "[project]\nname = \"demo\"\nversion = \"1\"\ndynamic = [\"dependencies\"]\n",
+            &[],
+        );
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(4), Some("project.dynamic"))
+        );
         assert!(e.message.contains("cannot compute `dependencies`"));
-        let e = error("[project]\nname = \"demo\"\nversion = \"1\"\ndynamic = [\"version\"]\n", &[]);
+        let e = error(
+            "[project]\nname = \"demo\"\nversion = \"1\"\ndynamic = [\"version\"]\n",
+            &[],
+        );
         assert!(e.message.contains("also given"));
-        assert_eq!(dunder_version("__version__: str = \"1.0\"").as_deref(), Some("1.0"));
+        assert_eq!(
+            dunder_version("__version__: str = \"1.0\"").as_deref(),
+            Some("1.0")
+        );
     }
 
     #[test]
     fn scripts_and_entry_points() {
         let e = error(&format!("{HEAD}[project.scripts]\ndemo = \"demo\"\n"), &[]);
         assert_eq!(e.field.as_deref(), Some("project.scripts.demo"));
-        let e = error(&format!("{HEAD}[project.entry-points.console_scripts]\ndemo = \"demo:main\"\n"), &[]);
+        let e = error(
+            &format!("{HEAD}[project.entry-points.console_scripts]\ndemo = \"demo:main\"\n"),
+            &[],
+        );
         assert!(e.message.contains("[project.scripts]"));
         assert!(is_object_reference("a.b:c.d", true));
         assert!(!is_object_reference("a-b:c", false));
@@ -810,11 +1126,23 @@ data = { data = "share" }
 
     #[test]
     fn gradient_settings() {
-        let e = error(&format!("{HEAD}[tool.gradient]\ninclude = [\"../secrets/*\"]\n"), &[]);
-        assert_eq!((e.line, e.field.as_deref()), (Some(5), Some("tool.gradient.include[0]")));
-        let e = error(&format!("{HEAD}[tool.gradient]\nmodule_name = \"x\"\n"), &[]);
+        let e = error(
+            &format!("{HEAD}[tool.gradient]\ninclude = [\"../secrets/*\"]\n"),
+            &[],
+        );
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(5), Some("tool.gradient.include[0]"))
+        );
+        let e = error(
+            &format!("{HEAD}[tool.gradient]\nmodule_name = \"x\"\n"),
+            &[],
+        );
         assert!(e.message.contains("module-name"), "{}", e.message);
-        let e = error(&format!("{HEAD}[tool.gradient]\ndata = {{ bin = \"b\" }}\n"), &[("b/x", "")]);
+        let e = error(
+            &format!("{HEAD}[tool.gradient]\ndata = {{ bin = \"b\" }}\n"),
+            &[("b/x", "")],
+        );
         assert!(e.message.contains("unknown scheme"));
         let (_d, p) = project(&format!("{HEAD}[tool.gradient]\nmodule-name = \"acme.tools\"\nnamespace = true\nmodule-root = \"lib\"\n"), &[("lib/acme/tools/__init__.py", "")]);
         let p = p.expect("valid");

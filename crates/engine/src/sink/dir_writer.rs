@@ -14,10 +14,16 @@ use std::path::Path;
 /// every file written, and `size` the sum of their sizes.
 pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
     if dest.exists() {
-        return Err(Error::io(dest, std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists")));
+        return Err(Error::io(
+            dest,
+            std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists"),
+        ));
     }
     let record = record_position(plan)?;
-    let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let tmp = tempfile::Builder::new()
         .prefix(".gradient-")
@@ -53,7 +59,10 @@ pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
 fn put(root: &Path, entry: &Entry, data: &[u8]) -> Result<()> {
     // Plans hold relative paths; never write outside the destination.
     if entry.path.starts_with('/') || entry.path.split(['/', '\\']).any(|c| c == "..") {
-        return Err(Error::Plan(format!("`{}`: unsafe path in plan", entry.path)));
+        return Err(Error::Plan(format!(
+            "`{}`: unsafe path in plan",
+            entry.path
+        )));
     }
     let path = root.join(&entry.path);
     if let Some(parent) = path.parent() {

@@ -42,7 +42,10 @@ impl AtomicOutput {
 
     pub fn finish(self) -> Result<Written> {
         let dest = self.dest;
-        let tmp = self.file.into_inner().map_err(|e| Error::io(&dest, e.into_error()))?;
+        let tmp = self
+            .file
+            .into_inner()
+            .map_err(|e| Error::io(&dest, e.into_error()))?;
         // Artifacts are for sharing: 0644 rather than the temporary file's 0600.
         #[cfg(unix)]
         {

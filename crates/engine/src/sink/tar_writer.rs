@@ -15,7 +15,10 @@ use std::path::Path;
 /// Write `plan` as a gzip-compressed tar archive (sdists) to `dest`.
 pub fn write_tar_gz(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
     if record_position(plan)?.is_some() {
-        return Err(Error::Plan(format!("{}: a tar archive has no RECORD", plan.file_name)));
+        return Err(Error::Plan(format!(
+            "{}: a tar archive has no RECORD",
+            plan.file_name
+        )));
     }
     progress.start(plan.total_size());
     let out = AtomicOutput::create(dest)?;
@@ -35,7 +38,12 @@ pub fn write_tar_gz(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result
         header.set_gid(0);
         header.set_entry_type(tar::EntryType::Regular);
         tar.append_data(&mut header, &entry.path, loaded.data.as_slice())
-            .map_err(|e| Error::Plan(format!("{}: cannot add `{}`: {e}", plan.file_name, entry.path)))?;
+            .map_err(|e| {
+                Error::Plan(format!(
+                    "{}: cannot add `{}`: {e}",
+                    plan.file_name, entry.path
+                ))
+            })?;
         progress.advance(loaded.data.len() as u64);
     }
     let gz = tar.into_inner().map_err(io)?;

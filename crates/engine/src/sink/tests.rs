@@ -1,27 +1,51 @@
 use super::*;
-use std::path::Path;
 use crate::plan::{Format, Plan};
 use crate::progress::Silent;
 use std::io::Read;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn plan_with(dir: &Path, record: bool) -> Plan {
-    let big: Vec<u8> = (0..3_000_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+    let big: Vec<u8> = (0..3_000_000u32)
+        .flat_map(|i| (i % 251).to_le_bytes())
+        .collect();
     std::fs::write(dir.join("big.bin"), &big).expect("write");
     std::fs::write(dir.join("mod.py"), "print('hi')\n").expect("write");
     let mut entries = vec![
-        Entry::file("pkg/big.bin", dir.join("big.bin"), big.len() as u64, false, "module pkg"),
+        Entry::file(
+            "pkg/big.bin",
+            dir.join("big.bin"),
+            big.len() as u64,
+            false,
+            "module pkg",
+        ),
         Entry::file("pkg/mod.py", dir.join("mod.py"), 12, true, "module pkg"),
         Entry::bytes("pkg/odd, name é.txt", b"x".to_vec(), "generated"),
     ];
     for i in 0..600 {
-        entries.push(Entry::bytes(format!("pkg/many/m{i:04}.py"), format!("X = {i}\n").into_bytes(), "generated"));
+        entries.push(Entry::bytes(
+            format!("pkg/many/m{i:04}.py"),
+            format!("X = {i}\n").into_bytes(),
+            "generated",
+        ));
     }
     if record {
         let size = crate::record::record_size(&entries, "pkg-1.dist-info/RECORD");
-        entries.push(Entry { path: "pkg-1.dist-info/RECORD".into(), source: Source::Record, mode: 0o644, size, reason: "RECORD".into() });
+        entries.push(Entry {
+            path: "pkg-1.dist-info/RECORD".into(),
+            source: Source::Record,
+            mode: 0o644,
+            size,
+            reason: "RECORD".into(),
+        });
     }
-    Plan { format: Format::Wheel, file_name: "pkg-1-py3-none-any.whl".into(), entries, excluded: vec![], mtime: 1_700_000_000 }
+    Plan {
+        format: Format::Wheel,
+        file_name: "pkg-1-py3-none-any.whl".into(),
+        entries,
+        excluded: vec![],
+        mtime: 1_700_000_000,
+    }
 }
 
 #[test]
@@ -44,16 +68,33 @@ fn zip_round_trip_with_record() {
         assert_eq!(f.unix_mode().map(|m| m & 0o777), Some(entry.mode));
         assert_eq!(f.size(), entry.size, "{}: planned size", entry.path);
         let t = f.last_modified().expect("time");
-        assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()), (2023, 11, 14, 22, 13, 20));
+        assert_eq!(
+            (
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+            (2023, 11, 14, 22, 13, 20)
+        );
         let mut data = Vec::new();
         f.read_to_end(&mut data).expect("inflate (CRC checked)");
         if matches!(entry.source, Source::Record) {
             record_text = String::from_utf8(data).expect("utf8");
         } else {
-            rows.push((entry.path.clone(), Sha256::digest(&data).into(), data.len() as u64));
+            rows.push((
+                entry.path.clone(),
+                Sha256::digest(&data).into(),
+                data.len() as u64,
+            ));
         }
     }
-    assert_eq!(record_text, crate::record::render(&rows, "pkg-1.dist-info/RECORD"));
+    assert_eq!(
+        record_text,
+        crate::record::render(&rows, "pkg-1.dist-info/RECORD")
+    );
     assert!(record_text.contains("\"pkg/odd, name é.txt\",sha256="));
 
     let again = dir.path().join("again.whl");
@@ -65,7 +106,11 @@ fn zip_round_trip_with_record() {
 fn tar_gz_is_deterministic_and_readable() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut plan = plan_with(dir.path(), false);
-    plan.entries.push(Entry::bytes(format!("top-1/{}/file.txt", "d".repeat(120)), b"long".to_vec(), "generated"));
+    plan.entries.push(Entry::bytes(
+        format!("top-1/{}/file.txt", "d".repeat(120)),
+        b"long".to_vec(),
+        "generated",
+    ));
     let dest = dir.path().join("a.tar.gz");
     write_tar_gz(&plan, &dest, &Silent).expect("write");
     let bytes = std::fs::read(&dest).expect("read");
@@ -105,7 +150,8 @@ fn cancelled_or_failed_writes_leave_nothing() {
     let mut plan = plan_with(dir.path(), false);
     plan.entries.truncate(2);
     let dest = dir.path().join("out/x.tar.gz");
-    let err = write_tar_gz(&plan, &dest, &CancelAfter(AtomicBool::new(false))).expect_err("cancelled");
+    let err =
+        write_tar_gz(&plan, &dest, &CancelAfter(AtomicBool::new(false))).expect_err("cancelled");
     assert!(matches!(err, Error::Cancelled));
     assert!(!dest.exists());
 
@@ -114,7 +160,9 @@ fn cancelled_or_failed_writes_leave_nothing() {
     let err = write_zip(&plan, &dest, &Silent).expect_err("missing source");
     assert!(err.to_string().contains("mod.py"), "{err}");
     assert!(!dest.exists());
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out")).expect("dir").collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+        .expect("dir")
+        .collect();
     assert!(leftovers.is_empty(), "temporary files must be removed");
 }
 
@@ -134,10 +182,19 @@ fn directory_sink_writes_files_and_record() {
     let plan = plan_with(dir.path(), true);
     let dest = dir.path().join("tree");
     let written = write_dir(&plan, &dest, &Silent).expect("write");
-    assert_eq!(std::fs::read_to_string(dest.join("pkg/mod.py")).expect("file"), "print('hi')\n");
+    assert_eq!(
+        std::fs::read_to_string(dest.join("pkg/mod.py")).expect("file"),
+        "print('hi')\n"
+    );
     let record = std::fs::read_to_string(dest.join("pkg-1.dist-info/RECORD")).expect("record");
-    assert_eq!(written.sha256, format!("{:x}", Sha256::digest(record.as_bytes())));
-    assert!(write_dir(&plan, &dest, &Silent).is_err(), "refuses an existing directory");
+    assert_eq!(
+        written.sha256,
+        format!("{:x}", Sha256::digest(record.as_bytes()))
+    );
+    assert!(
+        write_dir(&plan, &dest, &Silent).is_err(),
+        "refuses an existing directory"
+    );
 }
 
 #[test]

@@ -49,7 +49,10 @@ struct Central {
 fn pack(entry: &Entry) -> Result<Packed> {
     let loaded = load(entry)?;
     let crc = crc32fast::hash(&loaded.data);
-    let mut encoder = DeflateEncoder::new(Vec::with_capacity(loaded.data.len() / 3 + 64), Compression::new(LEVEL));
+    let mut encoder = DeflateEncoder::new(
+        Vec::with_capacity(loaded.data.len() / 3 + 64),
+        Compression::new(LEVEL),
+    );
     let deflated = encoder
         .write_all(&loaded.data)
         .and_then(|()| encoder.finish())
@@ -61,7 +64,13 @@ fn pack(entry: &Entry) -> Result<Packed> {
     } else {
         (METHOD_STORED, loaded.data)
     };
-    Ok(Packed { crc, sha256: loaded.sha256, size, method, data })
+    Ok(Packed {
+        crc,
+        sha256: loaded.sha256,
+        size,
+        method,
+        data,
+    })
 }
 
 /// Write `plan` as a zip archive to `dest`, compressing entries in parallel.
@@ -82,7 +91,10 @@ pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
         check_cancel(progress)?;
         let mut end = start;
         let mut bytes = 0;
-        while end < files.len() && end - start < BATCH_ENTRIES && (bytes < BATCH_BYTES || end == start) {
+        while end < files.len()
+            && end - start < BATCH_ENTRIES
+            && (bytes < BATCH_BYTES || end == start)
+        {
             bytes += files[end].size;
             end += 1;
         }
@@ -107,7 +119,13 @@ pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
     out.finish()
 }
 
-fn append(out: &mut AtomicOutput, entry: &Entry, packed: &Packed, date: u16, time: u16) -> Result<Central> {
+fn append(
+    out: &mut AtomicOutput,
+    entry: &Entry,
+    packed: &Packed,
+    date: u16,
+    time: u16,
+) -> Result<Central> {
     let offset = out.position();
     let csize = packed.data.len() as u64;
     let zip64 = packed.size >= U32_MAX || csize >= U32_MAX;
@@ -120,8 +138,18 @@ fn append(out: &mut AtomicOutput, entry: &Entry, packed: &Packed, date: u16, tim
     put16(&mut header, time);
     put16(&mut header, date);
     put32(&mut header, packed.crc);
-    put32(&mut header, if zip64 { U32_MAX as u32 } else { csize as u32 });
-    put32(&mut header, if zip64 { U32_MAX as u32 } else { packed.size as u32 });
+    put32(
+        &mut header,
+        if zip64 { U32_MAX as u32 } else { csize as u32 },
+    );
+    put32(
+        &mut header,
+        if zip64 {
+            U32_MAX as u32
+        } else {
+            packed.size as u32
+        },
+    );
     put16(&mut header, name.len() as u16);
     put16(&mut header, if zip64 { 20 } else { 0 });
     header.extend_from_slice(name);
@@ -145,7 +173,12 @@ fn append(out: &mut AtomicOutput, entry: &Entry, packed: &Packed, date: u16, tim
     })
 }
 
-fn finish_central_directory(out: &mut AtomicOutput, central: &[Central], date: u16, time: u16) -> std::io::Result<()> {
+fn finish_central_directory(
+    out: &mut AtomicOutput,
+    central: &[Central],
+    date: u16,
+    time: u16,
+) -> std::io::Result<()> {
     let cd_offset = out.position();
     let mut buf = Vec::with_capacity(central.len() * 80);
     for c in central {
@@ -243,7 +276,9 @@ pub(crate) fn dos_datetime(unix: u64) -> (u16, u16) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     let date = (((year - 1980) as u16) << 9) | ((month as u16) << 5) | day as u16;
-    let time = (((secs / 3600) as u16) << 11) | ((((secs % 3600) / 60) as u16) << 5) | ((secs % 60) / 2) as u16;
+    let time = (((secs / 3600) as u16) << 11)
+        | ((((secs % 3600) / 60) as u16) << 5)
+        | ((secs % 60) / 2) as u16;
     (date, time)
 }
 

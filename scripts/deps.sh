@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Install what Gradient Studio needs on a Debian/Ubuntu machine; idempotent
+# (a second run checks and does nothing).
+#
+#   scripts/deps.sh                    everything: system packages, Rust
+#                                      components, the oracle venv
+#   scripts/deps.sh --app              only what building and running the app needs
+#   scripts/deps.sh --oracle-only      only the oracle venv
+#   scripts/deps.sh --print-oracle-python   print the oracle venv's python path
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${GRADIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-studio}
+venv="$cache/oracle-venv"
+requirements="$root/tests/oracle-requirements.txt"
+
+say() { printf '[deps] %s\n' "$*" >&2; }
+
+sudo_if_needed() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_packages() {
+  local wanted=("$@") missing=()
+  for pkg in "${wanted[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  sudo_if_needed apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+rust() {
+  command -v cargo >/dev/null || { say "cargo not found: install Rust from your distribution or rustup"; exit 1; }
+  if command -v rustup >/dev/null; then
+    for component in rustfmt clippy; do
+      rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+    done
+  fi
+}
+
+oracle() {
+  local stamp
+  stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements-sha256" 2>/dev/null)" = "$stamp" ]; then
+    return 0
+  fi
+  say "creating the oracle venv in $venv"
+  rm -rf "$venv"
+  mkdir -p "$cache"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  echo "$stamp" > "$venv/.requirements-sha256"
+}
+
+app_packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver)
+case "${1:-all}" in
+  --print-oracle-python) echo "$venv/bin/python" ;;
+  --oracle-only) apt_packages python3-venv; oracle ;;
+  --app) apt_packages "${app_packages[@]}"; rust ;;
+  all)
+    apt_packages "${app_packages[@]}" python3-venv
+    command -v node >/dev/null || apt_packages nodejs
+    rust; oracle ;;
+  *) say "unknown option $1"; exit 2 ;;
+esac

@@ -1,0 +1,17 @@
+//! Tauri build script. The app manifest lists the app's own commands so that
+//! capabilities must grant each one explicitly; capabilities live in
+//! src-tauri/capabilities/ (tauri.conf.json is at the repository root).
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "open_project",
+            "choose_project",
+            "plan_preview",
+            "formats",
+        ]));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build failed: {error:#}");
+    }
+}
