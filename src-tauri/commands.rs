@@ -20,7 +20,12 @@ pub struct UiError {
 
 impl From<ProjectError> for UiError {
     fn from(e: ProjectError) -> Self {
-        UiError { message: e.message, file: Some(e.file.display().to_string()), line: e.line, field: e.field }
+        UiError {
+            message: e.message,
+            file: Some(e.file.display().to_string()),
+            line: e.line,
+            field: e.field,
+        }
     }
 }
 
@@ -35,7 +40,12 @@ impl From<gradient_engine::Error> for UiError {
 
 impl UiError {
     fn message(message: impl Into<String>) -> Self {
-        UiError { message: message.into(), file: None, line: None, field: None }
+        UiError {
+            message: message.into(),
+            file: None,
+            line: None,
+            field: None,
+        }
     }
 }
 
@@ -52,7 +62,10 @@ pub struct ProjectView {
 
 fn load(state: &AppState, path: &Path) -> Result<ProjectView, UiError> {
     if !path.is_dir() {
-        return Err(UiError::message(format!("{} is not a directory", path.display())));
+        return Err(UiError::message(format!(
+            "{} is not a directory",
+            path.display()
+        )));
     }
     let project = Project::load(path)?;
     state.set_current(path);
@@ -75,7 +88,10 @@ fn load(state: &AppState, path: &Path) -> Result<ProjectView, UiError> {
 /// Open the project given on the command line (or the example) when `path`
 /// is absent; re-open the current project when `reload` is set.
 #[tauri::command]
-pub fn open_project(state: State<'_, AppState>, reload: Option<bool>) -> Result<ProjectView, UiError> {
+pub fn open_project(
+    state: State<'_, AppState>,
+    reload: Option<bool>,
+) -> Result<ProjectView, UiError> {
     let path = match (reload.unwrap_or(false), state.current()) {
         (true, Some(current)) => current,
         _ => state.initial_project(),
@@ -86,7 +102,11 @@ pub fn open_project(state: State<'_, AppState>, reload: Option<bool>) -> Result<
 /// Ask the person for a project folder; `None` when they cancel.
 #[tauri::command]
 pub async fn choose_project(state: State<'_, AppState>) -> Result<Option<ProjectView>, UiError> {
-    let Some(folder) = rfd::AsyncFileDialog::new().set_title("Open a Python project").pick_folder().await else {
+    let Some(folder) = rfd::AsyncFileDialog::new()
+        .set_title("Open a Python project")
+        .pick_folder()
+        .await
+    else {
         return Ok(None);
     };
     let path: PathBuf = folder.path().to_path_buf();
@@ -112,13 +132,23 @@ pub struct PlanView {
 #[tauri::command]
 pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanView, UiError> {
     let format: Format = format.parse().map_err(UiError::message)?;
-    let path = state.current().ok_or_else(|| UiError::message("no project is open"))?;
+    let path = state
+        .current()
+        .ok_or_else(|| UiError::message("no project is open"))?;
     let project = Project::load(&path)?;
     let plan = build::plan(&project, format)?;
     Ok(PlanView {
         file_name: plan.file_name.clone(),
         total_size: plan.total_size(),
-        entries: plan.entries.into_iter().map(|e| EntryView { path: e.path, size: e.size, reason: e.reason }).collect(),
+        entries: plan
+            .entries
+            .into_iter()
+            .map(|e| EntryView {
+                path: e.path,
+                size: e.size,
+                reason: e.reason,
+            })
+            .collect(),
         excluded: plan.excluded,
     })
 }
@@ -135,6 +165,10 @@ pub struct FormatView {
 pub fn formats() -> Vec<FormatView> {
     Format::ALL
         .iter()
-        .map(|f| FormatView { name: f.name(), available: f.availability().is_ok(), why: f.availability().err() })
+        .map(|f| FormatView {
+            name: f.name(),
+            available: f.availability().is_ok(),
+            why: f.availability().err(),
+        })
         .collect()
 }

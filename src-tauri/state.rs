@@ -12,7 +12,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(initial: Option<PathBuf>) -> Self {
-        AppState { initial, current: Mutex::new(None) }
+        AppState {
+            initial,
+            current: Mutex::new(None),
+        }
     }
 
     /// The project to open first: the command line's, else the example.
@@ -33,5 +36,7 @@ impl AppState {
 
 /// The example project bundled in assets/example.
 pub fn example_project() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("example")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join("example")
 }

@@ -12,7 +12,10 @@ pub struct Studio {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 pub fn screenshot_dir() -> PathBuf {
@@ -40,7 +43,9 @@ impl Studio {
             use std::os::unix::process::CommandExt;
             cmd.process_group(0);
         }
-        let driver = cmd.spawn().expect("WebKitWebDriver starts (apt-get install webkit2gtk-driver)");
+        let driver = cmd
+            .spawn()
+            .expect("WebKitWebDriver starts (apt-get install webkit2gtk-driver)");
         let caps = serde_json::json!({
             "webkitgtk:browserOptions": {
                 "binary": env!("CARGO_BIN_EXE_gradient-studio"),
@@ -54,7 +59,11 @@ impl Studio {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
-            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(client) => break client,
                 Err(e) if Instant::now() < deadline => {
                     let _ = e;
@@ -94,8 +103,13 @@ impl Studio {
     }
 
     pub async fn screenshot(&self, name: &str) {
-        // Let the last change paint before capturing.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Let the last change paint before capturing: two animation frames,
+        // then a pause for the compositor (the first paint can lag the DOM).
+        let _ = self
+            .client
+            .execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![])
+            .await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(screenshot_dir().join(format!("{name}.png")), png);
         }

@@ -13,13 +13,25 @@ fn recommend(args: &[&str]) -> (Option<i32>, Value, String) {
 #[test]
 fn answers_lead_to_a_recommendation() {
     let (code, json, _) = recommend(&[
-        "--json", "-a", "audience=application", "-a", "app_target=server", "-a", "server_os=managed", "-a", "isolation=no",
+        "--json",
+        "-a",
+        "audience=application",
+        "-a",
+        "app_target=server",
+        "-a",
+        "server_os=managed",
+        "-a",
+        "isolation=no",
     ]);
     assert_eq!(code, Some(0));
     assert_eq!(json["outcome"], "recommendation");
     assert_eq!(json["recommendation"]["id"], "deb");
     assert_eq!(json["recommendation"]["format"], "deb");
-    assert!(json["recommendation"]["assumes"].as_array().expect("assumes").iter().any(|l| l == "system libraries"));
+    assert!(json["recommendation"]["assumes"]
+        .as_array()
+        .expect("assumes")
+        .iter()
+        .any(|l| l == "system libraries"));
     assert_eq!(json["path"].as_array().expect("path").len(), 4);
 }
 
@@ -36,7 +48,10 @@ fn missing_answers_report_the_next_question() {
 fn unknown_keys_and_values_are_usage_errors() {
     let (code, _, err) = recommend(&["--json", "-a", "colour=red"]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("unknown question `colour`; valid: audience, library_shape"), "{err}");
+    assert!(
+        err.contains("unknown question `colour`; valid: audience, library_shape"),
+        "{err}"
+    );
     let (code, _, err) = recommend(&["--json", "-a", "audience=robots"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("valid: library, application"), "{err}");
@@ -47,12 +62,22 @@ fn unknown_keys_and_values_are_usage_errors() {
 #[test]
 fn project_prefills_answers_with_their_source() {
     let (_tmp, project) = fixture("single");
-    let (code, json, err) = recommend(&[project.to_str().expect("utf-8"), "--json", "-a", "app_target=python_users", "-a", "python_on_target=yes"]);
+    let (code, json, err) = recommend(&[
+        project.to_str().expect("utf-8"),
+        "--json",
+        "-a",
+        "app_target=python_users",
+        "-a",
+        "python_on_target=yes",
+    ]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(json["recommendation"]["id"], "zipapp");
     assert_eq!(json["path"][0]["question"], "audience");
     assert_eq!(json["path"][0]["value"], "application");
-    assert!(json["path"][0]["source"].as_str().expect("source").contains("`tinymod`"));
+    assert!(json["path"][0]["source"]
+        .as_str()
+        .expect("source")
+        .contains("`tinymod`"));
 }
 
 #[test]

@@ -45,7 +45,9 @@ pub fn run(args: RecommendArgs) -> ExitCode {
         Err(e) => return crate::output::fail(&e, args.json),
     };
     if args.tree {
-        return if args.json { print_json(tree) } else {
+        return if args.json {
+            print_json(tree)
+        } else {
             print!("{}", gradient::render_tree(tree));
             ExitCode::SUCCESS
         };
@@ -66,14 +68,19 @@ pub fn run(args: RecommendArgs) -> ExitCode {
     // reported with their source in the path.
     match gradient::walk(tree, &answers, &prefill, true) {
         Ok(outcome) if args.json => print_json(&outcome),
-        Ok(Outcome::Recommendation { recommendation, path }) => {
+        Ok(Outcome::Recommendation {
+            recommendation,
+            path,
+        }) => {
             for step in &path {
                 println!("{}: {} ({})", step.question, step.value, step.source);
             }
             print_recommendation(&recommendation);
             ExitCode::SUCCESS
         }
-        Ok(Outcome::NextQuestion { question, default, .. }) => {
+        Ok(Outcome::NextQuestion {
+            question, default, ..
+        }) => {
             print_question(&question, default.as_ref());
             println!("\nanswer with: --answer {}=VALUE", question.id);
             ExitCode::SUCCESS
@@ -94,7 +101,11 @@ fn prefill_from(project: Option<PathBuf>) -> gradient_engine::Result<BTreeMap<St
 
 /// Ask each unanswered question on the terminal (numbers; Enter takes the
 /// pre-filled default) until a recommendation.
-fn ask(tree: &Tree, mut answers: BTreeMap<String, String>, prefill: &BTreeMap<String, Prefilled>) -> ExitCode {
+fn ask(
+    tree: &Tree,
+    mut answers: BTreeMap<String, String>,
+    prefill: &BTreeMap<String, Prefilled>,
+) -> ExitCode {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     loop {
@@ -118,7 +129,11 @@ fn ask(tree: &Tree, mut answers: BTreeMap<String, String>, prefill: &BTreeMap<St
                         if let Some(d) = default {
                             break d.value.clone();
                         }
-                    } else if let Some(o) = line.parse::<usize>().ok().and_then(|n| question.options.get(n.wrapping_sub(1))) {
+                    } else if let Some(o) = line
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|n| question.options.get(n.wrapping_sub(1)))
+                    {
                         break o.value.clone();
                     } else if question.options.iter().any(|o| o.value == line) {
                         break line.to_string();
@@ -136,8 +151,18 @@ fn print_question(question: &Question, default: Option<&Prefilled>) {
     println!("\n{}\n", question.text);
     println!("{}\n", question.explain.trim());
     for (i, o) in question.options.iter().enumerate() {
-        let mark = if default.is_some_and(|d| d.value == o.value) { " (default)" } else { "" };
-        println!("  {}. {}{mark}  [{}={}]", i + 1, o.label, question.id, o.value);
+        let mark = if default.is_some_and(|d| d.value == o.value) {
+            " (default)"
+        } else {
+            ""
+        };
+        println!(
+            "  {}. {}{mark}  [{}={}]",
+            i + 1,
+            o.label,
+            question.id,
+            o.value
+        );
     }
     if let Some(d) = default {
         println!("  default from {}", d.source);
@@ -155,7 +180,10 @@ fn print_recommendation(view: &RecommendationView) {
     println!("  security fixes: {}", r.updates);
     match (&r.format, &view.not_yet, &r.how_to) {
         (Some(f), None, _) => println!("\nBuild it: gradient build --format {}", f.name()),
-        (Some(f), Some(why), _) => println!("\nGradient will build it as `--format {}` ({why}).", f.name()),
+        (Some(f), Some(why), _) => println!(
+            "\nGradient will build it as `--format {}` ({why}).",
+            f.name()
+        ),
         (None, _, Some(how)) => println!("\nHow to get there: {how}"),
         (None, _, None) => {}
     }

@@ -94,13 +94,23 @@ impl Tree {
         let mut reached_q = BTreeSet::new();
         let mut reached_r = BTreeSet::new();
         // Depth-first from the start, tracking the current path for cycles.
-        fn visit<'a>(tree: &'a Tree, id: &'a str, path: &mut Vec<&'a str>, seen_q: &mut BTreeSet<&'a str>, seen_r: &mut BTreeSet<&'a str>, out: &mut Vec<String>) {
+        fn visit<'a>(
+            tree: &'a Tree,
+            id: &'a str,
+            path: &mut Vec<&'a str>,
+            seen_q: &mut BTreeSet<&'a str>,
+            seen_r: &mut BTreeSet<&'a str>,
+            out: &mut Vec<String>,
+        ) {
             if path.contains(&id) {
                 out.push(format!("cycle: {} -> {id}", path.join(" -> ")));
                 return;
             }
             let Some(q) = tree.question(id) else {
-                out.push(format!("`{}` leads to unknown question `{id}`", path.last().unwrap_or(&"start")));
+                out.push(format!(
+                    "`{}` leads to unknown question `{id}`",
+                    path.last().unwrap_or(&"start")
+                ));
                 return;
             };
             seen_q.insert(id);
@@ -113,7 +123,10 @@ impl Tree {
                     Next::Question(next) => visit(tree, next, path, seen_q, seen_r, out),
                     Next::Recommendation(rec) => {
                         if tree.recommendation(rec).is_none() {
-                            out.push(format!("`{id}={}` leads to unknown recommendation `{rec}`", option.value));
+                            out.push(format!(
+                                "`{id}={}` leads to unknown recommendation `{rec}`",
+                                option.value
+                            ));
                         }
                         seen_r.insert(rec);
                     }
@@ -121,7 +134,14 @@ impl Tree {
             }
             path.pop();
         }
-        visit(self, &self.start, &mut Vec::new(), &mut reached_q, &mut reached_r, &mut out);
+        visit(
+            self,
+            &self.start,
+            &mut Vec::new(),
+            &mut reached_q,
+            &mut reached_r,
+            &mut out,
+        );
         for q in &self.questions {
             if !reached_q.contains(q.id.as_str()) {
                 out.push(format!("question `{}` is unreachable", q.id));
@@ -133,12 +153,18 @@ impl Tree {
             }
             for layer in &r.bundles {
                 if !self.layers.contains(layer) {
-                    out.push(format!("recommendation `{}` bundles unknown layer `{layer}`", r.id));
+                    out.push(format!(
+                        "recommendation `{}` bundles unknown layer `{layer}`",
+                        r.id
+                    ));
                 }
             }
             for runner in &r.runners_up {
                 if self.recommendation(&runner.id).is_none() {
-                    out.push(format!("recommendation `{}` names unknown runner-up `{}`", r.id, runner.id));
+                    out.push(format!(
+                        "recommendation `{}` names unknown runner-up `{}`",
+                        r.id, runner.id
+                    ));
                 }
             }
         }
@@ -150,7 +176,8 @@ impl Tree {
 pub fn tree() -> Result<&'static Tree> {
     static TREE: OnceLock<std::result::Result<Tree, String>> = OnceLock::new();
     TREE.get_or_init(|| {
-        let tree: Tree = toml::from_str(TREE_TOML).map_err(|e| format!("gradient/tree.toml: {e}"))?;
+        let tree: Tree =
+            toml::from_str(TREE_TOML).map_err(|e| format!("gradient/tree.toml: {e}"))?;
         let problems = tree.problems();
         if problems.is_empty() {
             Ok(tree)
@@ -180,9 +207,16 @@ pub struct ProjectFacts {
 }
 
 /// Extensions of sources that are compiled into extension modules.
-const COMPILED_EXTENSIONS: &[&str] = &["c", "cc", "cpp", "cxx", "h", "hpp", "pyx", "pxd", "rs", "f90", "cu"];
+const COMPILED_EXTENSIONS: &[&str] = &[
+    "c", "cc", "cpp", "cxx", "h", "hpp", "pyx", "pxd", "rs", "f90", "cu",
+];
 /// Build backends that exist to compile extension modules.
-const COMPILING_BACKENDS: &[&str] = &["maturin", "scikit_build_core.build", "mesonpy", "setuptools_rust"];
+const COMPILING_BACKENDS: &[&str] = &[
+    "maturin",
+    "scikit_build_core.build",
+    "mesonpy",
+    "setuptools_rust",
+];
 
 /// Look at a project on disk for the facts that pre-fill answers.
 pub fn facts(project: &Project) -> Result<ProjectFacts> {
@@ -199,7 +233,8 @@ pub fn facts(project: &Project) -> Result<ProjectFacts> {
             .iter()
             .find(|f| {
                 let ext = f.rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-                ext.is_some_and(|e| COMPILED_EXTENSIONS.contains(&e.as_str())) || f.rel.ends_with("Cargo.toml")
+                ext.is_some_and(|e| COMPILED_EXTENSIONS.contains(&e.as_str()))
+                    || f.rel.ends_with("Cargo.toml")
             })
             .map(|f| format!("compiled-language source `{}`", f.rel));
     }
@@ -214,7 +249,12 @@ pub fn facts(project: &Project) -> Result<ProjectFacts> {
     let m = &project.metadata;
     Ok(ProjectFacts {
         compiled,
-        scripts: m.scripts.keys().chain(m.gui_scripts.keys()).cloned().collect(),
+        scripts: m
+            .scripts
+            .keys()
+            .chain(m.gui_scripts.keys())
+            .cloned()
+            .collect(),
         requires_python: m.requires_python.clone(),
     })
 }
@@ -224,16 +264,37 @@ pub fn facts(project: &Project) -> Result<ProjectFacts> {
 pub fn prefill(facts: &ProjectFacts) -> BTreeMap<String, Prefilled> {
     let mut out = BTreeMap::new();
     let set = |out: &mut BTreeMap<String, Prefilled>, key: &str, value: &str, source: String| {
-        out.insert(key.to_string(), Prefilled { value: value.to_string(), source });
+        out.insert(
+            key.to_string(),
+            Prefilled {
+                value: value.to_string(),
+                source,
+            },
+        );
     };
     match &facts.compiled {
         Some(source) => set(&mut out, "compiled", "compiled", source.clone()),
-        None => set(&mut out, "compiled", "pure", "no C, C++, Cython or Rust sources and no compiling build backend".into()),
+        None => set(
+            &mut out,
+            "compiled",
+            "pure",
+            "no C, C++, Cython or Rust sources and no compiling build backend".into(),
+        ),
     }
     if let Some(first) = facts.scripts.first() {
-        set(&mut out, "audience", "application", format!("pyproject.toml: [project.scripts] / gui-scripts define `{first}`"));
+        set(
+            &mut out,
+            "audience",
+            "application",
+            format!("pyproject.toml: [project.scripts] / gui-scripts define `{first}`"),
+        );
     } else {
-        set(&mut out, "audience", "library", "pyproject.toml defines no scripts".into());
+        set(
+            &mut out,
+            "audience",
+            "library",
+            "pyproject.toml defines no scripts".into(),
+        );
     }
     out
 }
@@ -266,8 +327,15 @@ pub struct RecommendationView {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// The next unanswered question, with any pre-filled default.
-    NextQuestion { question: Question, default: Option<Prefilled>, path: Vec<Step> },
-    Recommendation { recommendation: RecommendationView, path: Vec<Step> },
+    NextQuestion {
+        question: Question,
+        default: Option<Prefilled>,
+        path: Vec<Step>,
+    },
+    Recommendation {
+        recommendation: RecommendationView,
+        path: Vec<Step>,
+    },
 }
 
 /// An answer the tree does not know.
@@ -276,12 +344,19 @@ pub enum AnswerError {
     #[error("unknown question `{key}`; valid: {}", valid.join(", "))]
     UnknownKey { key: String, valid: Vec<String> },
     #[error("`{value}` is not an answer to `{key}`; valid: {}", valid.join(", "))]
-    UnknownValue { key: String, value: String, valid: Vec<String> },
+    UnknownValue {
+        key: String,
+        value: String,
+        valid: Vec<String>,
+    },
 }
 
 /// Check explicit answers against the tree: every key a question, every
 /// value one of its options.
-pub fn check_answers(tree: &Tree, answers: &BTreeMap<String, String>) -> std::result::Result<(), AnswerError> {
+pub fn check_answers(
+    tree: &Tree,
+    answers: &BTreeMap<String, String>,
+) -> std::result::Result<(), AnswerError> {
     for (key, value) in answers {
         let q = tree.question(key).ok_or_else(|| AnswerError::UnknownKey {
             key: key.clone(),
@@ -300,18 +375,29 @@ pub fn check_answers(tree: &Tree, answers: &BTreeMap<String, String>) -> std::re
 
 /// Walk from the start: explicit answers first, pre-filled ones when
 /// `use_prefill`, until a recommendation or an unanswered question.
-pub fn walk(tree: &Tree, answers: &BTreeMap<String, String>, prefill: &BTreeMap<String, Prefilled>, use_prefill: bool) -> std::result::Result<Outcome, AnswerError> {
+pub fn walk(
+    tree: &Tree,
+    answers: &BTreeMap<String, String>,
+    prefill: &BTreeMap<String, Prefilled>,
+    use_prefill: bool,
+) -> std::result::Result<Outcome, AnswerError> {
     check_answers(tree, answers)?;
     let mut path = Vec::new();
     let mut id = tree.start.as_str();
     // The tree is acyclic (checked at load), so this ends.
     for _ in 0..=tree.questions.len() {
-        let Some(question) = tree.question(id) else { break };
+        let Some(question) = tree.question(id) else {
+            break;
+        };
         let (value, source) = match (answers.get(id), prefill.get(id)) {
             (Some(v), _) => (v.clone(), "answer".to_string()),
             (None, Some(p)) if use_prefill => (p.value.clone(), p.source.clone()),
             (None, default) => {
-                return Ok(Outcome::NextQuestion { question: question.clone(), default: default.cloned(), path });
+                return Ok(Outcome::NextQuestion {
+                    question: question.clone(),
+                    default: default.cloned(),
+                    path,
+                });
             }
         };
         let Some(choice) = question.options.iter().find(|o| o.value == value) else {
@@ -321,24 +407,53 @@ pub fn walk(tree: &Tree, answers: &BTreeMap<String, String>, prefill: &BTreeMap<
                 valid: question.options.iter().map(|o| o.value.clone()).collect(),
             });
         };
-        path.push(Step { question: id.to_string(), value: value.clone(), label: choice.label.clone(), source });
+        path.push(Step {
+            question: id.to_string(),
+            value: value.clone(),
+            label: choice.label.clone(),
+            source,
+        });
         match choice.next() {
             Next::Question(next) => id = next,
             Next::Recommendation(rec) => {
-                let recommendation = tree.recommendation(rec).cloned().ok_or_else(|| AnswerError::UnknownKey { key: rec.to_string(), valid: Vec::new() })?;
-                return Ok(Outcome::Recommendation { recommendation: view(tree, recommendation), path });
+                let recommendation =
+                    tree.recommendation(rec)
+                        .cloned()
+                        .ok_or_else(|| AnswerError::UnknownKey {
+                            key: rec.to_string(),
+                            valid: Vec::new(),
+                        })?;
+                return Ok(Outcome::Recommendation {
+                    recommendation: view(tree, recommendation),
+                    path,
+                });
             }
         }
     }
-    Err(AnswerError::UnknownKey { key: id.to_string(), valid: tree.questions.iter().map(|q| q.id.clone()).collect() })
+    Err(AnswerError::UnknownKey {
+        key: id.to_string(),
+        valid: tree.questions.iter().map(|q| q.id.clone()).collect(),
+    })
 }
 
 fn view(tree: &Tree, recommendation: Recommendation) -> RecommendationView {
     // The target provides every layer below the lowest one the artifact brings.
-    let lowest = tree.layers.iter().rposition(|l| recommendation.bundles.contains(l)).unwrap_or(0);
+    let lowest = tree
+        .layers
+        .iter()
+        .rposition(|l| recommendation.bundles.contains(l))
+        .unwrap_or(0);
     let assumes = tree.layers[lowest + 1..].to_vec();
-    let not_yet = recommendation.format.and_then(|f| f.availability().err()).map(str::to_string);
-    RecommendationView { built_by_gradient: recommendation.format.is_some(), assumes, not_yet, recommendation }
+    let not_yet = recommendation
+        .format
+        .and_then(|f| f.availability().err())
+        .map(str::to_string);
+    RecommendationView {
+        built_by_gradient: recommendation.format.is_some(),
+        assumes,
+        not_yet,
+        recommendation,
+    }
 }
 
 /// The tree as indented text, for the README and `gradient recommend --tree`.
@@ -354,7 +469,11 @@ pub fn render_tree(tree: &Tree) -> String {
                 }
                 Next::Recommendation(rec) => {
                     let title = tree.recommendation(rec).map_or(rec, |r| r.title.as_str());
-                    out.push_str(&format!("{}- {} => {title}\n", "    ".repeat(depth + 1), o.label));
+                    out.push_str(&format!(
+                        "{}- {} => {title}\n",
+                        "    ".repeat(depth + 1),
+                        o.label
+                    ));
                 }
             }
         }
