@@ -440,7 +440,6 @@ mod tests {
     fn settings(names: &[&str]) -> Settings {
         Settings {
             module_names: names.iter().map(|s| s.to_string()).collect(),
-            wheel_from_sdist: true,
             ..Settings::default()
         }
     }

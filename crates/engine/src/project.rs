@@ -104,7 +104,7 @@ pub struct Person {
 }
 
 /// `[tool.gradient]`: how the native builder finds and packs the code.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Settings {
     /// Import names of the top-level module(s)/package(s); dotted names for a
     /// package inside a namespace package (`acme.tools`). Default: the
@@ -129,6 +129,22 @@ pub struct Settings {
     pub data: BTreeMap<String, String>,
     /// Build the wheel from the sdist and compare (default true).
     pub wheel_from_sdist: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            module_names: Vec::new(),
+            module_root: None,
+            namespace: false,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            wheel_exclude: Vec::new(),
+            sdist_exclude: Vec::new(),
+            data: BTreeMap::new(),
+            wheel_from_sdist: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

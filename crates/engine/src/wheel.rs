@@ -234,7 +234,6 @@ mod tests {
         let settings = Settings {
             module_names: vec!["foo_bar_baz".into()],
             data: BTreeMap::from([("scripts".to_string(), "bin".to_string())]),
-            wheel_from_sdist: true,
             ..Settings::default()
         };
         let p = project(dir.path(), settings);
@@ -290,7 +289,6 @@ mod tests {
         let settings = Settings {
             module_names: vec!["foo_bar_baz".into()],
             sdist_exclude: vec!["foo_bar_baz/big/**".into()],
-            wheel_from_sdist: true,
             ..Settings::default()
         };
         let p = project(dir.path(), settings);

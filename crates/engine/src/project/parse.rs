@@ -106,7 +106,6 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
         Some(v) => settings(&doc, root, v, &name)?,
         None => Settings {
             module_names: vec![names::import_name(&name)],
-            wheel_from_sdist: true,
             ..Settings::default()
         },
     };
@@ -822,7 +821,6 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
     doc.only_keys(table, f, GRADIENT_KEYS)?;
     let mut s = Settings {
         module_names: vec![names::import_name(name)],
-        wheel_from_sdist: true,
         ..Settings::default()
     };
     for (key, v) in table.iter() {
