@@ -4,5 +4,6 @@
 
 mod bad_input;
 mod build;
+mod inspect;
 mod recommend;
 mod support;

@@ -3,6 +3,7 @@
 //! validation error (message on stderr), 2 usage.
 
 mod build;
+mod inspect;
 mod output;
 mod recommend;
 
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 #[command(
     name = "gradient",
     version,
-    about = "Package Python projects: sdist, wheel and more, natively"
+    about = "Package Python projects natively: sdist, wheel and more; inspect and compare artifacts"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +29,10 @@ enum Command {
     Preview(build::PreviewArgs),
     /// Walk the packaging gradient and recommend an artifact.
     Recommend(recommend::RecommendArgs),
+    /// Open an artifact, verify it and show everything in it (exit 1 on errors).
+    Inspect(inspect::InspectArgs),
+    /// Compare two artifacts (exit 0 identical, 1 different).
+    Diff(inspect::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +51,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::build(args),
         Command::Preview(args) => build::preview(args),
         Command::Recommend(args) => recommend::run(args),
+        Command::Inspect(args) => inspect::inspect(args),
+        Command::Diff(args) => inspect::diff(args),
     }
 }

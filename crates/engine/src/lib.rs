@@ -11,9 +11,11 @@
 
 pub mod build;
 pub mod discovery;
+pub mod elf;
 pub mod epoch;
 pub mod error;
 pub mod gradient;
+pub mod inspect;
 pub mod metadata;
 pub mod names;
 pub mod plan;
@@ -22,6 +24,7 @@ pub mod project;
 pub mod record;
 pub mod sdist;
 pub mod sink;
+pub mod tags;
 pub mod wheel;
 
 pub use error::{Error, Result};

@@ -1,0 +1,243 @@
+//! `gradient inspect FILE` and `gradient diff A B`: print what the engine's
+//! inspector found. Exit codes: inspect 0 verifies / 1 has errors; diff 0
+//! identical / 1 different; 2 for usage errors and unreadable files.
+
+use crate::output::{human_size, print_json};
+use clap::Args;
+use gradient_engine::inspect::diff::{self, Change, Diff};
+use gradient_engine::inspect::{self, Report, Severity};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct InspectArgs {
+    /// A wheel, sdist, zipapp (.pyz, shiv, pex), zip or tar archive, or ELF file.
+    file: PathBuf,
+    /// Print the whole report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The earlier artifact.
+    before: PathBuf,
+    /// The later artifact.
+    after: PathBuf,
+    /// Print the differences as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn open(path: &PathBuf) -> Result<Report, ExitCode> {
+    inspect::inspect(path).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+pub fn inspect(args: InspectArgs) -> ExitCode {
+    let report = match open(&args.file) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if args.json {
+        print_json(&report);
+    } else {
+        print!("{}", render(&report));
+    }
+    if report.verifies() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+pub fn diff(args: DiffArgs) -> ExitCode {
+    let (a, b) = match (open(&args.before), open(&args.after)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    let d = diff::diff(&a, &b);
+    if args.json {
+        print_json(&d);
+    } else {
+        print!("{}", render_diff(&d));
+    }
+    if d.identical() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// The human report: facts first, the file list, findings last (nearest
+/// the prompt), then the verdict line.
+pub fn render(r: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}, {}, sha256 {}", r.path, r.kind.name(), human_size(r.size), r.sha256);
+    if let Some(w) = &r.wheel {
+        if let Some(n) = &w.name {
+            let _ = writeln!(
+                out,
+                "  name {}  version {}  build {}  python {}  abi {}  platform {}",
+                n.name,
+                n.version,
+                n.build.as_deref().unwrap_or("-"),
+                n.python.join("."),
+                n.abi.join("."),
+                n.platform.join(".")
+            );
+        }
+        let _ = writeln!(out, "  tags: {}", w.tags.join(", "));
+        for (k, v) in &w.wheel_file {
+            let _ = writeln!(out, "  WHEEL {k}: {}", v.join(", "));
+        }
+        let _ = writeln!(out, "  RECORD: {} rows, {} verified, {} problems", w.record.rows, w.record.verified, w.record.problems);
+    }
+    if let Some(s) = &r.sdist {
+        let _ = writeln!(out, "  top directory: {}{}", s.top, if s.legacy_zip { " (legacy zip)" } else { "" });
+        if let Some(p) = &s.pyproject {
+            let _ = writeln!(
+                out,
+                "  pyproject: backend {}  requires [{}]  dynamic [{}]",
+                p.build_backend.as_deref().unwrap_or("(none)"),
+                p.build_requires.join(", "),
+                p.dynamic.join(", ")
+            );
+        }
+    }
+    if let Some(z) = &r.zipapp {
+        let _ = writeln!(
+            out,
+            "  shebang: {}  __main__.py: {}  made by: {}",
+            z.shebang.as_deref().unwrap_or("(none)"),
+            if z.has_main { "yes" } else { "no" },
+            z.tool.as_deref().unwrap_or("unknown")
+        );
+        for d in &z.distributions {
+            let _ = writeln!(out, "  vendored: {} {}  ({})", d.name, d.version, d.path);
+        }
+    }
+    if let Some(m) = &r.metadata {
+        for (field, values) in &m.fields {
+            if field == "Description" {
+                continue;
+            }
+            for v in values {
+                let _ = writeln!(out, "  {field}: {}", v.lines().next().unwrap_or(""));
+            }
+        }
+    }
+    for (group, names) in &r.entry_points {
+        for (name, target) in names {
+            let _ = writeln!(out, "  entry point [{group}] {name} = {target}");
+        }
+    }
+    let files: Vec<_> = r.entries.iter().filter(|m| m.is_file()).collect();
+    let total: u64 = files.iter().map(|m| m.size).sum();
+    let _ = writeln!(out, "files ({}, {}):", files.len(), human_size(total));
+    for m in &r.entries {
+        let kind = match m.kind {
+            inspect::archive::MemberKind::File => "",
+            inspect::archive::MemberKind::Dir => " (directory)",
+            inspect::archive::MemberKind::Symlink => " (symlink)",
+            inspect::archive::MemberKind::Hardlink => " (hard link)",
+            inspect::archive::MemberKind::Special => " (special)",
+        };
+        let target = m.target.as_deref().map(|t| format!(" -> {t}")).unwrap_or_default();
+        let _ = writeln!(out, "  {:>10}  {}{kind}{target}", human_size(m.size), m.path);
+    }
+    if !r.bytecode.is_empty() {
+        let _ = writeln!(out, "bytecode:");
+        for p in &r.bytecode {
+            let _ = writeln!(out, "  {}: magic {} (Python {})", p.path, p.magic, p.python.as_deref().unwrap_or("unknown"));
+        }
+    }
+    if !r.native.is_empty() {
+        let _ = writeln!(out, "native code:");
+        for e in &r.native {
+            let _ = writeln!(out, "  {}: {} {}-bit {}, needs {}", e.path, e.machine, e.bits, e.kind, e.needed.join(", "));
+            for (lib, versions) in &e.version_needs {
+                for (version, symbols) in versions {
+                    let list: Vec<&str> = symbols.iter().map(String::as_str).collect();
+                    let _ = writeln!(out, "    {version} ({lib}): {}", list.join(", "));
+                }
+            }
+        }
+    }
+    if let Some(v) = &r.verdict {
+        let _ = writeln!(out, "platform: consistent with {} (symbol versions alone allow {})", v.tag, v.symbol_tag);
+        if !v.external_libraries.is_empty() {
+            let _ = writeln!(out, "  libraries no policy allows and the artifact does not bundle: {}", v.external_libraries.join(", "));
+        }
+        if let Some(b) = &v.next_better {
+            let _ = writeln!(out, "  not {}: {}", b.tag, b.describe());
+        }
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(out, "findings:");
+        for f in &r.findings {
+            let severity = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            };
+            let path = f.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+            let _ = writeln!(out, "  {severity:<7} {} {path}{}", f.code, f.message);
+        }
+    }
+    let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
+    let _ = writeln!(
+        out,
+        "{}: {errors} errors, {warnings} warnings",
+        if r.verifies() { "verifies" } else { "DOES NOT VERIFY" }
+    );
+    out
+}
+
+fn section<T>(out: &mut String, title: &str, changes: &[Change<T>], show: impl Fn(&T) -> String) {
+    use std::fmt::Write as _;
+    if changes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{title}:");
+    for c in changes {
+        let line = match (&c.before, &c.after) {
+            (None, Some(a)) => format!("  + {}: {}", c.key, show(a)),
+            (Some(b), None) => format!("  - {}: {}", c.key, show(b)),
+            (Some(b), Some(a)) => format!("  ~ {}: {} -> {}", c.key, show(b), show(a)),
+            (None, None) => continue,
+        };
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+pub fn render_diff(d: &Diff) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "before: {} ({})\nafter:  {} ({})", d.before, d.kinds[0].name(), d.after, d.kinds[1].name());
+    section(&mut out, "metadata", &d.metadata, |v| v.join(", "));
+    section(&mut out, "dependencies", &d.dependencies, String::clone);
+    section(&mut out, "tags", &d.tags, |_| String::new());
+    section(&mut out, "entry points", &d.entry_points, String::clone);
+    if !d.files.is_empty() {
+        let added = d.files.iter().filter(|f| f.before.is_none()).count();
+        let removed = d.files.iter().filter(|f| f.after.is_none()).count();
+        let changed = d.files.len() - added - removed;
+        let _ = writeln!(out, "files: {added} added, {removed} removed, {changed} changed, {} unchanged", d.unchanged_files);
+        for f in &d.files {
+            let _ = match (&f.before, &f.after) {
+                (None, Some(a)) => writeln!(out, "  + {} ({})", f.path, human_size(a.size)),
+                (Some(b), None) => writeln!(out, "  - {} ({})", f.path, human_size(b.size)),
+                (Some(b), Some(a)) => writeln!(out, "  ~ {} ({} -> {})", f.path, human_size(b.size), human_size(a.size)),
+                (None, None) => Ok(()),
+            };
+        }
+    }
+    section(&mut out, "bytecode", &d.bytecode, String::clone);
+    section(&mut out, "native code", &d.native, String::clone);
+    let _ = writeln!(out, "{}", if d.identical() { "identical" } else { "different" });
+    out
+}

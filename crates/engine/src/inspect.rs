@@ -1,0 +1,248 @@
+//! Inspection: open any artifact by its content, read it into the common
+//! entry model (DESIGN.md, "Inspection"), verify it, and report everything
+//! found at once. Nothing is extracted; hostile archives become findings.
+//!
+//! Readers: zip ([`zip_read`]: wheels, zipapps, legacy zip sdists) and tar
+//! ([`tar_read`]: sdists). Checks per format: [`wheel_check`],
+//! [`sdist_check`], [`zipapp_check`]; for every format, bytecode headers and
+//! native code ([`native`]). [`diff`] compares two reports.
+
+pub mod archive;
+pub mod blob;
+pub mod core_metadata;
+pub mod diff;
+pub mod entry_points;
+pub mod finding;
+pub mod lint;
+pub mod native;
+pub mod pyc;
+pub mod record_check;
+pub mod sdist_check;
+pub mod tar_read;
+pub mod wheel_check;
+pub mod zip_read;
+pub mod zipapp_check;
+
+use crate::elf::policy::Verdict;
+use crate::elf::ElfInfo;
+use archive::{Archive, Limits, Member};
+use blob::Blob;
+use core_metadata::CoreMetadata;
+pub use finding::{Finding, Severity};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What kind of artifact a file is, judged by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Wheel,
+    Sdist,
+    Zipapp,
+    /// A zip archive that is none of the above.
+    Zip,
+    /// A tar archive that is not an sdist.
+    Tar,
+    /// A bare ELF file (shared library or executable).
+    Elf,
+    Unknown,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Wheel => "wheel",
+            Kind::Sdist => "sdist",
+            Kind::Zipapp => "zipapp",
+            Kind::Zip => "zip archive",
+            Kind::Tar => "tar archive",
+            Kind::Elf => "ELF file",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Everything the inspector found in one artifact.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub path: String,
+    pub kind: Kind,
+    pub size: u64,
+    pub sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wheel: Option<wheel_check::WheelFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdist: Option<sdist_check::SdistFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zipapp: Option<zipapp_check::ZipappFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<CoreMetadata>,
+    /// group → name → object reference.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub entry_points: BTreeMap<String, BTreeMap<String, String>>,
+    pub entries: Vec<Member>,
+    pub bytecode: Vec<pyc::Pyc>,
+    pub native: Vec<ElfInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Whether the artifact verifies: no finding of error severity.
+    pub fn verifies(&self) -> bool {
+        !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+}
+
+/// Inspect the file at `path` with the default limits.
+pub fn inspect(path: &Path) -> crate::Result<Report> {
+    let blob = blob::FileBlob::open(path).map_err(|e| crate::Error::io(path, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (mut report, digest) = rayon::join(|| inspect_blob(&name, &blob, &Limits::default()), || file_digest(&blob));
+    report.path = path.display().to_string();
+    report.sha256 = digest.map_err(|e| crate::Error::io(path, e))?;
+    Ok(report)
+}
+
+fn file_digest(blob: &dyn Blob) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut blob::Window::new(blob, 0, blob.len()), &mut hasher)?;
+    Ok(archive::hex(&hasher.finalize()))
+}
+
+fn starts_with(blob: &dyn Blob, at: u64, magic: &[u8]) -> bool {
+    let mut buf = vec![0u8; magic.len()];
+    blob.read_exact_at(&mut buf, at).is_ok() && buf == magic
+}
+
+/// Inspect bytes already open as a blob; `name` is the file name (used for
+/// the name checks, never to decide the kind). Never panics on any input.
+pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
+    let mut report = Report {
+        path: name.to_string(),
+        kind: Kind::Unknown,
+        size: blob.len(),
+        sha256: String::new(),
+        wheel: None,
+        sdist: None,
+        zipapp: None,
+        metadata: None,
+        entry_points: BTreeMap::new(),
+        entries: Vec::new(),
+        bytecode: Vec::new(),
+        native: Vec::new(),
+        verdict: None,
+        findings: Vec::new(),
+    };
+    if starts_with(blob, 0, b"\x7fELF") {
+        report.kind = Kind::Elf;
+        inspect_elf(blob, limits, &mut report);
+        return report;
+    }
+    if starts_with(blob, 0, b"!<arch>\n") {
+        report.findings.push(Finding::error(
+            "A015",
+            None,
+            "an ar archive (a Debian package?): this inspector does not read these yet",
+        ));
+        return report;
+    }
+    let archive = if starts_with(blob, 0, &[0x1f, 0x8b]) {
+        tar_read::read(blob, true, limits)
+    } else if starts_with(blob, 257, b"ustar") {
+        tar_read::read(blob, false, limits)
+    } else if zip_read::looks_like_zip(blob) {
+        match zip_read::read(blob, limits) {
+            Ok(archive) => archive,
+            Err(e) => {
+                report.kind = Kind::Zip;
+                report.findings.push(Finding::error("A007", None, format!("the zip structure is unreadable: {e}")));
+                return report;
+            }
+        }
+    } else if starts_with(blob, 0, b"PK\x03\x04") {
+        report.kind = Kind::Zip;
+        report.findings.push(Finding::error(
+            "A007",
+            None,
+            "a zip archive without its end-of-central-directory record: truncated or damaged",
+        ));
+        return report;
+    } else {
+        report.findings.push(Finding::error(
+            "A015",
+            None,
+            "not a wheel, sdist, zipapp, zip or tar archive, nor an ELF file",
+        ));
+        return report;
+    };
+    let is_zip = !starts_with(blob, 0, &[0x1f, 0x8b]) && !starts_with(blob, 257, b"ustar");
+    report.kind = classify(name, &archive, is_zip);
+    match report.kind {
+        Kind::Wheel => wheel_check::check(name, &archive, &mut report),
+        Kind::Sdist => sdist_check::check(name, &archive, is_zip, &mut report),
+        Kind::Zipapp => zipapp_check::check(&archive, &mut report),
+        _ => {}
+    }
+    native::check(&archive, &mut report);
+    let Archive { members, findings, .. } = archive;
+    let mut all = findings;
+    all.append(&mut report.findings);
+    all.sort_by(|a, b| (a.severity, a.code, &a.path).cmp(&(b.severity, b.code, &b.path)));
+    report.findings = all;
+    report.entries = members;
+    report
+}
+
+fn classify(name: &str, archive: &Archive, is_zip: bool) -> Kind {
+    let top_dirs: std::collections::BTreeSet<&str> = archive
+        .members
+        .iter()
+        .filter_map(|m| m.path.split_once('/').map(|(top, _)| top))
+        .collect();
+    let has_pkg_info = top_dirs.iter().any(|top| archive.has(&format!("{top}/PKG-INFO")));
+    if is_zip {
+        let wheel_info = archive.members.iter().any(|m| {
+            m.path.split_once('/').is_some_and(|(top, rest)| top.ends_with(".dist-info") && rest == "WHEEL")
+        });
+        if archive.has("__main__.py") || archive.prefix.starts_with(b"#!") {
+            Kind::Zipapp
+        } else if wheel_info || name.ends_with(".whl") {
+            Kind::Wheel
+        } else if has_pkg_info {
+            Kind::Sdist
+        } else {
+            Kind::Zip
+        }
+    } else if has_pkg_info || name.ends_with(".tar.gz") {
+        Kind::Sdist
+    } else {
+        Kind::Tar
+    }
+}
+
+fn inspect_elf(blob: &dyn Blob, limits: &Limits, report: &mut Report) {
+    if blob.len() > limits.max_elf_bytes {
+        report.findings.push(Finding::error("E004", None, "the ELF file is larger than the inspector's limit"));
+        return;
+    }
+    let mut bytes = vec![0u8; blob.len() as usize];
+    if let Err(e) = blob.read_exact_at(&mut bytes, 0) {
+        report.findings.push(Finding::error("E004", None, format!("unreadable: {e}")));
+        return;
+    }
+    match crate::elf::analyse(&report.path.clone(), &bytes) {
+        Ok(info) => {
+            report.verdict = crate::elf::policy::verdict(std::slice::from_ref(&info), None);
+            report.native.push(info);
+        }
+        Err(e) => report.findings.push(Finding::error("E004", None, e)),
+    }
+}

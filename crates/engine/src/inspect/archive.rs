@@ -1,0 +1,339 @@
+//! The common entry model every reader produces (DESIGN.md, "Inspection"):
+//! members with path, kind, size, mode and sha256, the bytes kept for the
+//! format-specific checks, and findings about the archive itself.
+
+use super::finding::{Finding, Severity};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+
+/// Bounds that keep hostile archives from exhausting time or memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_members: usize,
+    /// Bytes inflated for one member.
+    pub max_member_bytes: u64,
+    /// Bytes inflated for the whole archive.
+    pub max_total_bytes: u64,
+    /// Members whose content is kept for parsing (metadata, RECORD, ...).
+    pub max_kept_bytes: u64,
+    /// ELF files kept whole for analysis.
+    pub max_elf_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_members: 500_000,
+            max_member_bytes: 4 << 30,
+            max_total_bytes: 32 << 30,
+            max_kept_bytes: 32 << 20,
+            max_elf_bytes: 1 << 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberKind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    /// Devices, FIFOs and other special files.
+    Special,
+}
+
+/// One member of an archive.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub path: String,
+    pub kind: MemberKind,
+    /// Bytes of content actually read (the declared size when not read).
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// Hex sha256 of the content, when it was read completely.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip)]
+    pub digest: Option<[u8; 32]>,
+    /// The first bytes of the content: magic numbers, shebangs.
+    #[serde(skip)]
+    pub head: Vec<u8>,
+}
+
+impl Member {
+    pub fn new(path: String, kind: MemberKind, size: u64, mode: Option<u32>) -> Self {
+        Member {
+            path,
+            kind,
+            size,
+            mode,
+            sha256: None,
+            target: None,
+            digest: None,
+            head: Vec::new(),
+        }
+    }
+
+    pub fn is_file(&self) -> bool {
+        self.kind == MemberKind::File
+    }
+
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// An archive read into the entry model.
+#[derive(Debug, Default)]
+pub struct Archive {
+    pub members: Vec<Member>,
+    /// Content kept for members the checks parse, by member index.
+    pub kept: Vec<Option<Vec<u8>>>,
+    /// Bytes before the archive proper (a zipapp's shebang line).
+    pub prefix: Vec<u8>,
+    pub findings: Vec<Finding>,
+}
+
+impl Archive {
+    /// The kept content of the first member at `path`.
+    pub fn content(&self, path: &str) -> Option<&[u8]> {
+        let index = self.members.iter().position(|m| m.path == path)?;
+        self.kept.get(index)?.as_deref()
+    }
+
+    pub fn has(&self, path: &str) -> bool {
+        self.members.iter().any(|m| m.path == path)
+    }
+
+    /// Members with their kept content (files only).
+    pub fn files(&self) -> impl Iterator<Item = (&Member, Option<&[u8]>)> {
+        self.members
+            .iter()
+            .zip(&self.kept)
+            .filter(|(m, _)| m.is_file())
+            .map(|(m, k)| (m, k.as_deref()))
+    }
+}
+
+/// Which members' content the format checks need in full.
+pub fn want_content(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let depth = path.trim_end_matches('/').matches('/').count();
+    let in_info = path
+        .split('/')
+        .any(|c| c.ends_with(".dist-info") || c.ends_with(".egg-info"));
+    (in_info
+        && matches!(
+            name,
+            "METADATA" | "WHEEL" | "RECORD" | "entry_points.txt" | "PKG-INFO"
+        ))
+    || (depth <= 1 && matches!(name, "PKG-INFO" | "pyproject.toml" | "PEX-INFO"))
+    || (depth == 0 && matches!(name, "__main__.py" | "environment.json"))
+}
+
+/// What reading one member's content produced.
+pub struct Streamed {
+    pub size: u64,
+    pub digest: Option<[u8; 32]>,
+    pub crc: u32,
+    pub head: Vec<u8>,
+    pub kept: Option<Vec<u8>>,
+    /// Set when reading stopped early: the reason.
+    pub stopped: Option<String>,
+}
+
+const HEAD: usize = 64;
+const ELF_MAGIC: &[u8] = b"\x7fELF";
+
+/// Stream a member's content once: hash, CRC, count, keep the head, and keep
+/// the whole content when the checks need it (`keep`) or it is an ELF file.
+/// Reads at most `declared + 1` bytes when `declared` is given, so a member
+/// that lies about its size is caught without inflating a bomb.
+pub fn stream(
+    mut reader: impl Read,
+    declared: Option<u64>,
+    keep: bool,
+    limits: &Limits,
+) -> Streamed {
+    let cap = declared
+        .map(|d| d.saturating_add(1))
+        .unwrap_or(u64::MAX)
+        .min(limits.max_member_bytes.saturating_add(1));
+    let mut hasher = Sha256::new();
+    let mut crc = crc32fast::Hasher::new();
+    let mut head = Vec::new();
+    let mut kept: Option<Vec<u8>> = None;
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 64 << 10];
+    let mut stopped = None;
+    loop {
+        let want = (buf.len() as u64).min(cap - size) as usize;
+        if want == 0 {
+            stopped = Some(match declared {
+                Some(d) if size > d => format!("content is longer than the declared {d} bytes"),
+                _ => format!(
+                    "content exceeds the {} byte limit for one member",
+                    limits.max_member_bytes
+                ),
+            });
+            break;
+        }
+        let n = match reader.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                stopped = Some(format!("content is unreadable after {size} bytes: {e}"));
+                break;
+            }
+        };
+        let chunk = &buf[..n];
+        if head.len() < HEAD {
+            let take = (HEAD - head.len()).min(n);
+            head.extend_from_slice(&chunk[..take]);
+            if size == 0 && kept.is_none() {
+                let elf = head.starts_with(ELF_MAGIC)
+                    && declared.is_none_or(|d| d <= limits.max_elf_bytes);
+                let small = declared.is_none_or(|d| d <= limits.max_kept_bytes);
+                if elf || (keep && small) {
+                    kept = Some(Vec::with_capacity(declared.unwrap_or(0).min(1 << 20) as usize));
+                }
+            }
+        }
+        hasher.update(chunk);
+        crc.update(chunk);
+        if let Some(k) = kept.as_mut() {
+            let bound = if k.starts_with(ELF_MAGIC) || head.starts_with(ELF_MAGIC) {
+                limits.max_elf_bytes
+            } else {
+                limits.max_kept_bytes
+            };
+            if (k.len() + n) as u64 <= bound {
+                k.extend_from_slice(chunk);
+            } else {
+                kept = None;
+            }
+        }
+        size += n as u64;
+    }
+    Streamed {
+        size,
+        digest: stopped.is_none().then(|| hasher.finalize().into()),
+        crc: crc.finalize(),
+        head,
+        kept: if stopped.is_none() { kept } else { None },
+        stopped,
+    }
+}
+
+/// Apply a [`stream`] result to a member; a stop becomes a finding.
+pub fn record_read(member: &mut Member, read: &Streamed, findings: &mut Vec<Finding>) {
+    member.head = read.head.clone();
+    if let Some(reason) = &read.stopped {
+        findings.push(Finding::new(
+            "A004",
+            Severity::Error,
+            Some(&member.path),
+            reason.clone(),
+        ));
+        return;
+    }
+    member.size = read.size;
+    member.digest = read.digest;
+    member.sha256 = read.digest.map(|d| hex(&d));
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Findings about a member's name: paths that would escape the directory an
+/// archive is extracted into (absolute, `..`, drive letters) and names that
+/// extract differently on different systems.
+pub fn check_path(path: &str, findings: &mut Vec<Finding>) {
+    let escape = path.starts_with('/')
+        || path.starts_with('\\')
+        || path.as_bytes().get(1) == Some(&b':')
+        || path.split(['/', '\\']).any(|c| c == "..");
+    if escape {
+        findings.push(Finding::new(
+            "A001",
+            Severity::Error,
+            Some(path),
+            "path escapes the archive root (absolute or `..`); it would be written outside the target directory".into(),
+        ));
+    }
+    if path.contains('\\') || path.contains('\0') || path.contains('\u{fffd}') {
+        findings.push(Finding::new(
+            "A012",
+            Severity::Error,
+            Some(path),
+            "name holds a backslash, a NUL or bytes that are not UTF-8".into(),
+        ));
+    }
+}
+
+/// A002 for every path that appears more than once.
+pub fn check_duplicates(members: &[Member], findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashMap::new();
+    for m in members {
+        let count = seen.entry(m.path.trim_end_matches('/')).or_insert(0u32);
+        *count += 1;
+        if *count == 2 {
+            findings.push(Finding::new(
+                "A002",
+                Severity::Error,
+                Some(&m.path),
+                "the archive holds this name more than once; which copy a tool extracts differs between tools".into(),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_hash_keep_and_stop_at_lies() {
+        let limits = Limits::default();
+        let read = stream(&b"hello"[..], Some(5), true, &limits);
+        assert!(read.stopped.is_none());
+        assert_eq!(read.kept.as_deref(), Some(&b"hello"[..]));
+        assert_eq!(
+            hex(&read.digest.expect("digest")),
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        let lie = stream(&b"hello world"[..], Some(5), true, &limits);
+        assert_eq!(lie.size, 6, "reads one byte past the declared size, no more");
+        assert!(lie.stopped.expect("stopped").contains("declared 5"));
+        assert!(lie.digest.is_none());
+    }
+
+    #[test]
+    fn escaping_paths_are_findings() {
+        for bad in ["../x", "/etc/passwd", "a/../../b", "C:/x", "a\\..\\b"] {
+            let mut f = Vec::new();
+            check_path(bad, &mut f);
+            assert!(f.iter().any(|f| f.code == "A001"), "{bad}");
+        }
+        let mut f = Vec::new();
+        check_path("pkg/mod.py", &mut f);
+        check_path("pkg/..hidden", &mut f);
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn content_wanted_for_metadata_only() {
+        assert!(want_content("a-1.dist-info/METADATA"));
+        assert!(want_content("a-1/PKG-INFO"));
+        assert!(want_content("__main__.py"));
+        assert!(!want_content("pkg/__main__.py"));
+        assert!(!want_content("pkg/METADATA"));
+    }
+}

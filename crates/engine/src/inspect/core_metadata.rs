@@ -1,0 +1,287 @@
+//! Reading core metadata (METADATA in wheels, PKG-INFO in sdists): the
+//! "Core metadata specifications" up to version 2.4
+//! (packaging.python.org/en/latest/specifications/core-metadata/), whose
+//! file format is RFC 822 style headers followed by an optional body that
+//! holds the description.
+//!
+//! Every problem is listed, not only the first.
+
+use super::finding::Finding;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// Fields in their canonical spelling, and whether they may repeat.
+const FIELDS: &[(&str, bool)] = &[
+    ("Metadata-Version", false),
+    ("Name", false),
+    ("Version", false),
+    ("Dynamic", true),
+    ("Platform", true),
+    ("Supported-Platform", true),
+    ("Summary", false),
+    ("Description", false),
+    ("Description-Content-Type", false),
+    ("Keywords", false),
+    ("Home-page", false),
+    ("Download-URL", false),
+    ("Author", false),
+    ("Author-email", false),
+    ("Maintainer", false),
+    ("Maintainer-email", false),
+    ("License", false),
+    ("License-Expression", false),
+    ("License-File", true),
+    ("Classifier", true),
+    ("Requires-Dist", true),
+    ("Requires-Python", false),
+    ("Requires-External", true),
+    ("Project-URL", true),
+    ("Provides-Extra", true),
+    ("Provides-Dist", true),
+    ("Obsoletes-Dist", true),
+    // Metadata 1.1, superseded but still read by tools.
+    ("Requires", true),
+    ("Provides", true),
+    ("Obsoletes", true),
+];
+
+const VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4"];
+
+/// Parsed core metadata: every field by canonical name, in file order.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct CoreMetadata {
+    pub fields: BTreeMap<String, Vec<String>>,
+    /// Length in bytes of the description (header field or body).
+    pub description_bytes: usize,
+}
+
+impl CoreMetadata {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields.get(field)?.first().map(String::as_str)
+    }
+
+    pub fn all(&self, field: &str) -> &[String] {
+        self.fields.get(field).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+fn canonical(name: &str) -> Option<(&'static str, bool)> {
+    FIELDS
+        .iter()
+        .find(|(f, _)| f.eq_ignore_ascii_case(name))
+        .copied()
+}
+
+/// One `Field: value` header with its 1-based line number.
+pub struct Header {
+    pub name: String,
+    pub value: String,
+    pub line: usize,
+}
+
+/// Split RFC 822 style text into headers (continuation lines folded in) and
+/// the body after the first blank line; malformed lines become findings.
+pub fn headers(text: &str, path: &str, findings: &mut Vec<Finding>) -> (Vec<Header>, String) {
+    let mut out: Vec<Header> = Vec::new();
+    let mut lines = text.split('\n').enumerate();
+    for (number, raw) in lines.by_ref() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            match out.last_mut() {
+                Some(last) => {
+                    last.value.push('\n');
+                    last.value.push_str(line.trim_start_matches([' ', '\t']).trim_start_matches('|'));
+                }
+                None => findings.push(Finding::error(
+                    "M003",
+                    Some(path),
+                    format!("line {}: a continuation line before any field", number + 1),
+                )),
+            }
+            continue;
+        }
+        match line.split_once(':') {
+            Some((name, value)) => out.push(Header {
+                name: name.trim().to_string(),
+                value: value.trim().to_string(),
+                line: number + 1,
+            }),
+            None => findings.push(Finding::error(
+                "M003",
+                Some(path),
+                format!("line {}: `{line}` is not a `Field: value` header", number + 1),
+            )),
+        }
+    }
+    let body: Vec<&str> = lines.map(|(_, l)| l).collect();
+    (out, body.join("\n"))
+}
+
+/// Parse `bytes` (from archive member `path`); the findings list malformed
+/// lines and every invalid or missing field.
+pub fn parse(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> CoreMetadata {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            findings.push(Finding::error("M003", Some(path), format!("not UTF-8: {e}")));
+            return CoreMetadata::default();
+        }
+    };
+    let mut meta = CoreMetadata::default();
+    let (fields, body) = headers(text, path, findings);
+    for header in fields {
+        let name = match canonical(&header.name) {
+            Some((canonical, _)) => canonical.to_string(),
+            None => {
+                findings.push(Finding::warning(
+                    "M007",
+                    Some(path),
+                    format!("line {}: unknown field `{}`", header.line, header.name),
+                ));
+                header.name
+            }
+        };
+        meta.fields.entry(name).or_default().push(header.value);
+    }
+    meta.description_bytes = meta.get("Description").map_or(0, str::len).max(body.trim().len());
+    validate(&meta, path, findings);
+    meta
+}
+
+fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
+    let mut error = |message: String| findings.push(Finding::error("M003", Some(path), message));
+    for (name, values) in &meta.fields {
+        if let Some((_, false)) = canonical(name) {
+            if values.len() > 1 {
+                error(format!("`{name}` appears {} times; it may appear once", values.len()));
+            }
+        }
+    }
+    let version_of_metadata = meta.get("Metadata-Version");
+    for required in ["Metadata-Version", "Name", "Version"] {
+        if meta.get(required).is_none() {
+            findings.push(Finding::error("M002", Some(path), format!("required field `{required}` is missing")));
+        }
+    }
+    let mut error = |message: String| findings.push(Finding::error("M003", Some(path), message));
+    if let Some(name) = meta.get("Name") {
+        if !crate::names::is_valid_name(name) {
+            error(format!("Name `{name}` is not a valid project name (letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit)"));
+        }
+    }
+    if let Some(version) = meta.get("Version") {
+        if let Err(e) = pep440_rs::Version::from_str(version) {
+            error(format!("Version `{version}` is not a PEP 440 version: {e}"));
+        }
+    }
+    if let Some(spec) = meta.get("Requires-Python") {
+        if let Err(e) = pep440_rs::VersionSpecifiers::from_str(spec) {
+            error(format!("Requires-Python `{spec}` is not a version specifier: {e}"));
+        }
+    }
+    for req in meta.all("Requires-Dist") {
+        if let Err(e) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+            error(format!("Requires-Dist `{req}` is not a PEP 508 requirement: {}", e.message));
+        }
+    }
+    let numeric = version_of_metadata.and_then(|v| {
+        let (major, minor) = v.split_once('.')?;
+        Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
+    });
+    let at_least = |major: u32, minor: u32| numeric.is_some_and(|v| v >= (major, minor));
+    for extra in meta.all("Provides-Extra") {
+        if !crate::names::is_valid_name(extra) {
+            error(format!("Provides-Extra `{extra}` is not a valid extra name"));
+        } else if at_least(2, 3) && crate::names::normalize(extra) != *extra {
+            error(format!(
+                "Provides-Extra `{extra}` must be normalised (`{}`) in metadata 2.3 and later",
+                crate::names::normalize(extra)
+            ));
+        }
+    }
+    if let Some(expr) = meta.get("License-Expression") {
+        if let Err(e) = spdx::Expression::parse(expr) {
+            error(format!("License-Expression `{expr}` is not a valid SPDX expression: {e}"));
+        }
+    }
+    for dynamic in meta.all("Dynamic") {
+        if ["name", "version", "metadata-version"].contains(&dynamic.to_ascii_lowercase().as_str()) {
+            error(format!("Dynamic must not list `{dynamic}`"));
+        }
+    }
+    if let Some(kind) = meta.get("Description-Content-Type") {
+        let mime = kind.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if !["text/plain", "text/x-rst", "text/markdown"].contains(&mime.as_str()) {
+            findings.push(Finding::warning(
+                "M003",
+                Some(path),
+                format!("Description-Content-Type `{kind}` is not text/plain, text/x-rst or text/markdown"),
+            ));
+        }
+    }
+    if let Some(v) = version_of_metadata {
+        if !VERSIONS.contains(&v) {
+            let severity_error = numeric.is_none_or(|(major, _)| major != 2);
+            let message = format!("Metadata-Version `{v}` is not one of {}", VERSIONS.join(", "));
+            findings.push(if severity_error {
+                Finding::error("M005", Some(path), message)
+            } else {
+                Finding::warning("M005", Some(path), format!("{message}; newer than this inspector knows"))
+            });
+        }
+        for (field, needs) in [("License-Expression", (2, 4)), ("License-File", (2, 4)), ("Dynamic", (2, 2))] {
+            if meta.fields.contains_key(field) && !at_least(needs.0, needs.1) {
+                findings.push(Finding::error(
+                    "M005",
+                    Some(path),
+                    format!("`{field}` needs Metadata-Version {}.{} or later, the file says {v}", needs.0, needs.1),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\nSummary: A demo\nLicense-Expression: MIT\nLicense-File: LICENSE\nRequires-Dist: click>=8; extra == \"cli\"\nProvides-Extra: cli\nClassifier: A\nClassifier: B\nDescription-Content-Type: text/markdown\n\n# Demo\n\nBody.\n";
+
+    #[test]
+    fn parses_fields_in_order_with_the_body() {
+        let mut findings = Vec::new();
+        let meta = parse(GOOD.as_bytes(), "METADATA", &mut findings);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(meta.get("Name"), Some("demo"));
+        assert_eq!(meta.all("Classifier"), ["A", "B"]);
+        assert_eq!(meta.description_bytes, "# Demo\n\nBody.".len());
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let text = "Metadata-Version: 2.1\nName: -bad-\nVersion: one\nVersion: two\nRequires-Dist: ???\nRequires-Python: >>3\nLicense-Expression: MIT\nProvides-Extra: Has_Caps\nX-Thing: 1\ngarbage\n";
+        let mut findings = Vec::new();
+        parse(text.as_bytes(), "METADATA", &mut findings);
+        let messages: Vec<String> = findings.iter().map(|f| format!("{} {}", f.code, f.message)).collect();
+        let expect = [
+            "`Version` appears 2 times",
+            "Name `-bad-`",
+            "Version `one`",
+            "Requires-Dist `???`",
+            "Requires-Python `>>3`",
+            "`License-Expression` needs Metadata-Version 2.4",
+            "M007 line 9: unknown field `X-Thing`",
+            "line 10: `garbage`",
+        ];
+        for e in expect {
+            assert!(messages.iter().any(|m| m.contains(e)), "missing {e:?} in {messages:#?}");
+        }
+        let mut missing = Vec::new();
+        parse(b"Summary: x\n", "PKG-INFO", &mut missing);
+        assert_eq!(missing.iter().filter(|f| f.code == "M002").count(), 3);
+    }
+}

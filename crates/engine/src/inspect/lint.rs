@@ -1,0 +1,151 @@
+//! Wheel lints with the codes and meanings people know from
+//! check-wheel-contents (W001–W010): problems that install fine but are
+//! almost always packaging mistakes.
+
+use super::archive::Member;
+use super::finding::Finding;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Top-level names that are almost never meant to be installed.
+const COMMON_TOPLEVEL: &[&str] = &[
+    ".eggs", ".nox", ".tox", ".venv", "build", "data", "dist", "doc", "docs", "example", "examples", "src", "test",
+    "tests", "venv",
+];
+
+/// Python's keywords: not importable as module or package names.
+const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
+    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+];
+
+fn importable(component: &str) -> bool {
+    crate::names::is_identifier(component) && !KEYWORDS.contains(&component)
+}
+
+fn is_module(name: &str) -> bool {
+    name.ends_with(".py") || is_extension(name)
+}
+
+fn is_extension(name: &str) -> bool {
+    name.ends_with(".so") || name.ends_with(".pyd") || (name.contains(".cpython-") && name.ends_with(".so"))
+}
+
+/// Run the lints over a wheel's members (`dist_info` and `data` are the
+/// names of its `.dist-info` and `.data` directories).
+pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<Finding>) {
+    let library: Vec<&Member> = members
+        .iter()
+        .filter(|m| m.is_file())
+        .filter(|m| {
+            let top = m.path.split('/').next().unwrap_or("");
+            top != dist_info && top != data
+        })
+        .collect();
+    let files: Vec<&Member> = members.iter().filter(|m| m.is_file()).collect();
+
+    for m in &files {
+        if m.path.ends_with(".pyc") || m.path.ends_with(".pyo") {
+            findings.push(Finding::warning("W001", Some(&m.path), "bytecode is shipped; installers compile their own"));
+        }
+    }
+    let mut by_hash: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for m in files.iter().filter(|m| m.size > 0) {
+        if let Some(hash) = &m.sha256 {
+            by_hash.entry(hash).or_default().push(&m.path);
+        }
+    }
+    for paths in by_hash.values().filter(|p| p.len() > 1) {
+        findings.push(Finding::warning("W002", Some(paths[0]), format!("identical content at {}", paths.join(", "))));
+    }
+    let mut toplevel: BTreeSet<&str> = BTreeSet::new();
+    for m in &library {
+        let mut parts = m.path.split('/');
+        let top = parts.next().unwrap_or("");
+        let nested = parts.next().is_some();
+        if nested {
+            toplevel.insert(top);
+        } else if is_module(top) {
+            toplevel.insert(top);
+            if top == "__init__.py" {
+                findings.push(Finding::warning("W006", Some(&m.path), "`__init__.py` at the top level of the library"));
+            }
+        } else if !top.ends_with(".pth") {
+            findings.push(Finding::warning("W003", Some(&m.path), "a file that is not a module at the top level of the library"));
+        }
+        if let Some(stem) = m.path.strip_suffix(".py") {
+            if let Some(bad) = stem.split('/').find(|c| !importable(c)) {
+                findings.push(Finding::warning("W004", Some(&m.path), format!("`{bad}` is not an importable name")));
+            }
+        }
+    }
+    for top in &toplevel {
+        let name = top.trim_end_matches(".py");
+        if COMMON_TOPLEVEL.contains(&name) {
+            findings.push(Finding::warning("W005", Some(top), format!("`{name}` at the top level: a name this common is almost never meant to be installed")));
+        }
+    }
+    if library.is_empty() {
+        let (code, what) = if files.iter().all(|m| m.path.starts_with(&format!("{dist_info}/"))) {
+            ("W008", "the wheel is empty apart from its .dist-info")
+        } else {
+            ("W007", "the wheel has no library files (only .data and .dist-info)")
+        };
+        findings.push(Finding::warning(code, None, what));
+    }
+    let packages: Vec<&&str> = toplevel.iter().filter(|t| !t.ends_with(".pth") && !t.starts_with('_')).collect();
+    if packages.len() > 1 {
+        let names: Vec<&str> = packages.iter().map(|s| **s).collect();
+        findings.push(Finding::warning("W009", None, format!("more than one top-level library entry: {}", names.join(", "))));
+    }
+    for top in toplevel.iter().filter(|t| !is_module(t)) {
+        let prefix = format!("{top}/");
+        if !library.iter().any(|m| m.path.starts_with(&prefix) && is_module(m.name())) {
+            findings.push(Finding::warning("W010", Some(top), "a top-level library directory with no Python modules"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::archive::MemberKind;
+
+    fn file(path: &str, hash: &str) -> Member {
+        let mut m = Member::new(path.into(), MemberKind::File, 3, None);
+        m.sha256 = Some(hash.into());
+        m
+    }
+
+    fn codes(members: &[Member]) -> Vec<&'static str> {
+        let mut findings = Vec::new();
+        lint(members, "a-1.dist-info", "a-1.data", &mut findings);
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_clean_package_has_no_findings() {
+        assert!(codes(&[file("a/__init__.py", "1"), file("a/m.py", "2"), file("a-1.dist-info/METADATA", "3")]).is_empty());
+    }
+
+    #[test]
+    fn each_lint_fires_on_its_mistake() {
+        let members = [
+            file("a/__init__.py", "1"),
+            file("a/__pycache__/m.cpython-311.pyc", "2"),
+            file("a/copy.py", "1"),
+            file("tests/test_a.py", "4"),
+            file("__init__.py", "5"),
+            file("README.md", "6"),
+            file("a/bad-name.py", "7"),
+            file("a/pass/x.py", "9"),
+            file("assets/logo.png", "8"),
+        ];
+        let found = codes(&members);
+        for code in ["W001", "W002", "W003", "W004", "W005", "W006", "W009", "W010"] {
+            assert!(found.contains(&code), "{code} missing from {found:?}");
+        }
+        assert_eq!(codes(&[file("a-1.dist-info/METADATA", "1")]), ["W008"]);
+        assert_eq!(codes(&[file("a-1.data/scripts/x", "1")]), ["W007"]);
+    }
+}

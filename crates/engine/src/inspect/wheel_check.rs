@@ -1,0 +1,230 @@
+//! Wheels: "Binary distribution format" (file name, `.dist-info` contents,
+//! the WHEEL file, `.data` directories, RECORD) and the metadata inside.
+
+use super::archive::Archive;
+use super::finding::Finding;
+use super::{core_metadata, entry_points, lint, record_check, Report};
+use crate::tags::WheelName;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+/// The wheel-specific part of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct WheelFacts {
+    /// The file name broken into its parts, when it parses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<WheelName>,
+    /// The expanded tag set of the file name.
+    pub tags: Vec<String>,
+    pub dist_info: String,
+    /// The WHEEL file's fields.
+    pub wheel_file: BTreeMap<String, Vec<String>>,
+    pub record: record_check::RecordSummary,
+}
+
+const DATA_CATEGORIES: &[&str] = &["purelib", "platlib", "headers", "scripts", "data"];
+
+pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
+    let findings = &mut report.findings;
+    let parsed = match WheelName::parse(file_name) {
+        Ok(parsed) => Some(parsed),
+        Err(e) => {
+            findings.push(Finding::error("N001", None, format!("the file name is not a valid wheel name: {e}")));
+            None
+        }
+    };
+    let dist_infos: BTreeSet<&str> = archive
+        .members
+        .iter()
+        .filter_map(|m| m.path.split_once('/').map(|(top, _)| top))
+        .filter(|top| top.ends_with(".dist-info"))
+        .collect();
+    let expected = parsed
+        .as_ref()
+        .map(|w| format!("{}-{}.dist-info", crate::names::wheel_escape(&w.name), w.version));
+    let dist_info = match (dist_infos.len(), &expected) {
+        (0, _) => {
+            findings.push(Finding::error("M001", None, "no .dist-info directory: this is not an installable wheel"));
+            expected.clone().unwrap_or_default()
+        }
+        (1, _) => dist_infos.iter().next().map(|s| s.to_string()).unwrap_or_default(),
+        (_, Some(e)) if dist_infos.contains(e.as_str()) => {
+            findings.push(Finding::error("F005", None, format!("more than one .dist-info directory: {}", join(&dist_infos))));
+            e.clone()
+        }
+        _ => {
+            findings.push(Finding::error("F005", None, format!("more than one .dist-info directory: {}", join(&dist_infos))));
+            dist_infos.iter().next().map(|s| s.to_string()).unwrap_or_default()
+        }
+    };
+    if let Some(expected) = &expected {
+        if !dist_info.is_empty() && !same_dist_info(&dist_info, expected) {
+            findings.push(Finding::error(
+                "N003",
+                Some(&dist_info),
+                format!("the .dist-info directory does not match the file name (expected `{expected}`)"),
+            ));
+        }
+    }
+    let data_dir = dist_info.strip_suffix(".dist-info").map(|s| format!("{s}.data")).unwrap_or_default();
+
+    // METADATA
+    let metadata_path = format!("{dist_info}/METADATA");
+    match archive.content(&metadata_path) {
+        Some(bytes) => {
+            let meta = core_metadata::parse(bytes, &metadata_path, findings);
+            if let Some(w) = &parsed {
+                compare_name_version(&meta, &w.name, &w.version, &metadata_path, findings);
+            }
+            for license in meta.all("License-File") {
+                let at = format!("{dist_info}/licenses/{license}");
+                if !archive.has(&at) {
+                    findings.push(Finding::error("M006", Some(&metadata_path), format!("License-File `{license}` is not in the wheel at {at}")));
+                }
+            }
+            report.metadata = Some(meta);
+        }
+        None => findings.push(Finding::error("M001", Some(&metadata_path), "METADATA is missing or unreadable")),
+    }
+
+    // WHEEL
+    let wheel_path = format!("{dist_info}/WHEEL");
+    let mut wheel_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    match archive.content(&wheel_path) {
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(bytes);
+            let (headers, _) = core_metadata::headers(&text, &wheel_path, findings);
+            for h in headers {
+                wheel_file.entry(h.name).or_default().push(h.value);
+            }
+            check_wheel_file(&wheel_file, parsed.as_ref(), &wheel_path, findings);
+        }
+        None => findings.push(Finding::error("F001", Some(&wheel_path), "the WHEEL file is missing or unreadable")),
+    }
+
+    // entry_points.txt
+    let ep_path = format!("{dist_info}/entry_points.txt");
+    if let Some(bytes) = archive.content(&ep_path) {
+        report.entry_points = entry_points::parse(bytes, &ep_path, findings);
+    }
+
+    // .data categories
+    let data_prefix = format!("{data_dir}/");
+    for m in &archive.members {
+        if let Some(rest) = m.path.strip_prefix(&data_prefix) {
+            let category = rest.split('/').next().unwrap_or("");
+            if !category.is_empty() && !DATA_CATEGORIES.contains(&category) {
+                findings.push(Finding::error(
+                    "F007",
+                    Some(&m.path),
+                    format!("`{category}` is not a .data category ({})", DATA_CATEGORIES.join(", ")),
+                ));
+            }
+        }
+    }
+
+    let record = record_check::verify(archive, &dist_info, findings);
+    lint::lint(&archive.members, &dist_info, &data_dir, findings);
+    report.wheel = Some(WheelFacts {
+        tags: parsed.as_ref().map(WheelName::tags).unwrap_or_default(),
+        name: parsed,
+        dist_info,
+        wheel_file,
+        record,
+    });
+}
+
+fn join(set: &BTreeSet<&str>) -> String {
+    set.iter().copied().collect::<Vec<_>>().join(", ")
+}
+
+/// `.dist-info` names compare by normalised name and equal versions.
+fn same_dist_info(actual: &str, expected: &str) -> bool {
+    let split = |s: &str| {
+        let stem = s.strip_suffix(".dist-info")?;
+        let (name, version) = stem.rsplit_once('-')?;
+        Some((crate::names::normalize(name), pep440_rs::Version::from_str(version).ok()?))
+    };
+    matches!((split(actual), split(expected)), (Some(a), Some(b)) if a == b)
+}
+
+/// METADATA's Name and Version must be those of the file name.
+pub fn compare_name_version(
+    meta: &core_metadata::CoreMetadata,
+    name: &str,
+    version: &str,
+    path: &str,
+    findings: &mut Vec<Finding>,
+) {
+    if let Some(meta_name) = meta.get("Name") {
+        if crate::names::normalize(meta_name) != crate::names::normalize(name) {
+            findings.push(Finding::error("M004", Some(path), format!("Name `{meta_name}` is not the file name's `{name}`")));
+        }
+    }
+    if let Some(meta_version) = meta.get("Version") {
+        let same = match (pep440_rs::Version::from_str(meta_version), pep440_rs::Version::from_str(version)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => meta_version == version,
+        };
+        if !same {
+            findings.push(Finding::error("M004", Some(path), format!("Version `{meta_version}` is not the file name's `{version}`")));
+        }
+    }
+}
+
+fn check_wheel_file(
+    fields: &BTreeMap<String, Vec<String>>,
+    name: Option<&WheelName>,
+    path: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let first = |k: &str| fields.get(k).and_then(|v| v.first()).map(String::as_str);
+    match first("Wheel-Version") {
+        None => findings.push(Finding::error("F002", Some(path), "Wheel-Version is missing")),
+        Some(v) if v.split('.').next() != Some("1") => {
+            findings.push(Finding::error("F002", Some(path), format!("Wheel-Version {v}: installers support major version 1 only")))
+        }
+        Some(_) => {}
+    }
+    let purelib = match first("Root-Is-Purelib") {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        other => {
+            findings.push(Finding::error(
+                "F003",
+                Some(path),
+                format!("Root-Is-Purelib is {}; it must be `true` or `false`", other.map_or("missing".to_string(), |v| format!("`{v}`"))),
+            ));
+            None
+        }
+    };
+    if let (Some(true), Some(w)) = (purelib, name) {
+        if !w.is_pure() {
+            findings.push(Finding::warning("F003", Some(path), "Root-Is-Purelib is true but the tags are platform-specific"));
+        }
+    }
+    if let Some(w) = name {
+        let declared: BTreeSet<&str> = fields.get("Tag").map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
+        let from_name = w.tags();
+        let from_name: BTreeSet<&str> = from_name.iter().map(String::as_str).collect();
+        if declared != from_name {
+            let missing: Vec<&str> = from_name.difference(&declared).copied().collect();
+            let extra: Vec<&str> = declared.difference(&from_name).copied().collect();
+            findings.push(Finding::error(
+                "F004",
+                Some(path),
+                format!(
+                    "Tag lines differ from the file name's tags (missing: {}; not in the name: {})",
+                    if missing.is_empty() { "none".into() } else { missing.join(", ") },
+                    if extra.is_empty() { "none".into() } else { extra.join(", ") }
+                ),
+            ));
+        }
+        if let (Some(build), Some(declared)) = (&w.build, first("Build")) {
+            if build != declared {
+                findings.push(Finding::error("F004", Some(path), format!("Build `{declared}` differs from the file name's build tag `{build}`")));
+            }
+        }
+    }
+}

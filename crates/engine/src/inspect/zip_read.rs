@@ -1,0 +1,409 @@
+//! A zip reader for archives under inspection: PKWARE APPNOTE.TXT 6.3 § 4.3
+//! (end of central directory, Zip64 locator and record, central directory
+//! headers, local file headers).
+//!
+//! Written for hostile input rather than extraction: it keeps every central
+//! directory entry (duplicate names included, which general-purpose readers
+//! fold together), compares each local header with its central entry, finds
+//! entries whose data overlap (the "non-recursive zip bomb"), never inflates
+//! more than an entry declares, and reads entries in parallel at their own
+//! offsets so each byte of the file is read once.
+
+use super::archive::{self, Archive, Limits, Member, MemberKind, Streamed};
+use super::blob::{Blob, Window};
+use super::finding::Finding;
+use rayon::prelude::*;
+
+const EOCD_SIG: u32 = 0x0605_4b50;
+const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
+const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
+const CENTRAL_SIG: u32 = 0x0201_4b50;
+const LOCAL_SIG: u32 = 0x0403_4b50;
+const EOCD_LEN: u64 = 22;
+const MAX_COMMENT: u64 = 0xFFFF;
+/// Real files above 64 MiB rarely compress better than 200:1, and deflate
+/// cannot exceed about 1032:1; a large entry declaring more is treated as a
+/// zip bomb (or a lie) and not inflated.
+const MAX_RATIO: u64 = 200;
+const RATIO_FLOOR: u64 = 64 << 20;
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(x)
+}
+
+/// Whether the blob ends with a zip end-of-central-directory record.
+pub fn looks_like_zip(blob: &dyn Blob) -> bool {
+    find_eocd(blob).is_some()
+}
+
+/// The offset of the end-of-central-directory record: searched backwards
+/// over the largest possible comment; a record whose comment ends exactly at
+/// the end of the file wins.
+fn find_eocd(blob: &dyn Blob) -> Option<(u64, Vec<u8>)> {
+    let len = blob.len();
+    if len < EOCD_LEN {
+        return None;
+    }
+    let start = len.saturating_sub(EOCD_LEN + MAX_COMMENT);
+    let mut tail = vec![0u8; (len - start) as usize];
+    blob.read_exact_at(&mut tail, start).ok()?;
+    let mut fallback = None;
+    for i in (0..=tail.len() - EOCD_LEN as usize).rev() {
+        if u32_at(&tail, i) == EOCD_SIG {
+            let comment = u16_at(&tail, i + 20) as usize;
+            let record = tail[i..i + EOCD_LEN as usize].to_vec();
+            if i + EOCD_LEN as usize + comment == tail.len() {
+                return Some((start + i as u64, record));
+            }
+            fallback.get_or_insert((start + i as u64, record));
+        }
+    }
+    fallback
+}
+
+/// A central directory entry, with the numbers needed to read its data.
+struct Central {
+    member: Member,
+    flags: u16,
+    method: u16,
+    crc: u32,
+    compressed: u64,
+    declared: u64,
+    local_offset: u64,
+    name_raw: Vec<u8>,
+}
+
+/// Read the archive structure and every entry's content (hashed; kept where
+/// the checks need it). `Err` when there is no readable central directory.
+pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
+    let (eocd_at, eocd) = find_eocd(blob).ok_or("no zip end-of-central-directory record")?;
+    let mut findings = Vec::new();
+    let mut count = u16_at(&eocd, 10) as u64;
+    let mut cd_size = u32_at(&eocd, 12) as u64;
+    let mut cd_offset = u32_at(&eocd, 16) as u64;
+    let mut cd_end = eocd_at;
+    if eocd_at >= 20 {
+        let mut loc = [0u8; 20];
+        if blob.read_exact_at(&mut loc, eocd_at - 20).is_ok() && u32_at(&loc, 0) == ZIP64_LOCATOR_SIG {
+            let at = u64_at(&loc, 8);
+            let mut rec = [0u8; 56];
+            blob.read_exact_at(&mut rec, at)
+                .map_err(|e| format!("the Zip64 end of central directory at {at} is unreadable: {e}"))?;
+            if u32_at(&rec, 0) != ZIP64_EOCD_SIG {
+                return Err(format!("no Zip64 end of central directory record at offset {at}"));
+            }
+            count = u64_at(&rec, 32);
+            cd_size = u64_at(&rec, 40);
+            cd_offset = u64_at(&rec, 48);
+            cd_end = eocd_at - 20;
+        }
+    }
+    // Bytes before the zip (a zipapp's shebang) shift every offset.
+    let cd_start = cd_end
+        .checked_sub(cd_size)
+        .ok_or("the central directory is larger than the file")?;
+    let shift = cd_start
+        .checked_sub(cd_offset)
+        .ok_or("the central directory offset points past its own position")?;
+    if count as usize > limits.max_members || cd_size > limits.max_kept_bytes.max(256 << 20) {
+        return Err(format!(
+            "the archive declares {count} entries in a {cd_size}-byte central directory, beyond the inspector's limits"
+        ));
+    }
+    let mut cd = vec![0u8; cd_size as usize];
+    blob.read_exact_at(&mut cd, cd_start)
+        .map_err(|e| format!("the central directory is unreadable: {e}"))?;
+    let centrals = parse_central(&cd, shift, limits, &mut findings)?;
+    if centrals.len() as u64 != count {
+        findings.push(Finding::warning(
+            "A007",
+            None,
+            format!(
+                "the end record declares {count} entries, the central directory holds {}",
+                centrals.len()
+            ),
+        ));
+    }
+    let prefix_len = centrals
+        .iter()
+        .map(|c| c.local_offset)
+        .min()
+        .unwrap_or(cd_start);
+    let mut prefix = vec![0u8; prefix_len.min(4096) as usize];
+    let _ = blob.read_exact_at(&mut prefix, 0);
+
+    let data_starts = locate_data(blob, &centrals, cd_start, &mut findings);
+    let readable = budget(&centrals, &data_starts, limits, &mut findings);
+    let reads: Vec<Option<(Streamed, Vec<Finding>)>> = centrals
+        .par_iter()
+        .zip(data_starts.par_iter())
+        .zip(readable.par_iter())
+        .map(|((c, start), ok)| match (start, ok) {
+            (Some(start), true) => Some(read_entry(blob, c, *start, limits)),
+            _ => None,
+        })
+        .collect();
+
+    let mut archive = Archive {
+        prefix,
+        ..Archive::default()
+    };
+    for (c, read) in centrals.into_iter().zip(reads) {
+        let mut member = c.member;
+        let mut kept = None;
+        if let Some((read, entry_findings)) = read {
+            findings.extend(entry_findings);
+            archive::record_read(&mut member, &read, &mut findings);
+            if member.kind == MemberKind::Symlink {
+                member.target = read.kept.as_deref().map(|t| String::from_utf8_lossy(t).into_owned());
+            }
+            kept = read.kept;
+        }
+        archive.members.push(member);
+        archive.kept.push(kept);
+    }
+    archive::check_duplicates(&archive.members, &mut findings);
+    archive.findings = findings;
+    Ok(archive)
+}
+
+fn parse_central(
+    cd: &[u8],
+    shift: u64,
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<Central>, String> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at + 46 <= cd.len() && u32_at(cd, at) == CENTRAL_SIG {
+        if out.len() >= limits.max_members {
+            return Err(format!("more than {} entries", limits.max_members));
+        }
+        let made_by = u16_at(cd, at + 4);
+        let flags = u16_at(cd, at + 8);
+        let method = u16_at(cd, at + 10);
+        let crc = u32_at(cd, at + 16);
+        let mut compressed = u32_at(cd, at + 20) as u64;
+        let mut declared = u32_at(cd, at + 24) as u64;
+        let name_len = u16_at(cd, at + 28) as usize;
+        let extra_len = u16_at(cd, at + 30) as usize;
+        let comment_len = u16_at(cd, at + 32) as usize;
+        let external = u32_at(cd, at + 38);
+        let mut local = u32_at(cd, at + 42) as u64;
+        let name_at = at + 46;
+        let end = name_at + name_len + extra_len + comment_len;
+        if end > cd.len() {
+            return Err(format!("central directory entry {} is truncated", out.len() + 1));
+        }
+        let name_raw = cd[name_at..name_at + name_len].to_vec();
+        let extra = &cd[name_at + name_len..name_at + name_len + extra_len];
+        zip64_extra(extra, &mut declared, &mut compressed, &mut local);
+        let path = String::from_utf8_lossy(&name_raw).into_owned();
+        archive::check_path(&path, findings);
+        let unix_mode = (made_by >> 8 == 3).then_some(external >> 16).filter(|m| *m != 0);
+        let kind = match unix_mode.map(|m| m & 0o170000) {
+            Some(0o120000) => MemberKind::Symlink,
+            Some(0o040000) => MemberKind::Dir,
+            // FIFO, character device, block device, socket.
+            Some(0o010000 | 0o020000 | 0o060000 | 0o140000) => MemberKind::Special,
+            // Regular, or no type bits (many writers set permissions only).
+            _ if path.ends_with('/') => MemberKind::Dir,
+            _ => MemberKind::File,
+        };
+        match kind {
+            MemberKind::Symlink => findings.push(Finding::error(
+                "A003",
+                Some(&path),
+                "symbolic link: installers write it as a file or follow it outside the tree",
+            )),
+            MemberKind::Special => findings.push(Finding::error(
+                "A009",
+                Some(&path),
+                "special file (device, FIFO or socket)",
+            )),
+            _ => {}
+        }
+        if flags & 1 != 0 {
+            findings.push(Finding::error("A011", Some(&path), "encrypted entry: content cannot be verified"));
+        }
+        out.push(Central {
+            member: Member::new(path, kind, declared, unix_mode.map(|m| m & 0o7777)),
+            flags,
+            method,
+            crc,
+            compressed,
+            declared,
+            local_offset: local.saturating_add(shift),
+            name_raw,
+        });
+        at = end;
+    }
+    Ok(out)
+}
+
+/// The Zip64 extended information extra field (APPNOTE § 4.5.3): 64-bit
+/// values, present only for the fields whose 32-bit value is all ones.
+fn zip64_extra(mut extra: &[u8], declared: &mut u64, compressed: &mut u64, local: &mut u64) {
+    while extra.len() >= 4 {
+        let id = u16_at(extra, 0);
+        let size = (u16_at(extra, 2) as usize).min(extra.len() - 4);
+        let mut body = &extra[4..4 + size];
+        if id == 0x0001 {
+            for field in [declared, compressed, local] {
+                if *field == 0xFFFF_FFFF && body.len() >= 8 {
+                    *field = u64_at(body, 0);
+                    body = &body[8..];
+                }
+            }
+            return;
+        }
+        extra = &extra[4 + size..];
+    }
+}
+
+/// Each entry's data offset, from its local header; findings for local
+/// headers that are missing, disagree with the central directory, run past
+/// it, or overlap another entry's data.
+fn locate_data(
+    blob: &dyn Blob,
+    centrals: &[Central],
+    cd_start: u64,
+    findings: &mut Vec<Finding>,
+) -> Vec<Option<u64>> {
+    let mut starts = Vec::with_capacity(centrals.len());
+    let mut ranges = Vec::new();
+    for (i, c) in centrals.iter().enumerate() {
+        let path = c.member.path.as_str();
+        let mut header = [0u8; 30];
+        if blob.read_exact_at(&mut header, c.local_offset).is_err() || u32_at(&header, 0) != LOCAL_SIG {
+            findings.push(Finding::error("A007", Some(path), "no local file header where the central directory points"));
+            starts.push(None);
+            continue;
+        }
+        let name_len = u16_at(&header, 26) as u64;
+        let extra_len = u16_at(&header, 28) as u64;
+        let mut local_name = vec![0u8; name_len as usize];
+        if blob.read_exact_at(&mut local_name, c.local_offset + 30).is_err() || local_name != c.name_raw {
+            findings.push(Finding::error(
+                "A013",
+                Some(path),
+                format!(
+                    "the local header names this entry `{}`: tools that read local headers see a different file",
+                    String::from_utf8_lossy(&local_name)
+                ),
+            ));
+        }
+        let data = c.local_offset + 30 + name_len + extra_len;
+        let end = data.saturating_add(c.compressed);
+        if end > cd_start {
+            findings.push(Finding::error("A007", Some(path), "entry data runs past the start of the central directory (truncated archive?)"));
+            starts.push(None);
+            continue;
+        }
+        ranges.push((c.local_offset, end, i));
+        starts.push(Some(data));
+    }
+    ranges.sort_unstable();
+    for pair in ranges.windows(2) {
+        let ((_, end, a), (start, _, b)) = (pair[0], pair[1]);
+        if end > start {
+            for i in [a, b] {
+                if starts[i].take().is_some() {
+                    findings.push(Finding::error(
+                        "A008",
+                        Some(&centrals[i].member.path),
+                        "entry data overlaps another entry's (a zip bomb construction); not inflated",
+                    ));
+                }
+            }
+        }
+    }
+    starts
+}
+
+/// Which entries fit the inflation budget: a declared ratio no deflate stream
+/// can reach, or a total beyond the limit, is reported and not inflated.
+fn budget(centrals: &[Central], starts: &[Option<u64>], limits: &Limits, findings: &mut Vec<Finding>) -> Vec<bool> {
+    let mut total = 0u64;
+    let mut over = false;
+    centrals
+        .iter()
+        .zip(starts)
+        .map(|(c, start)| {
+            if start.is_none() || c.member.kind == MemberKind::Dir || c.flags & 1 != 0 {
+                return false;
+            }
+            if c.declared > RATIO_FLOOR && c.declared / c.compressed.max(1) > MAX_RATIO {
+                findings.push(Finding::error(
+                    "A006",
+                    Some(&c.member.path),
+                    format!(
+                        "declares {} bytes from {} compressed (ratio over {MAX_RATIO}:1): a zip bomb; not inflated",
+                        c.declared, c.compressed
+                    ),
+                ));
+                return false;
+            }
+            total = total.saturating_add(c.declared);
+            if total > limits.max_total_bytes {
+                if !over {
+                    findings.push(Finding::error(
+                        "A006",
+                        Some(&c.member.path),
+                        format!(
+                            "the archive inflates to more than {} bytes; this entry and those after it were not inflated",
+                            limits.max_total_bytes
+                        ),
+                    ));
+                }
+                over = true;
+            }
+            !over
+        })
+        .collect()
+}
+
+fn read_entry(blob: &dyn Blob, c: &Central, data: u64, limits: &Limits) -> (Streamed, Vec<Finding>) {
+    let path = c.member.path.as_str();
+    let keep = archive::want_content(path) || c.member.kind == MemberKind::Symlink;
+    let window = Window::new(blob, data, data + c.compressed);
+    let mut findings = Vec::new();
+    let read = match c.method {
+        0 => archive::stream(window, Some(c.declared), keep, limits),
+        8 => archive::stream(flate2::read::DeflateDecoder::new(window), Some(c.declared), keep, limits),
+        other => {
+            findings.push(Finding::warning(
+                "A010",
+                Some(path),
+                format!("compression method {other} is not stored (0) or deflate (8): content not verified"),
+            ));
+            let mut read = archive::stream(std::io::empty(), Some(0), false, limits);
+            read.digest = None;
+            return (read, findings);
+        }
+    };
+    if read.stopped.is_none() {
+        if read.size != c.declared {
+            findings.push(Finding::error(
+                "A004",
+                Some(path),
+                format!("content is {} bytes, the central directory declares {}", read.size, c.declared),
+            ));
+        } else if read.crc != c.crc {
+            findings.push(Finding::error(
+                "A005",
+                Some(path),
+                format!("CRC-32 {:08x} does not match the declared {:08x}", read.crc, c.crc),
+            ));
+        }
+    }
+    (read, findings)
+}
