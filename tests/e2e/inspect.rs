@@ -13,8 +13,13 @@ use std::process::Command;
 fn inspect(file: &Path) -> (i32, Value) {
     let out = run(gradient().arg("inspect").arg(file).arg("--json"));
     let code = out.status.code().expect("exit code");
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("inspect {} printed no JSON ({e}): {}", file.display(), stderr(&out)));
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "inspect {} printed no JSON ({e}): {}",
+            file.display(),
+            stderr(&out)
+        )
+    });
     (code, report)
 }
 
@@ -61,7 +66,11 @@ fn our_own_artifacts_verify_cleanly() {
     assert_eq!(report["wheel"]["tags"], serde_json::json!(["py3-none-any"]));
     let record = &report["wheel"]["record"];
     assert_eq!(record["problems"], 0);
-    assert_eq!(record["verified"].as_u64(), record["rows"].as_u64().map(|r| r - 1), "every row but RECORD's own");
+    assert_eq!(
+        record["verified"].as_u64(),
+        record["rows"].as_u64().map(|r| r - 1),
+        "every row but RECORD's own"
+    );
     assert_eq!(report["metadata"]["fields"]["Name"][0], "Acme.Widgets");
     assert!(report["entry_points"]["console_scripts"]["acme-widgets"].is_string());
 
@@ -73,7 +82,13 @@ fn our_own_artifacts_verify_cleanly() {
 
     // The human form ends with the verdict line.
     let out = run(gradient().arg("inspect").arg(&wheel));
-    assert!(stdout(&out).trim_end().ends_with("verifies: 0 errors, 0 warnings"), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .trim_end()
+            .ends_with("verifies: 0 errors, 0 warnings"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -81,7 +96,11 @@ fn broken_and_hostile_wheels_show_every_finding() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (wheel, _) = built_example(tmp.path());
     let forged = tmp.path().join("forged");
-    forge(&["wheel", wheel.to_str().expect("utf-8"), forged.to_str().expect("utf-8")]);
+    forge(&[
+        "wheel",
+        wheel.to_str().expect("utf-8"),
+        forged.to_str().expect("utf-8"),
+    ]);
     let name = wheel.file_name().expect("name");
     let module = "acme_widgets/__init__.py";
     let case = |kind: &str| {
@@ -91,8 +110,14 @@ fn broken_and_hostile_wheels_show_every_finding() {
 
     let (code, r) = case("tampered-record");
     assert_eq!(code, 1);
-    assert!(finding(&r, "R004", module)["message"].as_str().expect("message").contains("RECORD says"));
-    assert!(finding(&r, "R005", module)["message"].as_str().expect("message").contains("RECORD says 999"));
+    assert!(finding(&r, "R004", module)["message"]
+        .as_str()
+        .expect("message")
+        .contains("RECORD says"));
+    assert!(finding(&r, "R005", module)["message"]
+        .as_str()
+        .expect("message")
+        .contains("RECORD says 999"));
 
     let (code, r) = case("missing-file");
     assert_eq!(code, 1);
@@ -112,8 +137,16 @@ fn broken_and_hostile_wheels_show_every_finding() {
         .filter(|f| f["path"] == meta)
         .map(|f| f["message"].as_str().expect("message"))
         .collect();
-    for expected in ["Version `not.a.version`", "Requires-Dist `pkg >= = 1`", "unknown field `X-Old-Version`", "RECORD says"] {
-        assert!(messages.iter().any(|m| m.contains(expected)), "{expected} not in {messages:#?}");
+    for expected in [
+        "Version `not.a.version`",
+        "Requires-Dist `pkg >= = 1`",
+        "unknown field `X-Old-Version`",
+        "RECORD says",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{expected} not in {messages:#?}"
+        );
     }
 
     let (code, r) = case("traversal");
@@ -140,8 +173,16 @@ fn broken_and_hostile_wheels_show_every_finding() {
 
     let (_, r) = case("bytecode");
     let found = codes(&r);
-    assert!(found.contains("W001") && found.contains("B001"), "{found:?}");
-    let versions: BTreeSet<&str> = r["bytecode"].as_array().expect("bytecode").iter().filter_map(|p| p["python"].as_str()).collect();
+    assert!(
+        found.contains("W001") && found.contains("B001"),
+        "{found:?}"
+    );
+    let versions: BTreeSet<&str> = r["bytecode"]
+        .as_array()
+        .expect("bytecode")
+        .iter()
+        .filter_map(|p| p["python"].as_str())
+        .collect();
     assert!(versions.contains("3.12"), "{versions:?}");
 }
 
@@ -171,7 +212,12 @@ fn hostile_sdist_and_zipapp() {
 fn auditwheel(wheel: &Path) -> Value {
     let tool = oracle_python().with_file_name("auditwheel");
     let out = run(Command::new(tool).arg("show").arg("--json").arg(wheel));
-    assert!(out.status.success(), "auditwheel show {}: {}", wheel.display(), stderr(&out));
+    assert!(
+        out.status.success(),
+        "auditwheel show {}: {}",
+        wheel.display(),
+        stderr(&out)
+    );
     serde_json::from_slice(&out.stdout).expect("auditwheel prints JSON")
 }
 
@@ -181,8 +227,18 @@ fn assert_agrees_with_auditwheel(wheel: &Path, ours: &Value) {
     let theirs = auditwheel(wheel);
     let verdict = &ours["verdict"];
     assert_eq!(verdict["tag"], theirs["overall_tag"], "{}", wheel.display());
-    assert_eq!(verdict["symbol_tag"], theirs["sym_tag"], "{}", wheel.display());
-    assert_eq!(verdict["versioned_symbols"], theirs["versioned_symbols"], "{}", wheel.display());
+    assert_eq!(
+        verdict["symbol_tag"],
+        theirs["sym_tag"],
+        "{}",
+        wheel.display()
+    );
+    assert_eq!(
+        verdict["versioned_symbols"],
+        theirs["versioned_symbols"],
+        "{}",
+        wheel.display()
+    );
 }
 
 #[test]
@@ -195,22 +251,48 @@ fn c_extension_built_here_is_read_and_judged_like_auditwheel() {
     let native = &r["native"][0];
     assert_eq!(native["machine"], "x86_64");
     assert_eq!(native["python_extension"], true);
-    assert!(native["needed"].as_array().expect("needed").iter().any(|n| n == "libc.so.6"));
-    assert_eq!(native["version_needs"]["libc.so.6"]["GLIBC_2.25"], serde_json::json!(["getentropy"]));
+    assert!(native["needed"]
+        .as_array()
+        .expect("needed")
+        .iter()
+        .any(|n| n == "libc.so.6"));
+    assert_eq!(
+        native["version_needs"]["libc.so.6"]["GLIBC_2.25"],
+        serde_json::json!(["getentropy"])
+    );
     assert_eq!(r["verdict"]["tag"], "manylinux_2_26_x86_64");
     let next = &r["verdict"]["next_better"];
     assert_eq!(next["tag"], "manylinux_2_24_x86_64");
-    assert!(next["symbol_versions"]["GLIBC_2.25"][0].as_str().expect("use").ends_with("getentropy"));
+    assert!(next["symbol_versions"]["GLIBC_2.25"][0]
+        .as_str()
+        .expect("use")
+        .ends_with("getentropy"));
     assert_agrees_with_auditwheel(&wheel, &r);
 
     // The same code claiming manylinux_2_17 is an error naming the symbol.
     let sub = tmp.path().join("claim");
     std::fs::create_dir_all(&sub).expect("mkdir");
-    let claiming = PathBuf::from(forge(&["cext", sub.to_str().expect("utf-8"), "--tag", "manylinux_2_17_x86_64"]));
+    let claiming = PathBuf::from(forge(&[
+        "cext",
+        sub.to_str().expect("utf-8"),
+        "--tag",
+        "manylinux_2_17_x86_64",
+    ]));
     let (code, r) = inspect(&claiming);
     assert_eq!(code, 1);
-    let e002 = r["findings"].as_array().expect("findings").iter().find(|f| f["code"] == "E002").expect("E002");
-    assert!(e002["message"].as_str().expect("message").contains("GLIBC_2.25"), "{e002}");
+    let e002 = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "E002")
+        .expect("E002");
+    assert!(
+        e002["message"]
+            .as_str()
+            .expect("message")
+            .contains("GLIBC_2.25"),
+        "{e002}"
+    );
 
     // And the wheel is real: pip installs it and the extension runs.
     let target = tmp.path().join("site");
@@ -227,7 +309,11 @@ fn c_extension_built_here_is_read_and_judged_like_auditwheel() {
 
 /// Pinned binary wheels from PyPI, downloaded once into the cache.
 fn pypi_wheels() -> Vec<PathBuf> {
-    const PINNED: &[&str] = &["numpy==2.4.6", "cryptography==50.0.2", "pydantic-core==2.50.4"];
+    const PINNED: &[&str] = &[
+        "numpy==2.4.6",
+        "cryptography==50.0.2",
+        "pydantic-core==2.50.4",
+    ];
     let dir = oracle_python()
         .parent()
         .and_then(Path::parent)
@@ -236,15 +322,35 @@ fn pypi_wheels() -> Vec<PathBuf> {
         .join("pypi-wheels");
     let have = |dir: &Path| -> Vec<PathBuf> {
         let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "whl")).collect())
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "whl"))
+                    .collect()
+            })
             .unwrap_or_default();
         found.sort();
         found
     };
     if have(&dir).len() < PINNED.len() {
         let out = run(Command::new(oracle_python())
-            .args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:"])
-            .args(["--python-version", "3.11", "--platform", "manylinux_2_28_x86_64", "--platform", "manylinux2014_x86_64"])
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+            ])
+            .args([
+                "--python-version",
+                "3.11",
+                "--platform",
+                "manylinux_2_28_x86_64",
+                "--platform",
+                "manylinux2014_x86_64",
+            ])
             .arg("--dest")
             .arg(&dir)
             .args(PINNED));
@@ -274,7 +380,11 @@ fn diff_shows_what_changed_between_releases() {
     let text = std::fs::read_to_string(&pyproject).expect("pyproject");
     let changed = text
         .replacen("version = \"0.3\"", "version = \"9.9\"", 1)
-        .replacen("[\"requests>=2,<3\"]", "[\"requests>=2.31,<3\", \"click>=8\"]", 1);
+        .replacen(
+            "[\"requests>=2,<3\"]",
+            "[\"requests>=2.31,<3\", \"click>=8\"]",
+            1,
+        );
     assert_ne!(changed, text);
     write(&pyproject, &changed);
     let module = std::fs::read_dir(&project)
@@ -290,7 +400,12 @@ fn diff_shows_what_changed_between_releases() {
     let out = run(gradient().arg("diff").arg(&a).arg(&b).arg("--json"));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let d: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let version = d["metadata"].as_array().expect("metadata").iter().find(|c| c["key"] == "Version").expect("Version changed");
+    let version = d["metadata"]
+        .as_array()
+        .expect("metadata")
+        .iter()
+        .find(|c| c["key"] == "Version")
+        .expect("Version changed");
     assert_eq!(version["after"], serde_json::json!(["9.9"]));
     let deps = d["dependencies"].as_array().expect("dependencies");
     assert_eq!(deps.len(), 2, "{deps:#?}");
@@ -308,11 +423,18 @@ fn diff_shows_what_changed_between_releases() {
         .collect();
     assert!(added.iter().any(|p| p.ends_with("/added.py")), "{added:?}");
     // METADATA changed; versioned paths line up as {dist-info}/...
-    assert!(d["files"].as_array().expect("files").iter().any(|f| f["path"] == "{dist-info}/METADATA"));
+    assert!(d["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .any(|f| f["path"] == "{dist-info}/METADATA"));
 
     let human = run(gradient().arg("diff").arg(&a).arg(&b));
     let text = stdout(&human);
-    assert!(text.contains("dependencies:\n  + click: click>=8"), "{text}");
+    assert!(
+        text.contains("dependencies:\n  + click: click>=8"),
+        "{text}"
+    );
 
     let same = run(gradient().arg("diff").arg(&a).arg(&a));
     assert_eq!(same.status.code(), Some(0));
@@ -323,7 +445,11 @@ fn diff_shows_what_changed_between_releases() {
 fn usage_errors_exit_2() {
     let out = run(gradient().arg("inspect").arg("/nonexistent/x.whl"));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/x.whl"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/x.whl"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(gradient().arg("diff").arg("only-one"));
     assert_eq!(out.status.code(), Some(2));
 }

@@ -6,7 +6,7 @@ use crate::output::{human_size, print_json};
 use clap::Args;
 use gradient_engine::inspect::diff::{self, Change, Diff};
 use gradient_engine::inspect::{self, Report, Severity};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -29,7 +29,7 @@ pub struct DiffArgs {
     json: bool,
 }
 
-fn open(path: &PathBuf) -> Result<Report, ExitCode> {
+fn open(path: &Path) -> Result<Report, ExitCode> {
     inspect::inspect(path).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
@@ -76,7 +76,14 @@ pub fn diff(args: DiffArgs) -> ExitCode {
 pub fn render(r: &Report) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "{}: {}, {}, sha256 {}", r.path, r.kind.name(), human_size(r.size), r.sha256);
+    let _ = writeln!(
+        out,
+        "{}: {}, {}, sha256 {}",
+        r.path,
+        r.kind.name(),
+        human_size(r.size),
+        r.sha256
+    );
     if let Some(w) = &r.wheel {
         if let Some(n) = &w.name {
             let _ = writeln!(
@@ -94,10 +101,19 @@ pub fn render(r: &Report) -> String {
         for (k, v) in &w.wheel_file {
             let _ = writeln!(out, "  WHEEL {k}: {}", v.join(", "));
         }
-        let _ = writeln!(out, "  RECORD: {} rows, {} verified, {} problems", w.record.rows, w.record.verified, w.record.problems);
+        let _ = writeln!(
+            out,
+            "  RECORD: {} rows, {} verified, {} problems",
+            w.record.rows, w.record.verified, w.record.problems
+        );
     }
     if let Some(s) = &r.sdist {
-        let _ = writeln!(out, "  top directory: {}{}", s.top, if s.legacy_zip { " (legacy zip)" } else { "" });
+        let _ = writeln!(
+            out,
+            "  top directory: {}{}",
+            s.top,
+            if s.legacy_zip { " (legacy zip)" } else { "" }
+        );
         if let Some(p) = &s.pyproject {
             let _ = writeln!(
                 out,
@@ -146,19 +162,42 @@ pub fn render(r: &Report) -> String {
             inspect::archive::MemberKind::Hardlink => " (hard link)",
             inspect::archive::MemberKind::Special => " (special)",
         };
-        let target = m.target.as_deref().map(|t| format!(" -> {t}")).unwrap_or_default();
-        let _ = writeln!(out, "  {:>10}  {}{kind}{target}", human_size(m.size), m.path);
+        let target = m
+            .target
+            .as_deref()
+            .map(|t| format!(" -> {t}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>10}  {}{kind}{target}",
+            human_size(m.size),
+            m.path
+        );
     }
     if !r.bytecode.is_empty() {
         let _ = writeln!(out, "bytecode:");
         for p in &r.bytecode {
-            let _ = writeln!(out, "  {}: magic {} (Python {})", p.path, p.magic, p.python.as_deref().unwrap_or("unknown"));
+            let _ = writeln!(
+                out,
+                "  {}: magic {} (Python {})",
+                p.path,
+                p.magic,
+                p.python.as_deref().unwrap_or("unknown")
+            );
         }
     }
     if !r.native.is_empty() {
         let _ = writeln!(out, "native code:");
         for e in &r.native {
-            let _ = writeln!(out, "  {}: {} {}-bit {}, needs {}", e.path, e.machine, e.bits, e.kind, e.needed.join(", "));
+            let _ = writeln!(
+                out,
+                "  {}: {} {}-bit {}, needs {}",
+                e.path,
+                e.machine,
+                e.bits,
+                e.kind,
+                e.needed.join(", ")
+            );
             for (lib, versions) in &e.version_needs {
                 for (version, symbols) in versions {
                     let list: Vec<&str> = symbols.iter().map(String::as_str).collect();
@@ -168,9 +207,17 @@ pub fn render(r: &Report) -> String {
         }
     }
     if let Some(v) = &r.verdict {
-        let _ = writeln!(out, "platform: consistent with {} (symbol versions alone allow {})", v.tag, v.symbol_tag);
+        let _ = writeln!(
+            out,
+            "platform: consistent with {} (symbol versions alone allow {})",
+            v.tag, v.symbol_tag
+        );
         if !v.external_libraries.is_empty() {
-            let _ = writeln!(out, "  libraries no policy allows and the artifact does not bundle: {}", v.external_libraries.join(", "));
+            let _ = writeln!(
+                out,
+                "  libraries no policy allows and the artifact does not bundle: {}",
+                v.external_libraries.join(", ")
+            );
         }
         if let Some(b) = &v.next_better {
             let _ = writeln!(out, "  not {}: {}", b.tag, b.describe());
@@ -184,7 +231,11 @@ pub fn render(r: &Report) -> String {
                 Severity::Warning => "warning",
                 Severity::Info => "info",
             };
-            let path = f.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+            let path = f
+                .path
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
             let _ = writeln!(out, "  {severity:<7} {} {path}{}", f.code, f.message);
         }
     }
@@ -192,7 +243,11 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         out,
         "{}: {errors} errors, {warnings} warnings",
-        if r.verifies() { "verifies" } else { "DOES NOT VERIFY" }
+        if r.verifies() {
+            "verifies"
+        } else {
+            "DOES NOT VERIFY"
+        }
     );
     out
 }
@@ -217,7 +272,14 @@ fn section<T>(out: &mut String, title: &str, changes: &[Change<T>], show: impl F
 pub fn render_diff(d: &Diff) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "before: {} ({})\nafter:  {} ({})", d.before, d.kinds[0].name(), d.after, d.kinds[1].name());
+    let _ = writeln!(
+        out,
+        "before: {} ({})\nafter:  {} ({})",
+        d.before,
+        d.kinds[0].name(),
+        d.after,
+        d.kinds[1].name()
+    );
     section(&mut out, "metadata", &d.metadata, |v| v.join(", "));
     section(&mut out, "dependencies", &d.dependencies, String::clone);
     section(&mut out, "tags", &d.tags, |_| String::new());
@@ -226,18 +288,36 @@ pub fn render_diff(d: &Diff) -> String {
         let added = d.files.iter().filter(|f| f.before.is_none()).count();
         let removed = d.files.iter().filter(|f| f.after.is_none()).count();
         let changed = d.files.len() - added - removed;
-        let _ = writeln!(out, "files: {added} added, {removed} removed, {changed} changed, {} unchanged", d.unchanged_files);
+        let _ = writeln!(
+            out,
+            "files: {added} added, {removed} removed, {changed} changed, {} unchanged",
+            d.unchanged_files
+        );
         for f in &d.files {
             let _ = match (&f.before, &f.after) {
                 (None, Some(a)) => writeln!(out, "  + {} ({})", f.path, human_size(a.size)),
                 (Some(b), None) => writeln!(out, "  - {} ({})", f.path, human_size(b.size)),
-                (Some(b), Some(a)) => writeln!(out, "  ~ {} ({} -> {})", f.path, human_size(b.size), human_size(a.size)),
+                (Some(b), Some(a)) => writeln!(
+                    out,
+                    "  ~ {} ({} -> {})",
+                    f.path,
+                    human_size(b.size),
+                    human_size(a.size)
+                ),
                 (None, None) => Ok(()),
             };
         }
     }
     section(&mut out, "bytecode", &d.bytecode, String::clone);
     section(&mut out, "native code", &d.native, String::clone);
-    let _ = writeln!(out, "{}", if d.identical() { "identical" } else { "different" });
+    let _ = writeln!(
+        out,
+        "{}",
+        if d.identical() {
+            "identical"
+        } else {
+            "different"
+        }
+    );
     out
 }

@@ -46,7 +46,10 @@ pub struct ElfInfo {
 
 /// The dynamic loader, which manylinux policies never count as a dependency.
 pub fn is_loader(lib: &str) -> bool {
-    lib.starts_with("ld-linux") || lib == "ld64.so.2" || lib == "ld64.so.1" || lib.starts_with("ld-musl")
+    lib.starts_with("ld-linux")
+        || lib == "ld64.so.2"
+        || lib == "ld64.so.1"
+        || lib.starts_with("ld-musl")
 }
 
 fn machine_name(machine: u16, little_endian: bool) -> String {
@@ -69,8 +72,9 @@ fn machine_name(machine: u16, little_endian: bool) -> String {
 pub fn analyse(path: &str, bytes: &[u8]) -> Result<ElfInfo, String> {
     // goblin is a third-party parser facing hostile bytes: a panic inside it
     // is contained and reported like any other parse error.
-    let parsed = std::panic::catch_unwind(|| goblin::elf::Elf::parse(bytes).map(|elf| collect(path, &elf)))
-        .map_err(|_| "the ELF parser failed on malformed structures".to_string())?;
+    let parsed =
+        std::panic::catch_unwind(|| goblin::elf::Elf::parse(bytes).map(|elf| collect(path, &elf)))
+            .map_err(|_| "the ELF parser failed on malformed structures".to_string())?;
     parsed.map_err(|e| format!("not a readable ELF file: {e}"))
 }
 
@@ -90,7 +94,11 @@ fn collect(path: &str, elf: &goblin::elf::Elf) -> ElfInfo {
             for aux in need.iter() {
                 let version = text(aux.vna_name);
                 versions.insert(aux.vna_other, (lib.clone(), version.clone()));
-                version_needs.entry(lib.clone()).or_default().entry(version).or_default();
+                version_needs
+                    .entry(lib.clone())
+                    .or_default()
+                    .entry(version)
+                    .or_default();
             }
         }
     }
@@ -104,7 +112,9 @@ fn collect(path: &str, elf: &goblin::elf::Elf) -> ElfInfo {
         if sym.st_shndx == 0 {
             if let Some(versym) = elf.versym.as_ref().and_then(|v| v.get_at(index)) {
                 if let Some((lib, version)) = versions.get(&versym.version()) {
-                    if let Some(symbols) = version_needs.get_mut(lib).and_then(|v| v.get_mut(version)) {
+                    if let Some(symbols) =
+                        version_needs.get_mut(lib).and_then(|v| v.get_mut(version))
+                    {
                         symbols.insert(name.clone());
                     }
                 }
@@ -156,7 +166,11 @@ mod tests {
         let bytes = std::fs::read(&exe).expect("read");
         let info = analyse("self", &bytes).expect("ELF");
         assert_eq!(info.bits, 64);
-        assert!(info.needed.iter().any(|n| n == "libc.so.6"), "{:?}", info.needed);
+        assert!(
+            info.needed.iter().any(|n| n == "libc.so.6"),
+            "{:?}",
+            info.needed
+        );
         assert_eq!(info.libc, Some(Libc::Glibc));
         let glibc = &info.version_needs["libc.so.6"];
         assert!(glibc.keys().any(|v| v.starts_with("GLIBC_2.")));

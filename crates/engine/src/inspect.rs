@@ -97,15 +97,24 @@ impl Report {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 }
 
 /// Inspect the file at `path` with the default limits.
 pub fn inspect(path: &Path) -> crate::Result<Report> {
     let blob = blob::FileBlob::open(path).map_err(|e| crate::Error::io(path, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let (mut report, digest) = rayon::join(|| inspect_blob(&name, &blob, &Limits::default()), || file_digest(&blob));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (mut report, digest) = rayon::join(
+        || inspect_blob(&name, &blob, &Limits::default()),
+        || file_digest(&blob),
+    );
     report.path = path.display().to_string();
     report.sha256 = digest.map_err(|e| crate::Error::io(path, e))?;
     Ok(report)
@@ -163,7 +172,11 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
             Ok(archive) => archive,
             Err(e) => {
                 report.kind = Kind::Zip;
-                report.findings.push(Finding::error("A007", None, format!("the zip structure is unreadable: {e}")));
+                report.findings.push(Finding::error(
+                    "A007",
+                    None,
+                    format!("the zip structure is unreadable: {e}"),
+                ));
                 return report;
             }
         }
@@ -192,7 +205,9 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         _ => {}
     }
     native::check(&archive, &mut report);
-    let Archive { members, findings, .. } = archive;
+    let Archive {
+        members, findings, ..
+    } = archive;
     let mut all = findings;
     all.append(&mut report.findings);
     all.sort_by(|a, b| (a.severity, a.code, &a.path).cmp(&(b.severity, b.code, &b.path)));
@@ -207,10 +222,14 @@ fn classify(name: &str, archive: &Archive, is_zip: bool) -> Kind {
         .iter()
         .filter_map(|m| m.path.split_once('/').map(|(top, _)| top))
         .collect();
-    let has_pkg_info = top_dirs.iter().any(|top| archive.has(&format!("{top}/PKG-INFO")));
+    let has_pkg_info = top_dirs
+        .iter()
+        .any(|top| archive.has(&format!("{top}/PKG-INFO")));
     if is_zip {
         let wheel_info = archive.members.iter().any(|m| {
-            m.path.split_once('/').is_some_and(|(top, rest)| top.ends_with(".dist-info") && rest == "WHEEL")
+            m.path
+                .split_once('/')
+                .is_some_and(|(top, rest)| top.ends_with(".dist-info") && rest == "WHEEL")
         });
         if archive.has("__main__.py") || archive.prefix.starts_with(b"#!") {
             Kind::Zipapp
@@ -230,12 +249,18 @@ fn classify(name: &str, archive: &Archive, is_zip: bool) -> Kind {
 
 fn inspect_elf(blob: &dyn Blob, limits: &Limits, report: &mut Report) {
     if blob.len() > limits.max_elf_bytes {
-        report.findings.push(Finding::error("E004", None, "the ELF file is larger than the inspector's limit"));
+        report.findings.push(Finding::error(
+            "E004",
+            None,
+            "the ELF file is larger than the inspector's limit",
+        ));
         return;
     }
     let mut bytes = vec![0u8; blob.len() as usize];
     if let Err(e) = blob.read_exact_at(&mut bytes, 0) {
-        report.findings.push(Finding::error("E004", None, format!("unreadable: {e}")));
+        report
+            .findings
+            .push(Finding::error("E004", None, format!("unreadable: {e}")));
         return;
     }
     match crate::elf::analyse(&report.path.clone(), &bytes) {

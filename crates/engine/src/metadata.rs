@@ -8,7 +8,6 @@
 
 use crate::project::{License, Metadata, Person};
 use std::fmt::Write as _;
-use std::str::FromStr;
 
 /// The text of PKG-INFO / METADATA for `meta`.
 pub fn render(meta: &Metadata) -> String {
@@ -132,7 +131,7 @@ fn requirement(req: &str, extra: Option<&str>) -> String {
     let Some(extra) = extra else {
         return req.trim().to_string();
     };
-    let parsed = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req);
+    let parsed = crate::names::parse_requirement(req);
     let (base, marker) = match parsed {
         Ok(mut r) => {
             let marker = r.marker.try_to_string();

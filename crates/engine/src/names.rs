@@ -71,6 +71,28 @@ pub fn is_identifier(s: &str) -> bool {
     }
 }
 
+/// A parsed dependency specifier (PEP 508).
+pub type Requirement = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
+
+/// Parse a dependency specifier ("Dependency specifiers", PEP 508); the
+/// error is the parser's first line.
+pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    // pep508_rs 0.9 panics when a name ending in `-`, `_` or `.` is followed
+    // by another character (`name-]`); such names are invalid anyway.
+    let name: String = text
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if name.ends_with(['.', '-', '_']) {
+        return Err(format!("the name `{name}` must end with a letter or digit"));
+    }
+    <Requirement as std::str::FromStr>::from_str(text).map_err(|e| {
+        let text = e.message.to_string();
+        text.lines().next().unwrap_or("").to_string()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +114,14 @@ mod tests {
         assert_eq!(wheel_escape("Acme.Widgets"), "acme_widgets");
         assert_eq!(wheel_escape("a--b"), "a_b");
         assert_eq!(import_name("my-project"), "my_project");
+    }
+
+    #[test]
+    fn requirements_parse_and_bad_names_do_not_panic() {
+        assert!(parse_requirement("requests>=2; python_version < '3.11'").is_ok());
+        for bad in ["pynres-]sf", "a_ b", "x. >1", ""] {
+            assert!(parse_requirement(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

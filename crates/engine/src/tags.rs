@@ -46,7 +46,10 @@ impl WheelName {
         }
         let split = |s: &str| -> Result<Vec<String>, String> {
             let set: Vec<String> = s.split('.').map(str::to_string).collect();
-            if set.iter().any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            if set
+                .iter()
+                .any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
                 return Err(format!("tag set `{s}` holds an empty or invalid tag"));
             }
             Ok(set)
@@ -100,12 +103,16 @@ pub fn check_sdist_name(file_name: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{file_name}` is not `{{name}}-{{version}}.tar.gz`"))?;
     let escaped = crate::names::wheel_escape(name);
     if escaped != name {
-        return Err(format!("the name part `{name}` is not normalised: PEP 625 wants `{escaped}`"));
+        return Err(format!(
+            "the name part `{name}` is not normalised: PEP 625 wants `{escaped}`"
+        ));
     }
     let parsed = pep440_rs::Version::from_str(version)
         .map_err(|e| format!("version `{version}` is not a PEP 440 version: {e}"))?;
     if parsed.to_string() != version {
-        return Err(format!("the version `{version}` is not normalised: PEP 625 wants `{parsed}`"));
+        return Err(format!(
+            "the version `{version}` is not normalised: PEP 625 wants `{parsed}`"
+        ));
     }
     Ok((name.to_string(), version.to_string()))
 }
@@ -116,19 +123,29 @@ mod tests {
 
     #[test]
     fn wheel_names_and_expanded_tags() {
-        let w = WheelName::parse("numpy-2.1.0-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
-            .expect("valid");
+        let w = WheelName::parse(
+            "numpy-2.1.0-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        )
+        .expect("valid");
         assert_eq!(w.build.as_deref(), Some("1"));
         assert_eq!(
             w.tags(),
-            ["cp311-cp311-manylinux_2_17_x86_64", "cp311-cp311-manylinux2014_x86_64"]
+            [
+                "cp311-cp311-manylinux_2_17_x86_64",
+                "cp311-cp311-manylinux2014_x86_64"
+            ]
         );
         assert_eq!(w.python_version(), Some((3, 11)));
         assert!(!w.is_pure());
         let pure = WheelName::parse("a_b-1.0-py2.py3-none-any.whl").expect("valid");
         assert_eq!(pure.tags().len(), 2);
         assert!(pure.is_pure());
-        for bad in ["a-1.0-py3-none.whl", "a-1.0-x-py3-none-any.whl", "a-one-py3-none-any.whl", "a-1.0-py3-none-any.zip"] {
+        for bad in [
+            "a-1.0-py3-none.whl",
+            "a-1.0-x-py3-none-any.whl",
+            "a-one-py3-none-any.whl",
+            "a-1.0-py3-none-any.zip",
+        ] {
             assert!(WheelName::parse(bad).is_err(), "{bad}");
         }
     }

@@ -59,7 +59,11 @@ fn load(text: &str) -> Vec<Policy> {
                 })
                 .collect(),
             whitelist: p.lib_whitelist.into_iter().collect(),
-            blacklist: p.blacklist.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect(),
+            blacklist: p
+                .blacklist
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().collect()))
+                .collect(),
             name: p.name,
             aliases: p.aliases,
             priority: p.priority,
@@ -90,7 +94,8 @@ fn musl_libc(arch: &str) -> String {
 }
 
 fn whitelisted(policy: &Policy, libc: Libc, arch: &str, lib: &str) -> bool {
-    policy.whitelist.contains(lib) || (libc == Libc::Musl && policy.whitelist.contains("libc.so") && lib == musl_libc(arch))
+    policy.whitelist.contains(lib)
+        || (libc == Libc::Musl && policy.whitelist.contains("libc.so") && lib == musl_libc(arch))
 }
 
 /// Why the native code is not consistent with one tag.
@@ -114,10 +119,18 @@ impl Blocker {
             parts.push(format!("{version} needed by {}", uses.join("; ")));
         }
         for (lib, users) in &self.libraries {
-            parts.push(format!("{lib} (needed by {}) is neither allowed by {} nor bundled", users.join(", "), self.tag));
+            parts.push(format!(
+                "{lib} (needed by {}) is neither allowed by {} nor bundled",
+                users.join(", "),
+                self.tag
+            ));
         }
         for (lib, symbols) in &self.blacklisted {
-            parts.push(format!("{} from {lib} are not allowed by {}", symbols.join(", "), self.tag));
+            parts.push(format!(
+                "{} from {lib} are not allowed by {}",
+                symbols.join(", "),
+                self.tag
+            ));
         }
         parts.join("; ")
     }
@@ -148,7 +161,10 @@ pub fn parse_platform_tag(tag: &str) -> Option<(Libc, String, String)> {
     for libc in [Libc::Glibc, Libc::Musl] {
         for p in policies(libc) {
             for name in std::iter::once(&p.name).chain(&p.aliases) {
-                if let Some(arch) = tag.strip_prefix(name.as_str()).and_then(|r| r.strip_prefix('_')) {
+                if let Some(arch) = tag
+                    .strip_prefix(name.as_str())
+                    .and_then(|r| r.strip_prefix('_'))
+                {
                     if p.name == "linux" && libc == Libc::Musl {
                         continue;
                     }
@@ -162,37 +178,59 @@ pub fn parse_platform_tag(tag: &str) -> Option<(Libc, String, String)> {
 
 /// The priority of a canonical policy name (higher is more compatible).
 pub fn priority(libc: Libc, name: &str) -> Option<u32> {
-    policies(libc).iter().find(|p| p.name == name).map(|p| p.priority)
+    policies(libc)
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.priority)
 }
 
 /// Judge `elfs` (every ELF file of one wheel or tree). `libc_hint` is used
 /// when no file names its C library (e.g. from a `musllinux` tag).
 pub fn verdict(elfs: &[ElfInfo], libc_hint: Option<Libc>) -> Option<Verdict> {
-    let first = elfs.iter().find(|e| e.python_extension).or_else(|| elfs.first())?;
+    let first = elfs
+        .iter()
+        .find(|e| e.python_extension)
+        .or_else(|| elfs.first())?;
     let arch = first.machine.clone();
-    let libc = elfs.iter().find_map(|e| e.libc).or(libc_hint).unwrap_or(Libc::Glibc);
+    let libc = elfs
+        .iter()
+        .find_map(|e| e.libc)
+        .or(libc_hint)
+        .unwrap_or(Libc::Glibc);
     let elfs: Vec<&ElfInfo> = elfs.iter().filter(|e| e.machine == arch).collect();
     let bundled = bundled_names(&elfs);
 
     let mut versioned_symbols: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for e in &elfs {
         for (lib, versions) in &e.version_needs {
-            versioned_symbols.entry(lib.clone()).or_default().extend(versions.keys().cloned());
+            versioned_symbols
+                .entry(lib.clone())
+                .or_default()
+                .extend(versions.keys().cloned());
         }
     }
     let applicable: Vec<&Policy> = policies(libc)
         .iter()
         .filter(|p| p.name == "linux" || p.symbol_versions.contains_key(&arch))
         // auditwheel judges musl code against the newest musl policy it knows.
-        .filter(|p| libc == Libc::Glibc || p.name == "linux" || Some(p.priority) == policies(libc).first().map(|f| f.priority))
+        .filter(|p| {
+            libc == Libc::Glibc
+                || p.name == "linux"
+                || Some(p.priority) == policies(libc).first().map(|f| f.priority)
+        })
         .collect();
     let blockers: Vec<(&Policy, Blocker)> = applicable
         .iter()
         .map(|p| (*p, blocker(p, libc, &arch, &elfs, &bundled)))
         .collect();
-    let consistent = |b: &Blocker| b.symbol_versions.is_empty() && b.libraries.is_empty() && b.blacklisted.is_empty();
+    let consistent = |b: &Blocker| {
+        b.symbol_versions.is_empty() && b.libraries.is_empty() && b.blacklisted.is_empty()
+    };
     let tag_of = |p: &Policy| format!("{}_{arch}", p.name);
-    let best = blockers.iter().position(|(_, b)| consistent(b)).unwrap_or(blockers.len().saturating_sub(1));
+    let best = blockers
+        .iter()
+        .position(|(_, b)| consistent(b))
+        .unwrap_or(blockers.len().saturating_sub(1));
     let symbol_best = blockers
         .iter()
         .find(|(_, b)| b.symbol_versions.is_empty())
@@ -201,7 +239,9 @@ pub fn verdict(elfs: &[ElfInfo], libc_hint: Option<Libc>) -> Option<Verdict> {
     let mut external: BTreeSet<String> = BTreeSet::new();
     for e in &elfs {
         for lib in &e.needed {
-            let anywhere = applicable.iter().any(|p| p.name != "linux" && whitelisted(p, libc, &arch, lib));
+            let anywhere = applicable
+                .iter()
+                .any(|p| p.name != "linux" && whitelisted(p, libc, &arch, lib));
             if !is_loader(lib) && !bundled.contains(lib.as_str()) && !anywhere {
                 external.insert(lib.clone());
             }
@@ -209,11 +249,17 @@ pub fn verdict(elfs: &[ElfInfo], libc_hint: Option<Libc>) -> Option<Verdict> {
     }
     Some(Verdict {
         libc,
-        tag: blockers.get(best).map(|(p, _)| tag_of(p)).unwrap_or_else(|| format!("linux_{arch}")),
+        tag: blockers
+            .get(best)
+            .map(|(p, _)| tag_of(p))
+            .unwrap_or_else(|| format!("linux_{arch}")),
         symbol_tag: symbol_best,
         versioned_symbols,
         external_libraries: external.into_iter().collect(),
-        next_better: best.checked_sub(1).and_then(|i| blockers.get(i)).map(|(_, b)| b.clone()),
+        next_better: best
+            .checked_sub(1)
+            .and_then(|i| blockers.get(i))
+            .map(|(_, b)| b.clone()),
         arch,
     })
 }
@@ -221,7 +267,10 @@ pub fn verdict(elfs: &[ElfInfo], libc_hint: Option<Libc>) -> Option<Verdict> {
 /// Why `elfs` are not consistent with `tag` (canonical, e.g.
 /// `manylinux_2_17_x86_64`), in words.
 pub fn verdict_blocker(elfs: &[ElfInfo], libc: Libc, tag: &str) -> String {
-    let Some(policy) = policies(libc).iter().find(|p| tag.strip_prefix(p.name.as_str()).is_some_and(|r| r.starts_with('_'))) else {
+    let Some(policy) = policies(libc).iter().find(|p| {
+        tag.strip_prefix(p.name.as_str())
+            .is_some_and(|r| r.starts_with('_'))
+    }) else {
         return format!("`{tag}` is not a known policy");
     };
     let arch = &tag[policy.name.len() + 1..];
@@ -238,7 +287,13 @@ fn bundled_names<'a>(elfs: &[&'a ElfInfo]) -> HashSet<&'a str> {
 }
 
 /// Everything that keeps `elfs` from `policy` (empty when consistent).
-fn blocker(policy: &Policy, libc: Libc, arch: &str, elfs: &[&ElfInfo], bundled: &HashSet<&str>) -> Blocker {
+fn blocker(
+    policy: &Policy,
+    libc: Libc,
+    arch: &str,
+    elfs: &[&ElfInfo],
+    bundled: &HashSet<&str>,
+) -> Blocker {
     let mut out = Blocker {
         tag: format!("{}_{arch}", policy.name),
         symbol_versions: BTreeMap::new(),
@@ -270,10 +325,18 @@ fn blocker(policy: &Policy, libc: Libc, arch: &str, elfs: &[&ElfInfo], bundled: 
                 continue;
             }
             if !whitelisted(policy, libc, arch, lib) {
-                out.libraries.entry(lib.clone()).or_default().push(e.path.clone());
+                out.libraries
+                    .entry(lib.clone())
+                    .or_default()
+                    .push(e.path.clone());
             }
             if let Some(banned) = policy.blacklist.get(lib) {
-                let used: Vec<String> = e.undefined.iter().filter(|s| banned.contains(*s)).cloned().collect();
+                let used: Vec<String> = e
+                    .undefined
+                    .iter()
+                    .filter(|s| banned.contains(*s))
+                    .cloned()
+                    .collect();
                 if !used.is_empty() {
                     out.blacklisted.entry(lib.clone()).or_default().extend(used);
                 }
@@ -288,7 +351,8 @@ mod tests {
     use super::*;
 
     fn elf(path: &str, needed: &[&str], versions: &[(&str, &str, &str)]) -> ElfInfo {
-        let mut version_needs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+        let mut version_needs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> =
+            BTreeMap::new();
         for (lib, version, symbol) in versions {
             version_needs
                 .entry(lib.to_string())
@@ -333,23 +397,41 @@ mod tests {
 
     #[test]
     fn symbol_versions_decide_the_tag_and_name_the_symbols() {
-        let old = elf("a/_x.so", &["libc.so.6"], &[("libc.so.6", "GLIBC_2.2.5", "malloc")]);
+        let old = elf(
+            "a/_x.so",
+            &["libc.so.6"],
+            &[("libc.so.6", "GLIBC_2.2.5", "malloc")],
+        );
         let v = verdict(&[old], None).expect("verdict");
         assert_eq!(v.tag, "manylinux_2_5_x86_64");
         assert!(v.next_better.is_none());
 
-        let newer = elf("a/_y.so", &["libc.so.6"], &[("libc.so.6", "GLIBC_2.2.5", "malloc"), ("libc.so.6", "GLIBC_2.28", "fcntl64")]);
+        let newer = elf(
+            "a/_y.so",
+            &["libc.so.6"],
+            &[
+                ("libc.so.6", "GLIBC_2.2.5", "malloc"),
+                ("libc.so.6", "GLIBC_2.28", "fcntl64"),
+            ],
+        );
         let v = verdict(&[newer], None).expect("verdict");
         assert_eq!(v.tag, "manylinux_2_28_x86_64");
         assert_eq!(v.symbol_tag, "manylinux_2_28_x86_64");
         let next = v.next_better.expect("a better tag exists");
         assert_eq!(next.tag, "manylinux_2_27_x86_64");
-        assert_eq!(next.symbol_versions["GLIBC_2.28"], ["a/_y.so (libc.so.6): fcntl64"]);
+        assert_eq!(
+            next.symbol_versions["GLIBC_2.28"],
+            ["a/_y.so (libc.so.6): fcntl64"]
+        );
     }
 
     #[test]
     fn unlisted_libraries_need_bundling_unless_the_wheel_has_them() {
-        let ext = elf("a/_z.so", &["libc.so.6", "libfoo.so.1"], &[("libc.so.6", "GLIBC_2.2.5", "malloc")]);
+        let ext = elf(
+            "a/_z.so",
+            &["libc.so.6", "libfoo.so.1"],
+            &[("libc.so.6", "GLIBC_2.2.5", "malloc")],
+        );
         let v = verdict(std::slice::from_ref(&ext), None).expect("verdict");
         assert_eq!(v.tag, "linux_x86_64");
         assert_eq!(v.external_libraries, ["libfoo.so.1"]);

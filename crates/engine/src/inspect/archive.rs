@@ -132,8 +132,8 @@ pub fn want_content(path: &str) -> bool {
             name,
             "METADATA" | "WHEEL" | "RECORD" | "entry_points.txt" | "PKG-INFO"
         ))
-    || (depth <= 1 && matches!(name, "PKG-INFO" | "pyproject.toml" | "PEX-INFO"))
-    || (depth == 0 && matches!(name, "__main__.py" | "environment.json"))
+        || (depth <= 1 && matches!(name, "PKG-INFO" | "pyproject.toml" | "PEX-INFO"))
+        || (depth == 0 && matches!(name, "__main__.py" | "environment.json"))
 }
 
 /// What reading one member's content produced.
@@ -201,7 +201,9 @@ pub fn stream(
                     && declared.is_none_or(|d| d <= limits.max_elf_bytes);
                 let small = declared.is_none_or(|d| d <= limits.max_kept_bytes);
                 if elf || (keep && small) {
-                    kept = Some(Vec::with_capacity(declared.unwrap_or(0).min(1 << 20) as usize));
+                    kept = Some(Vec::with_capacity(
+                        declared.unwrap_or(0).min(1 << 20) as usize
+                    ));
                 }
             }
         }
@@ -310,7 +312,10 @@ mod tests {
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
         let lie = stream(&b"hello world"[..], Some(5), true, &limits);
-        assert_eq!(lie.size, 6, "reads one byte past the declared size, no more");
+        assert_eq!(
+            lie.size, 6,
+            "reads one byte past the declared size, no more"
+        );
         assert!(lie.stopped.expect("stopped").contains("declared 5"));
         assert!(lie.digest.is_none());
     }

@@ -94,7 +94,8 @@ pub fn headers(text: &str, path: &str, findings: &mut Vec<Finding>) -> (Vec<Head
             match out.last_mut() {
                 Some(last) => {
                     last.value.push('\n');
-                    last.value.push_str(line.trim_start_matches([' ', '\t']).trim_start_matches('|'));
+                    last.value
+                        .push_str(line.trim_start_matches([' ', '\t']).trim_start_matches('|'));
                 }
                 None => findings.push(Finding::error(
                     "M003",
@@ -113,7 +114,10 @@ pub fn headers(text: &str, path: &str, findings: &mut Vec<Finding>) -> (Vec<Head
             None => findings.push(Finding::error(
                 "M003",
                 Some(path),
-                format!("line {}: `{line}` is not a `Field: value` header", number + 1),
+                format!(
+                    "line {}: `{line}` is not a `Field: value` header",
+                    number + 1
+                ),
             )),
         }
     }
@@ -127,7 +131,11 @@ pub fn parse(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> CoreMetad
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            findings.push(Finding::error("M003", Some(path), format!("not UTF-8: {e}")));
+            findings.push(Finding::error(
+                "M003",
+                Some(path),
+                format!("not UTF-8: {e}"),
+            ));
             return CoreMetadata::default();
         }
     };
@@ -147,7 +155,10 @@ pub fn parse(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> CoreMetad
         };
         meta.fields.entry(name).or_default().push(header.value);
     }
-    meta.description_bytes = meta.get("Description").map_or(0, str::len).max(body.trim().len());
+    meta.description_bytes = meta
+        .get("Description")
+        .map_or(0, str::len)
+        .max(body.trim().len());
     validate(&meta, path, findings);
     meta
 }
@@ -157,14 +168,21 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
     for (name, values) in &meta.fields {
         if let Some((_, false)) = canonical(name) {
             if values.len() > 1 {
-                error(format!("`{name}` appears {} times; it may appear once", values.len()));
+                error(format!(
+                    "`{name}` appears {} times; it may appear once",
+                    values.len()
+                ));
             }
         }
     }
     let version_of_metadata = meta.get("Metadata-Version");
     for required in ["Metadata-Version", "Name", "Version"] {
         if meta.get(required).is_none() {
-            findings.push(Finding::error("M002", Some(path), format!("required field `{required}` is missing")));
+            findings.push(Finding::error(
+                "M002",
+                Some(path),
+                format!("required field `{required}` is missing"),
+            ));
         }
     }
     let mut error = |message: String| findings.push(Finding::error("M003", Some(path), message));
@@ -180,12 +198,16 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
     }
     if let Some(spec) = meta.get("Requires-Python") {
         if let Err(e) = pep440_rs::VersionSpecifiers::from_str(spec) {
-            error(format!("Requires-Python `{spec}` is not a version specifier: {e}"));
+            error(format!(
+                "Requires-Python `{spec}` is not a version specifier: {e}"
+            ));
         }
     }
     for req in meta.all("Requires-Dist") {
-        if let Err(e) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
-            error(format!("Requires-Dist `{req}` is not a PEP 508 requirement: {}", e.message));
+        if let Err(e) = crate::names::parse_requirement(req) {
+            error(format!(
+                "Requires-Dist `{req}` is not a PEP 508 requirement: {e}"
+            ));
         }
     }
     let numeric = version_of_metadata.and_then(|v| {
@@ -195,7 +217,9 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
     let at_least = |major: u32, minor: u32| numeric.is_some_and(|v| v >= (major, minor));
     for extra in meta.all("Provides-Extra") {
         if !crate::names::is_valid_name(extra) {
-            error(format!("Provides-Extra `{extra}` is not a valid extra name"));
+            error(format!(
+                "Provides-Extra `{extra}` is not a valid extra name"
+            ));
         } else if at_least(2, 3) && crate::names::normalize(extra) != *extra {
             error(format!(
                 "Provides-Extra `{extra}` must be normalised (`{}`) in metadata 2.3 and later",
@@ -205,16 +229,24 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
     }
     if let Some(expr) = meta.get("License-Expression") {
         if let Err(e) = spdx::Expression::parse(expr) {
-            error(format!("License-Expression `{expr}` is not a valid SPDX expression: {e}"));
+            error(format!(
+                "License-Expression `{expr}` is not a valid SPDX expression: {e}"
+            ));
         }
     }
     for dynamic in meta.all("Dynamic") {
-        if ["name", "version", "metadata-version"].contains(&dynamic.to_ascii_lowercase().as_str()) {
+        if ["name", "version", "metadata-version"].contains(&dynamic.to_ascii_lowercase().as_str())
+        {
             error(format!("Dynamic must not list `{dynamic}`"));
         }
     }
     if let Some(kind) = meta.get("Description-Content-Type") {
-        let mime = kind.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = kind
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if !["text/plain", "text/x-rst", "text/markdown"].contains(&mime.as_str()) {
             findings.push(Finding::warning(
                 "M003",
@@ -226,19 +258,33 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
     if let Some(v) = version_of_metadata {
         if !VERSIONS.contains(&v) {
             let severity_error = numeric.is_none_or(|(major, _)| major != 2);
-            let message = format!("Metadata-Version `{v}` is not one of {}", VERSIONS.join(", "));
+            let message = format!(
+                "Metadata-Version `{v}` is not one of {}",
+                VERSIONS.join(", ")
+            );
             findings.push(if severity_error {
                 Finding::error("M005", Some(path), message)
             } else {
-                Finding::warning("M005", Some(path), format!("{message}; newer than this inspector knows"))
+                Finding::warning(
+                    "M005",
+                    Some(path),
+                    format!("{message}; newer than this inspector knows"),
+                )
             });
         }
-        for (field, needs) in [("License-Expression", (2, 4)), ("License-File", (2, 4)), ("Dynamic", (2, 2))] {
+        for (field, needs) in [
+            ("License-Expression", (2, 4)),
+            ("License-File", (2, 4)),
+            ("Dynamic", (2, 2)),
+        ] {
             if meta.fields.contains_key(field) && !at_least(needs.0, needs.1) {
                 findings.push(Finding::error(
                     "M005",
                     Some(path),
-                    format!("`{field}` needs Metadata-Version {}.{} or later, the file says {v}", needs.0, needs.1),
+                    format!(
+                        "`{field}` needs Metadata-Version {}.{} or later, the file says {v}",
+                        needs.0, needs.1
+                    ),
                 ));
             }
         }
@@ -266,7 +312,10 @@ mod tests {
         let text = "Metadata-Version: 2.1\nName: -bad-\nVersion: one\nVersion: two\nRequires-Dist: ???\nRequires-Python: >>3\nLicense-Expression: MIT\nProvides-Extra: Has_Caps\nX-Thing: 1\ngarbage\n";
         let mut findings = Vec::new();
         parse(text.as_bytes(), "METADATA", &mut findings);
-        let messages: Vec<String> = findings.iter().map(|f| format!("{} {}", f.code, f.message)).collect();
+        let messages: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{} {}", f.code, f.message))
+            .collect();
         let expect = [
             "`Version` appears 2 times",
             "Name `-bad-`",
@@ -278,7 +327,10 @@ mod tests {
             "line 10: `garbage`",
         ];
         for e in expect {
-            assert!(messages.iter().any(|m| m.contains(e)), "missing {e:?} in {messages:#?}");
+            assert!(
+                messages.iter().any(|m| m.contains(e)),
+                "missing {e:?} in {messages:#?}"
+            );
         }
         let mut missing = Vec::new();
         parse(b"Summary: x\n", "PKG-INFO", &mut missing);

@@ -9,7 +9,6 @@
 use super::{Kind, Report};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 /// A value before and after; `None` when absent on that side.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -62,7 +61,10 @@ impl Diff {
 }
 
 /// Compare two keyed maps, keeping only keys whose values differ.
-fn changes<T: Clone + PartialEq>(a: &BTreeMap<String, T>, b: &BTreeMap<String, T>) -> Vec<Change<T>> {
+fn changes<T: Clone + PartialEq>(
+    a: &BTreeMap<String, T>,
+    b: &BTreeMap<String, T>,
+) -> Vec<Change<T>> {
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     keys.into_iter()
         .filter(|k| a.get(*k) != b.get(*k))
@@ -77,11 +79,16 @@ fn changes<T: Clone + PartialEq>(a: &BTreeMap<String, T>, b: &BTreeMap<String, T
 /// A member path with the release-specific directory replaced.
 fn stable_path(report: &Report, path: &str) -> String {
     if let Some(w) = &report.wheel {
-        let data = w.dist_info.strip_suffix(".dist-info").map(|s| format!("{s}.data"));
+        let data = w
+            .dist_info
+            .strip_suffix(".dist-info")
+            .map(|s| format!("{s}.data"));
         if let Some(rest) = path.strip_prefix(&format!("{}/", w.dist_info)) {
             return format!("{{dist-info}}/{rest}");
         }
-        if let Some(rest) = data.and_then(|d| path.strip_prefix(&format!("{d}/")).map(str::to_string)) {
+        if let Some(rest) =
+            data.and_then(|d| path.strip_prefix(&format!("{d}/")).map(str::to_string))
+        {
             return format!("{{data}}/{rest}");
         }
     }
@@ -97,20 +104,30 @@ fn metadata(report: &Report) -> BTreeMap<String, Vec<String>> {
     report
         .metadata
         .as_ref()
-        .map(|m| m.fields.iter().filter(|(k, _)| *k != "Requires-Dist").map(|(k, v)| (k.clone(), v.clone())).collect())
+        .map(|m| {
+            m.fields
+                .iter()
+                .filter(|(k, _)| *k != "Requires-Dist")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Requirements keyed by normalised name and marker, so a changed version
 /// bound shows as a change and a new marker as an addition.
 fn dependencies(report: &Report) -> BTreeMap<String, String> {
-    let Some(meta) = &report.metadata else { return BTreeMap::new() };
+    let Some(meta) = &report.metadata else {
+        return BTreeMap::new();
+    };
     meta.all("Requires-Dist")
         .iter()
         .map(|req| {
-            let key = match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+            let key = match crate::names::parse_requirement(req) {
                 Ok(r) => match r.marker.contents() {
-                    Some(marker) => format!("{} ; {marker}", crate::names::normalize(r.name.as_ref())),
+                    Some(marker) => {
+                        format!("{} ; {marker}", crate::names::normalize(r.name.as_ref()))
+                    }
                     None => crate::names::normalize(r.name.as_ref()),
                 },
                 Err(_) => req.clone(),
@@ -148,7 +165,10 @@ fn native(report: &Report) -> BTreeMap<String, String> {
         }
         for (lib, versions) in &e.version_needs {
             for version in versions.keys() {
-                out.insert(format!("{path} needs {version} from {lib}"), "needed".into());
+                out.insert(
+                    format!("{path} needs {version} from {lib}"),
+                    "needed".into(),
+                );
             }
         }
     }
@@ -160,18 +180,39 @@ fn native(report: &Report) -> BTreeMap<String, String> {
 
 pub fn diff(a: &Report, b: &Report) -> Diff {
     let set = |r: &Report| -> BTreeMap<String, String> {
-        r.wheel.as_ref().map(|w| w.tags.iter().map(|t| (t.clone(), "tag".to_string())).collect()).unwrap_or_default()
+        r.wheel
+            .as_ref()
+            .map(|w| {
+                w.tags
+                    .iter()
+                    .map(|t| (t.clone(), "tag".to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     let entry_points = |r: &Report| -> BTreeMap<String, String> {
         r.entry_points
             .iter()
-            .flat_map(|(g, names)| names.iter().map(move |(n, v)| (format!("{g}:{n}"), v.clone())))
+            .flat_map(|(g, names)| {
+                names
+                    .iter()
+                    .map(move |(n, v)| (format!("{g}:{n}"), v.clone()))
+            })
             .collect()
     };
     let bytecode = |r: &Report| -> BTreeMap<String, String> {
         r.bytecode
             .iter()
-            .map(|p| (stable_path(r, &p.path), format!("{} (Python {})", p.magic, p.python.as_deref().unwrap_or("?"))))
+            .map(|p| {
+                (
+                    stable_path(r, &p.path),
+                    format!(
+                        "{} (Python {})",
+                        p.magic,
+                        p.python.as_deref().unwrap_or("?")
+                    ),
+                )
+            })
             .collect()
     };
     let (fa, fb) = (files(a), files(b));

@@ -26,7 +26,11 @@ pub fn valid_reference(reference: &str) -> bool {
 }
 
 /// Parse entry_points.txt (member `path`): group → name → reference.
-pub fn parse(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> BTreeMap<String, BTreeMap<String, String>> {
+pub fn parse(
+    bytes: &[u8],
+    path: &str,
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut groups: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let text = String::from_utf8_lossy(bytes);
     let mut group: Option<String> = None;
@@ -42,11 +46,19 @@ pub fn parse(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> BTreeMap<
             continue;
         }
         let Some((name, reference)) = line.split_once('=') else {
-            findings.push(Finding::error("M008", Some(path), at(format!("`{line}` is not `name = object`"))));
+            findings.push(Finding::error(
+                "M008",
+                Some(path),
+                at(format!("`{line}` is not `name = object`")),
+            ));
             continue;
         };
         let Some(group) = &group else {
-            findings.push(Finding::error("M008", Some(path), at("an entry point before any [group]".into())));
+            findings.push(Finding::error(
+                "M008",
+                Some(path),
+                at("an entry point before any [group]".into()),
+            ));
             continue;
         };
         let (name, reference) = (name.trim(), reference.trim());
@@ -54,10 +66,15 @@ pub fn parse(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> BTreeMap<
             findings.push(Finding::error(
                 "M008",
                 Some(path),
-                at(format!("`{reference}` is not an object reference (`module:attr`)")),
+                at(format!(
+                    "`{reference}` is not an object reference (`module:attr`)"
+                )),
             ));
         }
-        groups.entry(group.clone()).or_default().insert(name.to_string(), reference.to_string());
+        groups
+            .entry(group.clone())
+            .or_default()
+            .insert(name.to_string(), reference.to_string());
     }
     groups
 }

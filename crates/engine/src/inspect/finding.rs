@@ -29,7 +29,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: &'static str, severity: Severity, path: Option<&str>, message: String) -> Self {
+    pub fn new(
+        code: &'static str,
+        severity: Severity,
+        path: Option<&str>,
+        message: String,
+    ) -> Self {
         Finding {
             code,
             severity,

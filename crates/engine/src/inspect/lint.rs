@@ -8,15 +8,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Top-level names that are almost never meant to be installed.
 const COMMON_TOPLEVEL: &[&str] = &[
-    ".eggs", ".nox", ".tox", ".venv", "build", "data", "dist", "doc", "docs", "example", "examples", "src", "test",
-    "tests", "venv",
+    ".eggs", ".nox", ".tox", ".venv", "build", "data", "dist", "doc", "docs", "example",
+    "examples", "src", "test", "tests", "venv",
 ];
 
 /// Python's keywords: not importable as module or package names.
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
-    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 fn importable(component: &str) -> bool {
@@ -28,7 +29,9 @@ fn is_module(name: &str) -> bool {
 }
 
 fn is_extension(name: &str) -> bool {
-    name.ends_with(".so") || name.ends_with(".pyd") || (name.contains(".cpython-") && name.ends_with(".so"))
+    name.ends_with(".so")
+        || name.ends_with(".pyd")
+        || (name.contains(".cpython-") && name.ends_with(".so"))
 }
 
 /// Run the lints over a wheel's members (`dist_info` and `data` are the
@@ -46,7 +49,11 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
 
     for m in &files {
         if m.path.ends_with(".pyc") || m.path.ends_with(".pyo") {
-            findings.push(Finding::warning("W001", Some(&m.path), "bytecode is shipped; installers compile their own"));
+            findings.push(Finding::warning(
+                "W001",
+                Some(&m.path),
+                "bytecode is shipped; installers compile their own",
+            ));
         }
     }
     let mut by_hash: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -56,7 +63,11 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
         }
     }
     for paths in by_hash.values().filter(|p| p.len() > 1) {
-        findings.push(Finding::warning("W002", Some(paths[0]), format!("identical content at {}", paths.join(", "))));
+        findings.push(Finding::warning(
+            "W002",
+            Some(paths[0]),
+            format!("identical content at {}", paths.join(", ")),
+        ));
     }
     let mut toplevel: BTreeSet<&str> = BTreeSet::new();
     for m in &library {
@@ -68,14 +79,26 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
         } else if is_module(top) {
             toplevel.insert(top);
             if top == "__init__.py" {
-                findings.push(Finding::warning("W006", Some(&m.path), "`__init__.py` at the top level of the library"));
+                findings.push(Finding::warning(
+                    "W006",
+                    Some(&m.path),
+                    "`__init__.py` at the top level of the library",
+                ));
             }
         } else if !top.ends_with(".pth") {
-            findings.push(Finding::warning("W003", Some(&m.path), "a file that is not a module at the top level of the library"));
+            findings.push(Finding::warning(
+                "W003",
+                Some(&m.path),
+                "a file that is not a module at the top level of the library",
+            ));
         }
         if let Some(stem) = m.path.strip_suffix(".py") {
             if let Some(bad) = stem.split('/').find(|c| !importable(c)) {
-                findings.push(Finding::warning("W004", Some(&m.path), format!("`{bad}` is not an importable name")));
+                findings.push(Finding::warning(
+                    "W004",
+                    Some(&m.path),
+                    format!("`{bad}` is not an importable name"),
+                ));
             }
         }
     }
@@ -86,22 +109,45 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
         }
     }
     if library.is_empty() {
-        let (code, what) = if files.iter().all(|m| m.path.starts_with(&format!("{dist_info}/"))) {
+        let (code, what) = if files
+            .iter()
+            .all(|m| m.path.starts_with(&format!("{dist_info}/")))
+        {
             ("W008", "the wheel is empty apart from its .dist-info")
         } else {
-            ("W007", "the wheel has no library files (only .data and .dist-info)")
+            (
+                "W007",
+                "the wheel has no library files (only .data and .dist-info)",
+            )
         };
         findings.push(Finding::warning(code, None, what));
     }
-    let packages: Vec<&&str> = toplevel.iter().filter(|t| !t.ends_with(".pth") && !t.starts_with('_')).collect();
+    let packages: Vec<&&str> = toplevel
+        .iter()
+        .filter(|t| !t.ends_with(".pth") && !t.starts_with('_'))
+        .collect();
     if packages.len() > 1 {
         let names: Vec<&str> = packages.iter().map(|s| **s).collect();
-        findings.push(Finding::warning("W009", None, format!("more than one top-level library entry: {}", names.join(", "))));
+        findings.push(Finding::warning(
+            "W009",
+            None,
+            format!(
+                "more than one top-level library entry: {}",
+                names.join(", ")
+            ),
+        ));
     }
     for top in toplevel.iter().filter(|t| !is_module(t)) {
         let prefix = format!("{top}/");
-        if !library.iter().any(|m| m.path.starts_with(&prefix) && is_module(m.name())) {
-            findings.push(Finding::warning("W010", Some(top), "a top-level library directory with no Python modules"));
+        if !library
+            .iter()
+            .any(|m| m.path.starts_with(&prefix) && is_module(m.name()))
+        {
+            findings.push(Finding::warning(
+                "W010",
+                Some(top),
+                "a top-level library directory with no Python modules",
+            ));
         }
     }
 }
@@ -125,7 +171,12 @@ mod tests {
 
     #[test]
     fn a_clean_package_has_no_findings() {
-        assert!(codes(&[file("a/__init__.py", "1"), file("a/m.py", "2"), file("a-1.dist-info/METADATA", "3")]).is_empty());
+        assert!(codes(&[
+            file("a/__init__.py", "1"),
+            file("a/m.py", "2"),
+            file("a-1.dist-info/METADATA", "3")
+        ])
+        .is_empty());
     }
 
     #[test]
@@ -142,7 +193,9 @@ mod tests {
             file("assets/logo.png", "8"),
         ];
         let found = codes(&members);
-        for code in ["W001", "W002", "W003", "W004", "W005", "W006", "W009", "W010"] {
+        for code in [
+            "W001", "W002", "W003", "W004", "W005", "W006", "W009", "W010",
+        ] {
             assert!(found.contains(&code), "{code} missing from {found:?}");
         }
         assert_eq!(codes(&[file("a-1.dist-info/METADATA", "1")]), ["W008"]);

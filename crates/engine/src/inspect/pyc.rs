@@ -65,8 +65,16 @@ mod tests {
         };
         let pyc = read_header("a.pyc", &header(3495)).expect("header");
         assert_eq!(pyc.python.as_deref(), Some("3.11"));
-        assert_eq!(read_header("a.pyc", &header(3531)).and_then(|p| p.python).as_deref(), Some("3.12"));
-        assert_eq!(read_header("a.pyc", &header(1234)).and_then(|p| p.python), None);
+        assert_eq!(
+            read_header("a.pyc", &header(3531))
+                .and_then(|p| p.python)
+                .as_deref(),
+            Some("3.12")
+        );
+        assert_eq!(
+            read_header("a.pyc", &header(1234)).and_then(|p| p.python),
+            None
+        );
         assert!(read_header("a.pyc", b"\x00\x00xx").is_none());
     }
 }

@@ -50,8 +50,16 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
     let mut summary = RecordSummary::default();
     let before = findings.len();
     let Some(bytes) = archive.content(&record_path) else {
-        let why = if archive.has(&record_path) { "is unreadable or too large" } else { "is missing" };
-        findings.push(Finding::error("R001", Some(&record_path), format!("RECORD {why}: nothing in the wheel can be verified")));
+        let why = if archive.has(&record_path) {
+            "is unreadable or too large"
+        } else {
+            "is missing"
+        };
+        findings.push(Finding::error(
+            "R001",
+            Some(&record_path),
+            format!("RECORD {why}: nothing in the wheel can be verified"),
+        ));
         summary.problems = 1;
         return summary;
     };
@@ -63,30 +71,57 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
         .map(|m| (m.path.as_str(), m))
         .collect();
     let mut listed = HashSet::new();
-    for (number, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (number, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         summary.rows += 1;
         let fields = csv_fields(line);
         let at = |what: String| format!("RECORD line {}: {what}", number + 1);
         let [path, hash, size] = fields.as_slice() else {
-            findings.push(Finding::error("R006", Some(&record_path), at(format!("{} fields; a row is `path,hash,size`", fields.len()))));
+            findings.push(Finding::error(
+                "R006",
+                Some(&record_path),
+                at(format!(
+                    "{} fields; a row is `path,hash,size`",
+                    fields.len()
+                )),
+            ));
             continue;
         };
         if !listed.insert(path.clone()) {
-            findings.push(Finding::error("R008", Some(path), at("the file is listed more than once".into())));
+            findings.push(Finding::error(
+                "R008",
+                Some(path),
+                at("the file is listed more than once".into()),
+            ));
             continue;
         }
         let Some(member) = files.get(path.as_str()) else {
-            findings.push(Finding::error("R003", Some(path), at("listed in RECORD but not in the wheel".into())));
+            findings.push(Finding::error(
+                "R003",
+                Some(path),
+                at("listed in RECORD but not in the wheel".into()),
+            ));
             continue;
         };
         if hash.is_empty() {
             if !unrecorded_ok(path, &record_path) {
-                findings.push(Finding::error("R006", Some(path), at("no hash recorded".into())));
+                findings.push(Finding::error(
+                    "R006",
+                    Some(path),
+                    at("no hash recorded".into()),
+                ));
             }
             continue;
         }
         let Some((algorithm, expected)) = hash.split_once('=') else {
-            findings.push(Finding::error("R006", Some(path), at(format!("hash `{hash}` is not `algorithm=digest`"))));
+            findings.push(Finding::error(
+                "R006",
+                Some(path),
+                at(format!("hash `{hash}` is not `algorithm=digest`")),
+            ));
             continue;
         };
         let mut ok = true;
@@ -94,28 +129,50 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
             ("sha256", Some(digest)) => {
                 let actual = hash_b64(&digest);
                 if actual != expected.trim_end_matches('=') {
-                    findings.push(Finding::error("R004", Some(path), format!("sha256 is {actual}, RECORD says {expected}")));
+                    findings.push(Finding::error(
+                        "R004",
+                        Some(path),
+                        format!("sha256 is {actual}, RECORD says {expected}"),
+                    ));
                     ok = false;
                 }
             }
             ("sha256", None) => ok = false,
             ("md5" | "sha1" | "sha224", _) => {
-                findings.push(Finding::error("R007", Some(path), at(format!("{algorithm} is too weak; the format requires sha256 or stronger"))));
+                findings.push(Finding::error(
+                    "R007",
+                    Some(path),
+                    at(format!(
+                        "{algorithm} is too weak; the format requires sha256 or stronger"
+                    )),
+                ));
                 ok = false;
             }
             (other, _) => {
-                findings.push(Finding::info("R007", Some(path), at(format!("{other} hashes are not verified by this inspector"))));
+                findings.push(Finding::info(
+                    "R007",
+                    Some(path),
+                    at(format!("{other} hashes are not verified by this inspector")),
+                ));
                 ok = false;
             }
         }
         match size.parse::<u64>() {
             Ok(size) if size != member.size => {
-                findings.push(Finding::error("R005", Some(path), format!("size is {} bytes, RECORD says {size}", member.size)));
+                findings.push(Finding::error(
+                    "R005",
+                    Some(path),
+                    format!("size is {} bytes, RECORD says {size}", member.size),
+                ));
                 ok = false;
             }
             Ok(_) => {}
             Err(_) => {
-                findings.push(Finding::error("R006", Some(path), at(format!("size `{size}` is not a number"))));
+                findings.push(Finding::error(
+                    "R006",
+                    Some(path),
+                    at(format!("size `{size}` is not a number")),
+                ));
                 ok = false;
             }
         }
@@ -125,10 +182,17 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
     }
     for m in archive.members.iter().filter(|m| m.is_file()) {
         if !listed.contains(&m.path) && !unrecorded_ok(&m.path, &record_path) {
-            findings.push(Finding::error("R002", Some(&m.path), "in the wheel but not listed in RECORD"));
+            findings.push(Finding::error(
+                "R002",
+                Some(&m.path),
+                "in the wheel but not listed in RECORD",
+            ));
         }
     }
-    summary.problems = findings[before..].iter().filter(|f| f.severity == super::finding::Severity::Error).count();
+    summary.problems = findings[before..]
+        .iter()
+        .filter(|f| f.severity == super::finding::Severity::Error)
+        .count();
     summary
 }
 
@@ -139,7 +203,10 @@ mod tests {
     #[test]
     fn csv_rows_with_quotes() {
         assert_eq!(csv_fields("a/b.py,sha256=x,5"), ["a/b.py", "sha256=x", "5"]);
-        assert_eq!(csv_fields("\"a,\"\"b\"\"\",sha256=x,5"), ["a,\"b\"", "sha256=x", "5"]);
+        assert_eq!(
+            csv_fields("\"a,\"\"b\"\"\",sha256=x,5"),
+            ["a,\"b\"", "sha256=x", "5"]
+        );
         assert_eq!(csv_fields("r,,"), ["r", "", ""]);
     }
 }

@@ -35,23 +35,40 @@ pub fn check(file_name: &str, archive: &Archive, is_zip: bool, report: &mut Repo
         .map(|m| m.path.split('/').next().unwrap_or(""))
         .filter(|t| !t.is_empty() && *t != ".")
         .collect();
-    let top = tops.iter().next().map(|s| s.to_string()).unwrap_or_default();
+    let top = tops
+        .iter()
+        .next()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
     if tops.len() != 1 {
         findings.push(Finding::error(
             "S002",
             None,
-            format!("an sdist has one top-level directory; this one has {}", tops.len()),
+            format!(
+                "an sdist has one top-level directory; this one has {}",
+                tops.len()
+            ),
         ));
     }
-    let stem = file_name.strip_suffix(".tar.gz").or_else(|| file_name.strip_suffix(".zip"));
+    let stem = file_name
+        .strip_suffix(".tar.gz")
+        .or_else(|| file_name.strip_suffix(".zip"));
     if is_zip {
-        findings.push(Finding::warning("S005", None, "a legacy .zip sdist: current tools and PyPI expect .tar.gz (PEP 625)"));
+        findings.push(Finding::warning(
+            "S005",
+            None,
+            "a legacy .zip sdist: current tools and PyPI expect .tar.gz (PEP 625)",
+        ));
     } else if let Err(e) = crate::tags::check_sdist_name(file_name) {
         findings.push(Finding::warning("N002", None, e));
     }
     if let Some(stem) = stem {
         if !top.is_empty() && stem != top {
-            findings.push(Finding::error("S002", Some(&top), format!("the top-level directory should be `{stem}`, as the file name")));
+            findings.push(Finding::error(
+                "S002",
+                Some(&top),
+                format!("the top-level directory should be `{stem}`, as the file name"),
+            ));
         }
     }
     let pkg_info = format!("{top}/PKG-INFO");
@@ -63,18 +80,30 @@ pub fn check(file_name: &str, archive: &Archive, is_zip: bool, report: &mut Repo
             }
             for license in meta.all("License-File") {
                 if !archive.has(&format!("{top}/{license}")) {
-                    findings.push(Finding::error("M006", Some(&pkg_info), format!("License-File `{license}` is not in the sdist")));
+                    findings.push(Finding::error(
+                        "M006",
+                        Some(&pkg_info),
+                        format!("License-File `{license}` is not in the sdist"),
+                    ));
                 }
             }
             report.metadata = Some(meta);
         }
-        None => findings.push(Finding::error("S001", Some(&pkg_info), "PKG-INFO is missing: the sdist carries no metadata")),
+        None => findings.push(Finding::error(
+            "S001",
+            Some(&pkg_info),
+            "PKG-INFO is missing: the sdist carries no metadata",
+        )),
     }
     let pyproject_path = format!("{top}/pyproject.toml");
     let pyproject = match archive.content(&pyproject_path) {
         Some(bytes) => summarize(bytes, &pyproject_path, findings),
         None => {
-            findings.push(Finding::warning("S004", Some(&pyproject_path), "no pyproject.toml: installers fall back to setup.py"));
+            findings.push(Finding::warning(
+                "S004",
+                Some(&pyproject_path),
+                "no pyproject.toml: installers fall back to setup.py",
+            ));
             None
         }
     };
@@ -90,18 +119,30 @@ fn summarize(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> Option<Py
     let doc: toml::Table = match toml::from_str(&text) {
         Ok(doc) => doc,
         Err(e) => {
-            findings.push(Finding::error("S004", Some(path), format!("pyproject.toml is not valid TOML: {}", e.message())));
+            findings.push(Finding::error(
+                "S004",
+                Some(path),
+                format!("pyproject.toml is not valid TOML: {}", e.message()),
+            ));
             return None;
         }
     };
     let strings = |v: Option<&toml::Value>| -> Vec<String> {
         v.and_then(toml::Value::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let build = doc.get("build-system").and_then(toml::Value::as_table);
     let project = doc.get("project").and_then(toml::Value::as_table);
-    let text_of = |t: Option<&toml::Table>, k: &str| t.and_then(|t| t.get(k)).and_then(toml::Value::as_str).map(str::to_string);
+    let text_of = |t: Option<&toml::Table>, k: &str| {
+        t.and_then(|t| t.get(k))
+            .and_then(toml::Value::as_str)
+            .map(str::to_string)
+    };
     Some(Pyproject {
         build_backend: text_of(build, "build-backend"),
         build_requires: strings(build.and_then(|b| b.get("requires"))),

@@ -23,7 +23,11 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
     let entries = match tar.entries() {
         Ok(entries) => entries,
         Err(e) => {
-            out.findings.push(Finding::error("A007", None, format!("not a readable tar stream: {e}")));
+            out.findings.push(Finding::error(
+                "A007",
+                None,
+                format!("not a readable tar stream: {e}"),
+            ));
             return out;
         }
     };
@@ -35,13 +39,23 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
                 findings.push(Finding::error(
                     "A007",
                     None,
-                    format!("the archive is truncated or corrupt after {} members: {e}", out.members.len()),
+                    format!(
+                        "the archive is truncated or corrupt after {} members: {e}",
+                        out.members.len()
+                    ),
                 ));
                 break;
             }
         };
         if out.members.len() >= limits.max_members {
-            findings.push(Finding::error("A006", None, format!("more than {} members; the rest were not read", limits.max_members)));
+            findings.push(Finding::error(
+                "A006",
+                None,
+                format!(
+                    "more than {} members; the rest were not read",
+                    limits.max_members
+                ),
+            ));
             break;
         }
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -51,7 +65,10 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
             tar::EntryType::Directory => MemberKind::Dir,
             tar::EntryType::Symlink => MemberKind::Symlink,
             tar::EntryType::Link => MemberKind::Hardlink,
-            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName | tar::EntryType::GNULongLink => continue,
+            tar::EntryType::XGlobalHeader
+            | tar::EntryType::XHeader
+            | tar::EntryType::GNULongName
+            | tar::EntryType::GNULongLink => continue,
             _ => MemberKind::Special,
         };
         let declared = entry.size();
@@ -59,8 +76,14 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
         let mut member = Member::new(path, kind, declared, mode);
         archive::check_path(&member.path, &mut findings);
         if matches!(kind, MemberKind::Symlink | MemberKind::Hardlink) {
-            let target = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned());
-            let code = if kind == MemberKind::Symlink { "A003" } else { "A014" };
+            let target = entry
+                .link_name_bytes()
+                .map(|t| String::from_utf8_lossy(&t).into_owned());
+            let code = if kind == MemberKind::Symlink {
+                "A003"
+            } else {
+                "A014"
+            };
             findings.push(Finding::error(
                 code,
                 Some(&member.path),
@@ -72,7 +95,11 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
             ));
             member.target = target;
         } else if kind == MemberKind::Special {
-            findings.push(Finding::error("A009", Some(&member.path), "special file (device, FIFO or socket)"));
+            findings.push(Finding::error(
+                "A009",
+                Some(&member.path),
+                "special file (device, FIFO or socket)",
+            ));
         }
         let mut kept = None;
         if kind == MemberKind::File {
@@ -81,18 +108,29 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
                 findings.push(Finding::error(
                     "A006",
                     Some(&member.path),
-                    format!("the archive inflates to more than {} bytes; reading stopped here", limits.max_total_bytes),
+                    format!(
+                        "the archive inflates to more than {} bytes; reading stopped here",
+                        limits.max_total_bytes
+                    ),
                 ));
                 out.members.push(member);
                 out.kept.push(None);
                 break;
             }
-            let read = archive::stream(&mut entry, Some(declared), archive::want_content(&member.path), limits);
+            let read = archive::stream(
+                &mut entry,
+                Some(declared),
+                archive::want_content(&member.path),
+                limits,
+            );
             if read.stopped.is_none() && read.size != declared {
                 findings.push(Finding::error(
                     "A007",
                     Some(&member.path),
-                    format!("content ends after {} of {declared} bytes (truncated archive)", read.size),
+                    format!(
+                        "content ends after {} of {declared} bytes (truncated archive)",
+                        read.size
+                    ),
                 ));
             }
             archive::record_read(&mut member, &read, &mut findings);

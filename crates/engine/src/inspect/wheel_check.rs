@@ -30,7 +30,11 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
     let parsed = match WheelName::parse(file_name) {
         Ok(parsed) => Some(parsed),
         Err(e) => {
-            findings.push(Finding::error("N001", None, format!("the file name is not a valid wheel name: {e}")));
+            findings.push(Finding::error(
+                "N001",
+                None,
+                format!("the file name is not a valid wheel name: {e}"),
+            ));
             None
         }
     };
@@ -40,22 +44,46 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
         .filter_map(|m| m.path.split_once('/').map(|(top, _)| top))
         .filter(|top| top.ends_with(".dist-info"))
         .collect();
-    let expected = parsed
-        .as_ref()
-        .map(|w| format!("{}-{}.dist-info", crate::names::wheel_escape(&w.name), w.version));
+    let expected = parsed.as_ref().map(|w| {
+        format!(
+            "{}-{}.dist-info",
+            crate::names::wheel_escape(&w.name),
+            w.version
+        )
+    });
     let dist_info = match (dist_infos.len(), &expected) {
         (0, _) => {
-            findings.push(Finding::error("M001", None, "no .dist-info directory: this is not an installable wheel"));
+            findings.push(Finding::error(
+                "M001",
+                None,
+                "no .dist-info directory: this is not an installable wheel",
+            ));
             expected.clone().unwrap_or_default()
         }
-        (1, _) => dist_infos.iter().next().map(|s| s.to_string()).unwrap_or_default(),
+        (1, _) => dist_infos
+            .iter()
+            .next()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
         (_, Some(e)) if dist_infos.contains(e.as_str()) => {
-            findings.push(Finding::error("F005", None, format!("more than one .dist-info directory: {}", join(&dist_infos))));
+            findings.push(Finding::error(
+                "F005",
+                None,
+                format!("more than one .dist-info directory: {}", join(&dist_infos)),
+            ));
             e.clone()
         }
         _ => {
-            findings.push(Finding::error("F005", None, format!("more than one .dist-info directory: {}", join(&dist_infos))));
-            dist_infos.iter().next().map(|s| s.to_string()).unwrap_or_default()
+            findings.push(Finding::error(
+                "F005",
+                None,
+                format!("more than one .dist-info directory: {}", join(&dist_infos)),
+            ));
+            dist_infos
+                .iter()
+                .next()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
         }
     };
     if let Some(expected) = &expected {
@@ -63,11 +91,16 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             findings.push(Finding::error(
                 "N003",
                 Some(&dist_info),
-                format!("the .dist-info directory does not match the file name (expected `{expected}`)"),
+                format!(
+                    "the .dist-info directory does not match the file name (expected `{expected}`)"
+                ),
             ));
         }
     }
-    let data_dir = dist_info.strip_suffix(".dist-info").map(|s| format!("{s}.data")).unwrap_or_default();
+    let data_dir = dist_info
+        .strip_suffix(".dist-info")
+        .map(|s| format!("{s}.data"))
+        .unwrap_or_default();
 
     // METADATA
     let metadata_path = format!("{dist_info}/METADATA");
@@ -80,12 +113,20 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             for license in meta.all("License-File") {
                 let at = format!("{dist_info}/licenses/{license}");
                 if !archive.has(&at) {
-                    findings.push(Finding::error("M006", Some(&metadata_path), format!("License-File `{license}` is not in the wheel at {at}")));
+                    findings.push(Finding::error(
+                        "M006",
+                        Some(&metadata_path),
+                        format!("License-File `{license}` is not in the wheel at {at}"),
+                    ));
                 }
             }
             report.metadata = Some(meta);
         }
-        None => findings.push(Finding::error("M001", Some(&metadata_path), "METADATA is missing or unreadable")),
+        None => findings.push(Finding::error(
+            "M001",
+            Some(&metadata_path),
+            "METADATA is missing or unreadable",
+        )),
     }
 
     // WHEEL
@@ -100,7 +141,11 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             }
             check_wheel_file(&wheel_file, parsed.as_ref(), &wheel_path, findings);
         }
-        None => findings.push(Finding::error("F001", Some(&wheel_path), "the WHEEL file is missing or unreadable")),
+        None => findings.push(Finding::error(
+            "F001",
+            Some(&wheel_path),
+            "the WHEEL file is missing or unreadable",
+        )),
     }
 
     // entry_points.txt
@@ -118,7 +163,10 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
                 findings.push(Finding::error(
                     "F007",
                     Some(&m.path),
-                    format!("`{category}` is not a .data category ({})", DATA_CATEGORIES.join(", ")),
+                    format!(
+                        "`{category}` is not a .data category ({})",
+                        DATA_CATEGORIES.join(", ")
+                    ),
                 ));
             }
         }
@@ -144,7 +192,10 @@ fn same_dist_info(actual: &str, expected: &str) -> bool {
     let split = |s: &str| {
         let stem = s.strip_suffix(".dist-info")?;
         let (name, version) = stem.rsplit_once('-')?;
-        Some((crate::names::normalize(name), pep440_rs::Version::from_str(version).ok()?))
+        Some((
+            crate::names::normalize(name),
+            pep440_rs::Version::from_str(version).ok()?,
+        ))
     };
     matches!((split(actual), split(expected)), (Some(a), Some(b)) if a == b)
 }
@@ -159,16 +210,27 @@ pub fn compare_name_version(
 ) {
     if let Some(meta_name) = meta.get("Name") {
         if crate::names::normalize(meta_name) != crate::names::normalize(name) {
-            findings.push(Finding::error("M004", Some(path), format!("Name `{meta_name}` is not the file name's `{name}`")));
+            findings.push(Finding::error(
+                "M004",
+                Some(path),
+                format!("Name `{meta_name}` is not the file name's `{name}`"),
+            ));
         }
     }
     if let Some(meta_version) = meta.get("Version") {
-        let same = match (pep440_rs::Version::from_str(meta_version), pep440_rs::Version::from_str(version)) {
+        let same = match (
+            pep440_rs::Version::from_str(meta_version),
+            pep440_rs::Version::from_str(version),
+        ) {
             (Ok(a), Ok(b)) => a == b,
             _ => meta_version == version,
         };
         if !same {
-            findings.push(Finding::error("M004", Some(path), format!("Version `{meta_version}` is not the file name's `{version}`")));
+            findings.push(Finding::error(
+                "M004",
+                Some(path),
+                format!("Version `{meta_version}` is not the file name's `{version}`"),
+            ));
         }
     }
 }
@@ -181,10 +243,16 @@ fn check_wheel_file(
 ) {
     let first = |k: &str| fields.get(k).and_then(|v| v.first()).map(String::as_str);
     match first("Wheel-Version") {
-        None => findings.push(Finding::error("F002", Some(path), "Wheel-Version is missing")),
-        Some(v) if v.split('.').next() != Some("1") => {
-            findings.push(Finding::error("F002", Some(path), format!("Wheel-Version {v}: installers support major version 1 only")))
-        }
+        None => findings.push(Finding::error(
+            "F002",
+            Some(path),
+            "Wheel-Version is missing",
+        )),
+        Some(v) if v.split('.').next() != Some("1") => findings.push(Finding::error(
+            "F002",
+            Some(path),
+            format!("Wheel-Version {v}: installers support major version 1 only"),
+        )),
         Some(_) => {}
     }
     let purelib = match first("Root-Is-Purelib") {
@@ -194,18 +262,28 @@ fn check_wheel_file(
             findings.push(Finding::error(
                 "F003",
                 Some(path),
-                format!("Root-Is-Purelib is {}; it must be `true` or `false`", other.map_or("missing".to_string(), |v| format!("`{v}`"))),
+                format!(
+                    "Root-Is-Purelib is {}; it must be `true` or `false`",
+                    other.map_or("missing".to_string(), |v| format!("`{v}`"))
+                ),
             ));
             None
         }
     };
     if let (Some(true), Some(w)) = (purelib, name) {
         if !w.is_pure() {
-            findings.push(Finding::warning("F003", Some(path), "Root-Is-Purelib is true but the tags are platform-specific"));
+            findings.push(Finding::warning(
+                "F003",
+                Some(path),
+                "Root-Is-Purelib is true but the tags are platform-specific",
+            ));
         }
     }
     if let Some(w) = name {
-        let declared: BTreeSet<&str> = fields.get("Tag").map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
+        let declared: BTreeSet<&str> = fields
+            .get("Tag")
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         let from_name = w.tags();
         let from_name: BTreeSet<&str> = from_name.iter().map(String::as_str).collect();
         if declared != from_name {
@@ -216,14 +294,26 @@ fn check_wheel_file(
                 Some(path),
                 format!(
                     "Tag lines differ from the file name's tags (missing: {}; not in the name: {})",
-                    if missing.is_empty() { "none".into() } else { missing.join(", ") },
-                    if extra.is_empty() { "none".into() } else { extra.join(", ") }
+                    if missing.is_empty() {
+                        "none".into()
+                    } else {
+                        missing.join(", ")
+                    },
+                    if extra.is_empty() {
+                        "none".into()
+                    } else {
+                        extra.join(", ")
+                    }
                 ),
             ));
         }
         if let (Some(build), Some(declared)) = (&w.build, first("Build")) {
             if build != declared {
-                findings.push(Finding::error("F004", Some(path), format!("Build `{declared}` differs from the file name's build tag `{build}`")));
+                findings.push(Finding::error(
+                    "F004",
+                    Some(path),
+                    format!("Build `{declared}` differs from the file name's build tag `{build}`"),
+                ));
             }
         }
     }

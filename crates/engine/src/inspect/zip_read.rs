@@ -92,13 +92,18 @@ pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
     let mut cd_end = eocd_at;
     if eocd_at >= 20 {
         let mut loc = [0u8; 20];
-        if blob.read_exact_at(&mut loc, eocd_at - 20).is_ok() && u32_at(&loc, 0) == ZIP64_LOCATOR_SIG {
+        if blob.read_exact_at(&mut loc, eocd_at - 20).is_ok()
+            && u32_at(&loc, 0) == ZIP64_LOCATOR_SIG
+        {
             let at = u64_at(&loc, 8);
             let mut rec = [0u8; 56];
-            blob.read_exact_at(&mut rec, at)
-                .map_err(|e| format!("the Zip64 end of central directory at {at} is unreadable: {e}"))?;
+            blob.read_exact_at(&mut rec, at).map_err(|e| {
+                format!("the Zip64 end of central directory at {at} is unreadable: {e}")
+            })?;
             if u32_at(&rec, 0) != ZIP64_EOCD_SIG {
-                return Err(format!("no Zip64 end of central directory record at offset {at}"));
+                return Err(format!(
+                    "no Zip64 end of central directory record at offset {at}"
+                ));
             }
             count = u64_at(&rec, 32);
             cd_size = u64_at(&rec, 40);
@@ -163,7 +168,10 @@ pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
             findings.extend(entry_findings);
             archive::record_read(&mut member, &read, &mut findings);
             if member.kind == MemberKind::Symlink {
-                member.target = read.kept.as_deref().map(|t| String::from_utf8_lossy(t).into_owned());
+                member.target = read
+                    .kept
+                    .as_deref()
+                    .map(|t| String::from_utf8_lossy(t).into_owned());
             }
             kept = read.kept;
         }
@@ -201,14 +209,19 @@ fn parse_central(
         let name_at = at + 46;
         let end = name_at + name_len + extra_len + comment_len;
         if end > cd.len() {
-            return Err(format!("central directory entry {} is truncated", out.len() + 1));
+            return Err(format!(
+                "central directory entry {} is truncated",
+                out.len() + 1
+            ));
         }
         let name_raw = cd[name_at..name_at + name_len].to_vec();
         let extra = &cd[name_at + name_len..name_at + name_len + extra_len];
         zip64_extra(extra, &mut declared, &mut compressed, &mut local);
         let path = String::from_utf8_lossy(&name_raw).into_owned();
         archive::check_path(&path, findings);
-        let unix_mode = (made_by >> 8 == 3).then_some(external >> 16).filter(|m| *m != 0);
+        let unix_mode = (made_by >> 8 == 3)
+            .then_some(external >> 16)
+            .filter(|m| *m != 0);
         let kind = match unix_mode.map(|m| m & 0o170000) {
             Some(0o120000) => MemberKind::Symlink,
             Some(0o040000) => MemberKind::Dir,
@@ -232,7 +245,11 @@ fn parse_central(
             _ => {}
         }
         if flags & 1 != 0 {
-            findings.push(Finding::error("A011", Some(&path), "encrypted entry: content cannot be verified"));
+            findings.push(Finding::error(
+                "A011",
+                Some(&path),
+                "encrypted entry: content cannot be verified",
+            ));
         }
         out.push(Central {
             member: Member::new(path, kind, declared, unix_mode.map(|m| m & 0o7777)),
@@ -283,15 +300,25 @@ fn locate_data(
     for (i, c) in centrals.iter().enumerate() {
         let path = c.member.path.as_str();
         let mut header = [0u8; 30];
-        if blob.read_exact_at(&mut header, c.local_offset).is_err() || u32_at(&header, 0) != LOCAL_SIG {
-            findings.push(Finding::error("A007", Some(path), "no local file header where the central directory points"));
+        if blob.read_exact_at(&mut header, c.local_offset).is_err()
+            || u32_at(&header, 0) != LOCAL_SIG
+        {
+            findings.push(Finding::error(
+                "A007",
+                Some(path),
+                "no local file header where the central directory points",
+            ));
             starts.push(None);
             continue;
         }
         let name_len = u16_at(&header, 26) as u64;
         let extra_len = u16_at(&header, 28) as u64;
         let mut local_name = vec![0u8; name_len as usize];
-        if blob.read_exact_at(&mut local_name, c.local_offset + 30).is_err() || local_name != c.name_raw {
+        if blob
+            .read_exact_at(&mut local_name, c.local_offset + 30)
+            .is_err()
+            || local_name != c.name_raw
+        {
             findings.push(Finding::error(
                 "A013",
                 Some(path),
@@ -304,7 +331,11 @@ fn locate_data(
         let data = c.local_offset + 30 + name_len + extra_len;
         let end = data.saturating_add(c.compressed);
         if end > cd_start {
-            findings.push(Finding::error("A007", Some(path), "entry data runs past the start of the central directory (truncated archive?)"));
+            findings.push(Finding::error(
+                "A007",
+                Some(path),
+                "entry data runs past the start of the central directory (truncated archive?)",
+            ));
             starts.push(None);
             continue;
         }
@@ -331,7 +362,12 @@ fn locate_data(
 
 /// Which entries fit the inflation budget: a declared ratio no deflate stream
 /// can reach, or a total beyond the limit, is reported and not inflated.
-fn budget(centrals: &[Central], starts: &[Option<u64>], limits: &Limits, findings: &mut Vec<Finding>) -> Vec<bool> {
+fn budget(
+    centrals: &[Central],
+    starts: &[Option<u64>],
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+) -> Vec<bool> {
     let mut total = 0u64;
     let mut over = false;
     centrals
@@ -371,14 +407,24 @@ fn budget(centrals: &[Central], starts: &[Option<u64>], limits: &Limits, finding
         .collect()
 }
 
-fn read_entry(blob: &dyn Blob, c: &Central, data: u64, limits: &Limits) -> (Streamed, Vec<Finding>) {
+fn read_entry(
+    blob: &dyn Blob,
+    c: &Central,
+    data: u64,
+    limits: &Limits,
+) -> (Streamed, Vec<Finding>) {
     let path = c.member.path.as_str();
     let keep = archive::want_content(path) || c.member.kind == MemberKind::Symlink;
     let window = Window::new(blob, data, data + c.compressed);
     let mut findings = Vec::new();
     let read = match c.method {
         0 => archive::stream(window, Some(c.declared), keep, limits),
-        8 => archive::stream(flate2::read::DeflateDecoder::new(window), Some(c.declared), keep, limits),
+        8 => archive::stream(
+            flate2::read::DeflateDecoder::new(window),
+            Some(c.declared),
+            keep,
+            limits,
+        ),
         other => {
             findings.push(Finding::warning(
                 "A010",
@@ -395,15 +441,153 @@ fn read_entry(blob: &dyn Blob, c: &Central, data: u64, limits: &Limits) -> (Stre
             findings.push(Finding::error(
                 "A004",
                 Some(path),
-                format!("content is {} bytes, the central directory declares {}", read.size, c.declared),
+                format!(
+                    "content is {} bytes, the central directory declares {}",
+                    read.size, c.declared
+                ),
             ));
         } else if read.crc != c.crc {
             findings.push(Finding::error(
                 "A005",
                 Some(path),
-                format!("CRC-32 {:08x} does not match the declared {:08x}", read.crc, c.crc),
+                format!(
+                    "CRC-32 {:08x} does not match the declared {:08x}",
+                    read.crc, c.crc
+                ),
             ));
         }
     }
     (read, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::blob::Bytes;
+
+    /// A stored entry: name, content, and the CRC and size its headers claim.
+    struct Raw<'a> {
+        name: &'a str,
+        data: &'a [u8],
+        crc: u32,
+        size: u32,
+    }
+
+    fn raw(name: &'static str, data: &'static str) -> Raw<'static> {
+        Raw {
+            name,
+            data: data.as_bytes(),
+            crc: crc32fast::hash(data.as_bytes()),
+            size: data.len() as u32,
+        }
+    }
+
+    /// Write a zip of stored entries after `prefix`; `extra_central` adds
+    /// central entries that point at the local header of entry `.0` under
+    /// the name `.1`.
+    fn build(prefix: &[u8], entries: &[Raw], extra_central: &[(usize, &str)]) -> Vec<u8> {
+        let mut out = prefix.to_vec();
+        let mut offsets = Vec::new();
+        for e in entries {
+            offsets.push((out.len() - prefix.len()) as u32);
+            out.extend_from_slice(&LOCAL_SIG.to_le_bytes());
+            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            out.extend_from_slice(&e.crc.to_le_bytes());
+            out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&e.size.to_le_bytes());
+            out.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes());
+            out.extend_from_slice(e.name.as_bytes());
+            out.extend_from_slice(e.data);
+        }
+        let cd_start = out.len() - prefix.len();
+        let central = |out: &mut Vec<u8>, e: &Raw, name: &str, offset: u32| {
+            out.extend_from_slice(&CENTRAL_SIG.to_le_bytes());
+            out.extend_from_slice(&[20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            out.extend_from_slice(&e.crc.to_le_bytes());
+            out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&e.size.to_le_bytes());
+            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&[0; 8]);
+            out.extend_from_slice(&((0o100644u32) << 16).to_le_bytes());
+            out.extend_from_slice(&offset.to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+        };
+        for (e, offset) in entries.iter().zip(&offsets) {
+            central(&mut out, e, e.name, *offset);
+        }
+        for (index, name) in extra_central {
+            central(&mut out, &entries[*index], name, offsets[*index]);
+        }
+        let count = (entries.len() + extra_central.len()) as u16;
+        let cd_size = (out.len() - prefix.len() - cd_start) as u32;
+        out.extend_from_slice(&EOCD_SIG.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&cd_size.to_le_bytes());
+        out.extend_from_slice(&(cd_start as u32).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
+
+    fn codes(archive: &Archive) -> Vec<(&'static str, String)> {
+        archive
+            .findings
+            .iter()
+            .map(|f| (f.code, f.path.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_clean_archive_after_a_shebang() {
+        let bytes = build(
+            b"#!/usr/bin/env python3\n",
+            &[raw("__main__.py", "print(1)\n")],
+            &[],
+        );
+        let archive = read(&Bytes(&bytes), &Limits::default()).expect("zip");
+        assert!(archive.findings.is_empty(), "{:?}", archive.findings);
+        assert_eq!(archive.prefix, b"#!/usr/bin/env python3\n");
+        assert_eq!(archive.content("__main__.py"), Some(&b"print(1)\n"[..]));
+        assert!(archive.members[0].sha256.is_some());
+    }
+
+    #[test]
+    fn lies_about_size_and_crc_are_caught() {
+        let mut short = raw("a.txt", "hello world");
+        short.size = 5;
+        let mut bad_crc = raw("b.txt", "hello");
+        bad_crc.crc ^= 1;
+        let bytes = build(b"", &[short, bad_crc], &[]);
+        let archive = read(&Bytes(&bytes), &Limits::default()).expect("zip");
+        let found = codes(&archive);
+        assert!(found.contains(&("A004", "a.txt".into())), "{found:?}");
+        assert!(found.contains(&("A005", "b.txt".into())), "{found:?}");
+    }
+
+    #[test]
+    fn overlapping_entries_are_a_bomb_and_not_inflated() {
+        let bytes = build(b"", &[raw("a.txt", "hello")], &[(0, "b.txt")]);
+        let archive = read(&Bytes(&bytes), &Limits::default()).expect("zip");
+        let found = codes(&archive);
+        assert!(found.contains(&("A008", "a.txt".into())), "{found:?}");
+        assert!(found.contains(&("A008", "b.txt".into())), "{found:?}");
+        assert!(
+            found.contains(&("A013", "b.txt".into())),
+            "local name differs: {found:?}"
+        );
+        assert!(archive.members.iter().all(|m| m.sha256.is_none()));
+    }
+
+    #[test]
+    fn garbage_and_truncation_never_panic() {
+        let good = build(b"", &[raw("a.txt", "hello"), raw("b.txt", "world")], &[]);
+        for cut in 0..good.len() {
+            let _ = read(&Bytes(&good[..cut]), &Limits::default());
+            let mut flipped = good.clone();
+            flipped[cut] ^= 0xff;
+            let _ = read(&Bytes(&flipped), &Limits::default());
+        }
+    }
 }

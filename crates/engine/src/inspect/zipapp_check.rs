@@ -30,28 +30,48 @@ pub struct ZipappFacts {
 
 pub fn check(archive: &Archive, report: &mut Report) {
     let findings = &mut report.findings;
-    let shebang = archive
-        .prefix
-        .strip_prefix(b"#!")
-        .map(|rest| String::from_utf8_lossy(rest.split(|b| *b == b'\n').next().unwrap_or(rest)).trim().to_string());
+    let shebang = archive.prefix.strip_prefix(b"#!").map(|rest| {
+        String::from_utf8_lossy(rest.split(|b| *b == b'\n').next().unwrap_or(rest))
+            .trim()
+            .to_string()
+    });
     let has_main = archive.has("__main__.py");
     if !has_main {
-        findings.push(Finding::error("Z001", None, "no `__main__.py` at the root: Python cannot run this archive"));
+        findings.push(Finding::error(
+            "Z001",
+            None,
+            "no `__main__.py` at the root: Python cannot run this archive",
+        ));
     }
     if shebang.is_none() {
-        findings.push(Finding::info("Z003", None, "no shebang line: run it as `python app.pyz`"));
+        findings.push(Finding::info(
+            "Z003",
+            None,
+            "no shebang line: run it as `python app.pyz`",
+        ));
     }
     let tool = if archive.has("PEX-INFO") {
         Some("pex")
-    } else if archive.has("environment.json") && archive.members.iter().any(|m| m.path.starts_with("_bootstrap/")) {
+    } else if archive.has("environment.json")
+        && archive
+            .members
+            .iter()
+            .any(|m| m.path.starts_with("_bootstrap/"))
+    {
         Some("shiv")
     } else {
         None
     };
     let mut distributions = Vec::new();
     for (m, content) in archive.files() {
-        let Some(dir) = m.path.strip_suffix("/METADATA") else { continue };
-        if !dir.rsplit('/').next().is_some_and(|d| d.ends_with(".dist-info")) {
+        let Some(dir) = m.path.strip_suffix("/METADATA") else {
+            continue;
+        };
+        if !dir
+            .rsplit('/')
+            .next()
+            .is_some_and(|d| d.ends_with(".dist-info"))
+        {
             continue;
         }
         let Some(bytes) = content else { continue };
@@ -63,10 +83,14 @@ pub fn check(archive: &Archive, report: &mut Report) {
             path: dir.to_string(),
         });
     }
-    distributions.sort_by(|a, b| (a.name.to_lowercase(), &a.version).cmp(&(b.name.to_lowercase(), &b.version)));
+    distributions.sort_by(|a, b| {
+        (a.name.to_lowercase(), &a.version).cmp(&(b.name.to_lowercase(), &b.version))
+    });
     let native: Vec<&str> = archive
         .files()
-        .filter(|(m, _)| m.head.starts_with(b"\x7fELF") || m.path.ends_with(".so") || m.path.ends_with(".pyd"))
+        .filter(|(m, _)| {
+            m.head.starts_with(b"\x7fELF") || m.path.ends_with(".so") || m.path.ends_with(".pyd")
+        })
         .map(|(m, _)| m.path.as_str())
         .collect();
     if let Some(first) = native.first() {

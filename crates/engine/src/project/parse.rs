@@ -666,9 +666,7 @@ fn urls(doc: &Doc, value: &Value) -> Result<Vec<(String, String)>, ProjectError>
 fn requirements(doc: &Doc, value: &Value, field: &str) -> Result<Vec<String>, ProjectError> {
     let items = doc.strings(value, field)?;
     for item in &items {
-        pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&item.text).map_err(|e| {
-            let reason = e.to_string();
-            let first = reason.lines().next().unwrap_or("").to_string();
+        crate::names::parse_requirement(&item.text).map_err(|first| {
             doc.err(&item.span, &item.field, format!("`{}` is not a valid requirement: {first}; e.g. \"requests>=2.31\" or \"tomli; python_version < '3.11'\"", item.text))
         })?;
     }
