@@ -453,3 +453,38 @@ fn usage_errors_exit_2() {
     let out = run(gradient().arg("diff").arg("only-one"));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn shiv_and_pex_zipapps_list_what_they_vendor() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (wheel, _) = built_example(tmp.path());
+    let wheels = wheel.parent().expect("dist dir");
+    let bin = oracle_python().with_file_name("shiv");
+    let shiv_out = tmp.path().join("app-shiv.pyz");
+    let out = run(Command::new(bin)
+        .args(["-q", "--no-index", "--find-links"])
+        .arg(wheels)
+        .arg("-o")
+        .arg(&shiv_out)
+        .args(["-c", "acme-widgets", "acme-widgets"]));
+    assert!(out.status.success(), "shiv: {}", stderr(&out));
+    let pex_out = tmp.path().join("app.pex");
+    let out = run(Command::new(oracle_python().with_file_name("pex"))
+        .args(["--no-pypi", "-f"])
+        .arg(wheels)
+        .args(["acme-widgets", "-c", "acme-widgets", "-o"])
+        .arg(&pex_out));
+    assert!(out.status.success(), "pex: {}", stderr(&out));
+    for (file, tool) in [(&shiv_out, "shiv"), (&pex_out, "pex")] {
+        let (code, r) = inspect(file);
+        assert_eq!(code, 0, "{tool}: {:#}", r["findings"]);
+        assert_eq!(r["kind"], "zipapp");
+        assert_eq!(r["zipapp"]["tool"], tool);
+        assert!(r["zipapp"]["shebang"].as_str().expect("shebang").contains("python"));
+        let dists = r["zipapp"]["distributions"].as_array().expect("distributions");
+        assert!(
+            dists.iter().any(|d| d["name"] == "Acme.Widgets" && d["version"] == "1.2.0rc1"),
+            "{tool}: {dists:#?}"
+        );
+    }
+}
