@@ -480,10 +480,17 @@ fn shiv_and_pex_zipapps_list_what_they_vendor() {
         assert_eq!(code, 0, "{tool}: {:#}", r["findings"]);
         assert_eq!(r["kind"], "zipapp");
         assert_eq!(r["zipapp"]["tool"], tool);
-        assert!(r["zipapp"]["shebang"].as_str().expect("shebang").contains("python"));
-        let dists = r["zipapp"]["distributions"].as_array().expect("distributions");
+        assert!(r["zipapp"]["shebang"]
+            .as_str()
+            .expect("shebang")
+            .contains("python"));
+        let dists = r["zipapp"]["distributions"]
+            .as_array()
+            .expect("distributions");
         assert!(
-            dists.iter().any(|d| d["name"] == "Acme.Widgets" && d["version"] == "1.2.0rc1"),
+            dists
+                .iter()
+                .any(|d| d["name"] == "Acme.Widgets" && d["version"] == "1.2.0rc1"),
             "{tool}: {dists:#?}"
         );
     }
