@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz every reader for SECONDS each (default 60), seeded with real artifacts:
 #   fuzz/run.sh [SECONDS] [SEED_DIR...]
+# TARGETS="inspect elf" limits the run to some targets.
 # Needs cargo-fuzz (cargo install cargo-fuzz); RUSTC_BOOTSTRAP lets the stable
 # toolchain accept the sanitizer flags cargo-fuzz passes.
 set -euo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 export RUSTC_BOOTSTRAP=1
-for target in inspect zip_reader tar_reader core_metadata elf; do
+for target in ${TARGETS:-inspect zip_reader tar_reader core_metadata elf}; do
   corpus="corpus/$target"
   mkdir -p "$corpus"
   for dir in "$@"; do

@@ -10,6 +10,22 @@ fn main() {
             "choose_project",
             "plan_preview",
             "formats",
+            "watch_project",
+            "save_settings",
+            "recent_projects",
+            "open_recent",
+            "gradient_tree",
+            "gradient_walk",
+            "start_build",
+            "cancel_build",
+            "show_in_folder",
+            "choose_artifact",
+            "initial_artifact",
+            "inspect_artifact",
+            "diff_artifacts",
+            "watch_artifact",
+            "subscribe_drops",
+            "open_dropped",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build failed: {error:#}");

@@ -1,25 +1,49 @@
 //! Gradient Studio, the desktop app: a Tauri window whose web UI (ui/) calls
 //! the engine through the thin commands in `commands`.
 //!
-//! Usage: `gradient-studio [PROJECT]` — opens PROJECT, or the bundled example
-//! project when none is given.
+//! Usage: `gradient-studio [PROJECT] [--inspect FILE]` — opens PROJECT, or the
+//! bundled example project when none is given, and FILE in the inspector.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
 mod state;
+mod watch;
 
-use std::path::PathBuf;
+use commands::{build, drops, gradient, inspect, project, recent};
+use tauri::Manager;
 
 fn main() {
-    let project = std::env::args_os().nth(1).map(PathBuf::from);
+    let launch = state::Launch::from_args(std::env::args_os().skip(1));
     let result = tauri::Builder::default()
-        .manage(state::AppState::new(project))
+        .manage(state::AppState::new(launch))
+        .manage(drops::DropTarget::default())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                drops::dropped(window.app_handle(), paths);
+            }
+        })
         .invoke_handler(tauri::generate_handler![
-            commands::open_project,
-            commands::choose_project,
-            commands::plan_preview,
-            commands::formats,
+            project::open_project,
+            project::choose_project,
+            project::plan_preview,
+            project::formats,
+            project::watch_project,
+            project::save_settings,
+            recent::recent_projects,
+            recent::open_recent,
+            gradient::gradient_tree,
+            gradient::gradient_walk,
+            build::start_build,
+            build::cancel_build,
+            build::show_in_folder,
+            inspect::choose_artifact,
+            inspect::initial_artifact,
+            inspect::inspect_artifact,
+            inspect::diff_artifacts,
+            inspect::watch_artifact,
+            drops::subscribe_drops,
+            drops::open_dropped,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

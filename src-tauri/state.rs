@@ -1,26 +1,67 @@
-//! What the app remembers between commands: the project it has open. Paths
-//! come only from the command line or the person's own choice in a dialog.
+//! What the app remembers between commands. Paths come only from the command
+//! line, the person's own choices (dialogs, drops, recent projects they opened
+//! before) and artifacts the app built for them: commands that take a path
+//! accept only paths recorded here.
 
+use gradient_engine::progress::CancelFlag;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+/// What the command line asked for.
+#[derive(Default)]
+pub struct Launch {
+    pub project: Option<PathBuf>,
+    pub inspect: Option<PathBuf>,
+}
+
+impl Launch {
+    /// `gradient-studio [PROJECT] [--inspect FILE]`.
+    pub fn from_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Launch {
+        let mut launch = Launch::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            if arg == "--inspect" {
+                launch.inspect = args.next().map(PathBuf::from);
+            } else if launch.project.is_none() {
+                launch.project = Some(PathBuf::from(arg));
+            }
+        }
+        launch
+    }
+}
 
 pub struct AppState {
-    /// The project directory given on the command line, if any.
-    initial: Option<PathBuf>,
+    pub launch: Launch,
     current: Mutex<Option<PathBuf>>,
+    /// Files the person chose or the app built: the only files the
+    /// inspector commands open.
+    allowed: Mutex<HashSet<PathBuf>>,
+    /// The running build's cancel flag.
+    pub build: Mutex<Option<Arc<CancelFlag>>>,
+    pub project_watch: Mutex<Option<crate::watch::Watch>>,
+    pub artifact_watch: Mutex<Option<crate::watch::Watch>>,
 }
 
 impl AppState {
-    pub fn new(initial: Option<PathBuf>) -> Self {
-        AppState {
-            initial,
+    pub fn new(launch: Launch) -> Self {
+        let state = AppState {
             current: Mutex::new(None),
+            allowed: Mutex::new(HashSet::new()),
+            build: Mutex::new(None),
+            project_watch: Mutex::new(None),
+            artifact_watch: Mutex::new(None),
+            launch,
+        };
+        if let Some(file) = state.launch.inspect.clone() {
+            state.allow(&file);
         }
+        state
     }
 
     /// The project to open first: the command line's, else the example.
     pub fn initial_project(&self) -> PathBuf {
-        self.initial.clone().unwrap_or_else(example_project)
+        self.launch.project.clone().unwrap_or_else(example_project)
     }
 
     pub fn current(&self) -> Option<PathBuf> {
@@ -32,6 +73,23 @@ impl AppState {
             *current = Some(path.to_path_buf());
         }
     }
+
+    pub fn allow(&self, path: &Path) {
+        if let Ok(mut allowed) = self.allowed.lock() {
+            allowed.insert(canonical(path));
+        }
+    }
+
+    pub fn is_allowed(&self, path: &Path) -> bool {
+        self.allowed
+            .lock()
+            .map(|a| a.contains(&canonical(path)))
+            .unwrap_or(false)
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The example project bundled in assets/example.
@@ -39,4 +97,19 @@ pub fn example_project() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets")
         .join("example")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_names_a_project_and_an_artifact() {
+        let launch = Launch::from_args(["proj", "--inspect", "a.whl"].map(Into::into));
+        assert_eq!(launch.project, Some(PathBuf::from("proj")));
+        assert_eq!(launch.inspect, Some(PathBuf::from("a.whl")));
+        let state = AppState::new(launch);
+        assert!(state.is_allowed(Path::new("a.whl")));
+        assert!(!state.is_allowed(Path::new("/etc/passwd")));
+    }
 }

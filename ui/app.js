@@ -1,14 +1,16 @@
-// The studio's entry point: loads the project, lists the formats and shows
-// the preview of the chosen one. All work happens in Rust commands.
-import { humanSize, planTotals, describeError } from "./lib/format.js";
+// The studio's entry point: the project header, the tabs and the wiring
+// between the views. All work happens in the app's Rust commands.
+import { $ } from "./lib/dom.js";
+import { describeError } from "./lib/format.js";
+import { createPreview } from "./views/preview.js";
+import { createWizard } from "./views/wizard.js";
+import { createInspector } from "./views/inspect.js";
 
-const invoke = window.__TAURI__.core.invoke;
-const $ = (id) => document.getElementById(id);
-let current = "wheel";
+const { invoke, Channel } = window.__TAURI__.core;
 
 function showError(error) {
   const panel = $("error");
-  panel.textContent = describeError(error);
+  $("error-text").textContent = describeError(error);
   panel.hidden = false;
 }
 
@@ -16,63 +18,81 @@ function clearError() {
   $("error").hidden = true;
 }
 
+const TABS = ["build", "wizard", "inspect"];
+
+function showTab(name) {
+  for (const tab of TABS) {
+    const selected = tab === name;
+    $(`tab-${tab}`).setAttribute("aria-selected", String(selected));
+    $(`tab-${tab}`).tabIndex = selected ? 0 : -1;
+    $(`panel-${tab}`).hidden = !selected;
+  }
+}
+
+for (const [i, tab] of TABS.entries()) {
+  const button = $(`tab-${tab}`);
+  button.addEventListener("click", () => showTab(tab));
+  // Arrow keys move between tabs, as in every tab list.
+  button.addEventListener("keydown", (event) => {
+    const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+    if (!step) return;
+    const next = TABS[(i + step + TABS.length) % TABS.length];
+    showTab(next);
+    $(`tab-${next}`).focus();
+  });
+}
+
+const inspector = createInspector({ invoke, Channel, showError, clearError });
+const preview = createPreview({
+  invoke,
+  Channel,
+  showError,
+  clearError,
+  onInspect: (path) => {
+    showTab("inspect");
+    inspector.open(path);
+  },
+});
+const wizard = createWizard({
+  invoke,
+  showError,
+  clearError,
+  onBuild: (format) => {
+    showTab("build");
+    preview.select(format);
+    $("build").focus();
+  },
+});
+
 function showProject(project) {
   $("project-name").textContent = project.name;
   $("project-version").textContent = project.version;
   $("project-summary").textContent = project.summary ?? "";
+  $("project-path").textContent = project.path;
   document.title = `${project.name} — Gradient Studio`;
 }
 
-async function showFormats() {
-  const list = $("formats");
-  list.replaceChildren();
-  for (const format of await invoke("formats")) {
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = format.name;
-    button.dataset.format = format.name;
-    button.disabled = !format.available;
-    if (format.why) button.title = format.why;
-    button.setAttribute("aria-pressed", String(format.name === current));
-    button.addEventListener("click", () => {
-      current = format.name;
-      for (const b of list.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === button));
-      showPreview();
-    });
-    item.append(button);
-    if (format.why) {
-      const why = document.createElement("small");
-      why.textContent = format.why;
-      item.append(why);
-    }
-    list.append(item);
-  }
+async function showRecent() {
+  const select = $("recent");
+  const paths = await invoke("recent_projects");
+  select.replaceChildren(new Option("—", ""), ...paths.map((p) => new Option(p, p)));
 }
 
-async function showPreview() {
-  const body = $("entries").tBodies[0];
-  try {
-    const plan = await invoke("plan_preview", { format: current });
-    clearError();
-    $("artifact-name").textContent = plan.file_name;
-    $("totals").textContent = planTotals(plan);
-    body.replaceChildren(
-      ...plan.entries.map((entry) => {
-        const row = document.createElement("tr");
-        for (const [text, cls] of [[entry.path, "path"], [humanSize(entry.size), "num"], [entry.reason, "reason"]]) {
-          const cell = document.createElement("td");
-          cell.textContent = text;
-          cell.className = cls;
-          row.append(cell);
-        }
-        return row;
-      }),
-    );
-  } catch (error) {
-    body.replaceChildren();
-    showError(error);
-  }
+/** Watch the open project; every burst of changes refreshes the preview. */
+async function watch() {
+  const channel = new Channel();
+  channel.onmessage = async () => {
+    // A change to pyproject.toml can change the header and the wizard's
+    // pre-filled answers as well as the preview.
+    try {
+      const project = await invoke("open_project", { reload: true });
+      showProject(project);
+      await preview.update(project);
+    } catch (error) {
+      showError(error);
+    }
+  };
+  await invoke("watch_project", { onChange: channel });
 }
 
 async function open(loader) {
@@ -81,12 +101,42 @@ async function open(loader) {
     if (!project) return;
     clearError();
     showProject(project);
-    await showPreview();
+    await preview.setProject(project);
+    await wizard.start();
   } catch (error) {
+    $("project-name").textContent = "Project with errors";
+    $("project-version").textContent = "";
     showError(error);
+  } finally {
+    showRecent().catch(() => {});
+    watch().catch(showError);
   }
 }
 
 $("open").addEventListener("click", () => open(() => invoke("choose_project")));
-await showFormats();
+$("recent").addEventListener("change", (event) => {
+  const path = event.target.value;
+  if (path) open(() => invoke("open_recent", { path }));
+});
+$("dismiss-error").addEventListener("click", clearError);
+
+const drops = new Channel();
+drops.onmessage = (drop) => {
+  if (drop.kind === "project") {
+    showTab("build");
+    open(() => invoke("open_dropped", { path: drop.path }));
+  } else {
+    showTab("inspect");
+    inspector.open(drop.path);
+  }
+};
+await invoke("subscribe_drops", { onDrop: drops });
+
+await preview.showFormats();
 await open(() => invoke("open_project", {}));
+const artifact = await invoke("initial_artifact");
+if (artifact) {
+  showTab("inspect");
+  await inspector.open(artifact);
+}
+document.body.dataset.ready = "true";

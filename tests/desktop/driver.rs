@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 pub struct Studio {
     pub client: Client,
     driver: Child,
+    /// The app's config directory (recent projects): fresh for each launch.
+    _config: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -33,10 +35,12 @@ impl Studio {
             "the desktop tests need an X display: run them under `xvfb-run -a` (./scripts/test does)"
         );
         let port = free_port();
+        let config = tempfile::tempdir().expect("config dir");
         let mut cmd = Command::new("WebKitWebDriver");
         cmd.arg(format!("--port={port}"))
             .arg("--host=127.0.0.1")
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("XDG_CONFIG_HOME", config.path())
             .stdout(std::process::Stdio::null());
         #[cfg(unix)]
         {
@@ -72,7 +76,44 @@ impl Studio {
                 Err(e) => panic!("no WebDriver session: {e}"),
             }
         };
-        Studio { client, driver }
+        Studio {
+            client,
+            driver,
+            _config: config,
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("`{css}`: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    /// Whether `css` matches an element that is displayed.
+    pub async fn visible(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(el) => el.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Wait until some element matching `css` has text containing `needle`.
+    pub async fn wait_any(&self, css: &str, needle: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last = Vec::new();
+        while Instant::now() < deadline {
+            last = self.cells(css).await;
+            if last.iter().any(|t| t.contains(needle)) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.screenshot("timeout").await;
+        panic!("no `{css}` showed `{needle}` (saw {last:?})");
     }
 
     /// Wait until the element's text contains `needle`; returns the text.
@@ -96,8 +137,16 @@ impl Studio {
 
     pub async fn cells(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for el in self.client.find_all(Locator::Css(css)).await.expect("find") {
-            out.push(el.text().await.expect("text"));
+        for el in self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+        {
+            // A row replaced while being read is simply read again next time.
+            if let Ok(text) = el.text().await {
+                out.push(text);
+            }
         }
         out
     }

@@ -6,6 +6,8 @@ mod driver;
 
 use driver::Studio;
 use fantoccini::Locator;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,10 +38,12 @@ async fn opens_the_example_project_and_previews_the_wheel() {
         "{rows:?}"
     );
     assert!(
-        rows.last()
-            .is_some_and(|r| r.ends_with(".dist-info/RECORD")),
+        rows.iter().any(|r| r.ends_with(".dist-info/RECORD")),
         "{rows:?}"
     );
+    // Each directory of the archive heads its files, with their total.
+    let dirs = studio.cells("#entries tbody tr.dir td.dirname").await;
+    assert!(dirs.contains(&"gradient_example/".to_string()), "{dirs:?}");
 
     // Formats the engine cannot build yet are shown, disabled, with a reason.
     let deb = client
@@ -94,5 +98,210 @@ async fn shows_a_broken_project_error_with_file_line_and_field() {
     studio.screenshot("project-error").await;
     studio.close().await;
     let _ = std::fs::remove_dir_all(&dir);
-    let _ = Duration::ZERO;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn walks_the_gradient_to_a_recommendation() {
+    let studio = Studio::launch(&[]).await;
+    studio.wait_text("#project-name", "gradient-example").await;
+    studio.click("#tab-wizard").await;
+    let first = studio.wait_text("#question-text", "").await;
+    assert!(!first.is_empty());
+    studio.screenshot("wizard-question").await;
+
+    let prefilled = answer_until_recommendation(&studio).await;
+    assert!(
+        prefilled.iter().any(|p| p.contains("pyproject.toml")),
+        "{prefilled:?}"
+    );
+    let title = studio.wait_text("#rec-title", "").await;
+    assert!(!title.is_empty());
+    let steps = studio.cells("#steps li").await;
+    assert!(steps.len() >= 2, "{steps:?}");
+    let bundled = studio.cells("#ladder li.bundled").await;
+    let assumed = studio.cells("#ladder li.assumed").await;
+    assert!(
+        !bundled.is_empty() && !assumed.is_empty(),
+        "{bundled:?} {assumed:?}"
+    );
+    assert!(!studio.cells("#runners-up li").await.is_empty());
+    studio.screenshot("wizard-recommendation").await;
+
+    // Change the first answer: a pure library ends on the sdist (and the
+    // wheel beside it), which one click takes to building.
+    studio.click("#steps li:first-child button").await;
+    studio.wait_text("#question-text", &first).await;
+    studio.click("#options input[value='library']").await;
+    answer_until_recommendation(&studio).await;
+    studio.wait_text("#rec-build", "Build the sdist").await;
+    studio.click("#rec-build").await;
+    assert!(studio.visible("#panel-build").await);
+    studio
+        .wait_text("#artifact-name", "gradient_example-0.1.0.tar.gz")
+        .await;
+    let pressed = studio.cells("#formats button[aria-pressed='true']").await;
+    assert_eq!(pressed, ["sdist"]);
+    studio.close().await;
+}
+
+/// Accept each answer as offered until the recommendation shows; returns the
+/// pre-fill notes seen on the way (the answers the project settles).
+async fn answer_until_recommendation(studio: &Studio) -> Vec<String> {
+    let mut prefilled = Vec::new();
+    for _ in 0..12 {
+        if studio.visible("#recommendation").await {
+            return prefilled;
+        }
+        if studio.visible("#question-default").await {
+            prefilled.push(studio.wait_text("#question-default", "Pre-filled").await);
+        }
+        let question = studio.wait_text("#question-text", "").await;
+        // Questions the project cannot settle wait for a choice: take the first.
+        if !studio.visible("#options input:checked").await {
+            studio.click("#options input").await;
+        }
+        studio.click("#answer").await;
+        for _ in 0..50 {
+            if studio.visible("#recommendation").await
+                || studio.wait_text("#question-text", "").await != question
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert!(
+        studio.visible("#recommendation").await,
+        "the walk never ended"
+    );
+    prefilled
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if name == "dist" || name == "__pycache__" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy");
+        }
+    }
+}
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/example")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn builds_a_wheel_follows_edits_and_inspects_it() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = work.path().join("example");
+    copy_tree(&example(), &project);
+    let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
+    studio
+        .wait_text("#artifact-name", "gradient_example-0.1.0-py3-none-any.whl")
+        .await;
+    let command = studio.wait_text("#cli-command", "gradient build").await;
+    assert_eq!(
+        command,
+        format!(
+            "gradient build {} --format wheel --out {}/dist",
+            project.display(),
+            project.display()
+        )
+    );
+
+    // Build in the background; the result names the file and its sha256.
+    studio.click("#build").await;
+    let path = studio.wait_text("#result-path", ".whl").await;
+    let wheel = PathBuf::from(&path);
+    assert_eq!(
+        wheel,
+        project.join("dist/gradient_example-0.1.0-py3-none-any.whl")
+    );
+    let bytes = std::fs::read(&wheel).expect("the wheel exists");
+    let sha = studio.wait_text("#result-sha", "").await;
+    assert_eq!(sha, format!("{:x}", Sha256::digest(&bytes)));
+    let log = studio.client.find(Locator::Css("#log")).await.expect("log");
+    let log = log
+        .prop("textContent")
+        .await
+        .expect("prop")
+        .unwrap_or_default();
+    assert!(log.contains("wrote "), "{log}");
+    studio.screenshot("build-result").await;
+
+    // Edit the project on disk: the preview follows and marks what changed.
+    let cli = project.join("src/gradient_example/cli.py");
+    let mut text = std::fs::read_to_string(&cli).expect("read");
+    text.push_str("\n# a change made while the studio watches\n");
+    std::fs::write(&cli, text).expect("write");
+    std::fs::write(project.join("src/gradient_example/extra.py"), "X = 1\n").expect("write");
+    let changed = studio
+        .wait_any(
+            "#entries tbody tr.changed td.path",
+            "gradient_example/cli.py",
+        )
+        .await;
+    // RECORD grows with the new file; untouched modules stay unmarked.
+    assert!(
+        !changed.iter().any(|c| c.ends_with("__init__.py")),
+        "{changed:?}"
+    );
+    let added = studio
+        .wait_any(
+            "#entries tbody tr.added td.path",
+            "gradient_example/extra.py",
+        )
+        .await;
+    assert_eq!(added, ["gradient_example/extra.py"]);
+    studio.screenshot("preview-changed").await;
+
+    // Inspect the wheel just built: it verifies, with its RECORD checked.
+    studio.click("#inspect-result").await;
+    studio
+        .wait_text("#report-verdict", "verifies: 0 errors")
+        .await;
+    let facts = studio.cells("#report-facts dd").await;
+    assert!(facts.contains(&"py3-none-any".to_string()), "{facts:?}");
+    assert!(
+        facts.iter().any(|f| f.starts_with("8 of 9 rows verified")),
+        "{facts:?}"
+    );
+    let files = studio.cells("#files tbody td.path").await;
+    assert!(
+        files.contains(&"gradient_example/cli.py".to_string()),
+        "{files:?}"
+    );
+    studio.screenshot("inspect-wheel").await;
+
+    // Forge a wheel whose RECORD lies: the inspector lists the finding.
+    let forged = work.path().join("forged");
+    let status = std::process::Command::new("python3")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/forge.py"))
+        .args(["wheel", &path, forged.to_str().expect("utf-8")])
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    studio.close().await;
+    let broken = forged.join("tampered-record/gradient_example-0.1.0-py3-none-any.whl");
+    let studio = Studio::launch(&[
+        project.to_str().expect("utf-8"),
+        "--inspect",
+        broken.to_str().expect("utf-8"),
+    ])
+    .await;
+    studio.wait_text("#report-verdict", "does not verify").await;
+    let codes = studio.cells("#findings tbody td.code").await;
+    assert!(codes.contains(&"R004".to_string()), "{codes:?}");
+    let flagged = studio.cells("#files tbody tr.flag-error td.path").await;
+    assert_eq!(flagged, ["gradient_example/__init__.py"]);
+    studio.screenshot("inspect-findings").await;
+    studio.close().await;
 }

@@ -22,6 +22,9 @@ pub struct BuildArgs {
     /// Build natively even when [build-system] names another backend.
     #[arg(long)]
     native: bool,
+    /// Override `[tool.gradient] wheel-from-sdist` for this build.
+    #[arg(long, value_name = "BOOL")]
+    wheel_from_sdist: Option<bool>,
     /// Print a machine-readable result (paths, sizes, sha256) on stdout.
     #[arg(long)]
     json: bool,
@@ -52,10 +55,13 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub fn build(args: BuildArgs) -> ExitCode {
-    let project = match Project::load(&args.project) {
+    let mut project = match Project::load(&args.project) {
         Ok(p) => p,
         Err(e) => return fail(&e.into(), args.json),
     };
+    if let Some(from_sdist) = args.wheel_from_sdist {
+        project.settings.wheel_from_sdist = from_sdist;
+    }
     let mut formats = args.formats;
     if formats.is_empty() {
         formats = vec![Format::Sdist, Format::Wheel];

@@ -204,6 +204,8 @@ pub struct ProjectFacts {
     /// Console or GUI scripts the project defines.
     pub scripts: Vec<String>,
     pub requires_python: Option<String>,
+    /// `library_shape` answer (`single_module` or `package`) and why.
+    pub shape: Option<(String, String)>,
 }
 
 /// Extensions of sources that are compiled into extension modules.
@@ -247,7 +249,28 @@ pub fn facts(project: &Project) -> Result<ProjectFacts> {
         }
     }
     let m = &project.metadata;
+    let shape = discovery::modules(project, &files).ok().map(|modules| {
+        let single = match modules.as_slice() {
+            [only] if !only.archive_path.contains('/') => Some(only.archive_path.clone()),
+            _ => None,
+        };
+        match (single, m.dependencies.len()) {
+            (Some(file), 0) => (
+                "single_module".to_string(),
+                format!("one module `{file}` and no dependencies"),
+            ),
+            (Some(file), n) => (
+                "package".to_string(),
+                format!("one module `{file}` but {n} dependencies"),
+            ),
+            (None, _) => (
+                "package".to_string(),
+                format!("a package of {} files", modules.len()),
+            ),
+        }
+    });
     Ok(ProjectFacts {
+        shape,
         compiled,
         scripts: m
             .scripts
@@ -280,6 +303,9 @@ pub fn prefill(facts: &ProjectFacts) -> BTreeMap<String, Prefilled> {
             "pure",
             "no C, C++, Cython or Rust sources and no compiling build backend".into(),
         ),
+    }
+    if let Some((value, source)) = &facts.shape {
+        set(&mut out, "library_shape", value, source.clone());
     }
     if let Some(first) = facts.scripts.first() {
         set(

@@ -257,6 +257,7 @@ fn prefill_from_projects() {
     assert_eq!(filled["compiled"].value, "compiled");
     assert!(filled["compiled"].source.contains("src/fast/_speedups.c"));
     assert_eq!(filled["audience"].value, "library");
+    assert_eq!(filled["library_shape"].value, "package");
 
     let (_d, p) = project_with(&[
         ("pyproject.toml", "[project]\nname = \"tool\"\nversion = \"1\"\n[project.scripts]\ntool = \"tool:main\"\n"),
@@ -266,6 +267,8 @@ fn prefill_from_projects() {
     assert_eq!(filled["audience"].value, "application");
     assert!(filled["audience"].source.contains("`tool`"));
     assert_eq!(filled["compiled"].value, "pure");
+    assert_eq!(filled["library_shape"].value, "single_module");
+    assert!(filled["library_shape"].source.contains("`tool.py`"));
 
     // Pre-filled answers are used when asked to, and explicit ones win.
     let tree = tree().expect("tree");

@@ -29,7 +29,7 @@ const PROJECT_KEYS: &[&str] = &[
     "dynamic",
 ];
 
-const GRADIENT_KEYS: &[&str] = &[
+pub(crate) const GRADIENT_KEYS: &[&str] = &[
     "module-name",
     "module-root",
     "namespace",

@@ -1,0 +1,229 @@
+//! Opening projects (command line, dialog, recent list, drop), the live
+//! preview of the chosen format, and watching the project for changes.
+
+use super::UiError;
+use crate::state::AppState;
+use gradient_engine::build;
+use gradient_engine::plan::Format;
+use gradient_engine::project::{edit, Project};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+
+#[derive(Debug, Serialize)]
+pub struct ProjectView {
+    path: String,
+    name: String,
+    version: String,
+    summary: Option<String>,
+    requires_python: Option<String>,
+    license: Option<String>,
+    scripts: Vec<String>,
+    /// `[tool.gradient] wheel-from-sdist` as saved.
+    wheel_from_sdist: bool,
+    /// The `[build-system]` backend when it is not Gradient's own.
+    backend: Option<String>,
+}
+
+/// Load the project at `path` (a directory the person chose) and make it the
+/// current one; it joins the recent list even when invalid, so that the
+/// person can come back to it after fixing it.
+pub fn load(app: &AppHandle, state: &AppState, path: &Path) -> Result<ProjectView, UiError> {
+    if !path.is_dir() {
+        return Err(UiError::message(format!(
+            "{} is not a directory",
+            path.display()
+        )));
+    }
+    state.set_current(path);
+    super::recent::remember(app, path);
+    let project = Project::load(path)?;
+    let backend = if project.build_system.is_foreign() {
+        project.build_system.backend.clone()
+    } else {
+        None
+    };
+    let wheel_from_sdist = project.settings.wheel_from_sdist;
+    let m = project.metadata;
+    Ok(ProjectView {
+        path: path.display().to_string(),
+        name: m.name,
+        version: m.version,
+        summary: m.description,
+        requires_python: m.requires_python,
+        license: m.license.map(|l| match l {
+            gradient_engine::project::License::Spdx(s) => s,
+            gradient_engine::project::License::Text(_) => "(license text)".into(),
+            gradient_engine::project::License::File { path, .. } => path,
+        }),
+        scripts: m.scripts.into_keys().collect(),
+        wheel_from_sdist,
+        backend,
+    })
+}
+
+/// Open the project given on the command line (or the example) when `path`
+/// is absent; re-open the current project when `reload` is set.
+#[tauri::command]
+pub fn open_project(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    reload: Option<bool>,
+) -> Result<ProjectView, UiError> {
+    let path = match (reload.unwrap_or(false), state.current()) {
+        (true, Some(current)) => current,
+        _ => state.initial_project(),
+    };
+    load(&app, &state, &path)
+}
+
+/// Ask the person for a project folder; `None` when they cancel.
+#[tauri::command]
+pub async fn choose_project(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<ProjectView>, UiError> {
+    let Some(folder) = rfd::AsyncFileDialog::new()
+        .set_title("Open a Python project")
+        .pick_folder()
+        .await
+    else {
+        return Ok(None);
+    };
+    let path: PathBuf = folder.path().to_path_buf();
+    load(&app, &state, &path).map(Some)
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    path: String,
+    size: u64,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanView {
+    file_name: String,
+    entries: Vec<EntryView>,
+    excluded: Vec<gradient_engine::plan::Excluded>,
+    total_size: u64,
+}
+
+/// The plan of `format` for the current project: what the archive will hold.
+#[tauri::command]
+pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanView, UiError> {
+    let format: Format = format.parse().map_err(UiError::message)?;
+    let path = state
+        .current()
+        .ok_or_else(|| UiError::message("no project is open"))?;
+    let project = Project::load(&path)?;
+    let plan = build::plan(&project, format)?;
+    Ok(PlanView {
+        file_name: plan.file_name.clone(),
+        total_size: plan.total_size(),
+        entries: plan
+            .entries
+            .into_iter()
+            .map(|e| EntryView {
+                path: e.path,
+                size: e.size,
+                reason: e.reason,
+            })
+            .collect(),
+        excluded: plan.excluded,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct FormatView {
+    name: &'static str,
+    available: bool,
+    why: Option<&'static str>,
+}
+
+/// Every format along the gradient, and whether it can be built yet.
+#[tauri::command]
+pub fn formats() -> Vec<FormatView> {
+    Format::ALL
+        .iter()
+        .map(|f| FormatView {
+            name: f.name(),
+            available: f.availability().is_ok(),
+            why: f.availability().err(),
+        })
+        .collect()
+}
+
+/// What changed on disk in the open project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Changed {
+    paths: Vec<String>,
+}
+
+/// Build output, VCS data and caches never change what an artifact holds.
+fn ignored(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().any(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some(
+                "dist"
+                    | ".git"
+                    | ".hg"
+                    | "__pycache__"
+                    | ".venv"
+                    | "target"
+                    | ".mypy_cache"
+                    | ".pytest_cache"
+            )
+        )
+    })
+}
+
+/// Watch the current project and send on `on_change` after each burst of
+/// changes, so the UI refreshes the preview. Replaces any earlier watch.
+#[tauri::command]
+pub fn watch_project(
+    state: State<'_, AppState>,
+    on_change: Channel<Changed>,
+) -> Result<(), UiError> {
+    let root = state
+        .current()
+        .ok_or_else(|| UiError::message("no project is open"))?;
+    let base = root.clone();
+    let watch = crate::watch::watch(
+        &root,
+        true,
+        move |p| ignored(&base, p),
+        move |paths| {
+            let paths = paths.iter().map(|p| p.display().to_string()).collect();
+            let _ = on_change.send(Changed { paths });
+        },
+    )
+    .map_err(|e| UiError::message(format!("cannot watch {}: {e}", root.display())))?;
+    if let Ok(mut slot) = state.project_watch.lock() {
+        *slot = Some(watch);
+    }
+    Ok(())
+}
+
+/// Save the build options to the open project's `[tool.gradient]` table,
+/// keeping the file's formatting and comments.
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, wheel_from_sdist: bool) -> Result<(), UiError> {
+    let root = state
+        .current()
+        .ok_or_else(|| UiError::message("no project is open"))?;
+    edit::set_tool_gradient(
+        &root,
+        "wheel-from-sdist",
+        &edit::Setting::Bool(wheel_from_sdist),
+    )?;
+    Ok(())
+}
+
+/// The app's own state directory (recent projects live there).
+pub fn config_dir(app: &AppHandle) -> Option<PathBuf> {
+    app.path().app_config_dir().ok()
+}

@@ -1,0 +1,270 @@
+// The "Preview & build" tab: the formats, the live preview of the chosen
+// archive, build options, the build itself (background, progress, cancel,
+// log) and its result, and the equivalent `gradient` command.
+import { $, row, element } from "../lib/dom.js";
+import { humanSize, planTotals } from "../lib/format.js";
+import { planChanges } from "../lib/plan-diff.js";
+import { treeRows } from "../lib/tree.js";
+import { buildCommand } from "../lib/command.js";
+
+export function createPreview({ invoke, Channel, showError, clearError, onInspect }) {
+  let project = null;
+  let format = "wheel";
+  const lastPlan = new Map();
+  let refreshing = null;
+  let building = false;
+  let lastResult = null;
+
+  function options() {
+    return { native: $("opt-native").checked, wheelFromSdist: $("opt-wheel-from-sdist").checked };
+  }
+
+  function showCommand() {
+    if (!project) return;
+    const o = options();
+    $("cli-command").textContent = buildCommand(project.path, [format], {
+      ...o,
+      savedWheelFromSdist: project.wheel_from_sdist,
+    });
+    $("save-settings").disabled = o.wheelFromSdist === project.wheel_from_sdist;
+  }
+
+  async function showFormats() {
+    const list = $("formats");
+    list.replaceChildren();
+    for (const f of await invoke("formats")) {
+      const item = element("li");
+      const button = element("button", f.name);
+      button.type = "button";
+      button.dataset.format = f.name;
+      button.disabled = !f.available;
+      button.setAttribute("aria-pressed", String(f.name === format));
+      button.addEventListener("click", () => select(f.name));
+      item.append(button);
+      if (f.why) {
+        const why = element("small", f.why);
+        why.id = `why-${f.name}`;
+        button.setAttribute("aria-describedby", why.id);
+        item.append(why);
+      }
+      list.append(item);
+    }
+  }
+
+  function select(name) {
+    format = name;
+    for (const b of $("formats").querySelectorAll("button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.format === name));
+    }
+    $("opt-wheel-from-sdist-row").hidden = name !== "wheel";
+    showCommand();
+    return refresh();
+  }
+
+  function renderEntries(plan, marks) {
+    const body = $("entries").tBodies[0];
+    const fragment = document.createDocumentFragment();
+    for (const r of treeRows(plan.entries)) {
+      if (r.kind === "dir") {
+        const tr = row([[r.path, "dirname"], [humanSize(r.size), "num"], [`${r.files} ${r.files === 1 ? "file" : "files"}`, "reason"]]);
+        tr.className = "dir";
+        fragment.append(tr);
+        continue;
+      }
+      const tr = row([["", "path"], [humanSize(r.size), "num"], [r.reason, "reason"]]);
+      const cell = tr.firstChild;
+      if (r.dir) cell.append(element("span", r.dir, "in-dir"));
+      cell.append(r.name);
+      const mark = marks.get(r.path);
+      if (mark) {
+        tr.className = mark;
+        tr.title = mark === "added" ? "new since the last view" : "changed since the last view";
+      }
+      fragment.append(tr);
+    }
+    body.replaceChildren(fragment);
+  }
+
+  function renderExcluded(plan) {
+    const show = $("show-excluded").checked;
+    $("excluded").hidden = !show;
+    if (!show) return;
+    $("excluded").tBodies[0].replaceChildren(...plan.excluded.map((x) => row([[x.path, "path"], [x.rule, "reason"]])));
+  }
+
+  async function refresh() {
+    if (!project) return;
+    // Coalesce bursts: one preview at a time, the latest request wins.
+    if (refreshing) {
+      refreshing.again = true;
+      return refreshing.done;
+    }
+    const job = { again: false };
+    job.done = (async () => {
+      do {
+        job.again = false;
+        const wanted = format;
+        try {
+          const plan = await invoke("plan_preview", { format: wanted });
+          if (wanted !== format) continue;
+          clearError();
+          const previous = lastPlan.get(wanted) ?? null;
+          const { marks, removed } = planChanges(previous, plan);
+          lastPlan.set(wanted, plan);
+          $("artifact-name").textContent = plan.file_name;
+          $("totals").textContent = planTotals(plan);
+          $("removed").textContent = removed.length ? `Removed since the last view: ${removed.join(", ")}` : "";
+          $("removed").hidden = removed.length === 0;
+          renderEntries(plan, marks);
+          renderExcluded(plan);
+        } catch (error) {
+          $("entries").tBodies[0].replaceChildren();
+          $("artifact-name").textContent = "Preview";
+          $("totals").textContent = "";
+          showError(error);
+        }
+      } while (job.again);
+      refreshing = null;
+    })();
+    refreshing = job;
+    return job.done;
+  }
+
+  function log(line) {
+    const stamp = new Date().toLocaleTimeString();
+    $("log").textContent += `${stamp}  ${line}\n`;
+  }
+
+  function setBuilding(on) {
+    building = on;
+    $("build").disabled = on;
+    $("cancel").hidden = !on;
+    $("progress").hidden = !on;
+    if (on) $("progress").removeAttribute("value");
+  }
+
+  function showResult(report) {
+    const artifact = report.artifacts.find((a) => a.format === format) ?? report.artifacts[0];
+    lastResult = artifact;
+    $("result").hidden = false;
+    $("result-path").textContent = artifact.path;
+    $("result-size").textContent = `${humanSize(artifact.size)} (${artifact.size} bytes)`;
+    $("result-sha").textContent = artifact.sha256;
+    $("inspect-result").focus();
+  }
+
+  async function build() {
+    if (building || !project) return;
+    clearError();
+    $("result").hidden = true;
+    setBuilding(true);
+    $("build-status").textContent = `Building ${format}…`;
+    log(`build ${format} of ${project.name} ${project.version}`);
+    const channel = new Channel();
+    channel.onmessage = (e) => {
+      switch (e.event) {
+        case "started":
+          $("progress").max = Math.max(e.total, 1);
+          $("progress").value = 0;
+          break;
+        case "progress":
+          $("progress").max = Math.max(e.total, 1);
+          $("progress").value = e.done;
+          break;
+        case "step":
+          $("build-status").textContent = e.label;
+          log(e.label);
+          break;
+        case "finished":
+          setBuilding(false);
+          for (const a of e.report.artifacts) log(`wrote ${a.path} (${a.size} bytes, sha256 ${a.sha256})`);
+          for (const note of e.report.notes) log(`note: ${note}`);
+          $("build-status").textContent = "Built.";
+          showResult(e.report);
+          break;
+        case "failed":
+          setBuilding(false);
+          $("build-status").textContent = "Build failed.";
+          log(`failed: ${e.error.message}`);
+          showError(e.error);
+          break;
+        case "cancelled":
+          setBuilding(false);
+          $("build-status").textContent = "Cancelled; nothing was written.";
+          log("cancelled");
+          break;
+      }
+    };
+    try {
+      await invoke("start_build", { formats: [format], ...options(), onEvent: channel });
+    } catch (error) {
+      setBuilding(false);
+      $("build-status").textContent = "";
+      showError(error);
+    }
+  }
+
+  async function saveSettings() {
+    try {
+      const wheelFromSdist = $("opt-wheel-from-sdist").checked;
+      await invoke("save_settings", { wheelFromSdist });
+      project.wheel_from_sdist = wheelFromSdist;
+      log(`saved wheel-from-sdist = ${wheelFromSdist} to [tool.gradient] in pyproject.toml`);
+      showCommand();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  $("build").addEventListener("click", build);
+  $("cancel").addEventListener("click", () => invoke("cancel_build"));
+  $("show-excluded").addEventListener("change", () => {
+    const plan = lastPlan.get(format);
+    if (plan) renderExcluded(plan);
+  });
+  $("opt-native").addEventListener("change", showCommand);
+  $("opt-wheel-from-sdist").addEventListener("change", showCommand);
+  $("save-settings").addEventListener("click", saveSettings);
+  $("copy-command").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText($("cli-command").textContent);
+      $("copy-command").textContent = "Copied";
+    } catch {
+      // No clipboard permission: select the text so Ctrl+C works.
+      const range = document.createRange();
+      range.selectNodeContents($("cli-command"));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+    }
+    setTimeout(() => ($("copy-command").textContent = "Copy"), 1500);
+  });
+  $("show-folder").addEventListener("click", () => lastResult && invoke("show_in_folder", { path: lastResult.path }).catch(showError));
+  $("inspect-result").addEventListener("click", () => lastResult && onInspect(lastResult.path));
+
+  return {
+    showFormats,
+    select,
+    refresh,
+    /** A (re)opened project: forget the old previews, show the new one. */
+    async setProject(view) {
+      project = view;
+      lastPlan.clear();
+      $("result").hidden = true;
+      $("opt-wheel-from-sdist").checked = view.wheel_from_sdist;
+      $("opt-native").checked = false;
+      $("native-row").hidden = !view.backend;
+      $("backend").textContent = view.backend ?? "";
+      showCommand();
+      await refresh();
+    },
+    /** The same project, re-read after a change on disk: keep the options
+     *  and the previous previews, so the changes are highlighted. */
+    async update(view) {
+      if (!project || project.path !== view.path) return this.setProject(view);
+      project = view;
+      $("native-row").hidden = !view.backend;
+      showCommand();
+      await refresh();
+    },
+  };
+}
