@@ -30,6 +30,11 @@ impl Studio {
     /// Start WebKitWebDriver in its own process group, then a session that
     /// launches the studio binary with `args`.
     pub async fn launch(args: &[&str]) -> Studio {
+        Self::launch_with(args, &[]).await
+    }
+
+    /// Launch with extra environment for the app (e.g. a GTK theme).
+    pub async fn launch_with(args: &[&str], env: &[(&str, &str)]) -> Studio {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the desktop tests need an X display: run them under `xvfb-run -a` (./scripts/test does)"
@@ -41,6 +46,7 @@ impl Studio {
             .arg("--host=127.0.0.1")
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
             .env("XDG_CONFIG_HOME", config.path())
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null());
         #[cfg(unix)]
         {
@@ -81,6 +87,11 @@ impl Studio {
             driver,
             _config: config,
         }
+    }
+
+    /// The process group of the driver and the app it started.
+    pub fn group(&self) -> u32 {
+        self.driver.id()
     }
 
     pub async fn click(&self, css: &str) {

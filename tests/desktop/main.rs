@@ -3,6 +3,7 @@
 //! speaks), with screenshots of what was seen.
 
 mod driver;
+mod measure;
 
 use driver::Studio;
 use fantoccini::Locator;
@@ -217,6 +218,34 @@ async fn builds_a_wheel_follows_edits_and_inspects_it() {
         )
     );
 
+    // Options change the command; saving writes them to [tool.gradient],
+    // after which CI needs no flag for them.
+    let original = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
+    studio.click("#opt-wheel-from-sdist").await;
+    studio
+        .wait_text("#cli-command", "--wheel-from-sdist false")
+        .await;
+    studio.click("#save-settings").await;
+    let mut saved = original.clone();
+    for _ in 0..100 {
+        saved = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
+        if saved != original {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Appended to the existing table; everything else is as it was.
+    assert_eq!(saved, format!("{original}wheel-from-sdist = false\n"));
+    let mut command = String::new();
+    for _ in 0..100 {
+        command = studio.wait_text("#cli-command", "gradient build").await;
+        if !command.contains("--wheel-from-sdist") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!command.contains("--wheel-from-sdist"), "{command}");
+
     // Build in the background; the result names the file and its sha256.
     studio.click("#build").await;
     let path = studio.wait_text("#result-path", ".whl").await;
@@ -303,5 +332,35 @@ async fn builds_a_wheel_follows_edits_and_inspects_it() {
     let flagged = studio.cells("#files tbody tr.flag-error td.path").await;
     assert_eq!(flagged, ["gradient_example/__init__.py"]);
     studio.screenshot("inspect-findings").await;
+    studio.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dark_theme_at_1024_by_700() {
+    let studio = Studio::launch_with(&[], &[("GTK_THEME", "Adwaita:dark")]).await;
+    studio
+        .wait_text("#artifact-name", "gradient_example-0.1.0-py3-none-any.whl")
+        .await;
+    studio
+        .client
+        .set_window_size(1024, 700)
+        .await
+        .expect("resize");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let probe = studio
+        .client
+        .execute(
+            "return [getComputedStyle(document.body).backgroundColor, document.documentElement.scrollWidth <= innerWidth, innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    // The dark palette is in use, and nothing needs sideways scrolling.
+    assert_eq!(probe[0], "rgb(22, 26, 33)", "{probe}");
+    assert_eq!(probe[1], true, "{probe}");
+    studio.screenshot("dark-1024x700").await;
+    studio.click("#tab-wizard").await;
+    studio.wait_text("#question-text", "?").await;
+    studio.screenshot("dark-wizard").await;
     studio.close().await;
 }

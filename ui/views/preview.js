@@ -61,28 +61,50 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     return refresh();
   }
 
+  // What the table shows now, so that a refresh that only changes sizes
+  // (the common case: a file saved) touches just those rows.
+  let shown = null;
+
+  function fileRow(r, mark) {
+    const tr = row([["", "path"], [humanSize(r.size), "num"], [r.reason, "reason"]]);
+    const cell = tr.firstChild;
+    if (r.dir) cell.append(element("span", r.dir, "in-dir"));
+    cell.append(r.name);
+    markRow(tr, mark);
+    return tr;
+  }
+
+  function dirRow(r) {
+    const tr = row([[r.path, "dirname"], [humanSize(r.size), "num"], [`${r.files} ${r.files === 1 ? "file" : "files"}`, "reason"]]);
+    tr.className = "dir";
+    return tr;
+  }
+
+  function markRow(tr, mark) {
+    const cls = mark ?? "";
+    if (tr.className === cls) return;
+    tr.className = cls;
+    tr.title = mark === "added" ? "new since the last view" : mark === "changed" ? "changed since the last view" : "";
+  }
+
   function renderEntries(plan, marks) {
-    const body = $("entries").tBodies[0];
-    const fragment = document.createDocumentFragment();
-    for (const r of treeRows(plan.entries)) {
-      if (r.kind === "dir") {
-        const tr = row([[r.path, "dirname"], [humanSize(r.size), "num"], [`${r.files} ${r.files === 1 ? "file" : "files"}`, "reason"]]);
-        tr.className = "dir";
-        fragment.append(tr);
-        continue;
-      }
-      const tr = row([["", "path"], [humanSize(r.size), "num"], [r.reason, "reason"]]);
-      const cell = tr.firstChild;
-      if (r.dir) cell.append(element("span", r.dir, "in-dir"));
-      cell.append(r.name);
-      const mark = marks.get(r.path);
-      if (mark) {
-        tr.className = mark;
-        tr.title = mark === "added" ? "new since the last view" : "changed since the last view";
-      }
-      fragment.append(tr);
+    const rows = treeRows(plan.entries);
+    const same =
+      shown && shown.format === format && shown.rows.length === rows.length && rows.every((r, i) => r.path === shown.rows[i].path);
+    if (same) {
+      rows.forEach((r, i) => {
+        const tr = shown.trs[i];
+        if (r.size !== shown.rows[i].size) tr.children[1].textContent = humanSize(r.size);
+        if (r.kind === "file") markRow(tr, marks.get(r.path));
+      });
+      shown.rows = rows;
+      return;
     }
-    body.replaceChildren(fragment);
+    const trs = rows.map((r) => (r.kind === "dir" ? dirRow(r) : fileRow(r, marks.get(r.path))));
+    const fragment = document.createDocumentFragment();
+    for (const tr of trs) fragment.append(tr);
+    $("entries").tBodies[0].replaceChildren(fragment);
+    shown = { format, rows, trs };
   }
 
   function renderExcluded(plan) {
@@ -119,6 +141,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           renderExcluded(plan);
         } catch (error) {
           $("entries").tBodies[0].replaceChildren();
+          shown = null;
           $("artifact-name").textContent = "Preview";
           $("totals").textContent = "";
           showError(error);
@@ -249,6 +272,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     async setProject(view) {
       project = view;
       lastPlan.clear();
+      shown = null;
       $("result").hidden = true;
       $("opt-wheel-from-sdist").checked = view.wheel_from_sdist;
       $("opt-native").checked = false;
