@@ -78,18 +78,27 @@ async function showRecent() {
   select.replaceChildren(new Option("—", ""), ...paths.map((p) => new Option(p, p)));
 }
 
+/** Whether the open project last loaded without errors. */
+let loaded = false;
+
 /** Watch the open project; every burst of changes refreshes the preview. */
 async function watch() {
   const channel = new Channel();
-  channel.onmessage = async () => {
-    // A change to pyproject.toml can change the header and the wizard's
-    // pre-filled answers as well as the preview.
-    try {
-      const project = await invoke("open_project", { reload: true });
-      showProject(project);
-      await preview.update(project);
-    } catch (error) {
-      showError(error);
+  channel.onmessage = async (change) => {
+    // The header (and the options) come from pyproject.toml: re-read them
+    // when it changed, or when the last load failed on some other file.
+    if (!loaded || change.paths.some((p) => p.endsWith("/pyproject.toml"))) {
+      try {
+        const project = await invoke("open_project", { reload: true });
+        loaded = true;
+        showProject(project);
+        await preview.update(project);
+      } catch (error) {
+        loaded = false;
+        showError(error);
+      }
+    } else {
+      await preview.refresh();
     }
   };
   await invoke("watch_project", { onChange: channel });
@@ -100,10 +109,12 @@ async function open(loader) {
     const project = await loader();
     if (!project) return;
     clearError();
+    loaded = true;
     showProject(project);
     await preview.setProject(project);
     await wizard.start();
   } catch (error) {
+    loaded = false;
     $("project-name").textContent = "Project with errors";
     $("project-version").textContent = "";
     showError(error);

@@ -3,9 +3,9 @@
 
 use super::UiError;
 use crate::state::AppState;
-use gradient_engine::build;
 use gradient_engine::plan::Format;
 use gradient_engine::project::{edit, Project};
+use gradient_engine::{build, discovery};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use tauri::ipc::Channel;
@@ -17,9 +17,6 @@ pub struct ProjectView {
     name: String,
     version: String,
     summary: Option<String>,
-    requires_python: Option<String>,
-    license: Option<String>,
-    scripts: Vec<String>,
     /// `[tool.gradient] wheel-from-sdist` as saved.
     wheel_from_sdist: bool,
     /// The `[build-system]` backend when it is not Gradient's own.
@@ -38,6 +35,11 @@ pub fn load(app: &AppHandle, state: &AppState, path: &Path) -> Result<ProjectVie
     }
     state.set_current(path);
     super::recent::remember(app, path);
+    view(path)
+}
+
+/// What the header shows of the project at `path`.
+fn view(path: &Path) -> Result<ProjectView, UiError> {
     let project = Project::load(path)?;
     let backend = if project.build_system.is_foreign() {
         project.build_system.backend.clone()
@@ -51,31 +53,24 @@ pub fn load(app: &AppHandle, state: &AppState, path: &Path) -> Result<ProjectVie
         name: m.name,
         version: m.version,
         summary: m.description,
-        requires_python: m.requires_python,
-        license: m.license.map(|l| match l {
-            gradient_engine::project::License::Spdx(s) => s,
-            gradient_engine::project::License::Text(_) => "(license text)".into(),
-            gradient_engine::project::License::File { path, .. } => path,
-        }),
-        scripts: m.scripts.into_keys().collect(),
         wheel_from_sdist,
         backend,
     })
 }
 
-/// Open the project given on the command line (or the example) when `path`
-/// is absent; re-open the current project when `reload` is set.
+/// Open the project given on the command line (or the example); with
+/// `reload`, re-read the current one after a change on disk (it is already
+/// current and in the recent list).
 #[tauri::command]
 pub fn open_project(
     app: AppHandle,
     state: State<'_, AppState>,
     reload: Option<bool>,
 ) -> Result<ProjectView, UiError> {
-    let path = match (reload.unwrap_or(false), state.current()) {
-        (true, Some(current)) => current,
-        _ => state.initial_project(),
-    };
-    load(&app, &state, &path)
+    match (reload.unwrap_or(false), state.current()) {
+        (true, Some(current)) => view(&current),
+        _ => load(&app, &state, &state.initial_project()),
+    }
 }
 
 /// Ask the person for a project folder; `None` when they cancel.
@@ -161,26 +156,6 @@ pub struct Changed {
     paths: Vec<String>,
 }
 
-/// Build output, VCS data and caches never change what an artifact holds.
-fn ignored(root: &Path, path: &Path) -> bool {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().any(|c| {
-        matches!(
-            c.as_os_str().to_str(),
-            Some(
-                "dist"
-                    | ".git"
-                    | ".hg"
-                    | "__pycache__"
-                    | ".venv"
-                    | "target"
-                    | ".mypy_cache"
-                    | ".pytest_cache"
-            )
-        )
-    })
-}
-
 /// Watch the current project and send on `on_change` after each burst of
 /// changes, so the UI refreshes the preview. Replaces any earlier watch.
 #[tauri::command]
@@ -192,10 +167,12 @@ pub fn watch_project(
         .current()
         .ok_or_else(|| UiError::message("no project is open"))?;
     let base = root.clone();
+    // Changes where no artifact looks (VCS data, caches, build output) are
+    // not worth a new preview.
     let watch = crate::watch::watch(
         &root,
         true,
-        move |p| ignored(&base, p),
+        move |p| discovery::never_packaged(p.strip_prefix(&base).unwrap_or(p)),
         move |paths| {
             let paths = paths.iter().map(|p| p.display().to_string()).collect();
             let _ = on_change.send(Changed { paths });

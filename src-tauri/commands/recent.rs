@@ -35,11 +35,7 @@ pub fn remember(app: &AppHandle, path: &Path) {
     list.truncate(KEEP);
     if let (Some(dir), Ok(text)) = (file.parent(), serde_json::to_vec_pretty(&list)) {
         let _ = std::fs::create_dir_all(dir);
-        // Written beside and renamed: the list is never half-written.
-        let tmp = file.with_extension("json.tmp");
-        if std::fs::write(&tmp, text).is_ok() {
-            let _ = std::fs::rename(&tmp, &file);
-        }
+        let _ = gradient_engine::replace::replace_file(&file, &text);
     }
 }
 

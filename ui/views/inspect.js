@@ -97,5 +97,5 @@ export function createInspector({ invoke, Channel, showError, clearError }) {
     if (path) compare(path);
   });
 
-  return { open, compare };
+  return { open };
 }

@@ -72,6 +72,31 @@ const DEFAULT_DIRS: &[&str] = &[
 /// `build`).
 const DEFAULT_ROOT_DIRS: &[&str] = &["dist", "build", "target"];
 
+/// The default rule that leaves directory `name` out, if any (`at_root`:
+/// it sits at the project root).
+fn default_dir(name: &str, at_root: bool) -> Option<String> {
+    if DEFAULT_DIRS.contains(&name) || name.ends_with(".egg-info") {
+        return Some(format!("default: {name}/"));
+    }
+    if at_root && DEFAULT_ROOT_DIRS.contains(&name) {
+        return Some(format!("default: /{name}/"));
+    }
+    None
+}
+
+/// Whether `rel` (relative to the project root) lies in a directory no
+/// artifact ever holds (VCS data, caches, build output): changes there
+/// cannot change a plan.
+pub fn never_packaged(rel: &Path) -> bool {
+    rel.parent().is_some_and(|dirs| {
+        dirs.components().enumerate().any(|(i, c)| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|name| default_dir(name, i == 0).is_some())
+        })
+    })
+}
+
 /// Walk `project.root`.
 pub fn scan(project: &Project) -> Result<FileSet> {
     let exclude = Globs::new(&project.settings.exclude, "tool.gradient.exclude")?;
@@ -166,11 +191,8 @@ impl Walk<'_> {
         ignores: &[Gitignore],
     ) -> Option<String> {
         if is_dir {
-            if DEFAULT_DIRS.contains(&name) || name.ends_with(".egg-info") {
-                return Some(format!("default: {name}/"));
-            }
-            if at_root && DEFAULT_ROOT_DIRS.contains(&name) {
-                return Some(format!("default: /{name}/"));
+            if let Some(rule) = default_dir(name, at_root) {
+                return Some(rule);
             }
             if path.join("pyvenv.cfg").is_file() {
                 return Some("default: virtual environment".into());
@@ -496,6 +518,27 @@ mod tests {
             Some("default: __pycache__/")
         );
         assert_eq!(rule("src/demo/y.pyc").as_deref(), Some("default: *.py[co]"));
+    }
+
+    #[test]
+    fn never_packaged_knows_the_default_directories() {
+        for rel in [
+            ".git/index",
+            "src/demo/__pycache__/x.pyc",
+            "dist/a.whl",
+            "x.egg-info/PKG-INFO",
+        ] {
+            assert!(never_packaged(Path::new(rel)), "{rel}");
+        }
+        // `dist` and `build` are build output only at the root.
+        for rel in [
+            "src/demo/dist/a.py",
+            "src/build/helper.py",
+            "pyproject.toml",
+            "dist",
+        ] {
+            assert!(!never_packaged(Path::new(rel)), "{rel}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod plan;
 pub mod progress;
 pub mod project;
 pub mod record;
+pub mod replace;
 pub mod sdist;
 pub mod sink;
 pub mod tags;

@@ -78,15 +78,7 @@ pub fn check(file_name: &str, archive: &Archive, is_zip: bool, report: &mut Repo
             if let Some((name, version)) = stem.and_then(|s| s.rsplit_once('-')) {
                 wheel_check::compare_name_version(&meta, name, version, &pkg_info, findings);
             }
-            for license in meta.all("License-File") {
-                if !archive.has(&format!("{top}/{license}")) {
-                    findings.push(Finding::error(
-                        "M006",
-                        Some(&pkg_info),
-                        format!("License-File `{license}` is not in the sdist"),
-                    ));
-                }
-            }
+            wheel_check::check_license_files(&meta, archive, &top, &pkg_info, findings);
             report.metadata = Some(meta);
         }
         None => findings.push(Finding::error(

@@ -110,16 +110,13 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             if let Some(w) = &parsed {
                 compare_name_version(&meta, &w.name, &w.version, &metadata_path, findings);
             }
-            for license in meta.all("License-File") {
-                let at = format!("{dist_info}/licenses/{license}");
-                if !archive.has(&at) {
-                    findings.push(Finding::error(
-                        "M006",
-                        Some(&metadata_path),
-                        format!("License-File `{license}` is not in the wheel at {at}"),
-                    ));
-                }
-            }
+            check_license_files(
+                &meta,
+                archive,
+                &format!("{dist_info}/licenses"),
+                &metadata_path,
+                findings,
+            );
             report.metadata = Some(meta);
         }
         None => findings.push(Finding::error(
@@ -198,6 +195,27 @@ fn same_dist_info(actual: &str, expected: &str) -> bool {
         ))
     };
     matches!((split(actual), split(expected)), (Some(a), Some(b)) if a == b)
+}
+
+/// Every License-File the metadata names must be in the archive under `dir`
+/// (core metadata 2.4, License-File).
+pub fn check_license_files(
+    meta: &core_metadata::CoreMetadata,
+    archive: &Archive,
+    dir: &str,
+    path: &str,
+    findings: &mut Vec<Finding>,
+) {
+    for license in meta.all("License-File") {
+        let at = format!("{dir}/{license}");
+        if !archive.has(&at) {
+            findings.push(Finding::error(
+                "M006",
+                Some(path),
+                format!("License-File `{license}` is not in the archive at {at}"),
+            ));
+        }
+    }
 }
 
 /// METADATA's Name and Version must be those of the file name.

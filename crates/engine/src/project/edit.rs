@@ -4,7 +4,7 @@
 
 use super::parse::GRADIENT_KEYS;
 use super::ProjectError;
-use std::io::Write;
+use crate::replace::replace_file;
 use std::path::Path;
 
 /// A value for a `[tool.gradient]` key.
@@ -81,24 +81,12 @@ pub fn set_tool_gradient(root: &Path, key: &str, value: &Setting) -> Result<(), 
         }
     }
     let edited = doc.to_string();
-    write_replacing(root, &file, edited.as_bytes()).map_err(|e| error(None, e.to_string()))?;
+    replace_file(&file, edited.as_bytes()).map_err(|e| error(None, e.to_string()))?;
     // The edit must leave a valid project; otherwise put the original back.
     if let Err(e) = super::Project::load(root) {
-        write_replacing(root, &file, text.as_bytes()).map_err(|e| error(None, e.to_string()))?;
+        replace_file(&file, text.as_bytes()).map_err(|e| error(None, e.to_string()))?;
         return Err(e);
     }
-    Ok(())
-}
-
-/// Write beside `file` and rename over it, keeping its permissions.
-fn write_replacing(dir: &Path, file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    if let Ok(meta) = std::fs::metadata(file) {
-        tmp.as_file().set_permissions(meta.permissions())?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(file).map_err(|e| e.error)?;
     Ok(())
 }
 
