@@ -7,6 +7,7 @@
 #   scripts/deps.sh --app              only what building and running the app needs
 #   scripts/deps.sh --oracle-only      only the oracle venv
 #   scripts/deps.sh --print-oracle-python   print the oracle venv's python path
+#   scripts/deps.sh --print-app-wheels      print the test wheelhouses' directory
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRADIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-studio}
@@ -54,14 +55,40 @@ oracle() {
   echo "$stamp" > "$venv/.requirements-sha256"
 }
 
+# The fixture application's wheels (tests/fixtures/app-wheels.txt): one
+# wheelhouse for the python3 on PATH ("host") and one for another CPython
+# version ("other", its X.Y in other/VERSION), downloaded once.
+wheels_dir() {
+  echo "$cache/app-wheels/$(sha256sum "$root/tests/fixtures/app-wheels.txt" | cut -c1-16)"
+}
+
+app_wheels() {
+  local dir host other pip
+  dir=$(wheels_dir)
+  [ -f "$dir/.complete" ] && return 0
+  say "fetching the fixture application's wheels into $dir"
+  rm -rf "$dir"
+  mkdir -p "$dir/host" "$dir/other"
+  pip=("$venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all:)
+  host=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  other=3.12
+  [ "$host" = 3.12 ] && other=3.13
+  "${pip[@]}" --python-version "$host" -d "$dir/host" -r "$root/tests/fixtures/app-wheels.txt"
+  "${pip[@]}" --python-version "$other" --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
+    -d "$dir/other" -r "$root/tests/fixtures/app-wheels.txt"
+  echo "$other" > "$dir/other/VERSION"
+  touch "$dir/.complete"
+}
+
 app_packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver)
 case "${1:-all}" in
   --print-oracle-python) echo "$venv/bin/python" ;;
+  --print-app-wheels) wheels_dir ;;
   --oracle-only) apt_packages python3-venv; oracle ;;
   --app) apt_packages "${app_packages[@]}"; rust ;;
   all)
     apt_packages "${app_packages[@]}" python3-venv
     command -v node >/dev/null || apt_packages nodejs
-    rust; oracle ;;
+    rust; oracle; app_wheels ;;
   *) say "unknown option $1"; exit 2 ;;
 esac

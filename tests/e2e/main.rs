@@ -4,6 +4,8 @@
 
 mod bad_input;
 mod build;
+mod index_server;
 mod inspect;
 mod recommend;
 mod support;
+mod zipapp;

@@ -126,3 +126,22 @@ pub fn assert_checks(verdict: &Value, checks: &[&str]) {
         );
     }
 }
+
+/// The fixture application's wheelhouses (made by scripts/deps.sh): `host`
+/// for the python3 on PATH, `other` for another CPython version.
+pub fn app_wheels(which: &str) -> PathBuf {
+    let dir = std::env::var_os("GRADIENT_APP_WHEELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let out = run(Command::new("bash")
+                .arg(repo_root().join("scripts/deps.sh"))
+                .arg("--print-app-wheels"));
+            PathBuf::from(stdout(&out).trim())
+        });
+    assert!(
+        dir.join(".complete").exists(),
+        "the test wheelhouses are missing ({}): run ./scripts/test, or scripts/deps.sh, to fetch them",
+        dir.display()
+    );
+    dir.join(which)
+}

@@ -2,9 +2,11 @@
 
 use crate::output::{fail, human_size, print_json, TerminalProgress};
 use clap::Args;
-use gradient_engine::build::{self, BuildRequest};
+use gradient_engine::build::{self, AppOptions, BuildRequest, TargetChoice};
+use gradient_engine::closure::Sources;
 use gradient_engine::plan::{Format, Plan};
 use gradient_engine::project::Project;
+use gradient_engine::zipapp;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,9 +27,74 @@ pub struct BuildArgs {
     /// Override `[tool.gradient] wheel-from-sdist` for this build.
     #[arg(long, value_name = "BOOL")]
     wheel_from_sdist: Option<bool>,
+    #[command(flatten)]
+    app: AppArgs,
     /// Print a machine-readable result (paths, sizes, sha256) on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// Choices for application formats (zipapp).
+#[derive(Args)]
+pub struct AppArgs {
+    /// The interpreter to build for (run once to describe it). Default: python3 on PATH.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "target",
+        help_heading = "Applications"
+    )]
+    python: Option<PathBuf>,
+    /// Describe the target without running it, e.g. 3.12-manylinux_2_28_x86_64.
+    #[arg(long, value_name = "TARGET", help_heading = "Applications")]
+    target: Option<String>,
+    /// A directory of wheels to resolve from (repeatable).
+    #[arg(long, value_name = "DIR", help_heading = "Applications")]
+    wheelhouse: Vec<PathBuf>,
+    /// A simple-API index URL (repeatable). Default: https://pypi.org/simple/ when no
+    /// wheelhouse, index or lock is given.
+    #[arg(long, value_name = "URL", help_heading = "Applications")]
+    index: Vec<String>,
+    /// Install exactly what this PEP 751 lock file says (no resolution).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["wheelhouse", "index"], help_heading = "Applications")]
+    lock: Option<PathBuf>,
+    /// Write the resolved closure as a PEP 751 lock file (pylock.toml).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "lock",
+        help_heading = "Applications"
+    )]
+    write_lock: Option<PathBuf>,
+    /// The console script to run (by name), or module:function.
+    #[arg(long, value_name = "NAME", help_heading = "Applications")]
+    entry: Option<String>,
+    /// The zipapp's interpreter line, without #!.
+    #[arg(long, value_name = "LINE", default_value = zipapp::DEFAULT_SHEBANG, help_heading = "Applications")]
+    shebang: String,
+}
+
+impl AppArgs {
+    fn options(self) -> AppOptions {
+        AppOptions {
+            target: match (self.python, self.target) {
+                (Some(p), _) => TargetChoice::Python(p),
+                (None, Some(t)) => TargetChoice::Spec(t),
+                (None, None) => TargetChoice::Default,
+            },
+            sources: Sources {
+                wheelhouses: self.wheelhouse,
+                indexes: self.index,
+                lock: self.lock,
+                cache: None,
+            },
+            zipapp: zipapp::Options {
+                shebang: Some(self.shebang),
+                entry: self.entry,
+            },
+            write_lock: self.write_lock,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -41,6 +108,8 @@ pub struct PreviewArgs {
     /// Also list the project files left out, with the rule that left each out.
     #[arg(long)]
     excluded: bool,
+    #[command(flatten)]
+    app: AppArgs,
     /// Print the plan as JSON.
     #[arg(long)]
     json: bool,
@@ -71,6 +140,7 @@ pub fn build(args: BuildArgs) -> ExitCode {
         formats,
         out_dir: args.out.unwrap_or_else(|| project.root.join("dist")),
         native: args.native,
+        app: args.app.options(),
     };
     let progress = TerminalProgress::new(!args.json);
     let result = build::build(&project, &request, &progress);
@@ -96,10 +166,27 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e.into(), args.json),
     };
-    let plan = match build::plan(&project, args.format) {
-        Ok(plan) => plan,
+    let planned = match args.format {
+        Format::Sdist | Format::Wheel => build::plan(&project, args.format).map(|p| (p, None)),
+        format => {
+            let progress = TerminalProgress::new(!args.json);
+            let app = build::plan_app(&project, format, &args.app.options(), &progress);
+            progress.finish();
+            app.map(|app| {
+                let notes = app.notes.clone();
+                (app.plan.clone(), Some((app, notes)))
+            })
+        }
+    };
+    let (plan, app) = match planned {
+        Ok(p) => p,
         Err(e) => return fail(&e, args.json),
     };
+    if let Some((_, notes)) = &app {
+        for note in notes {
+            eprintln!("note: {note}");
+        }
+    }
     if args.json {
         return print_json(&plan);
     }
@@ -110,6 +197,9 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
 /// The plan as a table: size, archive path, the rule that included it.
 fn render_plan(plan: &Plan, excluded: bool) -> String {
     let mut out = format!("{}\n", plan.file_name);
+    if let Ok(line) = std::str::from_utf8(&plan.preamble) {
+        out.push_str(line);
+    }
     let width = plan
         .entries
         .iter()
@@ -178,6 +268,7 @@ mod tests {
                 rule: "default: __pycache__".into(),
             }],
             mtime: 0,
+            preamble: Vec::new(),
         };
         let text = render_plan(&plan, true);
         assert!(text.starts_with("a-1-py3-none-any.whl\n"));

@@ -36,6 +36,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Die quietly when the reader goes away (`gradient inspect x | head`),
+    // as command-line tools do, instead of panicking on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to its default before any thread
+    // starts has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

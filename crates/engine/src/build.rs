@@ -2,13 +2,19 @@
 //! [`plan`]; `gradient build` and the studio call [`build`]; both run the same
 //! planning code.
 
+use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
+use crate::closure::{self, lock, Closure, Sources};
 use crate::discovery;
+use crate::epoch;
 use crate::plan::{Format, Plan};
 use crate::progress::Progress;
 use crate::project::Project;
+use crate::runtime::Target;
 use crate::sink::{self, Written};
+use crate::zipapp;
 use crate::{sdist, wheel, Error, Result};
 use serde::Serialize;
+use sha2::Digest;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -17,6 +23,52 @@ pub struct BuildRequest {
     pub out_dir: PathBuf,
     /// Build natively even though `[build-system]` names another backend.
     pub native: bool,
+    /// Choices for application formats (zipapp and later).
+    pub app: AppOptions,
+}
+
+/// The interpreter an application is built for.
+#[derive(Debug, Clone, Default)]
+pub enum TargetChoice {
+    /// `python3` on PATH, run once to describe it.
+    #[default]
+    Default,
+    /// An interpreter to run and describe (`--python`).
+    Python(PathBuf),
+    /// A description without an interpreter (`--target 3.12-manylinux_2_28_x86_64`).
+    Spec(String),
+}
+
+impl TargetChoice {
+    pub fn describe(&self) -> Result<Target> {
+        match self {
+            TargetChoice::Default => Target::describe(&Target::default_interpreter()),
+            TargetChoice::Python(p) => Target::describe(p),
+            TargetChoice::Spec(s) => Target::parse(s),
+        }
+    }
+}
+
+/// Choices for application formats.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    pub target: TargetChoice,
+    pub sources: Sources,
+    pub zipapp: zipapp::Options,
+    /// Write the resolved closure as a PEP 751 lock here.
+    pub write_lock: Option<PathBuf>,
+}
+
+/// An application planned: the closure, the installed tree (in a staging
+/// directory that lives as long as this value) and the archive's plan.
+pub struct AppPlan {
+    pub plan: Plan,
+    pub target: Target,
+    pub closure: Closure,
+    pub tree: AppTree,
+    pub notes: Vec<String>,
+    /// Holds the installed tree the plan's entries point into.
+    _staging: tempfile::TempDir,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,8 +94,143 @@ pub fn plan(project: &Project, format: Format) -> Result<Plan> {
     let files = discovery::scan(project)?;
     match format {
         Format::Sdist => sdist::plan(project, &files),
-        _ => wheel::plan(project, &files),
+        Format::Wheel => wheel::plan(project, &files),
+        other => Err(Error::Plan(format!(
+            "the {} plan needs the dependency closure: use plan_app",
+            other.name()
+        ))),
     }
+}
+
+/// Plan an application archive: build the project's wheel, resolve and
+/// fetch the closure for the target, install everything into a staging
+/// tree, compile bytecode with the target interpreter, and plan the archive.
+pub fn plan_app(
+    project: &Project,
+    format: Format,
+    options: &AppOptions,
+    progress: &dyn Progress,
+) -> Result<AppPlan> {
+    if format != Format::Zipapp {
+        return Err(Error::Plan(format!(
+            "{} cannot be built yet: {}",
+            format.name(),
+            format
+                .availability()
+                .err()
+                .unwrap_or("not an application format")
+        )));
+    }
+    let mut notes = Vec::new();
+    progress.step("target");
+    let target = options.target.describe()?;
+    if let Some(rp) = &project.metadata.requires_python {
+        let spec: pep440_rs::VersionSpecifiers = rp
+            .parse()
+            .map_err(|e| Error::Plan(format!("requires-python `{rp}`: {e}")))?;
+        if !spec.contains(&target.python_version()) {
+            return Err(Error::Target(format!(
+                "{}: requires-python `{rp}` excludes the target {}",
+                project.pyproject_path.display(),
+                target.label()
+            )));
+        }
+    }
+    let staging = tempfile::Builder::new()
+        .prefix("gradient-app-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+
+    progress.step("wheel");
+    let files = discovery::scan(project)?;
+    let own_plan = wheel::plan(project, &files)?;
+    let own = sink::write_zip(
+        &own_plan,
+        &staging.path().join("wheel").join(&own_plan.file_name),
+        &crate::progress::Silent,
+    )?;
+    let own_bytes = std::fs::read(&own.path).map_err(|e| Error::io(&own.path, e))?;
+
+    let sources = options.sources.clone().with_default_index();
+    let closure = closure::resolve(
+        (&project.metadata.name, &project.metadata.version),
+        &project.metadata.dependencies,
+        &target,
+        &sources,
+        progress,
+    )?;
+    if let Some(path) = &options.write_lock {
+        lock::write(path, &closure, &target)?;
+        notes.push(format!("wrote the lock {}", path.display()));
+    }
+
+    progress.step("install");
+    let shebang = match &target.interpreter {
+        Some(p) => p.display().to_string(),
+        None => zipapp::DEFAULT_SHEBANG.to_string(),
+    };
+    let mut wheels = vec![WheelInput {
+        file_name: &own_plan.file_name,
+        bytes: &own_bytes,
+    }];
+    wheels.extend(closure.wheels.iter().map(|w| WheelInput {
+        file_name: &w.file_name,
+        bytes: &w.bytes,
+    }));
+    let mut tree = apptree::install(
+        &wheels,
+        &staging.path().join("tree"),
+        &Layout::standard(&shebang),
+        progress,
+    )?;
+
+    progress.step("bytecode");
+    match &target.interpreter {
+        Some(python) => {
+            let placement = if tree.native {
+                PycPlacement::Cache
+            } else {
+                PycPlacement::Legacy
+            };
+            apptree::compile(&mut tree, python, placement)?;
+        }
+        None => notes.push(format!(
+            "no bytecode: {} was described, not run; pass --python to compile it, or every start compiles from source",
+            target.label()
+        )),
+    }
+
+    let entry = zipapp::choose_entry(
+        &project.metadata.name,
+        &tree,
+        options.zipapp.entry.as_deref(),
+    )?;
+    // The extraction cache key: everything that decides the tree's content.
+    let mut key = sha2::Sha256::new();
+    key.update(own.sha256.as_bytes());
+    for w in &closure.wheels {
+        key.update(w.sha256.as_bytes());
+    }
+    key.update(target.label().as_bytes());
+    key.update(entry.object.as_bytes());
+    let key = closure::hex(&key.finalize()[..16]);
+    let plan = zipapp::plan(
+        (&project.metadata.name, &project.metadata.version),
+        &tree,
+        &target,
+        &entry,
+        &options.zipapp,
+        &key,
+        epoch::source_date_epoch(),
+    )?;
+    Ok(AppPlan {
+        plan,
+        target,
+        closure,
+        tree,
+        notes,
+        _staging: staging,
+    })
 }
 
 /// Plan and write every requested format into `req.out_dir`. Every plan is
@@ -72,6 +259,28 @@ pub fn build(
             .availability()
             .map_err(|why| Error::Plan(format!("{} cannot be built yet: {why}", format.name())))?;
     }
+    let mut artifacts = Vec::new();
+    for format in req
+        .formats
+        .iter()
+        .filter(|f| !matches!(f, Format::Sdist | Format::Wheel))
+    {
+        let app = plan_app(project, *format, &req.app, progress)?;
+        notes.extend(app.notes.iter().cloned());
+        progress.step(format.name());
+        let written = sink::write_zip(&app.plan, &req.out_dir.join(&app.plan.file_name), progress)?;
+        artifacts.push(Artifact {
+            format: *format,
+            written,
+        });
+    }
+    if !req
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Sdist | Format::Wheel))
+    {
+        return Ok(BuildReport { artifacts, notes });
+    }
     progress.step("scan");
     let files = discovery::scan(project)?;
     let sdist_plan = sdist::plan(project, &files)?;
@@ -86,8 +295,11 @@ pub fn build(
             )));
         }
     }
-    let mut artifacts = Vec::new();
-    for format in &req.formats {
+    for format in req
+        .formats
+        .iter()
+        .filter(|f| matches!(f, Format::Sdist | Format::Wheel))
+    {
         progress.step(format.name());
         let written = match format {
             Format::Sdist => sink::write_tar_gz(

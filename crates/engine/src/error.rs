@@ -24,6 +24,15 @@ pub enum Error {
     #[error("{0}")]
     Plan(String),
 
+    /// The interpreter an application is packaged for cannot be described.
+    #[error("{0}")]
+    Target(String),
+
+    /// The application's dependency closure cannot be resolved, fetched or
+    /// installed: names the distribution and what was found instead.
+    #[error("{0}")]
+    Closure(String),
+
     /// The job was cancelled by the person who started it.
     #[error("cancelled")]
     Cancelled,

@@ -9,7 +9,9 @@
 //! [`wheel`]) turns both into a [`plan::Plan`], and a [`sink`] writes the plan.
 //! The live preview and `--dry-run` show the same plan the writer consumes.
 
+pub mod apptree;
 pub mod build;
+pub mod closure;
 pub mod discovery;
 pub mod elf;
 pub mod epoch;
@@ -23,9 +25,11 @@ pub mod progress;
 pub mod project;
 pub mod record;
 pub mod replace;
+pub mod runtime;
 pub mod sdist;
 pub mod sink;
 pub mod tags;
 pub mod wheel;
+pub mod zipapp;
 
 pub use error::{Error, Result};

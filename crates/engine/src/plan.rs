@@ -43,8 +43,7 @@ impl Format {
     /// Whether this engine can build the format yet; `Err` says why not.
     pub fn availability(self) -> Result<(), &'static str> {
         match self {
-            Format::Sdist | Format::Wheel => Ok(()),
-            Format::Zipapp => Err("zipapps arrive with the dependency closure"),
+            Format::Sdist | Format::Wheel | Format::Zipapp => Ok(()),
             Format::Exe => Err("frozen executables arrive after zipapps"),
             Format::Deb => Err("Debian packages arrive after frozen executables"),
             Format::Oci => Err("container images arrive after Debian packages"),
@@ -150,6 +149,10 @@ pub struct Plan {
     pub excluded: Vec<Excluded>,
     /// Timestamp (seconds since the Unix epoch) written for every entry.
     pub mtime: u64,
+    /// Bytes before the archive proper (a zipapp's `#!` line). An artifact
+    /// with a preamble is written executable.
+    #[serde(skip)]
+    pub preamble: Vec<u8>,
 }
 
 impl Plan {

@@ -149,6 +149,7 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
         entries,
         excluded,
         mtime: epoch::source_date_epoch(),
+        preamble: Vec::new(),
     })
 }
 

@@ -13,6 +13,7 @@ pub struct AtomicOutput {
     file: BufWriter<tempfile::NamedTempFile>,
     hasher: Sha256,
     size: u64,
+    mode: u32,
 }
 
 impl AtomicOutput {
@@ -32,7 +33,13 @@ impl AtomicOutput {
             file: BufWriter::with_capacity(1 << 20, tmp),
             hasher: Sha256::new(),
             size: 0,
+            mode: 0o644,
         })
+    }
+
+    /// The artifact runs by itself (a zipapp, a frozen executable): 0755.
+    pub fn set_executable(&mut self) {
+        self.mode = 0o755;
     }
 
     /// Bytes written so far (the offset of the next byte).
@@ -46,11 +53,12 @@ impl AtomicOutput {
             .file
             .into_inner()
             .map_err(|e| Error::io(&dest, e.into_error()))?;
-        // Artifacts are for sharing: 0644 rather than the temporary file's 0600.
+        // Artifacts are for sharing: 0644 (0755 when executable) rather than
+        // the temporary file's 0600.
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(self.mode))
                 .map_err(|e| Error::io(tmp.path(), e))?;
         }
         tmp.as_file().sync_all().map_err(|e| Error::io(&dest, e))?;

@@ -45,6 +45,7 @@ fn plan_with(dir: &Path, record: bool) -> Plan {
         entries,
         excluded: vec![],
         mtime: 1_700_000_000,
+        preamble: Vec::new(),
     }
 }
 

@@ -83,6 +83,13 @@ pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
     progress.start(plan.total_size());
     let (date, time) = dos_datetime(plan.mtime);
     let mut out = AtomicOutput::create(dest)?;
+    if !plan.preamble.is_empty() {
+        // Offsets stay relative to the start of the file, as Python's
+        // zipapp and zipfile write them.
+        out.set_executable();
+        out.write_all(&plan.preamble)
+            .map_err(|e| Error::io(dest, e))?;
+    }
     let mut central = Vec::with_capacity(plan.entries.len());
     let mut rows = Vec::with_capacity(files.len());
 

@@ -1,0 +1,178 @@
+use super::*;
+use crate::progress::Silent;
+use std::io::Write;
+
+/// A wheel with a correct RECORD (unless `record` overrides it).
+fn wheel(name: &str, files: &[(&str, &[u8], u32)], record: Option<&str>) -> Vec<u8> {
+    let info = format!("{name}-1.0.dist-info");
+    let mut all: Vec<(String, Vec<u8>, u32)> = files
+        .iter()
+        .map(|(p, b, m)| (p.to_string(), b.to_vec(), *m))
+        .collect();
+    all.push((
+        format!("{info}/WHEEL"),
+        b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
+        0o644,
+    ));
+    all.push((
+        format!("{info}/METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n").into_bytes(),
+        0o644,
+    ));
+    let rows: Vec<(String, [u8; 32], u64)> = all
+        .iter()
+        .map(|(p, b, _)| (p.clone(), Sha256::digest(b).into(), b.len() as u64))
+        .collect();
+    let record_text = record
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::record::render(&rows, &format!("{info}/RECORD")));
+    all.push((format!("{info}/RECORD"), record_text.into_bytes(), 0o644));
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    for (p, b, mode) in &all {
+        let opts = zip::write::SimpleFileOptions::default().unix_permissions(*mode);
+        zip.start_file(p.as_str(), opts).unwrap();
+        zip.write_all(b).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+fn install_all(wheels: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, Result<AppTree>) {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs: Vec<WheelInput<'_>> = wheels
+        .iter()
+        .map(|(f, b)| WheelInput {
+            file_name: f,
+            bytes: b,
+        })
+        .collect();
+    let tree = install(
+        &inputs,
+        &dir.path().join("tree"),
+        &Layout::standard("/opt/py/bin/python3"),
+        &Silent,
+    );
+    (dir, tree)
+}
+
+#[test]
+fn installs_schemes_scripts_and_a_new_record() {
+    let w = wheel(
+        "demo",
+        &[
+            ("demo/__init__.py", b"def main():\n    return 0\n", 0o644),
+            ("demo/_speed.cpython-312-x86_64-linux-gnu.so", b"\x7fELF", 0o755),
+            ("demo-1.0.data/scripts/tool", b"#!python\nprint('hi')\n", 0o644),
+            ("demo-1.0.data/headers/demo.h", b"int x;\n", 0o644),
+            ("demo-1.0.data/data/share/demo/readme.txt", b"r\n", 0o644),
+            ("demo-1.0.dist-info/entry_points.txt", b"[console_scripts]\ndemo = demo:main [extra]\n[gui_scripts]\ndemo-gui = demo.sub:App.run\n", 0o644),
+        ],
+        None,
+    );
+    let (dir, tree) = install_all(&[("demo-1.0-py3-none-any.whl", w)]);
+    let tree = tree.unwrap();
+    let root = dir.path().join("tree");
+    let paths: Vec<&str> = tree.files.iter().map(|f| f.path.as_str()).collect();
+    for p in [
+        "site-packages/demo/__init__.py",
+        "bin/tool",
+        "bin/demo",
+        "bin/demo-gui",
+        "include/demo/demo.h",
+        "data/share/demo/readme.txt",
+        "site-packages/demo-1.0.dist-info/INSTALLER",
+        "site-packages/demo-1.0.dist-info/RECORD",
+    ] {
+        assert!(paths.contains(&p), "{p} missing from {paths:?}");
+    }
+    assert!(tree.native);
+    let tool = std::fs::read_to_string(root.join("bin/tool")).unwrap();
+    assert_eq!(tool, "#!/opt/py/bin/python3\nprint('hi')\n");
+    let launcher = std::fs::read_to_string(root.join("bin/demo-gui")).unwrap();
+    assert!(launcher.starts_with("#!/opt/py/bin/python3\n"));
+    assert!(
+        launcher.contains("from demo.sub import App\n") && launcher.contains("sys.exit(App.run())")
+    );
+    assert_eq!(tree.scripts.len(), 2);
+    assert_eq!(tree.scripts[0].object, "demo:main");
+    let record =
+        std::fs::read_to_string(root.join("site-packages/demo-1.0.dist-info/RECORD")).unwrap();
+    assert!(record.contains("../bin/demo,sha256="), "{record}");
+    assert!(record.contains("demo/__init__.py,sha256="), "{record}");
+    assert!(record.ends_with("demo-1.0.dist-info/RECORD,,\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(root.join("bin/demo"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755);
+    }
+}
+
+#[test]
+fn a_file_that_does_not_match_record_is_refused() {
+    let good = wheel("demo", &[("demo/__init__.py", b"x = 1\n", 0o644)], None);
+    let record = String::from_utf8_lossy(&good).to_string();
+    assert!(record.contains("demo/__init__.py"));
+    let lying = wheel(
+        "demo",
+        &[("demo/__init__.py", b"x = 2\n", 0o644)],
+        Some("demo/__init__.py,sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,6\ndemo-1.0.dist-info/WHEEL,,\ndemo-1.0.dist-info/METADATA,,\ndemo-1.0.dist-info/RECORD,,\n"),
+    );
+    let (_d, tree) = install_all(&[("demo-1.0-py3-none-any.whl", lying)]);
+    let e = tree.unwrap_err().to_string();
+    assert!(
+        e.contains("demo-1.0-py3-none-any.whl: demo/__init__.py: content does not match RECORD"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unlisted_escaping_and_conflicting_files_are_refused() {
+    let unlisted = wheel(
+        "demo",
+        &[("demo/a.py", b"", 0o644)],
+        Some("demo-1.0.dist-info/RECORD,,\n"),
+    );
+    let (_d, tree) = install_all(&[("demo-1.0-py3-none-any.whl", unlisted)]);
+    let e = tree.unwrap_err().to_string();
+    assert!(e.contains("not listed in RECORD"), "{e}");
+
+    let escaping = wheel("demo", &[("../evil.py", b"", 0o644)], None);
+    let (d, tree) = install_all(&[("demo-1.0-py3-none-any.whl", escaping)]);
+    let e = tree.unwrap_err().to_string();
+    assert!(e.contains("../evil.py") && e.contains("`..`"), "{e}");
+    assert!(!d.path().join("evil.py").exists());
+
+    let a = wheel("a", &[("shared/x.py", b"1", 0o644)], None);
+    let b = wheel("b", &[("shared/x.py", b"2", 0o644)], None);
+    let (_d, tree) = install_all(&[("a-1.0-py3-none-any.whl", a), ("b-1.0-py3-none-any.whl", b)]);
+    let e = tree.unwrap_err().to_string();
+    assert!(e.contains("shared/x.py: installed by both"), "{e}");
+}
+
+#[test]
+fn bytecode_is_compiled_by_the_interpreter_where_zipimport_finds_it() {
+    let w = wheel(
+        "demo",
+        &[
+            ("demo/__init__.py", b"X = 1\n", 0o644),
+            ("demo/broken.py", b"def (:\n", 0o644),
+        ],
+        None,
+    );
+    let (_d, tree) = install_all(&[("demo-1.0-py3-none-any.whl", w)]);
+    let mut tree = tree.unwrap();
+    let n = compile(&mut tree, Path::new("python3"), PycPlacement::Legacy).unwrap();
+    assert_eq!(n, 1, "the module that does not compile stays source-only");
+    assert!(tree
+        .files
+        .iter()
+        .any(|f| f.path == "site-packages/demo/__init__.pyc"));
+    let pyc = std::fs::read(tree.root.join("site-packages/demo/__init__.pyc")).unwrap();
+    // PEP 552 flags: 0b01 = hash-based, check_source off.
+    assert_eq!(u32::from_le_bytes(pyc[4..8].try_into().unwrap()), 1);
+}
