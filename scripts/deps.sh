@@ -7,6 +7,7 @@
 #   scripts/deps.sh --app              only what building and running the app needs
 #   scripts/deps.sh --oracle-only      only the oracle venv
 #   scripts/deps.sh --print-oracle-python   print the oracle venv's python path
+#   scripts/deps.sh --app-wheels       only the oracle venv and the test wheelhouses
 #   scripts/deps.sh --print-app-wheels      print the test wheelhouses' directory
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,6 +85,7 @@ app_packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb x
 case "${1:-all}" in
   --print-oracle-python) echo "$venv/bin/python" ;;
   --print-app-wheels) wheels_dir ;;
+  --app-wheels) apt_packages python3-venv; oracle; app_wheels ;;
   --oracle-only) apt_packages python3-venv; oracle ;;
   --app) apt_packages "${app_packages[@]}"; rust ;;
   all)

@@ -26,7 +26,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub use bytecode::{compile, PycPlacement};
+pub use bytecode::{compile, Compiler, PycPlacement};
 
 /// Entries larger than this are refused (a wheel is not a disk image).
 const MAX_ENTRY: u64 = 2 << 30;
@@ -63,6 +63,9 @@ pub struct TreeFile {
     pub path: String,
     pub size: u64,
     pub executable: bool,
+    /// sha256 of the content, computed while it was written.
+    #[serde(skip)]
+    pub sha256: [u8; 32],
 }
 
 /// A console or GUI script some distribution declares.
@@ -236,7 +239,6 @@ fn install_one(
     let data_dir = format!("{stem}.data/");
 
     let mut files = Vec::new();
-    let mut installed_rows: Vec<(String, [u8; 32], u64)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for i in 0..zip.len() {
         let mut entry = zip
@@ -305,12 +307,12 @@ fn install_one(
             bytes = rewritten;
         }
         let executable = script || unix_mode & 0o111 != 0;
-        let digest = write_claimed(root, &dest, &bytes, executable, file, claims)?;
-        installed_rows.push((dest.clone(), digest, bytes.len() as u64));
+        let sha256 = write_claimed(root, &dest, &bytes, executable, file, claims)?;
         files.push(TreeFile {
             path: dest,
             size: bytes.len() as u64,
             executable,
+            sha256,
         });
     }
     if let Some(missing) = expected.keys().find(|p| {
@@ -350,12 +352,12 @@ fn install_one(
                     .to_string();
                 let text = launcher(&layout.shebang, &object);
                 let dest = join(&layout.scripts, script_name);
-                let digest = write_claimed(root, &dest, text.as_bytes(), true, file, claims)?;
-                installed_rows.push((dest.clone(), digest, text.len() as u64));
+                let sha256 = write_claimed(root, &dest, text.as_bytes(), true, file, claims)?;
                 files.push(TreeFile {
                     path: dest,
                     size: text.len() as u64,
                     executable: true,
+                    sha256,
                 });
                 scripts.push(Script {
                     name: script_name.clone(),
@@ -371,25 +373,32 @@ fn install_one(
     let info_dir = join(&layout.site_packages, &dist_info);
     let installer = b"gradient\n";
     let installer_path = format!("{info_dir}/INSTALLER");
-    let digest = write_claimed(root, &installer_path, installer, false, file, claims)?;
-    installed_rows.push((installer_path.clone(), digest, installer.len() as u64));
+    let sha256 = write_claimed(root, &installer_path, installer, false, file, claims)?;
     files.push(TreeFile {
         path: installer_path,
         size: installer.len() as u64,
         executable: false,
+        sha256,
     });
-    let relative_rows: Vec<(String, [u8; 32], u64)> = installed_rows
-        .into_iter()
-        .map(|(p, d, s)| (relative_to(&p, &layout.site_packages), d, s))
+    let relative_rows: Vec<(String, [u8; 32], u64)> = files
+        .iter()
+        .map(|f| {
+            (
+                relative_to(&f.path, &layout.site_packages),
+                f.sha256,
+                f.size,
+            )
+        })
         .collect();
     let record_rel = relative_to(&join(&info_dir, "RECORD"), &layout.site_packages);
     let record = crate::record::render(&relative_rows, &record_rel);
     let record_dest = join(&info_dir, "RECORD");
-    write_claimed(root, &record_dest, record.as_bytes(), false, file, claims)?;
+    let sha256 = write_claimed(root, &record_dest, record.as_bytes(), false, file, claims)?;
     files.push(TreeFile {
         path: record_dest,
         size: record.len() as u64,
         executable: false,
+        sha256,
     });
     Ok(Installation {
         installed: Installed {

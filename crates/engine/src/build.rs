@@ -185,14 +185,19 @@ pub fn plan_app(
     )?;
 
     progress.step("bytecode");
-    match &target.interpreter {
-        Some(python) => {
+    let store = sources
+        .cache
+        .clone()
+        .unwrap_or_else(closure::index::default_cache)
+        .join("pyc");
+    match target.compiler(Some(store)) {
+        Some(compiler) => {
             let placement = if tree.native {
                 PycPlacement::Cache
             } else {
                 PycPlacement::Legacy
             };
-            apptree::compile(&mut tree, python, placement)?;
+            apptree::compile(&mut tree, &compiler, placement)?;
         }
         None => notes.push(format!(
             "no bytecode: {} was described, not run; pass --python to compile it, or every start compiles from source",

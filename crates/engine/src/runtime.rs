@@ -54,12 +54,15 @@ pub struct Target {
     pub markers: BTreeMap<String, String>,
     /// The interpreter that was run to learn this, if one was.
     pub interpreter: Option<PathBuf>,
+    /// `sys.implementation.cache_tag` (`cpython-312`), when run.
+    pub cache_tag: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct Described {
     executable: String,
     implementation: String,
+    cache_tag: Option<String>,
     version: Vec<u32>,
     gil_disabled: bool,
     platform: String,
@@ -129,6 +132,7 @@ impl Target {
             libc,
             markers: d.markers,
             interpreter: Some(PathBuf::from(d.executable)),
+            cache_tag: d.cache_tag,
         })
     }
 
@@ -181,6 +185,7 @@ impl Target {
             libc,
             markers,
             interpreter: None,
+            cache_tag: None,
         })
     }
 
@@ -222,6 +227,23 @@ impl Target {
             sys_platform: get("sys_platform"),
         })
         .map_err(|e| Error::Target(format!("the target's marker environment is invalid: {e}")))
+    }
+
+    /// A compiler for bytecode, when the target was described by running an
+    /// interpreter; compiled modules are kept in `store`.
+    pub fn compiler(&self, store: Option<PathBuf>) -> Option<crate::apptree::Compiler> {
+        let python = self.interpreter.clone()?;
+        Some(crate::apptree::Compiler {
+            identity: format!(
+                "{}|{}|{}",
+                python.display(),
+                self.implementation,
+                self.full_version
+            ),
+            cache_tag: self.cache_tag.clone()?,
+            python,
+            store,
+        })
     }
 
     /// The target's full Python version, for `Requires-Python`.

@@ -254,6 +254,7 @@ mod tests {
             path: p.into(),
             size: 1,
             executable: false,
+            sha256: [0; 32],
         };
         AppTree {
             root: "/t".into(),

@@ -2,12 +2,19 @@
 //! magic number must be its own). Unchecked-hash .pyc files (PEP 552) carry
 //! no timestamp, so the artifact stays reproducible and the interpreter never
 //! re-validates them against the source.
+//!
+//! Compiling is most of an application build's time, and its output depends
+//! only on the source, the name shown in tracebacks and the interpreter, so
+//! compiled files are kept in a content-addressed store and a module is
+//! compiled once per interpreter, not once per build.
 
 use super::{AppTree, TreeFile};
+use crate::closure::hex;
 use crate::{Error, Result};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const COMPILE: &str = include_str!("compile.py");
@@ -21,51 +28,166 @@ pub enum PycPlacement {
     Cache,
 }
 
+/// The interpreter that compiles, and where compiled files are kept.
+#[derive(Debug, Clone)]
+pub struct Compiler {
+    pub python: PathBuf,
+    /// Everything besides the source that decides the bytecode: the
+    /// interpreter's path, implementation and full version.
+    pub identity: String,
+    /// `sys.implementation.cache_tag`, e.g. `cpython-311`.
+    pub cache_tag: String,
+    /// The content-addressed store; `None` compiles everything every time.
+    pub store: Option<PathBuf>,
+}
+
 #[derive(Serialize)]
 struct Job<'a> {
     root: &'a str,
-    placement: &'a str,
-    files: Vec<(String, String)>,
+    files: Vec<(String, String, String)>,
 }
 
-/// Compile every module under the tree's site-packages with `python`; the
-/// .pyc files are added to `tree.files`. Returns how many were written.
-pub fn compile(tree: &mut AppTree, python: &Path, placement: PycPlacement) -> Result<usize> {
+/// One module to compile: source path, .pyc path, name in tracebacks, key.
+struct Module {
+    source: String,
+    pyc: String,
+    display: String,
+    key: String,
+}
+
+/// Compile every module under the tree's site-packages; the .pyc files are
+/// added to `tree.files`. Returns how many were written.
+pub fn compile(tree: &mut AppTree, compiler: &Compiler, placement: PycPlacement) -> Result<usize> {
     let sp = tree.layout.site_packages.clone();
     let prefix = if sp.is_empty() {
         String::new()
     } else {
         format!("{sp}/")
     };
-    let sources: Vec<(String, String)> = tree
+    let modules: Vec<Module> = tree
         .files
         .iter()
         .filter(|f| f.path.ends_with(".py") && f.path.starts_with(&prefix))
-        .map(|f| (f.path.clone(), f.path[prefix.len()..].to_string()))
+        .map(|f| {
+            let display = f.path[prefix.len()..].to_string();
+            let stem = &f.path[..f.path.len() - 3];
+            let pyc = match placement {
+                PycPlacement::Legacy => format!("{stem}.pyc"),
+                PycPlacement::Cache => match stem.rsplit_once('/') {
+                    Some((dir, name)) => {
+                        format!("{dir}/__pycache__/{name}.{}.pyc", compiler.cache_tag)
+                    }
+                    None => format!("__pycache__/{stem}.{}.pyc", compiler.cache_tag),
+                },
+            };
+            let mut key = Sha256::new();
+            for part in [compiler.identity.as_bytes(), &f.sha256, display.as_bytes()] {
+                key.update(part);
+                key.update([0]);
+            }
+            Module {
+                source: f.path.clone(),
+                pyc,
+                display,
+                key: hex(&key.finalize()),
+            }
+        })
         .collect();
-    if sources.is_empty() {
-        return Ok(0);
+
+    let mut misses = Vec::new();
+    let mut written = Vec::new();
+    for m in &modules {
+        let stored = compiler
+            .store
+            .as_ref()
+            .map(|s| s.join(format!("{}.pyc", m.key)));
+        match stored.as_ref().and_then(|p| std::fs::read(p).ok()) {
+            Some(bytes) => written.push(place(&tree.root, &m.pyc, &bytes)?),
+            None => {
+                let failed = compiler
+                    .store
+                    .as_ref()
+                    .is_some_and(|s| s.join(format!("{}.fails", m.key)).exists());
+                if !failed {
+                    misses.push(m);
+                }
+            }
+        }
     }
+    if !misses.is_empty() {
+        let compiled = run_all(tree, compiler, &misses)?;
+        for m in misses {
+            let path = tree.root.join(&m.pyc);
+            let ok = compiled.contains(&m.pyc);
+            if let Some(store) = &compiler.store {
+                remember(store, m, ok.then_some(&path));
+            }
+            if ok {
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                written.push(TreeFile {
+                    path: m.pyc.clone(),
+                    size: bytes.len() as u64,
+                    executable: false,
+                    sha256: Sha256::digest(&bytes).into(),
+                });
+            }
+        }
+    }
+    let count = written.len();
+    tree.files.extend(written);
+    tree.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(count)
+}
+
+/// Write a stored .pyc into the tree.
+fn place(root: &Path, pyc: &str, bytes: &[u8]) -> Result<TreeFile> {
+    let path = root.join(pyc);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+    Ok(TreeFile {
+        path: pyc.to_string(),
+        size: bytes.len() as u64,
+        executable: false,
+        sha256: Sha256::digest(bytes).into(),
+    })
+}
+
+/// Keep a compiled file (or the fact that the module does not compile) in
+/// the store. The store is a cache: failing to write it is not an error.
+fn remember(store: &Path, m: &Module, compiled: Option<&PathBuf>) {
+    if std::fs::create_dir_all(store).is_err() {
+        return;
+    }
+    let _ = match compiled {
+        Some(path) => std::fs::read(path).and_then(|bytes| {
+            crate::replace::replace_file(&store.join(format!("{}.pyc", m.key)), &bytes)
+        }),
+        None => crate::replace::replace_file(&store.join(format!("{}.fails", m.key)), b""),
+    };
+}
+
+/// Compile `modules` with one interpreter process per core.
+fn run_all(tree: &AppTree, compiler: &Compiler, modules: &[&Module]) -> Result<Vec<String>> {
     let root = tree.root.to_string_lossy().into_owned();
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(sources.len().div_ceil(50).max(1));
-    let chunk = sources.len().div_ceil(workers);
-    let placement_name = match placement {
-        PycPlacement::Legacy => "legacy",
-        PycPlacement::Cache => "cache",
-    };
-    let results: Vec<Result<Vec<(String, u64)>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = sources
+        .min(modules.len().div_ceil(50).max(1));
+    let chunk = modules.len().div_ceil(workers);
+    let results: Vec<Result<Vec<String>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = modules
             .chunks(chunk)
-            .map(|files| {
+            .map(|part| {
                 let job = Job {
                     root: &root,
-                    placement: placement_name,
-                    files: files.to_vec(),
+                    files: part
+                        .iter()
+                        .map(|m| (m.source.clone(), m.pyc.clone(), m.display.clone()))
+                        .collect(),
                 };
-                s.spawn(move || run(python, &job))
+                s.spawn(move || run(&compiler.python, &job))
             })
             .collect();
         handles
@@ -77,22 +199,14 @@ pub fn compile(tree: &mut AppTree, python: &Path, placement: PycPlacement) -> Re
             })
             .collect()
     });
-    let mut count = 0;
+    let mut all = Vec::new();
     for r in results {
-        for (path, size) in r? {
-            count += 1;
-            tree.files.push(TreeFile {
-                path,
-                size,
-                executable: false,
-            });
-        }
+        all.extend(r?);
     }
-    tree.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(count)
+    Ok(all)
 }
 
-fn run(python: &Path, job: &Job<'_>) -> Result<Vec<(String, u64)>> {
+fn run(python: &Path, job: &Job<'_>) -> Result<Vec<String>> {
     let fail = |why: String| {
         Error::Target(format!(
             "{}: compiling bytecode failed: {why}",

@@ -1,8 +1,7 @@
-# Run by Gradient Studio with the target interpreter: compiles the modules
-# named on stdin (JSON) into unchecked-hash .pyc files (PEP 552), which do
-# not depend on timestamps, so builds stay reproducible. Prints JSON: the
-# .pyc files written, with their sizes.
-import importlib.util
+# Run by Gradient Studio with the target interpreter: compiles each module
+# named on stdin (JSON: root, then [source, .pyc, name shown in tracebacks])
+# into an unchecked-hash .pyc (PEP 552), which holds no timestamp, so builds
+# stay reproducible. Prints JSON: the .pyc files written.
 import json
 import os
 import py_compile
@@ -11,23 +10,18 @@ import sys
 job = json.load(sys.stdin)
 root = job["root"]
 written = []
-for rel, display in job["files"]:
-    source = os.path.join(root, rel)
-    if job["placement"] == "legacy":
-        target = source[:-3] + ".pyc"
-    else:
-        target = importlib.util.cache_from_source(source)
+for source, target, display in job["files"]:
     try:
         py_compile.compile(
-            source,
-            cfile=target,
+            os.path.join(root, source),
+            cfile=os.path.join(root, target),
             dfile=display,
             doraise=True,
             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
         )
     except (py_compile.PyCompileError, SyntaxError, ValueError, OSError):
         # Modules this interpreter cannot compile (Python 2 leftovers,
-        # templates named .py) are left as source, as pip does.
+        # templates named .py) stay source-only, as with pip.
         continue
-    written.append([os.path.relpath(target, root).replace(os.sep, "/"), os.path.getsize(target)])
+    written.append(target)
 json.dump(written, sys.stdout)

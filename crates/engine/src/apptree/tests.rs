@@ -155,7 +155,7 @@ fn unlisted_escaping_and_conflicting_files_are_refused() {
 }
 
 #[test]
-fn bytecode_is_compiled_by_the_interpreter_where_zipimport_finds_it() {
+fn bytecode_is_compiled_by_the_interpreter_once_and_then_reused() {
     let w = wheel(
         "demo",
         &[
@@ -164,9 +164,12 @@ fn bytecode_is_compiled_by_the_interpreter_where_zipimport_finds_it() {
         ],
         None,
     );
-    let (_d, tree) = install_all(&[("demo-1.0-py3-none-any.whl", w)]);
+    let store = tempfile::tempdir().unwrap();
+    let target = crate::runtime::Target::describe(Path::new("python3")).unwrap();
+    let compiler = target.compiler(Some(store.path().to_path_buf())).unwrap();
+    let (_d, tree) = install_all(&[("demo-1.0-py3-none-any.whl", w.clone())]);
     let mut tree = tree.unwrap();
-    let n = compile(&mut tree, Path::new("python3"), PycPlacement::Legacy).unwrap();
+    let n = compile(&mut tree, &compiler, PycPlacement::Legacy).unwrap();
     assert_eq!(n, 1, "the module that does not compile stays source-only");
     assert!(tree
         .files
@@ -175,4 +178,24 @@ fn bytecode_is_compiled_by_the_interpreter_where_zipimport_finds_it() {
     let pyc = std::fs::read(tree.root.join("site-packages/demo/__init__.pyc")).unwrap();
     // PEP 552 flags: 0b01 = hash-based, check_source off.
     assert_eq!(u32::from_le_bytes(pyc[4..8].try_into().unwrap()), 1);
+
+    // A second tree takes the same bytes from the store, without the
+    // interpreter: a compiler that cannot run proves it.
+    let stored: Vec<_> = std::fs::read_dir(store.path()).unwrap().collect();
+    assert_eq!(stored.len(), 2, "one .pyc and one known failure");
+    let (_d2, again) = install_all(&[("demo-1.0-py3-none-any.whl", w)]);
+    let mut again = again.unwrap();
+    let offline = Compiler {
+        python: "/nonexistent/python".into(),
+        ..compiler
+    };
+    assert_eq!(
+        compile(&mut again, &offline, PycPlacement::Cache).unwrap(),
+        1
+    );
+    let tag = target.cache_tag.unwrap();
+    let cached = again
+        .root
+        .join(format!("site-packages/demo/__pycache__/__init__.{tag}.pyc"));
+    assert_eq!(std::fs::read(cached).unwrap(), pyc);
 }

@@ -30,6 +30,7 @@ def libc():
 print(json.dumps({
     "executable": sys.executable,
     "implementation": sys.implementation.name,
+    "cache_tag": sys.implementation.cache_tag,
     "version": list(sys.version_info[:3]),
     "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
     "debug": hasattr(sys, "gettotalrefcount"),
