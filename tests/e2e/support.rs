@@ -57,13 +57,24 @@ pub fn stderr(out: &Output) -> String {
 /// `gradient build PROJECT --json --out OUT [extra]`, asserting success;
 /// returns the JSON report.
 pub fn build_json(project: &Path, out_dir: &Path, extra: &[&str]) -> Value {
+    build_json_env(project, out_dir, extra, &[])
+}
+
+/// [`build_json`] with extra environment variables.
+pub fn build_json_env(
+    project: &Path,
+    out_dir: &Path,
+    extra: &[&str],
+    env: &[(&str, &Path)],
+) -> Value {
     let out = run(gradient()
         .arg("build")
         .arg(project)
         .arg("--json")
         .arg("--out")
         .arg(out_dir)
-        .args(extra));
+        .args(extra)
+        .envs(env.iter().copied()));
     assert!(out.status.success(), "build failed: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("build --json prints JSON")
 }

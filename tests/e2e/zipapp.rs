@@ -348,7 +348,7 @@ fn indexes_in_json_and_html_give_the_same_archive_and_bad_hashes_are_refused() {
             &app,
             out.path(),
             &["--format", "zipapp", "--index", &server.url],
-            cache.path(),
+            &[("GRADIENT_CACHE_DIR", cache.path())],
         );
         let pyz = artifact(&report, "zipapp");
         assert_eq!(
@@ -395,19 +395,6 @@ fn indexes_in_json_and_html_give_the_same_archive_and_bad_hashes_are_refused() {
             .any(|p| p.ends_with("rich-13.9.4-py3-none-any.whl")),
         "nothing unverified cached"
     );
-}
-
-fn build_json_env(project: &Path, out_dir: &Path, extra: &[&str], cache: &Path) -> Value {
-    let out = run(gradient()
-        .arg("build")
-        .arg(project)
-        .arg("--json")
-        .arg("--out")
-        .arg(out_dir)
-        .args(extra)
-        .env("GRADIENT_CACHE_DIR", cache));
-    assert!(out.status.success(), "build failed: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -530,11 +517,23 @@ fn a_pure_application_runs_from_the_zip_with_its_bytecode() {
     let (_tmp, single) = fixture("single");
     let out = tempfile::tempdir().unwrap();
     let empty = tempfile::tempdir().unwrap();
+    // The interpreter named by path, as `--python` does it.
+    let python = run(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]));
+    let python = stdout(&python).trim().to_string();
     let pyz = build_zipapp(
         &single,
         out.path(),
-        &["--wheelhouse", &empty.path().display().to_string()],
+        &[
+            "--python",
+            &python,
+            "--shebang",
+            &python,
+            "--wheelhouse",
+            &empty.path().display().to_string(),
+        ],
     );
+    let head = std::fs::read(&pyz).unwrap();
+    assert!(head.starts_with(format!("#!{python}\n").as_bytes()));
     let listing = run(Command::new("python3")
         .args(["-m", "zipfile", "-l"])
         .arg(&pyz));

@@ -204,13 +204,8 @@ fn install_one(
         }
     };
     let read_small = |zip: &mut zip::ZipArchive<_>, path: &str| -> Result<String> {
-        let mut f = zip.by_name(path).map_err(|e| bad(format!("{path}: {e}")))?;
-        let mut s = String::new();
-        f.by_ref()
-            .take(16 << 20)
-            .read_to_string(&mut s)
-            .map_err(|e| bad(format!("{path}: {e}")))?;
-        Ok(s)
+        let bytes = read_metadata_file(zip, path).map_err(bad)?;
+        String::from_utf8(bytes).map_err(|_| bad(format!("{path}: not UTF-8")))
     };
     let wheel_meta = read_small(&mut zip, &format!("{dist_info}/WHEEL"))?;
     let version = field(&wheel_meta, "Wheel-Version").unwrap_or_default();
@@ -411,6 +406,24 @@ fn install_one(
     })
 }
 
+/// A metadata file of a wheel (WHEEL, RECORD, METADATA, ...), bounded:
+/// these are small, and a huge one is hostile.
+pub(crate) fn read_metadata_file(
+    zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
+    path: &str,
+) -> std::result::Result<Vec<u8>, String> {
+    const MAX: u64 = 16 << 20;
+    let file = zip.by_name(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = Vec::new();
+    file.take(MAX + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("{path}: {e}"))?;
+    if out.len() as u64 > MAX {
+        return Err(format!("{path}: larger than {MAX} bytes"));
+    }
+    Ok(out)
+}
+
 /// The launcher pip and `installer` write for a `module:attr` entry point.
 fn launcher(shebang: &str, object: &str) -> String {
     let (module, attr) = object.split_once(':').unwrap_or((object, ""));
@@ -509,4 +522,4 @@ fn write_claimed(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -19,7 +19,6 @@ use crate::runtime::Target;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -204,13 +203,80 @@ pub fn read_wheel_metadata(bytes: &[u8], file_name: &str) -> Result<Vec<u8>> {
         })
         .map(str::to_string)
         .ok_or_else(|| bad("no .dist-info/METADATA".into()))?;
-    let mut file = zip
-        .by_name(&path)
-        .map_err(|e| bad(format!("{path}: {e}")))?;
-    let mut out = Vec::new();
-    file.by_ref()
-        .take(16 << 20)
-        .read_to_end(&mut out)
-        .map_err(|e| bad(format!("{path}: {e}")))?;
-    Ok(out)
+    crate::apptree::read_metadata_file(&mut zip, &path).map_err(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apptree::tests::make_wheel;
+    use crate::progress::Silent;
+
+    /// A wheelhouse of tiny wheels: (name, version, METADATA lines).
+    fn wheelhouse(wheels: &[(&str, &str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, version, meta) in wheels {
+            let bytes = make_wheel(name, version, meta, &[], None);
+            std::fs::write(dir.path().join(format!("{name}-{version}-py3-none-any.whl")), bytes).unwrap();
+        }
+        dir
+    }
+
+    fn solve(reqs: &[&str], wheels: &[(&str, &str, &str)]) -> Result<Vec<String>> {
+        let dir = wheelhouse(wheels);
+        let target = Target::parse("3.12-manylinux_2_28_x86_64").unwrap();
+        let sources = Sources {
+            wheelhouses: vec![dir.path().to_path_buf()],
+            ..Sources::default()
+        };
+        let reqs: Vec<String> = reqs.iter().map(|r| r.to_string()).collect();
+        let closure = resolve(("app", "1.0"), &reqs, &target, &sources, &Silent)?;
+        Ok(closure
+            .wheels
+            .iter()
+            .map(|w| format!("{} {}", w.name, w.version))
+            .collect())
+    }
+
+    #[test]
+    fn newest_allowed_versions_with_extras_and_markers() {
+        let wheels = [
+            ("a", "1.0", ""),
+            (
+                "a",
+                "2.0",
+                "Provides-Extra: fast\nRequires-Dist: b>=1; extra == \"fast\"\nRequires-Dist: c; python_version < \"3.10\"\nRequires-Dist: d; sys_platform == \"linux\"\n",
+            ),
+            ("b", "1.0", ""),
+            ("b", "1.5", ""),
+            ("b", "2.0rc1", ""),
+            ("c", "1.0", ""),
+            ("d", "1.0", ""),
+        ];
+        assert_eq!(solve(&["a"], &wheels).unwrap(), ["a 2.0", "d 1.0"]);
+        assert_eq!(solve(&["a[fast]"], &wheels).unwrap(), ["a 2.0", "b 1.5", "d 1.0"]);
+        assert_eq!(solve(&["a<2"], &wheels).unwrap(), ["a 1.0"]);
+        // A pre-release only when nothing else is allowed.
+        assert_eq!(solve(&["b>1.5"], &wheels).unwrap(), ["b 2.0rc1"]);
+        // Markers of the application's own requirements, for the target.
+        assert_eq!(solve(&["c; python_version < '3.10'", "d"], &wheels).unwrap(), ["d 1.0"]);
+    }
+
+    #[test]
+    fn conflicts_are_explained_with_every_step() {
+        let wheels = [
+            ("a", "1.0", "Requires-Dist: c<2\n"),
+            ("b", "1.0", "Requires-Dist: c>=2\n"),
+            ("c", "1.0", ""),
+            ("c", "2.0", ""),
+        ];
+        let e = solve(&["a", "b"], &wheels).unwrap_err().to_string();
+        assert!(e.starts_with("cannot resolve the dependencies of app for CPython 3.12"), "{e}");
+        assert!(e.contains("a 1.0 depends on c <2") || e.contains("a depends on c <2"), "{e}");
+        assert!(e.contains("b 1.0 depends on c >=2") || e.contains("b depends on c >=2"), "{e}");
+        let e = solve(&["a", "b", "zzz"], &wheels).unwrap_err().to_string();
+        assert!(e.contains("zzz: not found in wheelhouse"), "{e}");
+        let e = solve(&["a @ https://example.com/a.whl"], &wheels).unwrap_err().to_string();
+        assert!(e.contains("by direct URL"), "{e}");
+    }
 }

@@ -4,7 +4,19 @@ use std::io::Write;
 
 /// A wheel with a correct RECORD (unless `record` overrides it).
 fn wheel(name: &str, files: &[(&str, &[u8], u32)], record: Option<&str>) -> Vec<u8> {
-    let info = format!("{name}-1.0.dist-info");
+    make_wheel(name, "1.0", "", files, record)
+}
+
+/// A wheel of `name` `version` whose METADATA ends with `metadata` (extra
+/// header lines such as `Requires-Dist: ...\n`), for tests across modules.
+pub(crate) fn make_wheel(
+    name: &str,
+    version: &str,
+    metadata: &str,
+    files: &[(&str, &[u8], u32)],
+    record: Option<&str>,
+) -> Vec<u8> {
+    let info = format!("{name}-{version}.dist-info");
     let mut all: Vec<(String, Vec<u8>, u32)> = files
         .iter()
         .map(|(p, b, m)| (p.to_string(), b.to_vec(), *m))
@@ -16,7 +28,7 @@ fn wheel(name: &str, files: &[(&str, &[u8], u32)], record: Option<&str>) -> Vec<
     ));
     all.push((
         format!("{info}/METADATA"),
-        format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n").into_bytes(),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata}").into_bytes(),
         0o644,
     ));
     let rows: Vec<(String, [u8; 32], u64)> = all
