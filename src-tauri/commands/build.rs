@@ -83,7 +83,7 @@ pub fn start_build(
         return Err(UiError::message("choose at least one format"));
     }
     for f in &formats {
-        super::project::studio_availability(*f)
+        f.availability()
             .map_err(|why| UiError::message(format!("{} cannot be built yet: {why}", f.name())))?;
     }
     let root = state
@@ -119,7 +119,7 @@ pub fn start_build(
                     formats,
                     out_dir: root.join("dist"),
                     native: native.unwrap_or(false),
-                    app: Default::default(),
+                    app: build::AppOptions::from_project(&project),
                 };
                 build::build(&project, &request, &progress)
             });

@@ -25,16 +25,5 @@ pub fn gradient_walk(
         Some(Ok(project)) => gradient::prefill(&gradient::facts(&project)?),
         _ => BTreeMap::new(),
     };
-    let mut outcome = gradient::walk(tree, &answers, &prefill, false)
-        .map_err(|e| UiError::message(e.to_string()))?;
-    if let Outcome::Recommendation { recommendation, .. } = &mut outcome {
-        if let Some(Err(why)) = recommendation
-            .recommendation
-            .format
-            .map(super::project::studio_availability)
-        {
-            recommendation.not_yet = Some(why.to_string());
-        }
-    }
-    Ok(outcome)
+    gradient::walk(tree, &answers, &prefill, false).map_err(|e| UiError::message(e.to_string()))
 }

@@ -4,6 +4,7 @@
 use super::UiError;
 use crate::state::AppState;
 use gradient_engine::plan::Format;
+use gradient_engine::progress::Silent;
 use gradient_engine::project::{edit, Project};
 use gradient_engine::{build, discovery};
 use serde::Serialize;
@@ -103,18 +104,39 @@ pub struct PlanView {
     entries: Vec<EntryView>,
     excluded: Vec<gradient_engine::plan::Excluded>,
     total_size: u64,
+    /// For applications: the target, the sources and what was installed.
+    summary: Option<String>,
+    notes: Vec<String>,
 }
 
 /// The plan of `format` for the current project: what the archive will hold.
-#[tauri::command]
+/// Applications resolve and install their closure first (from
+/// `[tool.gradient.app]`), so this runs off the main thread.
+#[tauri::command(async)]
 pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanView, UiError> {
     let format: Format = format.parse().map_err(UiError::message)?;
     let path = state
         .current()
         .ok_or_else(|| UiError::message("no project is open"))?;
     let project = Project::load(&path)?;
-    let plan = build::plan(&project, format)?;
+    let (plan, summary, notes) = match format {
+        Format::Sdist | Format::Wheel => (build::plan(&project, format)?, None, Vec::new()),
+        _ => {
+            let options = build::AppOptions::from_project(&project);
+            let app = build::plan_app(&project, format, &options, &Silent)?;
+            let summary = format!(
+                "for {} · {} distributions from {} · runs {}",
+                app.target.label(),
+                app.tree.distributions.len(),
+                options.sources.clone().with_default_index().describe(),
+                app.entry.name,
+            );
+            (app.plan.clone(), Some(summary), app.notes.clone())
+        }
+    };
     Ok(PlanView {
+        summary,
+        notes,
         file_name: plan.file_name.clone(),
         total_size: plan.total_size(),
         entries: plan
@@ -137,28 +159,15 @@ pub struct FormatView {
     why: Option<&'static str>,
 }
 
-/// Whether the studio builds `format`: the engine's availability, except
-/// that applications (whose preview needs a resolved closure, a target
-/// interpreter and sources to choose) are built from the command line for
-/// now.
-pub fn studio_availability(format: Format) -> Result<(), &'static str> {
-    match format {
-        Format::Zipapp => Err(
-            "the studio builds zipapps next; today: gradient build --format zipapp (see the README)",
-        ),
-        other => other.availability(),
-    }
-}
-
-/// Every format along the gradient, and whether the studio can build it.
+/// Every format along the gradient, and whether it can be built yet.
 #[tauri::command]
 pub fn formats() -> Vec<FormatView> {
     Format::ALL
         .iter()
         .map(|f| FormatView {
             name: f.name(),
-            available: studio_availability(*f).is_ok(),
-            why: studio_availability(*f).err(),
+            available: f.availability().is_ok(),
+            why: f.availability().err(),
         })
         .collect()
 }

@@ -364,3 +364,73 @@ async fn dark_theme_at_1024_by_700() {
     studio.screenshot("dark-wizard").await;
     studio.close().await;
 }
+
+/// The fixture application's wheelhouse for this machine's python3 (made by
+/// scripts/deps.sh, like the end-to-end tests').
+fn app_wheels() -> PathBuf {
+    let dir = std::env::var_os("GRADIENT_APP_WHEELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let out = std::process::Command::new("bash")
+                .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/deps.sh"))
+                .arg("--print-app-wheels")
+                .output()
+                .expect("deps.sh runs");
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+        });
+    assert!(dir.join(".complete").exists(), "run scripts/deps.sh first");
+    dir.join("host")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = work.path().join("app");
+    copy_tree(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app"),
+        &project,
+    );
+    let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
+    std::fs::write(
+        project.join("pyproject.toml"),
+        format!(
+            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n",
+            app_wheels().display().to_string()
+        ),
+    )
+    .expect("write");
+    let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
+    studio.wait_text("#artifact-name", "greet-1.2.0").await;
+    studio.click("button[data-format='zipapp']").await;
+    studio.wait_text("#artifact-name", "greet-1.2.0.pyz").await;
+    // The preview is the archive: the bootstrap, the closure, the extension.
+    let paths = studio
+        .wait_any("#entries tbody td.path", "__main__.py")
+        .await;
+    assert!(paths.iter().any(|p| p.contains("_speedups")), "{paths:?}");
+    let summary = studio.wait_text("#plan-summary", "7 distributions").await;
+    assert!(summary.contains("runs greet"), "{summary}");
+    assert!(summary.contains("wheelhouse"), "{summary}");
+    let command = studio.wait_text("#cli-command", "--format zipapp").await;
+    assert!(command.starts_with("gradient build"), "{command}");
+    studio.screenshot("zipapp-preview").await;
+
+    studio.click("#build").await;
+    let path = studio.wait_text("#result-path", ".pyz").await;
+    let pyz = PathBuf::from(&path);
+    assert_eq!(pyz, project.join("dist/greet-1.2.0.pyz"));
+    let cache = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new("python3")
+        .arg(&pyz)
+        .args(["Studio", "--html", "<i>"])
+        .env("GRADIENT_ZIPAPP_CACHE", cache.path())
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello, Studio!\nescaped: &lt;i&gt;\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    studio.close().await;
+}

@@ -557,13 +557,16 @@ fn a_pure_application_runs_from_the_zip_with_its_bytecode() {
 fn preview_lists_the_archive_as_it_will_be() {
     let (_tmp, app) = fixture("app");
     let host = app_wheels("host").display().to_string();
-    let out = run(gradient().arg("preview").arg(&app).args([
-        "--format",
-        "zipapp",
-        "--excluded",
-        "--wheelhouse",
-        &host,
-    ]));
+    // The sources come from [tool.gradient.app], as the studio reads them.
+    let pyproject = std::fs::read_to_string(app.join("pyproject.toml")).unwrap();
+    write(
+        &app.join("pyproject.toml"),
+        &format!("{pyproject}\n[tool.gradient.app]\nwheelhouse = [{host:?}]\nentry = \"greet\"\n"),
+    );
+    let out = run(gradient()
+        .arg("preview")
+        .arg(&app)
+        .args(["--format", "zipapp", "--excluded"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(

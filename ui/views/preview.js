@@ -135,6 +135,9 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           lastPlan.set(wanted, plan);
           $("artifact-name").textContent = plan.file_name;
           $("totals").textContent = planTotals(plan);
+          const summary = [plan.summary, ...(plan.notes ?? [])].filter(Boolean).join(" — ");
+          $("plan-summary").textContent = summary;
+          $("plan-summary").hidden = !summary;
           $("removed").textContent = removed.length ? `Removed since the last view: ${removed.join(", ")}` : "";
           $("removed").hidden = removed.length === 0;
           renderEntries(plan, marks);
@@ -144,6 +147,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           shown = null;
           $("artifact-name").textContent = "Preview";
           $("totals").textContent = "";
+          $("plan-summary").hidden = true;
           showError(error);
         }
       } while (job.again);

@@ -6,7 +6,6 @@ use gradient_engine::build::{self, AppOptions, BuildRequest, TargetChoice};
 use gradient_engine::closure::Sources;
 use gradient_engine::plan::{Format, Plan};
 use gradient_engine::project::Project;
-use gradient_engine::zipapp;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -69,31 +68,33 @@ pub struct AppArgs {
     /// The console script to run (by name), or module:function.
     #[arg(long, value_name = "NAME", help_heading = "Applications")]
     entry: Option<String>,
-    /// The zipapp's interpreter line, without #!.
-    #[arg(long, value_name = "LINE", default_value = zipapp::DEFAULT_SHEBANG, help_heading = "Applications")]
-    shebang: String,
+    /// The zipapp's interpreter line, without #! (default: /usr/bin/env python3).
+    #[arg(long, value_name = "LINE", help_heading = "Applications")]
+    shebang: Option<String>,
 }
 
 impl AppArgs {
-    fn options(self) -> AppOptions {
-        AppOptions {
-            target: match (self.python, self.target) {
-                (Some(p), _) => TargetChoice::Python(p),
-                (None, Some(t)) => TargetChoice::Spec(t),
-                (None, None) => TargetChoice::Default,
-            },
-            sources: Sources {
+    /// `[tool.gradient.app]` of the project, with each flag given overriding
+    /// its setting (any source flag replaces every configured source).
+    fn options(self, project: &Project) -> AppOptions {
+        let mut options = AppOptions::from_project(project);
+        match (self.python, self.target) {
+            (Some(p), _) => options.target = TargetChoice::Python(p),
+            (None, Some(t)) => options.target = TargetChoice::Spec(t),
+            (None, None) => {}
+        }
+        if !self.wheelhouse.is_empty() || !self.index.is_empty() || self.lock.is_some() {
+            options.sources = Sources {
                 wheelhouses: self.wheelhouse,
                 indexes: self.index,
                 lock: self.lock,
                 cache: None,
-            },
-            zipapp: zipapp::Options {
-                shebang: Some(self.shebang),
-                entry: self.entry,
-            },
-            write_lock: self.write_lock,
+            };
         }
+        options.zipapp.entry = self.entry.or(options.zipapp.entry);
+        options.zipapp.shebang = self.shebang.or(options.zipapp.shebang);
+        options.write_lock = self.write_lock;
+        options
     }
 }
 
@@ -140,7 +141,7 @@ pub fn build(args: BuildArgs) -> ExitCode {
         formats,
         out_dir: args.out.unwrap_or_else(|| project.root.join("dist")),
         native: args.native,
-        app: args.app.options(),
+        app: args.app.options(&project),
     };
     let progress = TerminalProgress::new(!args.json);
     let result = build::build(&project, &request, &progress);
@@ -170,7 +171,7 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         Format::Sdist | Format::Wheel => build::plan(&project, args.format).map(|p| (p, None)),
         format => {
             let progress = TerminalProgress::new(!args.json);
-            let app = build::plan_app(&project, format, &args.app.options(), &progress);
+            let app = build::plan_app(&project, format, &args.app.options(&project), &progress);
             progress.finish();
             app.map(|app| {
                 let notes = app.notes.clone();

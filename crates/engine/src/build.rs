@@ -59,6 +59,34 @@ pub struct AppOptions {
     pub write_lock: Option<PathBuf>,
 }
 
+impl AppOptions {
+    /// The project's `[tool.gradient.app]` choices, paths resolved against
+    /// its root.
+    pub fn from_project(project: &Project) -> AppOptions {
+        let app = &project.settings.app;
+        let at_root = |p: &str| project.root.join(p);
+        AppOptions {
+            target: match (&app.python, &app.target) {
+                (Some(p), _) if p.contains('/') => TargetChoice::Python(at_root(p)),
+                (Some(p), _) => TargetChoice::Python(PathBuf::from(p)),
+                (None, Some(t)) => TargetChoice::Spec(t.clone()),
+                (None, None) => TargetChoice::Default,
+            },
+            sources: Sources {
+                wheelhouses: app.wheelhouse.iter().map(|w| at_root(w)).collect(),
+                indexes: app.index.clone(),
+                lock: app.lock.as_deref().map(at_root),
+                cache: None,
+            },
+            zipapp: zipapp::Options {
+                shebang: app.shebang.clone(),
+                entry: app.entry.clone(),
+            },
+            write_lock: None,
+        }
+    }
+}
+
 /// An application planned: the closure, the installed tree (in a staging
 /// directory that lives as long as this value) and the archive's plan.
 pub struct AppPlan {
@@ -66,6 +94,8 @@ pub struct AppPlan {
     pub target: Target,
     pub closure: Closure,
     pub tree: AppTree,
+    /// The entry point the archive runs.
+    pub entry: zipapp::EntryPoint,
     pub notes: Vec<String>,
     /// Holds the installed tree the plan's entries point into.
     _staging: tempfile::TempDir,
@@ -233,6 +263,7 @@ pub fn plan_app(
         target,
         closure,
         tree,
+        entry,
         notes,
         _staging: staging,
     })

@@ -217,7 +217,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for (name, version, meta) in wheels {
             let bytes = make_wheel(name, version, meta, &[], None);
-            std::fs::write(dir.path().join(format!("{name}-{version}-py3-none-any.whl")), bytes).unwrap();
+            std::fs::write(
+                dir.path()
+                    .join(format!("{name}-{version}-py3-none-any.whl")),
+                bytes,
+            )
+            .unwrap();
         }
         dir
     }
@@ -254,12 +259,18 @@ mod tests {
             ("d", "1.0", ""),
         ];
         assert_eq!(solve(&["a"], &wheels).unwrap(), ["a 2.0", "d 1.0"]);
-        assert_eq!(solve(&["a[fast]"], &wheels).unwrap(), ["a 2.0", "b 1.5", "d 1.0"]);
+        assert_eq!(
+            solve(&["a[fast]"], &wheels).unwrap(),
+            ["a 2.0", "b 1.5", "d 1.0"]
+        );
         assert_eq!(solve(&["a<2"], &wheels).unwrap(), ["a 1.0"]);
         // A pre-release only when nothing else is allowed.
         assert_eq!(solve(&["b>1.5"], &wheels).unwrap(), ["b 2.0rc1"]);
         // Markers of the application's own requirements, for the target.
-        assert_eq!(solve(&["c; python_version < '3.10'", "d"], &wheels).unwrap(), ["d 1.0"]);
+        assert_eq!(
+            solve(&["c; python_version < '3.10'", "d"], &wheels).unwrap(),
+            ["d 1.0"]
+        );
     }
 
     #[test]
@@ -271,12 +282,23 @@ mod tests {
             ("c", "2.0", ""),
         ];
         let e = solve(&["a", "b"], &wheels).unwrap_err().to_string();
-        assert!(e.starts_with("cannot resolve the dependencies of app for CPython 3.12"), "{e}");
-        assert!(e.contains("a 1.0 depends on c <2") || e.contains("a depends on c <2"), "{e}");
-        assert!(e.contains("b 1.0 depends on c >=2") || e.contains("b depends on c >=2"), "{e}");
+        assert!(
+            e.starts_with("cannot resolve the dependencies of app for CPython 3.12"),
+            "{e}"
+        );
+        assert!(
+            e.contains("a 1.0 depends on c <2") || e.contains("a depends on c <2"),
+            "{e}"
+        );
+        assert!(
+            e.contains("b 1.0 depends on c >=2") || e.contains("b depends on c >=2"),
+            "{e}"
+        );
         let e = solve(&["a", "b", "zzz"], &wheels).unwrap_err().to_string();
         assert!(e.contains("zzz: not found in wheelhouse"), "{e}");
-        let e = solve(&["a @ https://example.com/a.whl"], &wheels).unwrap_err().to_string();
+        let e = solve(&["a @ https://example.com/a.whl"], &wheels)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("by direct URL"), "{e}");
     }
 }

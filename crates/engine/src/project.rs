@@ -130,6 +130,29 @@ pub struct Settings {
     pub data: BTreeMap<String, String>,
     /// Build the wheel from the sdist and compare (default true).
     pub wheel_from_sdist: bool,
+    /// `[tool.gradient.app]`: defaults for application formats.
+    pub app: AppSettings,
+}
+
+/// `[tool.gradient.app]`: the target, the sources and the entry point of an
+/// application build, so the project states them once (command-line flags
+/// override each).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct AppSettings {
+    /// An interpreter to describe (a path or a command on PATH).
+    pub python: Option<String>,
+    /// A target described without an interpreter.
+    pub target: Option<String>,
+    /// Wheel directories, relative to the project root (or absolute).
+    pub wheelhouse: Vec<String>,
+    /// Simple-API index URLs.
+    pub index: Vec<String>,
+    /// A PEP 751 lock file, relative to the project root.
+    pub lock: Option<String>,
+    /// The console script (or `module:attr`) to run.
+    pub entry: Option<String>,
+    /// The zipapp's interpreter line, without `#!`.
+    pub shebang: Option<String>,
 }
 
 impl Default for Settings {
@@ -144,6 +167,7 @@ impl Default for Settings {
             sdist_exclude: Vec::new(),
             data: BTreeMap::new(),
             wheel_from_sdist: true,
+            app: AppSettings::default(),
         }
     }
 }

@@ -39,6 +39,17 @@ pub(crate) const GRADIENT_KEYS: &[&str] = &[
     "sdist-exclude",
     "data",
     "wheel-from-sdist",
+    "app",
+];
+
+const APP_KEYS: &[&str] = &[
+    "python",
+    "target",
+    "wheelhouse",
+    "index",
+    "lock",
+    "entry",
+    "shebang",
 ];
 
 const DATA_SCHEMES: &[&str] = &["data", "scripts", "headers", "purelib", "platlib"];
@@ -871,6 +882,7 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
             "wheel-exclude" => s.wheel_exclude = globs(doc, v, field)?,
             "sdist-exclude" => s.sdist_exclude = globs(doc, v, field)?,
             "wheel-from-sdist" => s.wheel_from_sdist = doc.bool(v, field)?,
+            "app" => s.app = app_settings(doc, v, field)?,
             "data" => {
                 for (scheme, dir) in doc.string_table(v, field)? {
                     if !DATA_SCHEMES.contains(&scheme.text.as_str()) {
@@ -903,6 +915,55 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
         }
     }
     Ok(s)
+}
+
+/// `[tool.gradient.app]`: defaults for application builds (the command
+/// line's flags override them). Paths are relative to the project root.
+fn app_settings(doc: &Doc, value: &Value, f: &str) -> Result<AppSettings, ProjectError> {
+    let table = doc.table(value, f)?;
+    doc.only_keys(table, f, APP_KEYS)?;
+    let mut app = AppSettings::default();
+    for (key, v) in table.iter() {
+        let field = format!("{f}.{}", key.get_ref());
+        let field = field.as_str();
+        let text = |doc: &Doc| -> Result<Option<String>, ProjectError> {
+            let t = doc.str(v, field)?;
+            if t.trim().is_empty() {
+                return Err(doc.err(&v.span(), field, "must not be empty"));
+            }
+            Ok(Some(t.to_string()))
+        };
+        match key.get_ref().as_ref() {
+            "python" => app.python = text(doc)?,
+            "target" => {
+                let t = text(doc)?;
+                if let Some(spec) = &t {
+                    crate::runtime::Target::parse(spec)
+                        .map_err(|e| doc.err(&v.span(), field, e.to_string()))?;
+                }
+                app.target = t;
+            }
+            "lock" => app.lock = text(doc)?,
+            "entry" => app.entry = text(doc)?,
+            "shebang" => app.shebang = text(doc)?,
+            "wheelhouse" => {
+                app.wheelhouse = doc.strings(v, field)?.into_iter().map(|i| i.text).collect()
+            }
+            "index" => app.index = doc.strings(v, field)?.into_iter().map(|i| i.text).collect(),
+            _ => {}
+        }
+    }
+    if app.python.is_some() && app.target.is_some() {
+        return Err(doc.err(&value.span(), f, "set `python` or `target`, not both"));
+    }
+    if app.lock.is_some() && !(app.wheelhouse.is_empty() && app.index.is_empty()) {
+        return Err(doc.err(
+            &value.span(),
+            f,
+            "a `lock` is installed exactly: leave out `wheelhouse` and `index`",
+        ));
+    }
+    Ok(app)
 }
 
 #[cfg(test)]
@@ -1145,6 +1206,25 @@ data = { data = "share" }
         assert_eq!(p.settings.module_names, vec!["acme.tools"]);
         assert_eq!(p.settings.module_root.as_deref(), Some("lib"));
         assert!(p.settings.namespace);
+        let (_d, p) = project(&format!("{HEAD}[tool.gradient.app]\nwheelhouse = [\"wheels\"]\nentry = \"demo\"\ntarget = \"3.12-manylinux_2_28_x86_64\"\n"), &[("demo.py", "")]);
+        let app = p.expect("valid").settings.app;
+        assert_eq!(app.wheelhouse, ["wheels"]);
+        assert_eq!(app.entry.as_deref(), Some("demo"));
+        let e = error(
+            &format!("{HEAD}[tool.gradient.app]\ntarget = \"3.12\"\n"),
+            &[],
+        );
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(5), Some("tool.gradient.app.target"))
+        );
+        let e = error(
+            &format!(
+                "{HEAD}[tool.gradient.app]\nlock = \"pylock.toml\"\nindex = [\"http://x/\"]\n"
+            ),
+            &[],
+        );
+        assert!(e.message.contains("leave out"), "{}", e.message);
     }
 
     #[test]
