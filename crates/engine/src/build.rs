@@ -194,6 +194,9 @@ pub fn plan_app(
         notes.push(format!("wrote the lock {}", path.display()));
     }
 
+    if progress.cancelled() {
+        return Err(Error::Cancelled);
+    }
     progress.step("install");
     let shebang = match &target.interpreter {
         Some(p) => p.display().to_string(),
@@ -214,6 +217,9 @@ pub fn plan_app(
         progress,
     )?;
 
+    if progress.cancelled() {
+        return Err(Error::Cancelled);
+    }
     progress.step("bytecode");
     let store = sources
         .cache

@@ -107,7 +107,7 @@ pub fn resolve(
         let pins = lock::read(lock_path, target)?;
         lock::check_satisfies(lock_path, &pins, &reqs, target)?;
         progress.step("fetch");
-        return fetch(&client, pins, progress);
+        return fetch(&client, pins);
     }
     progress.step("resolve");
     let version: pep440_rs::Version = root_version
@@ -117,6 +117,7 @@ pub fn resolve(
         target,
         sources,
         &client,
+        progress,
         (names::normalize(root_name), version, reqs),
     )?;
     let chosen = solve::solve(&provider)?;
@@ -131,7 +132,7 @@ pub fn resolve(
             hashes: offer.hashes.clone(),
         })
         .collect();
-    fetch(&client, pins, progress)
+    fetch(&client, pins)
 }
 
 /// A wheel chosen but not yet fetched.
@@ -145,8 +146,7 @@ pub struct Pin {
     pub hashes: Hashes,
 }
 
-fn fetch(client: &index::Client, pins: Vec<Pin>, progress: &dyn Progress) -> Result<Closure> {
-    progress.start(pins.len() as u64);
+fn fetch(client: &index::Client, pins: Vec<Pin>) -> Result<Closure> {
     let fetched: Vec<Result<Wheel>> = pins
         .into_par_iter()
         .map(|pin| {
@@ -181,7 +181,6 @@ fn fetch(client: &index::Client, pins: Vec<Pin>, progress: &dyn Progress) -> Res
     let mut wheels = Vec::with_capacity(fetched.len());
     for w in fetched {
         wheels.push(w?);
-        progress.advance(1);
     }
     wheels.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Closure { wheels })

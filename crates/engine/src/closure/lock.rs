@@ -62,10 +62,16 @@ impl FileRef {
 
 /// The wheels the lock at `path` pins for `target`.
 pub fn read(path: &Path, target: &Target) -> Result<Vec<Pin>> {
-    let bad = |why: String| Error::Closure(format!("{}: {why}", path.display()));
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(&text, path, target)
+}
+
+/// [`read`] on the lock's text; `path` names it in errors and anchors
+/// relative wheel paths.
+pub fn parse(text: &str, path: &Path, target: &Target) -> Result<Vec<Pin>> {
+    let bad = |why: String| Error::Closure(format!("{}: {why}", path.display()));
     let lock: LockFile =
-        toml::from_str(&text).map_err(|e| bad(format!("not a PEP 751 lock file: {e}")))?;
+        toml::from_str(text).map_err(|e| bad(format!("not a PEP 751 lock file: {e}")))?;
     if !lock.lock_version.starts_with("1.") {
         return Err(bad(format!(
             "lock-version {} is not supported (this engine reads 1.x)",

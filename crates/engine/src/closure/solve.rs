@@ -9,6 +9,7 @@ use super::offers::{self, Offer, Origin, Usable};
 use super::{read_wheel_metadata, Sources};
 use crate::inspect::core_metadata;
 use crate::names::{self, Requirement};
+use crate::progress::Progress;
 use crate::runtime::Target;
 use crate::{Error, Result};
 use pep440_rs::{Version, VersionSpecifiers};
@@ -50,6 +51,7 @@ pub struct Provider<'a> {
     python: Version,
     sources: &'a Sources,
     client: &'a Client,
+    progress: &'a dyn Progress,
     root: (String, Version, Vec<Requirement>),
     wheelhouse: BTreeMap<String, Vec<Offer>>,
     usable: RefCell<HashMap<String, Arc<Usable>>>,
@@ -61,6 +63,7 @@ impl<'a> Provider<'a> {
         target: &'a Target,
         sources: &'a Sources,
         client: &'a Client,
+        progress: &'a dyn Progress,
         root: (String, Version, Vec<Requirement>),
     ) -> Result<Self> {
         Ok(Provider {
@@ -70,6 +73,7 @@ impl<'a> Provider<'a> {
             target,
             sources,
             client,
+            progress,
             root,
             wheelhouse: offers::scan_wheelhouses(sources)?,
             usable: RefCell::default(),
@@ -226,6 +230,14 @@ impl DependencyProvider for Provider<'_> {
         // Pre-releases only when nothing else fits (pip's and uv's default).
         let stable = in_range.clone().find(|v| !v.any_prerelease());
         Ok(stable.or_else(|| in_range.next()).cloned())
+    }
+
+    fn should_cancel(&self) -> Result<()> {
+        if self.progress.cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     fn get_dependencies(
