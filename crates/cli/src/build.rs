@@ -270,6 +270,7 @@ mod tests {
             }],
             mtime: 0,
             preamble: Vec::new(),
+            trailer_key: None,
         };
         let text = render_plan(&plan, true);
         assert!(text.starts_with("a-1-py3-none-any.whl\n"));

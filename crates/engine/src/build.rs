@@ -6,6 +6,7 @@ use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
 use crate::closure::{self, lock, Closure, Sources};
 use crate::discovery;
 use crate::epoch;
+use crate::frozen;
 use crate::plan::{Format, Plan};
 use crate::progress::Progress;
 use crate::project::Project;
@@ -57,6 +58,21 @@ pub struct AppOptions {
     pub zipapp: zipapp::Options,
     /// Write the resolved closure as a PEP 751 lock here.
     pub write_lock: Option<PathBuf>,
+    /// The launcher stub for frozen executables; default [`default_launcher`].
+    pub launcher: Option<PathBuf>,
+}
+
+/// `$GRADIENT_LAUNCHER`, else `gradient-launcher` beside the running program
+/// (cargo builds both into one directory; installs ship them together).
+pub fn default_launcher() -> PathBuf {
+    std::env::var_os("GRADIENT_LAUNCHER")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::current_exe().ok().map(|e| {
+                e.with_file_name(format!("gradient-launcher{}", std::env::consts::EXE_SUFFIX))
+            })
+        })
+        .unwrap_or_else(|| PathBuf::from("gradient-launcher"))
 }
 
 impl AppOptions {
@@ -83,6 +99,7 @@ impl AppOptions {
                 entry: app.entry.clone(),
             },
             write_lock: None,
+            launcher: None,
         }
     }
 }
@@ -141,7 +158,7 @@ pub fn plan_app(
     options: &AppOptions,
     progress: &dyn Progress,
 ) -> Result<AppPlan> {
-    if format != Format::Zipapp {
+    if !matches!(format, Format::Zipapp | Format::Exe) {
         return Err(Error::Plan(format!(
             "{} cannot be built yet: {}",
             format.name(),
@@ -154,6 +171,16 @@ pub fn plan_app(
     let mut notes = Vec::new();
     progress.step("target");
     let target = options.target.describe()?;
+    let runtime = match (format, &target.interpreter) {
+        (Format::Exe, Some(python)) => Some(frozen::Runtime::collect(python)?),
+        (Format::Exe, None) => {
+            return Err(Error::Target(format!(
+                "a frozen executable brings its own interpreter: name one with --python instead of describing {}",
+                target.label()
+            )))
+        }
+        _ => None,
+    };
     if let Some(rp) = &project.metadata.requires_python {
         let spec: pep440_rs::VersionSpecifiers = rp
             .parse()
@@ -210,12 +237,18 @@ pub fn plan_app(
         file_name: &w.file_name,
         bytes: &w.bytes,
     }));
-    let mut tree = apptree::install(
-        &wheels,
-        &staging.path().join("tree"),
-        &Layout::standard(&shebang),
-        progress,
-    )?;
+    let layout = match &runtime {
+        // The tree becomes the bundled interpreter's own site-packages.
+        Some(rt) => Layout {
+            site_packages: rt.site_packages(),
+            scripts: "python/bin".into(),
+            headers: "python/include".into(),
+            data: "python".into(),
+            shebang: zipapp::DEFAULT_SHEBANG.into(),
+        },
+        None => Layout::standard(&shebang),
+    };
+    let mut tree = apptree::install(&wheels, &staging.path().join("tree"), &layout, progress)?;
 
     if progress.cancelled() {
         return Err(Error::Cancelled);
@@ -228,7 +261,7 @@ pub fn plan_app(
         .join("pyc");
     match target.compiler(Some(store)) {
         Some(compiler) => {
-            let placement = if tree.native {
+            let placement = if tree.native || runtime.is_some() {
                 PycPlacement::Cache
             } else {
                 PycPlacement::Legacy
@@ -254,16 +287,37 @@ pub fn plan_app(
     }
     key.update(target.label().as_bytes());
     key.update(entry.object.as_bytes());
-    let key = closure::hex(&key.finalize()[..16]);
-    let plan = zipapp::plan(
-        (&project.metadata.name, &project.metadata.version),
-        &tree,
-        &target,
-        &entry,
-        &options.zipapp,
-        &key,
-        epoch::source_date_epoch(),
-    )?;
+    let plan = match &runtime {
+        Some(rt) => {
+            key.update(rt.executable.to_string_lossy().as_bytes());
+            let launcher = options.launcher.clone().unwrap_or_else(default_launcher);
+            let launcher_bytes = std::fs::read(&launcher).map_err(|e| {
+                Error::Plan(format!(
+                    "{}: the launcher stub cannot be read ({e}); build it with `cargo build -p gradient-launcher` or set GRADIENT_LAUNCHER",
+                    launcher.display()
+                ))
+            })?;
+            key.update(&launcher_bytes);
+            frozen::plan(
+                (&project.metadata.name, &project.metadata.version),
+                &tree,
+                rt,
+                &entry,
+                launcher_bytes,
+                key.finalize().into(),
+                epoch::source_date_epoch(),
+            )?
+        }
+        None => zipapp::plan(
+            (&project.metadata.name, &project.metadata.version),
+            &tree,
+            &target,
+            &entry,
+            &options.zipapp,
+            &closure::hex(&key.finalize()[..16]),
+            epoch::source_date_epoch(),
+        )?,
+    };
     Ok(AppPlan {
         plan,
         target,

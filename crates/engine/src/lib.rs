@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod elf;
 pub mod epoch;
 pub mod error;
+pub mod frozen;
 pub mod gradient;
 pub mod inspect;
 pub mod metadata;

@@ -43,8 +43,7 @@ impl Format {
     /// Whether this engine can build the format yet; `Err` says why not.
     pub fn availability(self) -> Result<(), &'static str> {
         match self {
-            Format::Sdist | Format::Wheel | Format::Zipapp => Ok(()),
-            Format::Exe => Err("frozen executables arrive after zipapps"),
+            Format::Sdist | Format::Wheel | Format::Zipapp | Format::Exe => Ok(()),
             Format::Deb => Err("Debian packages arrive after frozen executables"),
             Format::Oci => Err("container images arrive after Debian packages"),
         }
@@ -153,6 +152,10 @@ pub struct Plan {
     /// with a preamble is written executable.
     #[serde(skip)]
     pub preamble: Vec<u8>,
+    /// A frozen executable's payload key: the zip sink ends the archive with
+    /// the launcher's trailer (`gradient_launcher::Trailer`) as its comment.
+    #[serde(skip)]
+    pub trailer_key: Option<[u8; 32]>,
 }
 
 impl Plan {

@@ -102,6 +102,7 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
         excluded,
         mtime: epoch::source_date_epoch(),
         preamble: Vec::new(),
+        trailer_key: None,
     })
 }
 

@@ -147,6 +147,7 @@ pub fn plan(
         excluded,
         mtime,
         preamble: format!("#!{shebang}\n").into_bytes(),
+        trailer_key: None,
     })
 }
 

@@ -46,6 +46,7 @@ fn plan_with(dir: &Path, record: bool) -> Plan {
         excluded: vec![],
         mtime: 1_700_000_000,
         preamble: Vec::new(),
+        trailer_key: None,
     }
 }
 

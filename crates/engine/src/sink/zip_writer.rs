@@ -122,7 +122,11 @@ pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
         progress.advance(packed.size);
     }
     check_cancel(progress)?;
-    finish_central_directory(&mut out, &central, date, time).map_err(|e| Error::io(dest, e))?;
+    let trailer = plan
+        .trailer_key
+        .map(|key| (plan.preamble.len() as u64, key));
+    finish_central_directory(&mut out, &central, date, time, trailer)
+        .map_err(|e| Error::io(dest, e))?;
     out.finish()
 }
 
@@ -185,6 +189,7 @@ fn finish_central_directory(
     central: &[Central],
     date: u16,
     time: u16,
+    trailer: Option<(u64, [u8; 32])>,
 ) -> std::io::Result<()> {
     let cd_offset = out.position();
     let mut buf = Vec::with_capacity(central.len() * 80);
@@ -250,7 +255,22 @@ fn finish_central_directory(
     put16(&mut buf, count.min(0xFFFF) as u16);
     put32(&mut buf, cd_size.min(U32_MAX) as u32);
     put32(&mut buf, cd_offset.min(U32_MAX) as u32);
-    put16(&mut buf, 0);
+    match trailer {
+        // A frozen executable: the launcher's trailer is the zip comment, so
+        // the file stays a valid zip and the launcher finds it at the end.
+        Some((payload_offset, key)) => {
+            let end = cd_offset + buf.len() as u64 + 2 + gradient_launcher::TRAILER_LEN as u64;
+            let t = gradient_launcher::Trailer {
+                version: gradient_launcher::FORMAT_VERSION,
+                payload_offset,
+                payload_size: end - payload_offset,
+                key,
+            };
+            put16(&mut buf, gradient_launcher::TRAILER_LEN as u16);
+            buf.extend_from_slice(&t.encode());
+        }
+        None => put16(&mut buf, 0),
+    }
     out.write_all(&buf)
 }
 

@@ -1,0 +1,437 @@
+//! Frozen executables: the launcher (crates/launcher), then a zip payload
+//! holding a relocatable Python runtime, the application's installed tree and
+//! the shared libraries both need beyond the glibc family, then the trailer
+//! (the payload format is `gradient_launcher`'s).
+//!
+//! The runtime is collected from an interpreter on the build machine: its
+//! executable, libpython, the standard library without what applications
+//! never need, and lib-dynload. Shared libraries are found by reading ELF
+//! dependencies (DT_NEEDED, resolved through RUNPATH/RPATH and the system
+//! directories), as the dynamic loader would.
+
+use crate::apptree::AppTree;
+use crate::elf;
+use crate::plan::{Entry, Format, Plan, Source};
+use crate::zipapp::EntryPoint;
+use crate::{Error, Result};
+use gradient_launcher::{Manifest, MANIFEST, RECORD};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const COLLECT: &str = include_str!("frozen/collect.py");
+const BOOT: &str = include_str!("frozen/boot.py");
+
+/// Standard-library directories applications never need (or that drag in
+/// large system libraries: tkinter needs Tcl/Tk, nis needs Kerberos).
+const STDLIB_LEFT_OUT: &[&str] = &[
+    "test",
+    "idlelib",
+    "tkinter",
+    "turtledemo",
+    "ensurepip",
+    "lib2to3",
+    "site-packages",
+    "__pycache__",
+    "venv",
+];
+/// lib-dynload modules left out for the same reasons.
+const DYNLOAD_LEFT_OUT: &[&str] = &[
+    "_tkinter",
+    "nis",
+    "_test",
+    "_xxtest",
+    "xxlimited",
+    "_ctypes_test",
+    "xxsubtype",
+];
+
+/// The C library and the loader, which the target system provides and which
+/// must match its kernel: never bundled.
+const GLIBC_FAMILY: &[&str] = &[
+    "libc.so.6",
+    "libm.so.6",
+    "libdl.so.2",
+    "libpthread.so.0",
+    "librt.so.1",
+    "libutil.so.1",
+    "libresolv.so.2",
+    "libanl.so.1",
+    "libBrokenLocale.so.1",
+    "libmvec.so.1",
+    "libnsl.so.1",
+    "libnss_files.so.2",
+    "libnss_dns.so.2",
+    "libthread_db.so.1",
+    "libc_malloc_debug.so.0",
+];
+
+/// A Python installation to freeze.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Runtime {
+    pub executable: PathBuf,
+    pub version: Vec<u32>,
+    pub cache_tag: String,
+    pub stdlib: PathBuf,
+    pub dynload: PathBuf,
+    pub libdir: Option<PathBuf>,
+    /// File name of the shared libpython, when the interpreter links one.
+    pub libpython: Option<String>,
+}
+
+impl Runtime {
+    /// Ask `python` where its parts are.
+    pub fn collect(python: &Path) -> Result<Runtime> {
+        let fail = |why: String| Error::Target(format!("{}: {why}", python.display()));
+        let out = Command::new(python)
+            .args(["-I", "-S", "-c", COLLECT])
+            .output()
+            .map_err(|e| fail(format!("cannot run it: {e}")))?;
+        if !out.status.success() {
+            return Err(fail(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
+        }
+        let rt: Runtime = serde_json::from_slice(&out.stdout).map_err(|e| fail(e.to_string()))?;
+        if rt.version.len() < 2 {
+            return Err(fail("no version".into()));
+        }
+        Ok(rt)
+    }
+
+    /// `python3.12`
+    pub fn name(&self) -> String {
+        format!("python{}.{}", self.version[0], self.version[1])
+    }
+
+    /// Where site-packages goes inside the payload.
+    pub fn site_packages(&self) -> String {
+        format!("python/lib/{}/site-packages", self.name())
+    }
+}
+
+/// One file of the payload taken from disk (or generated).
+fn put(entries: &mut Vec<Entry>, path: String, from: &Path, reason: &str) -> Result<()> {
+    let meta = std::fs::metadata(from).map_err(|e| Error::io(from, e))?;
+    let executable = {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            meta.permissions().mode() & 0o111 != 0
+        }
+        #[cfg(not(unix))]
+        {
+            false
+        }
+    };
+    entries.push(Entry::file(
+        path,
+        from.to_path_buf(),
+        meta.len(),
+        executable,
+        reason,
+    ));
+    Ok(())
+}
+
+/// Plan the executable. `tree` was installed with site-packages at
+/// [`Runtime::site_packages`]; `launcher` is the stub's bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    name_version: (&str, &str),
+    tree: &AppTree,
+    runtime: &Runtime,
+    entry: &EntryPoint,
+    launcher: Vec<u8>,
+    key: [u8; 32],
+    mtime: u64,
+) -> Result<Plan> {
+    let (name, version) = name_version;
+    let mut entries = Vec::new();
+    let py = runtime.name();
+
+    // The interpreter, pointed at the bundled libpython.
+    let exe_bytes =
+        std::fs::read(&runtime.executable).map_err(|e| Error::io(&runtime.executable, e))?;
+    let exe_bytes = relocate_runpath(&exe_bytes, "$ORIGIN/../lib").unwrap_or(exe_bytes);
+    let mut interpreter = Entry::bytes(format!("python/bin/{py}"), exe_bytes, "the interpreter");
+    interpreter.mode = 0o755;
+    entries.push(interpreter);
+    if let Some(lib) = &runtime.libpython {
+        let dir = runtime
+            .libdir
+            .clone()
+            .unwrap_or_else(|| runtime.stdlib.join(".."));
+        put(
+            &mut entries,
+            format!("python/lib/{lib}"),
+            &dir.join(lib),
+            "libpython",
+        )?;
+    }
+
+    // The standard library and its extension modules.
+    let mut stdlib = Vec::new();
+    walk(&runtime.stdlib, "", &mut stdlib)?;
+    for rel in stdlib {
+        let top = rel.split('/').next().unwrap_or(&rel);
+        let skip = STDLIB_LEFT_OUT.contains(&top)
+            || top.starts_with("config-")
+            || rel
+                .split('/')
+                .any(|c| c == "__pycache__" || c == "tests" || c == "idle_test")
+            || rel.ends_with(".pyc")
+            || rel.ends_with(".a");
+        if !skip {
+            put(
+                &mut entries,
+                format!("python/lib/{py}/{rel}"),
+                &runtime.stdlib.join(&rel),
+                "standard library",
+            )?;
+        }
+    }
+    if !runtime.dynload.starts_with(&runtime.stdlib) {
+        let mut dynload = Vec::new();
+        walk(&runtime.dynload, "", &mut dynload)?;
+        for rel in dynload {
+            put(
+                &mut entries,
+                format!("python/lib/{py}/lib-dynload/{rel}"),
+                &runtime.dynload.join(&rel),
+                "extension module of the standard library",
+            )?;
+        }
+    }
+    entries.retain(|e| {
+        let module = e
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .split('.')
+            .next()
+            .unwrap_or("");
+        !(e.path.contains("/lib-dynload/") && DYNLOAD_LEFT_OUT.contains(&module))
+    });
+
+    // The application.
+    for f in &tree.files {
+        put(
+            &mut entries,
+            f.path.clone(),
+            &tree.root.join(&f.path),
+            "application",
+        )?;
+    }
+
+    // Shared libraries the ELF files need that the target may lack.
+    let present: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| e.path.rsplit('/').next().map(str::to_string))
+        .collect();
+    for (soname, from) in bundled_libraries(&entries, runtime, &present)? {
+        put(
+            &mut entries,
+            format!("lib/{soname}"),
+            &from,
+            "shared library it needs",
+        )?;
+    }
+
+    // What to run.
+    let (module, attr) = entry
+        .object
+        .split_once(':')
+        .ok_or_else(|| Error::Plan(format!("entry point `{}` has no `:attr`", entry.object)))?;
+    let boot = BOOT
+        .replace("@MODULE@", module)
+        .replace("@HEAD@", attr.split('.').next().unwrap_or(attr))
+        .replace("@ATTR@", attr);
+    entries.push(Entry::bytes(
+        ".gradient/boot.py",
+        boot.into_bytes(),
+        format!("runs {} ({})", entry.name, entry.object),
+    ));
+    let manifest = Manifest {
+        app: format!("{}-{version}", crate::names::normalize(name)),
+        program: format!("python/bin/{py}"),
+        args: vec!["-I".into(), "{root}/.gradient/boot.py".into()],
+        library_path: vec!["lib".into(), "python/lib".into()],
+    };
+    entries.push(Entry::bytes(
+        MANIFEST,
+        manifest.render().into_bytes(),
+        "what the launcher runs",
+    ));
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    let record_size = crate::record::record_size(&entries, RECORD);
+    entries.push(Entry {
+        path: RECORD.into(),
+        source: Source::Record,
+        mode: 0o644,
+        size: record_size,
+        reason: "sha256 of every file, for GRADIENT_EXE=verify".into(),
+    });
+    Ok(Plan {
+        format: Format::Exe,
+        file_name: if entry.name.contains(':') {
+            crate::names::normalize(name)
+        } else {
+            entry.name.clone()
+        },
+        entries,
+        excluded: Vec::new(),
+        mtime,
+        preamble: launcher,
+        trailer_key: Some(key),
+    })
+}
+
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+    let mut items: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok())
+        .collect();
+    items.sort_by_key(|e| e.file_name());
+    for item in items {
+        let name = item.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = item.file_type().map_err(|e| Error::io(item.path(), e))?;
+        if kind.is_dir() {
+            walk(&item.path(), &rel, out)?;
+        } else if kind.is_file() {
+            out.push(rel);
+        }
+    }
+    Ok(())
+}
+
+/// The libraries (soname → file) every ELF entry needs, transitively, that
+/// are neither in the glibc family nor already in the payload.
+fn bundled_libraries(
+    entries: &[Entry],
+    runtime: &Runtime,
+    present: &BTreeSet<String>,
+) -> Result<BTreeMap<String, PathBuf>> {
+    let mut queue: Vec<PathBuf> = entries
+        .iter()
+        .filter_map(|e| match &e.source {
+            Source::File { path } if is_elf(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    queue.push(runtime.executable.clone());
+    let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    while let Some(object) = queue.pop() {
+        if !seen.insert(object.clone()) {
+            continue;
+        }
+        let bytes = std::fs::read(&object).map_err(|e| Error::io(&object, e))?;
+        let info = match elf::analyse(&object.to_string_lossy(), &bytes) {
+            Ok(info) => info,
+            Err(_) => continue,
+        };
+        let origin = object.parent().unwrap_or(Path::new("/"));
+        for needed in &info.needed {
+            if GLIBC_FAMILY.contains(&needed.as_str())
+                || elf::is_loader(needed)
+                || found.contains_key(needed)
+            {
+                continue;
+            }
+            let Some(at) = locate(needed, origin, &info.rpath, &info.runpath, runtime) else {
+                return Err(Error::Plan(format!(
+                    "{}: needs {needed}, which is not found on this machine",
+                    object.display()
+                )));
+            };
+            // Libraries shipped inside a wheel (auditwheel's `.libs`) are
+            // already in the tree, found through their own RUNPATH.
+            if present.contains(needed) && at.starts_with(origin.parent().unwrap_or(origin)) {
+                continue;
+            }
+            queue.push(at.clone());
+            found.insert(needed.clone(), at);
+        }
+    }
+    Ok(found)
+}
+
+fn is_elf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map(|()| &magic == b"\x7fELF")
+        .unwrap_or(false)
+}
+
+/// Where the loader would find `needed` for an object in `origin`.
+fn locate(
+    needed: &str,
+    origin: &Path,
+    rpath: &[String],
+    runpath: &[String],
+    runtime: &Runtime,
+) -> Option<PathBuf> {
+    let expand = |p: &String| {
+        PathBuf::from(
+            p.replace("$ORIGIN", &origin.to_string_lossy())
+                .replace("${ORIGIN}", &origin.to_string_lossy()),
+        )
+    };
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if runpath.is_empty() {
+        dirs.extend(rpath.iter().map(expand));
+    }
+    dirs.extend(runpath.iter().map(expand));
+    dirs.extend(runtime.libdir.iter().cloned());
+    for d in [
+        "/lib/x86_64-linux-gnu",
+        "/usr/lib/x86_64-linux-gnu",
+        "/lib/aarch64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/lib64",
+        "/usr/lib64",
+        "/lib",
+        "/usr/lib",
+        "/usr/local/lib",
+    ] {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(needed))
+        .find(|p| p.is_file())
+}
+
+/// Rewrite an ELF file's DT_RUNPATH (or DT_RPATH) in place to `new`, when
+/// the new string fits in the old one's space; `None` when there is none or
+/// it does not fit (the loader path from the launcher then covers it).
+pub fn relocate_runpath(bytes: &[u8], new: &str) -> Option<Vec<u8>> {
+    let elf = goblin::elf::Elf::parse(bytes).ok()?;
+    let dynamic = elf.dynamic.as_ref()?;
+    let tag = dynamic.dyns.iter().find(|d| {
+        d.d_tag == goblin::elf::dynamic::DT_RUNPATH || d.d_tag == goblin::elf::dynamic::DT_RPATH
+    })?;
+    let strtab = elf.section_headers.iter().find(|s| {
+        s.sh_type == goblin::elf::section_header::SHT_STRTAB
+            && s.sh_addr == dynamic.info.strtab as u64
+    })?;
+    let at = (strtab.sh_offset + tag.d_val) as usize;
+    let old_len = bytes.get(at..)?.iter().position(|&b| b == 0)?;
+    if new.len() > old_len {
+        return None;
+    }
+    let mut out = bytes.to_vec();
+    out[at..at + old_len].fill(0);
+    out[at..at + new.len()].copy_from_slice(new.as_bytes());
+    Some(out)
+}
