@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod build;
+mod exe;
 mod index_server;
 mod inspect;
 mod recommend;

@@ -6,7 +6,6 @@
 use crate::index_server::{Flavour, Server};
 use crate::support::*;
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -48,24 +47,15 @@ fn run_pyz(
     args: &[&str],
     stdin: &str,
 ) -> Output {
-    let mut child = Command::new(python)
-        .arg(pyz)
-        .args(args)
-        .current_dir(cwd)
-        .env("GRADIENT_ZIPAPP_CACHE", cache)
-        .env_remove("PYTHONDONTWRITEBYTECODE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    run_with_stdin(
+        Command::new(python)
+            .arg(pyz)
+            .args(args)
+            .current_dir(cwd)
+            .env("GRADIENT_ZIPAPP_CACHE", cache)
+            .env_remove("PYTHONDONTWRITEBYTECODE"),
+        stdin,
+    )
 }
 
 fn wheelhouse_arg(which: &str) -> String {

@@ -136,6 +136,31 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out, "  vendored: {} {}  ({})", d.name, d.version, d.path);
         }
     }
+    if let Some(x) = &r.exe {
+        let _ = writeln!(
+            out,
+            "  launcher: {} B  payload: {} B  format {}  key {}",
+            x.launcher_size, x.payload_size, x.format_version, x.key
+        );
+        let _ = writeln!(
+            out,
+            "  runs: {} ({})  entry: {}",
+            x.runtime,
+            x.program,
+            x.entry.as_deref().unwrap_or("unknown")
+        );
+        let _ = writeln!(
+            out,
+            "  bundled libraries: {}  RECORD: {}/{} verified",
+            if x.libraries.is_empty() {
+                "none".to_string()
+            } else {
+                x.libraries.join(", ")
+            },
+            x.record.verified,
+            x.record.rows
+        );
+    }
     if let Some(m) = &r.metadata {
         for (field, values) in &m.fields {
             if field == "Description" {

@@ -306,6 +306,7 @@ pub fn plan_app(
                 launcher_bytes,
                 key.finalize().into(),
                 epoch::source_date_epoch(),
+                staging.path(),
             )?
         }
         None => zipapp::plan(

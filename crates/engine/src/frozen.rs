@@ -37,15 +37,9 @@ const STDLIB_LEFT_OUT: &[&str] = &[
     "venv",
 ];
 /// lib-dynload modules left out for the same reasons.
-const DYNLOAD_LEFT_OUT: &[&str] = &[
-    "_tkinter",
-    "nis",
-    "_test",
-    "_xxtest",
-    "xxlimited",
-    "_ctypes_test",
-    "xxsubtype",
-];
+const DYNLOAD_LEFT_OUT: &[&str] = &["_tkinter", "nis", "_ctypes_test"];
+/// Prefixes of lib-dynload modules that exist only for CPython's own tests.
+const DYNLOAD_TEST_PREFIXES: &[&str] = &["_test", "xx", "_xx"];
 
 /// The C library and the loader, which the target system provides and which
 /// must match its kernel: never bundled.
@@ -146,14 +140,16 @@ pub fn plan(
     launcher: Vec<u8>,
     key: [u8; 32],
     mtime: u64,
+    scratch: &Path,
 ) -> Result<Plan> {
     let (name, version) = name_version;
     let mut entries = Vec::new();
     let py = runtime.name();
 
     // The interpreter, pointed at the bundled libpython.
-    let exe_bytes =
-        std::fs::read(&runtime.executable).map_err(|e| Error::io(&runtime.executable, e))?;
+    let strip = Strip::new(scratch)?;
+    let executable = strip.copy(&runtime.executable);
+    let exe_bytes = std::fs::read(&executable).map_err(|e| Error::io(&executable, e))?;
     let exe_bytes = relocate_runpath(&exe_bytes, "$ORIGIN/../lib").unwrap_or(exe_bytes);
     let mut interpreter = Entry::bytes(format!("python/bin/{py}"), exe_bytes, "the interpreter");
     interpreter.mode = 0o755;
@@ -166,7 +162,7 @@ pub fn plan(
         put(
             &mut entries,
             format!("python/lib/{lib}"),
-            &dir.join(lib),
+            &strip.copy(&dir.join(lib)),
             "libpython",
         )?;
     }
@@ -213,8 +209,24 @@ pub fn plan(
             .split('.')
             .next()
             .unwrap_or("");
-        !(e.path.contains("/lib-dynload/") && DYNLOAD_LEFT_OUT.contains(&module))
+        let test_only = DYNLOAD_TEST_PREFIXES.iter().any(|p| module.starts_with(p));
+        !(e.path.contains("/lib-dynload/") && (DYNLOAD_LEFT_OUT.contains(&module) || test_only))
     });
+
+    // Debug information is most of the runtime's native code and no use to
+    // the application: strip it (the application's own files stay as built).
+    for e in entries
+        .iter_mut()
+        .filter(|e| e.path.contains("/lib-dynload/"))
+    {
+        if let Source::File { path } = &e.source {
+            let stripped = strip.copy(path);
+            e.size = std::fs::metadata(&stripped)
+                .map_err(|err| Error::io(&stripped, err))?
+                .len();
+            e.source = Source::File { path: stripped };
+        }
+    }
 
     // The application.
     for f in &tree.files {
@@ -288,6 +300,49 @@ pub fn plan(
         preamble: launcher,
         trailer_key: Some(key),
     })
+}
+
+/// `strip --strip-debug` into a scratch directory, when binutils' strip is
+/// on this machine; otherwise files are used as they are.
+struct Strip {
+    dir: PathBuf,
+    available: bool,
+}
+
+impl Strip {
+    fn new(scratch: &Path) -> Result<Strip> {
+        let dir = scratch.join("stripped");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let available = Command::new("strip")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        Ok(Strip { dir, available })
+    }
+
+    /// The stripped copy of `file`, or `file` itself.
+    fn copy(&self, file: &Path) -> PathBuf {
+        if !self.available || !is_elf(file) {
+            return file.to_path_buf();
+        }
+        let name = file
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        let out = self.dir.join(name);
+        let ok = Command::new("strip")
+            .arg("--strip-debug")
+            .arg("-o")
+            .arg(&out)
+            .arg(file)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            out
+        } else {
+            file.to_path_buf()
+        }
+    }
 }
 
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {

@@ -12,6 +12,7 @@ pub mod blob;
 pub mod core_metadata;
 pub mod diff;
 pub mod entry_points;
+pub mod exe_check;
 pub mod finding;
 pub mod lint;
 pub mod native;
@@ -45,6 +46,8 @@ pub enum Kind {
     Zip,
     /// A tar archive that is not an sdist.
     Tar,
+    /// A frozen executable made by Gradient (launcher, payload, trailer).
+    Exe,
     /// A bare ELF file (shared library or executable).
     Elf,
     Unknown,
@@ -58,6 +61,7 @@ impl Kind {
             Kind::Zipapp => "zipapp",
             Kind::Zip => "zip archive",
             Kind::Tar => "tar archive",
+            Kind::Exe => "frozen executable",
             Kind::Elf => "ELF file",
             Kind::Unknown => "unknown",
         }
@@ -77,6 +81,8 @@ pub struct Report {
     pub sdist: Option<sdist_check::SdistFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zipapp: Option<zipapp_check::ZipappFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exe: Option<exe_check::ExeFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<CoreMetadata>,
     /// group → name → object reference.
@@ -142,6 +148,7 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         wheel: None,
         sdist: None,
         zipapp: None,
+        exe: None,
         metadata: None,
         entry_points: BTreeMap::new(),
         entries: Vec::new(),
@@ -150,7 +157,8 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         verdict: None,
         findings: Vec::new(),
     };
-    if starts_with(blob, 0, b"\x7fELF") {
+    let exe = exe_trailer(blob);
+    if exe.is_none() && starts_with(blob, 0, b"\x7fELF") {
         report.kind = Kind::Elf;
         inspect_elf(blob, limits, &mut report);
         return report;
@@ -197,8 +205,17 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         return report;
     };
     let is_zip = !starts_with(blob, 0, &[0x1f, 0x8b]) && !starts_with(blob, 257, b"ustar");
-    report.kind = classify(name, &archive, is_zip);
+    report.kind = if exe.is_some() {
+        Kind::Exe
+    } else {
+        classify(name, &archive, is_zip)
+    };
     match report.kind {
+        Kind::Exe => {
+            if let Some(t) = &exe {
+                exe_check::check(&archive, t, &mut report);
+            }
+        }
         Kind::Wheel => wheel_check::check(name, &archive, &mut report),
         Kind::Sdist => sdist_check::check(name, &archive, is_zip, &mut report),
         Kind::Zipapp => zipapp_check::check(&archive, &mut report),
@@ -214,6 +231,18 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
     report.findings = all;
     report.entries = members;
     report
+}
+
+/// A Gradient frozen executable's trailer at the end of the blob.
+fn exe_trailer(blob: &dyn Blob) -> Option<gradient_launcher::Trailer> {
+    let len = blob.len();
+    let n = gradient_launcher::TRAILER_LEN as u64;
+    if len < n {
+        return None;
+    }
+    let mut tail = vec![0u8; n as usize];
+    blob.read_exact_at(&mut tail, len - n).ok()?;
+    exe_check::trailer(&tail, len)
 }
 
 fn classify(name: &str, archive: &Archive, is_zip: bool) -> Kind {

@@ -134,6 +134,7 @@ pub fn want_content(path: &str) -> bool {
         ))
         || (depth <= 1 && matches!(name, "PKG-INFO" | "pyproject.toml" | "PEX-INFO"))
         || (depth == 0 && matches!(name, "__main__.py" | "environment.json"))
+        || (path.starts_with(".gradient/") && depth == 1)
 }
 
 /// What reading one member's content produced.

@@ -1,0 +1,310 @@
+//! Frozen executables end to end: the fixture application `greet` built into
+//! one file with the python3 of this machine, then run where no Python
+//! exists at all (a chroot holding only the executable and the glibc
+//! family), with arguments, exit codes, standard streams and signals passing
+//! through; concurrent first runs; damaged caches; unusable homes.
+
+use crate::support::*;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The launcher as it ships: linked statically, so the executable needs
+/// nothing of the target but the kernel and, for Python, the glibc family.
+fn static_launcher() -> &'static Path {
+    static LAUNCHER: OnceLock<PathBuf> = OnceLock::new();
+    LAUNCHER.get_or_init(|| {
+        let target = repo_root().join("target/launcher");
+        let out = run(Command::new(option_env!("CARGO").unwrap_or("cargo"))
+            .args([
+                "rustc",
+                "-q",
+                "-p",
+                "gradient-launcher",
+                "--release",
+                "--bin",
+                "gradient-launcher",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .args(["--", "-C", "target-feature=+crt-static"])
+            .current_dir(repo_root()));
+        assert!(
+            out.status.success(),
+            "building the static launcher: {}",
+            stderr(&out)
+        );
+        target.join("release/gradient-launcher")
+    })
+}
+
+/// The real interpreter behind `python3` (not a version manager's shim).
+fn python() -> String {
+    let out = run(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]));
+    stdout(&out).trim().to_string()
+}
+
+/// `greet` frozen into `out`, built once per test process.
+fn built() -> &'static Path {
+    static EXE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &EXE.get_or_init(|| {
+        let (tmp, app) = fixture("app");
+        let out = tmp.path().join("dist");
+        let report = run(gradient()
+            .arg("build")
+            .arg(&app)
+            .args([
+                "--format",
+                "exe",
+                "--json",
+                "--python",
+                &python(),
+                "--wheelhouse",
+            ])
+            .arg(app_wheels("host"))
+            .arg("--out")
+            .arg(&out)
+            .env("GRADIENT_LAUNCHER", static_launcher()));
+        assert!(report.status.success(), "{}", stderr(&report));
+        let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+        let exe = artifact(&report, "exe");
+        (tmp, exe)
+    })
+    .1
+}
+
+/// A root holding only the executable (as /greet), the dynamic loader and
+/// the C library family, and an empty /tmp.
+fn chroot_with(exe: &Path) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let libs = root.path().join("lib/x86_64-linux-gnu");
+    std::fs::create_dir_all(&libs).unwrap();
+    std::fs::create_dir_all(root.path().join("lib64")).unwrap();
+    for lib in [
+        "libc.so.6",
+        "libm.so.6",
+        "libdl.so.2",
+        "libpthread.so.0",
+        "librt.so.1",
+        "libutil.so.1",
+        "libresolv.so.2",
+    ] {
+        let from = Path::new("/lib/x86_64-linux-gnu").join(lib);
+        if from.exists() {
+            std::fs::copy(&from, libs.join(lib)).unwrap();
+        }
+    }
+    std::fs::copy(
+        "/lib64/ld-linux-x86-64.so.2",
+        root.path().join("lib64/ld-linux-x86-64.so.2"),
+    )
+    .unwrap();
+    let tmp = root.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::process::Command::new("chmod")
+        .arg("1777")
+        .arg(&tmp)
+        .status()
+        .unwrap();
+    std::fs::copy(exe, root.path().join("greet")).unwrap();
+    root
+}
+
+/// Run `/greet ARGS` inside `root`, with an empty environment but `env`.
+fn in_chroot(root: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let chroot = ["/usr/sbin/chroot", "/sbin/chroot"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("chroot");
+    run_with_stdin(
+        Command::new(chroot)
+            .arg(root)
+            .arg("/greet")
+            .args(args)
+            .env_clear()
+            .envs(env.iter().copied()),
+        stdin,
+    )
+}
+
+#[test]
+fn a_frozen_executable_runs_where_no_python_exists() {
+    let exe = built();
+    assert_eq!(exe.file_name().unwrap(), "greet");
+    let root = chroot_with(exe);
+    let r = root.path();
+    assert!(
+        !r.join("usr").exists(),
+        "nothing but the executable and libc"
+    );
+
+    // No HOME: the cache falls back to a per-user directory in /tmp.
+    let first = in_chroot(r, &["Ada", "--html", "<b>"], &[], "");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(stdout(&first), "Hello, Ada!\nescaped: &lt;b&gt;\n");
+    assert!(r.join("tmp/gradient-exe-0").is_dir());
+
+    let code = in_chroot(r, &["--exit-code", "9"], &[], "");
+    assert_eq!(code.status.code(), Some(9), "{}", stderr(&code));
+    let echo = in_chroot(r, &["--echo-stdin"], &[], "one\ntwo\n");
+    assert_eq!(stdout(&echo), "Hello, world!\none\ntwo\n");
+    let usage = in_chroot(r, &["--bogus"], &[], "");
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(
+        stderr(&usage).contains("No such option: --bogus"),
+        "{}",
+        stderr(&usage)
+    );
+    // argv[0] is the executable's, as the person typed it.
+    let help = in_chroot(r, &["--help"], &[], "");
+    assert!(
+        stdout(&help).starts_with("Usage: greet [OPTIONS] [NAME]"),
+        "{}",
+        stdout(&help)
+    );
+
+    // The file is also a valid zip, verified by the stdlib.
+    let t = run(Command::new("python3")
+        .args(["-m", "zipfile", "-t"])
+        .arg(exe));
+    assert!(stdout(&t).contains("Done testing"), "{}", stderr(&t));
+}
+
+#[test]
+fn signals_and_exit_status_are_the_applications_own() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = Command::new(built())
+        .arg("--wait")
+        .env("GRADIENT_EXE_CACHE", cache.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "Hello, world!");
+    assert_eq!(lines.next().unwrap().unwrap(), "waiting");
+    // The launcher exec'd the interpreter: the process we started is Python.
+    let running = std::fs::read_link(format!("/proc/{}/exe", child.id())).unwrap();
+    assert!(running.starts_with(cache.path()), "{}", running.display());
+    assert!(
+        running.to_string_lossy().contains("/python/bin/python3"),
+        "{}",
+        running.display()
+    );
+    assert!(
+        run(Command::new("kill").args(["-TERM", &child.id().to_string()]))
+            .status
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+}
+
+#[test]
+fn concurrent_first_runs_and_damaged_caches_recover() {
+    let cache = tempfile::tempdir().unwrap();
+    let runs: Vec<_> = (0..6)
+        .map(|i| {
+            Command::new(built())
+                .arg(format!("n{i}"))
+                .env("GRADIENT_EXE_CACHE", cache.path())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, child) in runs.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "run {i}: {}", stderr(&out));
+        assert_eq!(stdout(&out), format!("Hello, n{i}!\n"));
+    }
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "one tree, no leftovers: {entries:?}");
+    let tree = &entries[0];
+    let action = |what: &str| {
+        run(Command::new(built())
+            .env("GRADIENT_EXE_CACHE", cache.path())
+            .env("GRADIENT_EXE", what))
+    };
+    assert_eq!(
+        stdout(&action("cache-dir")).trim(),
+        tree.display().to_string()
+    );
+
+    // The interpreter is gone: the next run unpacks again.
+    let program = tree.join(format!("python/bin/python3.{}", python_minor()));
+    std::fs::remove_file(&program).unwrap();
+    let again = run(Command::new(built())
+        .arg("x")
+        .env("GRADIENT_EXE_CACHE", cache.path()));
+    assert_eq!(stdout(&again), "Hello, x!\n", "{}", stderr(&again));
+
+    // A changed file is found by `verify`, which unpacks again.
+    let module = tree.join(format!(
+        "python/lib/python3.{}/site-packages/greet/cli.py",
+        python_minor()
+    ));
+    std::fs::write(&module, "raise SystemExit('tampered')\n").unwrap();
+    let verify = action("verify");
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    let text = stdout(&verify);
+    assert!(
+        text.contains("greet/cli.py: content changed") && text.contains("unpacked again, verified"),
+        "{text}"
+    );
+    let ok = run(Command::new(built())
+        .arg("y")
+        .env("GRADIENT_EXE_CACHE", cache.path()));
+    assert_eq!(stdout(&ok), "Hello, y!\n", "{}", stderr(&ok));
+
+    // An interrupted unpack (no completion marker) is redone.
+    std::fs::remove_file(tree.join(".gradient/complete")).unwrap();
+    let redone = run(Command::new(built())
+        .arg("z")
+        .env("GRADIENT_EXE_CACHE", cache.path()));
+    assert_eq!(stdout(&redone), "Hello, z!\n", "{}", stderr(&redone));
+
+    let unknown = action("explode");
+    assert_eq!(unknown.status.code(), Some(70));
+    assert!(stderr(&unknown).contains("unknown action; valid: cache-dir, verify, prune, extract"));
+}
+
+fn python_minor() -> String {
+    let out = run(Command::new("python3").args(["-c", "import sys; print(sys.version_info[1])"]));
+    stdout(&out).trim().to_string()
+}
+
+#[test]
+fn an_unusable_home_falls_back_and_an_unusable_cache_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    // HOME on a read-only file system: the per-user temporary directory.
+    let out = run(Command::new(built())
+        .arg("ro")
+        .env_remove("GRADIENT_EXE_CACHE")
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", "/proc/self")
+        .env("TMPDIR", tmp.path()));
+    assert_eq!(stdout(&out), "Hello, ro!\n", "{}", stderr(&out));
+    assert!(tmp.path().join(format!("gradient-exe-{}", uid())).is_dir());
+    // An explicit cache that cannot be used is an error naming it.
+    let out = run(Command::new(built())
+        .arg("x")
+        .env("GRADIENT_EXE_CACHE", "/proc/self/nope"));
+    assert_eq!(out.status.code(), Some(70));
+    assert!(
+        stderr(&out).contains("GRADIENT_EXE_CACHE=/proc/self/nope: cannot use it"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn uid() -> String {
+    stdout(&run(Command::new("id").arg("-u")))
+        .trim()
+        .to_string()
+}
