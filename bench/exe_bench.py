@@ -19,30 +19,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import environment, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out" / "exe"
 ARGS = ["Ada", "--html", "<b>"]
 PYINSTALLER = "pyinstaller==6.22.3"
-
-
-def timed(cmd, env=None, cwd=None):
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return elapsed, proc.stdout
-
-
-def environment(**extra):
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 def size(path):

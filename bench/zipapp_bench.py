@@ -24,8 +24,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import environment, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -36,22 +37,6 @@ ARGS = ["Ada", "--html", "<b>"]
 def real_python():
     # The interpreter itself, not a version manager's shim (python-startup.md).
     return subprocess.check_output(["python3", "-c", "import sys; print(sys.executable)"], text=True).strip()
-
-
-def timed(cmd, env=None, cwd=None):
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr}")
-    return elapsed, proc.stdout
-
-
-def environment(**extra):
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 def main():

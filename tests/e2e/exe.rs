@@ -308,3 +308,122 @@ fn uid() -> String {
         .trim()
         .to_string()
 }
+
+/// A python-build-standalone style `install_only` archive (python/bin,
+/// python/lib) made from this machine's interpreter.
+fn standalone_archive(dest: &Path) {
+    let out = run(Command::new("python3").args([
+        "-c",
+        "import sys, sysconfig; v = sysconfig.get_config_var; print(sys.executable); print(sysconfig.get_path('stdlib')); print(v('LIBDIR')); print(v('INSTSONAME') if v('Py_ENABLE_SHARED') else '')",
+    ]));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let (exe, stdlib, libdir, libpython) = (
+        lines[0],
+        lines[1],
+        lines[2],
+        lines.get(3).copied().unwrap_or(""),
+    );
+    let name = Path::new(stdlib)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let file = std::fs::File::create(dest).unwrap();
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::fast(),
+    ));
+    tar.follow_symlinks(true);
+    tar.append_path_with_name(
+        std::fs::canonicalize(exe).unwrap(),
+        format!("python/bin/{name}"),
+    )
+    .unwrap();
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    link.set_mode(0o777);
+    tar.append_link(&mut link, "python/bin/python3", &name)
+        .unwrap();
+    if !libpython.is_empty() {
+        tar.append_path_with_name(
+            Path::new(libdir).join(libpython),
+            format!("python/lib/{libpython}"),
+        )
+        .unwrap();
+    }
+    for entry in std::fs::read_dir(stdlib).unwrap() {
+        let entry = entry.unwrap();
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if ["site-packages", "test", "idlelib", "tkinter", "__pycache__"]
+            .contains(&file_name.as_str())
+            || file_name.starts_with("config-")
+        {
+            continue;
+        }
+        let inside = format!("python/lib/{name}/{file_name}");
+        if entry.file_type().unwrap().is_dir() {
+            tar.append_dir_all(inside, entry.path()).unwrap();
+        } else {
+            tar.append_path_with_name(entry.path(), inside).unwrap();
+        }
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn a_standalone_runtime_archive_is_frozen_with_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("cpython-install_only.tar.gz");
+    standalone_archive(&archive);
+    let (_app_tmp, app) = fixture("app");
+    let cache = tmp.path().join("cache");
+    let out = run(gradient()
+        .arg("build")
+        .arg(&app)
+        .args(["--format", "exe", "--runtime"])
+        .arg(&archive)
+        .arg("--wheelhouse")
+        .arg(app_wheels("host"))
+        .arg("--out")
+        .arg(tmp.path().join("dist"))
+        .env("GRADIENT_CACHE_DIR", &cache)
+        .env("GRADIENT_LAUNCHER", static_launcher()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runtimes: Vec<_> = std::fs::read_dir(cache.join("runtimes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        runtimes.len(),
+        1,
+        "unpacked once, no leftovers: {runtimes:?}"
+    );
+    assert!(runtimes[0].join("python/bin/python3").exists());
+    let root = chroot_with(&tmp.path().join("dist/greet"));
+    let ran = in_chroot(root.path(), &["Standalone", "--where"], &[], "");
+    assert!(ran.status.success(), "{}", stderr(&ran));
+    let text = stdout(&ran);
+    assert!(text.starts_with("Hello, Standalone!\n"), "{text}");
+    assert!(
+        text.contains(&format!("python: 3.{}", python_minor())),
+        "{text}"
+    );
+    // A file that is not a runtime archive is refused by name.
+    write(&tmp.path().join("bogus.tar.gz"), "not gzip");
+    let bad = run(gradient()
+        .arg("build")
+        .arg(&app)
+        .args(["--format", "exe", "--runtime"])
+        .arg(tmp.path().join("bogus.tar.gz"))
+        .arg("--out")
+        .arg(tmp.path().join("none"))
+        .env("GRADIENT_CACHE_DIR", &cache));
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("bogus.tar.gz: not a readable .tar.gz runtime"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -44,6 +44,9 @@ pub struct AppArgs {
         help_heading = "Applications"
     )]
     python: Option<PathBuf>,
+    /// A python-build-standalone install_only archive to freeze (--format exe).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["python", "target"], help_heading = "Applications")]
+    runtime: Option<PathBuf>,
     /// Describe the target without running it, e.g. 3.12-manylinux_2_28_x86_64.
     #[arg(long, value_name = "TARGET", help_heading = "Applications")]
     target: Option<String>,
@@ -78,10 +81,11 @@ impl AppArgs {
     /// its setting (any source flag replaces every configured source).
     fn options(self, project: &Project) -> AppOptions {
         let mut options = AppOptions::from_project(project);
-        match (self.python, self.target) {
-            (Some(p), _) => options.target = TargetChoice::Python(p),
-            (None, Some(t)) => options.target = TargetChoice::Spec(t),
-            (None, None) => {}
+        match (self.python, self.target, self.runtime) {
+            (Some(p), _, _) => options.target = TargetChoice::Python(p),
+            (None, Some(t), _) => options.target = TargetChoice::Spec(t),
+            (None, None, Some(r)) => options.target = TargetChoice::Runtime(r),
+            (None, None, None) => {}
         }
         if !self.wheelhouse.is_empty() || !self.index.is_empty() || self.lock.is_some() {
             options.sources = Sources {

@@ -38,6 +38,9 @@ pub enum TargetChoice {
     Python(PathBuf),
     /// A description without an interpreter (`--target 3.12-manylinux_2_28_x86_64`).
     Spec(String),
+    /// A python-build-standalone `install_only` archive (`--runtime`),
+    /// unpacked once into the user's cache and described like `Python`.
+    Runtime(PathBuf),
 }
 
 impl TargetChoice {
@@ -46,6 +49,10 @@ impl TargetChoice {
             TargetChoice::Default => Target::describe(&Target::default_interpreter()),
             TargetChoice::Python(p) => Target::describe(p),
             TargetChoice::Spec(s) => Target::parse(s),
+            TargetChoice::Runtime(archive) => Target::describe(&frozen::unpack_runtime(
+                archive,
+                &closure::index::default_cache(),
+            )?),
         }
     }
 }

@@ -105,6 +105,52 @@ impl Runtime {
     }
 }
 
+/// Unpack a python-build-standalone `install_only` archive (`.tar.gz`,
+/// holding `python/bin/python3`, `python/lib/...`) into
+/// `cache/runtimes/<sha256>` (once: a temporary sibling renamed into place)
+/// and return its interpreter.
+pub fn unpack_runtime(archive: &Path, cache: &Path) -> Result<PathBuf> {
+    let bad = |why: String| Error::Target(format!("{}: {why}", archive.display()));
+    let bytes = std::fs::read(archive).map_err(|e| Error::io(archive, e))?;
+    let key = crate::closure::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
+        sha2::Sha256::default(),
+        &bytes,
+    )));
+    let runtimes = cache.join("runtimes");
+    let dir = runtimes.join(&key);
+    let interpreter = |dir: &Path| -> Option<PathBuf> {
+        ["python/bin/python3", "python/install/bin/python3"]
+            .iter()
+            .map(|p| dir.join(p))
+            .find(|p| p.exists())
+    };
+    if let Some(python) = interpreter(&dir) {
+        return Ok(python);
+    }
+    std::fs::create_dir_all(&runtimes).map_err(|e| Error::io(&runtimes, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".unpacking-")
+        .tempdir_in(&runtimes)
+        .map_err(|e| Error::io(&runtimes, e))?;
+    let gz = flate2::read::GzDecoder::new(bytes.as_slice());
+    let mut tar = tar::Archive::new(gz);
+    tar.set_preserve_permissions(true);
+    // `unpack` refuses entries that would land outside the directory.
+    tar.unpack(tmp.path())
+        .map_err(|e| bad(format!("not a readable .tar.gz runtime: {e}")))?;
+    if interpreter(tmp.path()).is_none() {
+        return Err(bad(
+            "no python/bin/python3 inside: not a python-build-standalone install_only archive"
+                .into(),
+        ));
+    }
+    let unpacked = tmp.keep();
+    if std::fs::rename(&unpacked, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&unpacked);
+    }
+    interpreter(&dir).ok_or_else(|| bad("unpacking failed".into()))
+}
+
 /// One file of the payload taken from disk (or generated).
 fn put(entries: &mut Vec<Entry>, path: String, from: &Path, reason: &str) -> Result<()> {
     let meta = std::fs::metadata(from).map_err(|e| Error::io(from, e))?;
