@@ -175,6 +175,25 @@ fn a_frozen_executable_runs_where_no_python_exists() {
 #[test]
 fn signals_and_exit_status_are_the_applications_own() {
     let cache = tempfile::tempdir().unwrap();
+    // The bundled library path is the interpreter's alone: a child process
+    // (here the bundled Python itself, which finds its libpython through
+    // its rewritten RUNPATH) sees the caller's value, or none.
+    for (given, seen) in [(None, "(unset)"), (Some("/opt/mine"), "/opt/mine")] {
+        let mut cmd = Command::new(built());
+        cmd.args(["--child-env", "LD_LIBRARY_PATH"])
+            .env("GRADIENT_EXE_CACHE", cache.path())
+            .env_remove("LD_LIBRARY_PATH");
+        if let Some(value) = given {
+            cmd.env("LD_LIBRARY_PATH", value);
+        }
+        let child = run(&mut cmd);
+        assert_eq!(
+            stdout(&child),
+            format!("Hello, world!\n{seen}\n"),
+            "{}",
+            stderr(&child)
+        );
+    }
     let mut child = Command::new(built())
         .arg("--wait")
         .env("GRADIENT_EXE_CACHE", cache.path())

@@ -213,12 +213,14 @@ pub fn plan(
         )?;
     }
 
-    // The standard library and its extension modules.
+    // The standard library and its extension modules; tkinter only for an
+    // application that imports it.
+    let tk = uses_tkinter(tree);
     let mut stdlib = Vec::new();
     walk(&runtime.stdlib, "", &mut stdlib)?;
     for rel in stdlib {
         let top = rel.split('/').next().unwrap_or(&rel);
-        let skip = STDLIB_LEFT_OUT.contains(&top)
+        let skip = (STDLIB_LEFT_OUT.contains(&top) && !(tk && top == "tkinter"))
             || top.starts_with("config-")
             || rel
                 .split('/')
@@ -256,7 +258,8 @@ pub fn plan(
             .next()
             .unwrap_or("");
         let test_only = DYNLOAD_TEST_PREFIXES.iter().any(|p| module.starts_with(p));
-        !(e.path.contains("/lib-dynload/") && (DYNLOAD_LEFT_OUT.contains(&module) || test_only))
+        let left_out = DYNLOAD_LEFT_OUT.contains(&module) && !(tk && module == "_tkinter");
+        !(e.path.contains("/lib-dynload/") && (left_out || test_only))
     });
 
     // Debug information is most of the runtime's native code and no use to
@@ -346,6 +349,22 @@ pub fn plan(
         preamble: launcher,
         trailer_key: Some(key),
     })
+}
+
+/// Whether any module of the application imports tkinter (a line starting
+/// `import tkinter` or `from tkinter`).
+fn uses_tkinter(tree: &AppTree) -> bool {
+    tree.files
+        .iter()
+        .filter(|f| f.path.ends_with(".py"))
+        .any(|f| {
+            std::fs::read_to_string(tree.root.join(&f.path)).is_ok_and(|text| {
+                text.lines().any(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("import tkinter") || l.starts_with("from tkinter")
+                })
+            })
+        })
 }
 
 /// `strip --strip-debug` into a scratch directory, when binutils' strip is
@@ -535,4 +554,76 @@ pub fn relocate_runpath(bytes: &[u8], new: &str) -> Option<Vec<u8>> {
     out[at..at + old_len].fill(0);
     out[at..at + new.len()].copy_from_slice(new.as_bytes());
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apptree::{Layout, TreeFile};
+
+    fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, AppTree) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut list = Vec::new();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            list.push(TreeFile {
+                path: path.to_string(),
+                size: text.len() as u64,
+                executable: false,
+                sha256: [0; 32],
+            });
+        }
+        let t = AppTree {
+            root: dir.path().to_path_buf(),
+            layout: Layout::standard("/usr/bin/python3"),
+            files: list,
+            distributions: Vec::new(),
+            scripts: Vec::new(),
+            native: false,
+        };
+        (dir, t)
+    }
+
+    #[test]
+    fn tkinter_only_for_applications_that_import_it() {
+        let (_d, plain) = tree(&[(
+            "site-packages/app.py",
+            "# mentions tkinter in a comment\nimport os\n",
+        )]);
+        assert!(!uses_tkinter(&plain));
+        let (_d, gui) = tree(&[(
+            "site-packages/app.py",
+            "import os\n    from tkinter import ttk\n",
+        )]);
+        assert!(uses_tkinter(&gui));
+    }
+
+    #[test]
+    fn runpath_is_rewritten_in_place_when_it_fits() {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import os, sys; print(os.path.realpath(sys.executable))",
+            ])
+            .output()
+            .unwrap();
+        let exe = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        let bytes = std::fs::read(&exe).unwrap();
+        let before = elf::analyse("python", &bytes).unwrap();
+        let had = before.runpath.first().or(before.rpath.first()).cloned();
+        match relocate_runpath(&bytes, "$ORIGIN/../lib") {
+            Some(patched) => {
+                assert_eq!(patched.len(), bytes.len());
+                let after = elf::analyse("python", &patched).unwrap();
+                let now = after.runpath.first().or(after.rpath.first()).cloned();
+                assert_eq!(now.as_deref(), Some("$ORIGIN/../lib"));
+                assert!(had.is_some_and(|h| h.len() >= "$ORIGIN/../lib".len()));
+            }
+            None => assert!(had.is_none_or(|h| h.len() < "$ORIGIN/../lib".len())),
+        }
+        // A longer path than the space holds is refused, not overflowed.
+        assert!(relocate_runpath(&bytes, &"x".repeat(4096)).is_none());
+    }
 }
