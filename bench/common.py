@@ -21,3 +21,9 @@ def environment(**extra):
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def real_python():
+    """The interpreter behind python3, not a version manager's shim
+    (python-startup.md)."""
+    return subprocess.check_output(["python3", "-c", "import sys; print(sys.executable)"], text=True).strip()

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import environment, timed
+from common import environment, real_python, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -43,7 +43,7 @@ def main():
     parser.add_argument("--launcher", required=True)
     parser.add_argument("--wheelhouse", required=True)
     args = parser.parse_args()
-    python = subprocess.check_output(["python3", "-c", "import sys; print(sys.executable)"], text=True).strip()
+    python = real_python()
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     app = OUT / "app"

@@ -26,17 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import environment, timed
+from common import environment, real_python, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out" / "zipapp"
 ARGS = ["Ada", "--html", "<b>"]
-
-
-def real_python():
-    # The interpreter itself, not a version manager's shim (python-startup.md).
-    return subprocess.check_output(["python3", "-c", "import sys; print(sys.executable)"], text=True).strip()
 
 
 def main():

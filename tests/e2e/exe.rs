@@ -40,12 +40,6 @@ fn static_launcher() -> &'static Path {
     })
 }
 
-/// The real interpreter behind `python3` (not a version manager's shim).
-fn python() -> String {
-    let out = run(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]));
-    stdout(&out).trim().to_string()
-}
-
 /// `greet` frozen into `out`, built once per test process.
 fn built() -> &'static Path {
     static EXE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
@@ -223,19 +217,13 @@ fn signals_and_exit_status_are_the_applications_own() {
 #[test]
 fn concurrent_first_runs_and_damaged_caches_recover() {
     let cache = tempfile::tempdir().unwrap();
-    let runs: Vec<_> = (0..6)
-        .map(|i| {
-            Command::new(built())
-                .arg(format!("n{i}"))
-                .env("GRADIENT_EXE_CACHE", cache.path())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for (i, child) in runs.into_iter().enumerate() {
-        let out = child.wait_with_output().unwrap();
+    let outputs = run_concurrently((0..6).map(|i| {
+        let mut cmd = Command::new(built());
+        cmd.arg(format!("n{i}"))
+            .env("GRADIENT_EXE_CACHE", cache.path());
+        cmd
+    }));
+    for (i, out) in outputs.into_iter().enumerate() {
         assert!(out.status.success(), "run {i}: {}", stderr(&out));
         assert_eq!(stdout(&out), format!("Hello, n{i}!\n"));
     }

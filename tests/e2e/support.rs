@@ -176,3 +176,28 @@ pub fn app_wheels(which: &str) -> PathBuf {
     );
     dir.join(which)
 }
+
+/// Start every command at once (first runs racing for one cache), then
+/// collect their outputs in order.
+pub fn run_concurrently(commands: impl IntoIterator<Item = Command>) -> Vec<Output> {
+    use std::process::Stdio;
+    let children: Vec<_> = commands
+        .into_iter()
+        .map(|mut cmd| {
+            cmd.stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("command starts")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect()
+}
+
+/// The real interpreter behind `python3` (not a version manager's shim).
+pub fn python() -> String {
+    let out = run(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]));
+    stdout(&out).trim().to_string()
+}

@@ -7,7 +7,7 @@ use crate::index_server::{Flavour, Server};
 use crate::support::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// `gradient build APP --format zipapp --out OUT EXTRA…`; the .pyz path.
 fn build_zipapp(project: &Path, out: &Path, extra: &[&str]) -> PathBuf {
@@ -191,21 +191,15 @@ fn concurrent_first_runs_all_succeed() {
     let out = tempfile::tempdir().unwrap();
     let pyz = build_zipapp(&app, out.path(), &["--wheelhouse", &wheelhouse_arg("host")]);
     let cache = tempfile::tempdir().unwrap();
-    let runs: Vec<_> = (0..6)
-        .map(|i| {
-            Command::new("python3")
-                .arg(&pyz)
-                .arg(format!("n{i}"))
-                .arg("--where")
-                .env("GRADIENT_ZIPAPP_CACHE", cache.path())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for (i, child) in runs.into_iter().enumerate() {
-        let out = child.wait_with_output().unwrap();
+    let outputs = run_concurrently((0..6).map(|i| {
+        let mut cmd = Command::new("python3");
+        cmd.arg(&pyz)
+            .arg(format!("n{i}"))
+            .arg("--where")
+            .env("GRADIENT_ZIPAPP_CACHE", cache.path());
+        cmd
+    }));
+    for (i, out) in outputs.into_iter().enumerate() {
         assert!(out.status.success(), "run {i}: {}", stderr(&out));
         assert!(stdout(&out).starts_with(&format!(
             "Hello, n{i}!\nspeedups: {}",
@@ -508,8 +502,7 @@ fn a_pure_application_runs_from_the_zip_with_its_bytecode() {
     let out = tempfile::tempdir().unwrap();
     let empty = tempfile::tempdir().unwrap();
     // The interpreter named by path, as `--python` does it.
-    let python = run(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]));
-    let python = stdout(&python).trim().to_string();
+    let python = python();
     let pyz = build_zipapp(
         &single,
         out.path(),

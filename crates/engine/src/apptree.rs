@@ -302,13 +302,7 @@ fn install_one(
             bytes = rewritten;
         }
         let executable = script || unix_mode & 0o111 != 0;
-        let sha256 = write_claimed(root, &dest, &bytes, executable, file, claims)?;
-        files.push(TreeFile {
-            path: dest,
-            size: bytes.len() as u64,
-            executable,
-            sha256,
-        });
+        files.push(write_claimed(root, dest, &bytes, executable, file, claims)?);
     }
     if let Some(missing) = expected.keys().find(|p| {
         **p != record_path && !seen.contains(*p) && !p.ends_with(".jws") && !p.ends_with(".p7s")
@@ -347,13 +341,14 @@ fn install_one(
                     .to_string();
                 let text = launcher(&layout.shebang, &object);
                 let dest = join(&layout.scripts, script_name);
-                let sha256 = write_claimed(root, &dest, text.as_bytes(), true, file, claims)?;
-                files.push(TreeFile {
-                    path: dest,
-                    size: text.len() as u64,
-                    executable: true,
-                    sha256,
-                });
+                files.push(write_claimed(
+                    root,
+                    dest,
+                    text.as_bytes(),
+                    true,
+                    file,
+                    claims,
+                )?);
                 scripts.push(Script {
                     name: script_name.clone(),
                     distribution: dist_name.to_string(),
@@ -368,13 +363,14 @@ fn install_one(
     let info_dir = join(&layout.site_packages, &dist_info);
     let installer = b"gradient\n";
     let installer_path = format!("{info_dir}/INSTALLER");
-    let sha256 = write_claimed(root, &installer_path, installer, false, file, claims)?;
-    files.push(TreeFile {
-        path: installer_path,
-        size: installer.len() as u64,
-        executable: false,
-        sha256,
-    });
+    files.push(write_claimed(
+        root,
+        installer_path,
+        installer,
+        false,
+        file,
+        claims,
+    )?);
     let relative_rows: Vec<(String, [u8; 32], u64)> = files
         .iter()
         .map(|f| {
@@ -388,13 +384,14 @@ fn install_one(
     let record_rel = relative_to(&join(&info_dir, "RECORD"), &layout.site_packages);
     let record = crate::record::render(&relative_rows, &record_rel);
     let record_dest = join(&info_dir, "RECORD");
-    let sha256 = write_claimed(root, &record_dest, record.as_bytes(), false, file, claims)?;
-    files.push(TreeFile {
-        path: record_dest,
-        size: record.len() as u64,
-        executable: false,
-        sha256,
-    });
+    files.push(write_claimed(
+        root,
+        record_dest,
+        record.as_bytes(),
+        false,
+        file,
+        claims,
+    )?);
     Ok(Installation {
         installed: Installed {
             name: crate::names::normalize(dist_name),
@@ -408,8 +405,8 @@ fn install_one(
 
 /// A metadata file of a wheel (WHEEL, RECORD, METADATA, ...), bounded:
 /// these are small, and a huge one is hostile.
-pub(crate) fn read_metadata_file(
-    zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
+pub(crate) fn read_metadata_file<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
     path: &str,
 ) -> std::result::Result<Vec<u8>, String> {
     const MAX: u64 = 16 << 20;
@@ -485,26 +482,33 @@ fn check_hash(bytes: &[u8], alg: &str, expected: &str) -> std::result::Result<()
 /// bytes there; different bytes at one path is an error naming both wheels.
 fn write_claimed(
     root: &Path,
-    dest: &str,
+    dest: String,
     bytes: &[u8],
     executable: bool,
     wheel: &str,
     claims: &Mutex<HashMap<String, (String, [u8; 32])>>,
-) -> Result<[u8; 32]> {
+) -> Result<TreeFile> {
     let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let file = TreeFile {
+        size: bytes.len() as u64,
+        executable,
+        sha256: digest,
+        path: dest,
+    };
+    let dest = &file.path;
     {
         let mut claims = claims
             .lock()
             .map_err(|_| Error::Closure("installer state poisoned".into()))?;
         if let Some((other, d)) = claims.get(dest) {
             if *d == digest {
-                return Ok(digest);
+                return Ok(file);
             }
             return Err(Error::Closure(format!(
                 "{dest}: installed by both {other} and {wheel} with different content"
             )));
         }
-        claims.insert(dest.to_string(), (wheel.to_string(), digest));
+        claims.insert(dest.clone(), (wheel.to_string(), digest));
     }
     let path = root.join(dest);
     if let Some(dir) = path.parent() {
@@ -518,7 +522,7 @@ fn write_claimed(
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
             .map_err(|e| Error::io(&path, e))?;
     }
-    Ok(digest)
+    Ok(file)
 }
 
 #[cfg(test)]

@@ -178,14 +178,8 @@ pub fn plan_app(
     let mut notes = Vec::new();
     progress.step("target");
     let target = options.target.describe()?;
-    let runtime = match (format, &target.interpreter) {
-        (Format::Exe, Some(python)) => Some(frozen::Runtime::collect(python)?),
-        (Format::Exe, None) => {
-            return Err(Error::Target(format!(
-                "a frozen executable brings its own interpreter: name one with --python instead of describing {}",
-                target.label()
-            )))
-        }
+    let runtime = match format {
+        Format::Exe => Some(frozen::Runtime::of(&target)?),
         _ => None,
     };
     if let Some(rp) = &project.metadata.requires_python {
@@ -322,7 +316,7 @@ pub fn plan_app(
             &target,
             &entry,
             &options.zipapp,
-            &closure::hex(&key.finalize()[..16]),
+            &crate::record::hex(&key.finalize()[..16]),
             epoch::source_date_epoch(),
         )?,
     };

@@ -22,7 +22,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use hashes::{hex, Hashes};
+pub use hashes::Hashes;
 pub use offers::Origin;
 
 /// Where wheels come from.
@@ -159,14 +159,7 @@ fn fetch(client: &index::Client, pins: Vec<Pin>) -> Result<Closure> {
                     }
                     bytes.into()
                 }
-                Origin::Url { url, .. } => client.download(&index::IndexFile {
-                    file_name: pin.file_name.clone(),
-                    url: url.clone(),
-                    hashes: pin.hashes.clone(),
-                    requires_python: None,
-                    yanked: false,
-                    metadata: None,
-                })?,
+                Origin::Url { url, .. } => client.download(url, &pin.file_name, &pin.hashes)?,
             };
             Ok(Wheel {
                 sha256: hashes::sha256_hex(&bytes),
@@ -186,11 +179,16 @@ fn fetch(client: &index::Client, pins: Vec<Pin>) -> Result<Closure> {
     Ok(Closure { wheels })
 }
 
-/// The `METADATA` of a wheel's `.dist-info` directory.
-pub fn read_wheel_metadata(bytes: &[u8], file_name: &str) -> Result<Vec<u8>> {
+/// The `METADATA` of a wheel's `.dist-info` directory. Only the central
+/// directory and that member are read, so a wheel on disk is not read whole
+/// before it is installed.
+pub fn read_wheel_metadata(
+    wheel: impl std::io::Read + std::io::Seek,
+    file_name: &str,
+) -> Result<Vec<u8>> {
     let bad = |why: String| Error::Closure(format!("{file_name}: {why}"));
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
+    let mut zip =
+        zip::ZipArchive::new(wheel).map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
     let path = zip
         .file_names()
         .find(|n| {

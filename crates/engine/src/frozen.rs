@@ -12,15 +12,14 @@
 use crate::apptree::AppTree;
 use crate::elf;
 use crate::plan::{Entry, Format, Plan, Source};
+use crate::runtime::Target;
 use crate::zipapp::EntryPoint;
 use crate::{Error, Result};
 use gradient_launcher::{Manifest, MANIFEST, RECORD};
-use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const COLLECT: &str = include_str!("frozen/collect.py");
 const BOOT: &str = include_str!("frozen/boot.py");
 
 /// Standard-library directories applications never need (or that drag in
@@ -61,12 +60,11 @@ const GLIBC_FAMILY: &[&str] = &[
     "libc_malloc_debug.so.0",
 ];
 
-/// A Python installation to freeze.
-#[derive(Debug, Clone, Deserialize)]
+/// A Python installation to freeze: a described interpreter's parts.
+#[derive(Debug, Clone)]
 pub struct Runtime {
     pub executable: PathBuf,
-    pub version: Vec<u32>,
-    pub cache_tag: String,
+    pub version: (u32, u32),
     pub stdlib: PathBuf,
     pub dynload: PathBuf,
     pub libdir: Option<PathBuf>,
@@ -75,28 +73,28 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Ask `python` where its parts are.
-    pub fn collect(python: &Path) -> Result<Runtime> {
-        let fail = |why: String| Error::Target(format!("{}: {why}", python.display()));
-        let out = Command::new(python)
-            .args(["-I", "-S", "-c", COLLECT])
-            .output()
-            .map_err(|e| fail(format!("cannot run it: {e}")))?;
-        if !out.status.success() {
-            return Err(fail(
-                String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            ));
-        }
-        let rt: Runtime = serde_json::from_slice(&out.stdout).map_err(|e| fail(e.to_string()))?;
-        if rt.version.len() < 2 {
-            return Err(fail("no version".into()));
-        }
-        Ok(rt)
+    /// The runtime of `target`, which must have been described by running
+    /// its interpreter (not parsed from a `--target` string).
+    pub fn of(target: &Target) -> Result<Runtime> {
+        let install = target.installation.clone().ok_or_else(|| {
+            Error::Target(format!(
+                "a frozen executable brings its own interpreter: name one with --python or --runtime instead of describing {}",
+                target.label()
+            ))
+        })?;
+        Ok(Runtime {
+            executable: install.executable,
+            version: target.version,
+            stdlib: install.stdlib,
+            dynload: install.dynload,
+            libdir: install.libdir,
+            libpython: install.libpython,
+        })
     }
 
     /// `python3.12`
     pub fn name(&self) -> String {
-        format!("python{}.{}", self.version[0], self.version[1])
+        format!("python{}.{}", self.version.0, self.version.1)
     }
 
     /// Where site-packages goes inside the payload.
@@ -112,10 +110,7 @@ impl Runtime {
 pub fn unpack_runtime(archive: &Path, cache: &Path) -> Result<PathBuf> {
     let bad = |why: String| Error::Target(format!("{}: {why}", archive.display()));
     let bytes = std::fs::read(archive).map_err(|e| Error::io(archive, e))?;
-    let key = crate::closure::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
-        sha2::Sha256::default(),
-        &bytes,
-    )));
+    let key = crate::record::sha256_hex(&bytes);
     let runtimes = cache.join("runtimes");
     let dir = runtimes.join(&key);
     let interpreter = |dir: &Path| -> Option<PathBuf> {

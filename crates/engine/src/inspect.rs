@@ -129,7 +129,7 @@ pub fn inspect(path: &Path) -> crate::Result<Report> {
 fn file_digest(blob: &dyn Blob) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     std::io::copy(&mut blob::Window::new(blob, 0, blob.len()), &mut hasher)?;
-    Ok(archive::hex(&hasher.finalize()))
+    Ok(crate::record::hex(&hasher.finalize()))
 }
 
 fn starts_with(blob: &dyn Blob, at: u64, magic: &[u8]) -> bool {

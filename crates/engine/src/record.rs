@@ -9,6 +9,17 @@ use base64::Engine as _;
 /// Length of an urlsafe-base64 (no padding) sha256 digest.
 const B64_SHA256_LEN: usize = 43;
 
+/// Lowercase hex of a digest (indexes, lock files, cache keys).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
 /// `urlsafe_b64encode(digest).rstrip(b"=")`.
 pub fn hash_b64(digest: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)

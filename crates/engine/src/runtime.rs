@@ -35,6 +35,19 @@ pub enum Libc {
     Unknown,
 }
 
+/// Where a run interpreter's parts are on disk (what freezing copies).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Installation {
+    /// The interpreter with symbolic links resolved.
+    pub executable: PathBuf,
+    pub stdlib: PathBuf,
+    /// lib-dynload: the standard library's extension modules.
+    pub dynload: PathBuf,
+    pub libdir: Option<PathBuf>,
+    /// File name of the shared libpython, when the interpreter links one.
+    pub libpython: Option<String>,
+}
+
 /// The interpreter (or its description) an application is packaged for.
 #[derive(Debug, Clone, Serialize)]
 pub struct Target {
@@ -56,6 +69,8 @@ pub struct Target {
     pub interpreter: Option<PathBuf>,
     /// `sys.implementation.cache_tag` (`cpython-312`), when run.
     pub cache_tag: Option<String>,
+    /// Where its parts are, when run.
+    pub installation: Option<Installation>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +83,7 @@ struct Described {
     platform: String,
     libc: Option<String>,
     markers: BTreeMap<String, String>,
+    installation: Installation,
 }
 
 impl Target {
@@ -133,6 +149,7 @@ impl Target {
             markers: d.markers,
             interpreter: Some(PathBuf::from(d.executable)),
             cache_tag: d.cache_tag,
+            installation: Some(d.installation),
         })
     }
 
@@ -186,6 +203,7 @@ impl Target {
             markers,
             interpreter: None,
             cache_tag: None,
+            installation: None,
         })
     }
 

@@ -197,8 +197,8 @@ fn bootstrap(
     } else {
         ""
     };
-    // Values are quoted by Rust's Debug, which for these ASCII-only strings
-    // is also a valid Python string literal.
+    // The template puts values between double quotes: only ASCII without
+    // quotes or backslashes reads back as the same Python string.
     let quote = |s: &str| -> Result<String> {
         if s.is_ascii() && !s.contains(['\\', '"']) {
             Ok(s.to_string())

@@ -9,7 +9,7 @@
 //! compiled once per interpreter, not once per build.
 
 use super::{AppTree, TreeFile};
-use crate::closure::hex;
+use crate::record::hex;
 use crate::{Error, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};

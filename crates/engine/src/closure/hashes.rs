@@ -17,13 +17,7 @@ pub fn strongest(hashes: &Hashes) -> Option<(&'static str, &str)> {
         .find_map(|alg| hashes.get(*alg).map(|h| (*alg, h.as_str())))
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::record::{hex, sha256_hex};
 
 fn digest(alg: &str, bytes: &[u8]) -> Option<String> {
     Some(match alg {

@@ -75,26 +75,25 @@ impl Client {
 
     /// The file's bytes, verified against `hashes`: from the cache when it
     /// holds them, else downloaded (and cached atomically).
-    pub fn download(&self, file: &IndexFile) -> Result<Arc<[u8]>> {
-        let Some((algorithm, expected)) = hashes::strongest(&file.hashes) else {
+    pub fn download(&self, url: &str, file_name: &str, want: &Hashes) -> Result<Arc<[u8]>> {
+        let Some((algorithm, expected)) = hashes::strongest(want) else {
             return Err(Error::Closure(format!(
-                "{}: the index gave no sha256/sha384/sha512 hash for it; refusing an unverified download",
-                file.url
+                "{url}: the index gave no sha256/sha384/sha512 hash for it; refusing an unverified download"
             )));
         };
         let cached = self
             .cache
             .join("files")
             .join(format!("{algorithm}-{expected}"))
-            .join(&file.file_name);
+            .join(file_name);
         if let Ok(bytes) = std::fs::read(&cached) {
-            if hashes::verify(&bytes, &file.hashes).is_ok() {
+            if hashes::verify(&bytes, want).is_ok() {
                 return Ok(bytes.into());
             }
         }
-        let bytes = self.get(&file.url, MAX_FILE)?;
-        hashes::verify(&bytes, &file.hashes)
-            .map_err(|why| Error::Closure(format!("{}: downloaded file {why}", file.url)))?;
+        let bytes = self.get(url, MAX_FILE)?;
+        hashes::verify(&bytes, want)
+            .map_err(|why| Error::Closure(format!("{url}: downloaded file {why}")))?;
         store(&cached, &bytes)?;
         Ok(bytes.into())
     }

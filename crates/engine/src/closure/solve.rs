@@ -137,8 +137,8 @@ impl<'a> Provider<'a> {
     fn metadata_bytes(&self, offer: &Offer) -> Result<Vec<u8>> {
         match &offer.origin {
             Origin::Path(path) => {
-                let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-                read_wheel_metadata(&bytes, &offer.file_name)
+                let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+                read_wheel_metadata(std::io::BufReader::new(file), &offer.file_name)
             }
             Origin::Url { .. } => {
                 let file = offer.index_file().ok_or_else(|| {
@@ -146,7 +146,14 @@ impl<'a> Provider<'a> {
                 })?;
                 match self.client.metadata(&file)? {
                     Some(bytes) => Ok(bytes),
-                    None => read_wheel_metadata(&self.client.download(&file)?, &offer.file_name),
+                    None => read_wheel_metadata(
+                        std::io::Cursor::new(self.client.download(
+                            &file.url,
+                            &file.file_name,
+                            &file.hashes,
+                        )?),
+                        &offer.file_name,
+                    ),
                 }
             }
         }

@@ -3,6 +3,7 @@
 //! format-specific checks, and findings about the archive itself.
 
 use super::finding::{Finding, Severity};
+use crate::record::hex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -249,10 +250,6 @@ pub fn record_read(member: &mut Member, read: &Streamed, findings: &mut Vec<Find
     member.size = read.size;
     member.digest = read.digest;
     member.sha256 = read.digest.map(|d| hex(&d));
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Findings about a member's name: paths that would escape the directory an

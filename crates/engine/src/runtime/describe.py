@@ -27,6 +27,7 @@ def libc():
     return ("%s %s" % (name, version)).strip() or None
 
 
+cv = sysconfig.get_config_var
 print(json.dumps({
     "executable": sys.executable,
     "implementation": sys.implementation.name,
@@ -36,6 +37,15 @@ print(json.dumps({
     "debug": hasattr(sys, "gettotalrefcount"),
     "platform": sysconfig.get_platform(),
     "libc": libc(),
+    # Where the installation's parts are, for freezing it.
+    "installation": {
+        "executable": os.path.realpath(sys.executable),
+        "stdlib": sysconfig.get_path("stdlib"),
+        "dynload": cv("DESTSHARED")
+        or os.path.join(sysconfig.get_path("platstdlib"), "lib-dynload"),
+        "libdir": cv("LIBDIR"),
+        "libpython": cv("INSTSONAME") if cv("Py_ENABLE_SHARED") else None,
+    },
     "markers": {
         "implementation_name": sys.implementation.name,
         "implementation_version": version_text(sys.implementation.version),
