@@ -81,6 +81,16 @@ impl Client {
                 "{url}: the index gave no sha256/sha384/sha512 hash for it; refusing an unverified download"
             )));
         };
+        // Name and hash come from the index: they must not lead out of the
+        // cache directory.
+        if file_name.contains(['/', '\\'])
+            || file_name.starts_with('.')
+            || !expected.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return Err(Error::Closure(format!(
+                "{url}: `{file_name}` with {algorithm} `{expected}` is not a plain file name and hex digest"
+            )));
+        }
         let cached = self
             .cache
             .join("files")
@@ -106,6 +116,7 @@ impl Client {
         };
         let key = hashes::strongest(&file.hashes)
             .map(|(a, h)| format!("{a}-{h}"))
+            .filter(|key| key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
             .unwrap_or_else(|| hashes::sha256_hex(file.url.as_bytes()));
         let cached = self.cache.join("metadata").join(format!("{key}.metadata"));
         if let Ok(bytes) = std::fs::read(&cached) {
@@ -461,6 +472,25 @@ mod tests {
         assert!(parse_json("<html>", "http://x/")
             .unwrap_err()
             .contains("PEP 691"));
+    }
+
+    #[test]
+    fn names_and_hashes_from_an_index_stay_inside_the_cache() {
+        let cache = tempfile::tempdir().unwrap();
+        let client = Client::new(cache.path().to_path_buf());
+        let good: Hashes = [("sha256".into(), "ab".repeat(32))].into();
+        for name in ["../evil.whl", "a/b.whl", ".hidden.whl"] {
+            let e = client
+                .download("http://127.0.0.1:9/x", name, &good)
+                .unwrap_err();
+            assert!(e.to_string().contains("is not a plain file name"), "{e}");
+        }
+        let sneaky: Hashes = [("sha256".into(), "../../x".into())].into();
+        let e = client
+            .download("http://127.0.0.1:9/x", "x.whl", &sneaky)
+            .unwrap_err();
+        assert!(e.to_string().contains("is not a plain file name"), "{e}");
+        assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
     }
 
     #[test]
