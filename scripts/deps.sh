@@ -9,6 +9,8 @@
 #   scripts/deps.sh --print-oracle-python   print the oracle venv's python path
 #   scripts/deps.sh --app-wheels       only the oracle venv and the test wheelhouses
 #   scripts/deps.sh --print-app-wheels      print the test wheelhouses' directory
+#   scripts/deps.sh --oci-debs         only the .deb files of the container-image tests' base
+#   scripts/deps.sh --print-oci-debs   print their directory
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRADIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-studio}
@@ -81,16 +83,34 @@ app_wheels() {
   touch "$dir/.complete"
 }
 
+# Container images: podman/runc run them, docker-registry serves them on
+# loopback, skopeo and umoci read them; the base's Debian packages are
+# downloaded once into the cache (the tests run offline afterwards).
+oci_packages=(podman runc docker-registry skopeo umoci)
+oci_debs_dir() { echo "$cache/oci-debs"; }
+oci_debs() {
+  local dir
+  dir=$(oci_debs_dir)
+  [ -f "$dir/.complete" ] && return 0
+  say "downloading the container base's Debian packages into $dir"
+  rm -rf "$dir"; mkdir -p "$dir"
+  (cd "$dir" && apt-get download -q libc6 libgcc-s1 ca-certificates tzdata >/dev/null 2>&1) ||
+    { sudo_if_needed apt-get update -qq; (cd "$dir" && apt-get download -q libc6 libgcc-s1 ca-certificates tzdata >/dev/null); }
+  touch "$dir/.complete"
+}
+
 app_packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver)
 case "${1:-all}" in
   --print-oracle-python) echo "$venv/bin/python" ;;
   --print-app-wheels) wheels_dir ;;
+  --print-oci-debs) oci_debs_dir ;;
+  --oci-debs) oci_debs ;;
   --app-wheels) apt_packages python3-venv; oracle; app_wheels ;;
   --oracle-only) apt_packages python3-venv; oracle ;;
   --app) apt_packages "${app_packages[@]}"; rust ;;
   all)
-    apt_packages "${app_packages[@]}" python3-venv
+    apt_packages "${app_packages[@]}" python3-venv "${oci_packages[@]}"
     command -v node >/dev/null || apt_packages nodejs
-    rust; oracle; app_wheels ;;
+    rust; oracle; app_wheels; oci_debs ;;
   *) say "unknown option $1"; exit 2 ;;
 esac

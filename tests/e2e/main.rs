@@ -7,6 +7,7 @@ mod build;
 mod exe;
 mod index_server;
 mod inspect;
+mod oci;
 mod recommend;
 mod support;
 mod zipapp;

@@ -74,6 +74,44 @@ pub struct AppArgs {
     /// The zipapp's interpreter line, without #! (default: /usr/bin/env python3).
     #[arg(long, value_name = "LINE", help_heading = "Applications")]
     shebang: Option<String>,
+    #[command(flatten)]
+    oci: OciArgs,
+}
+
+/// Choices for container images (--format oci).
+#[derive(Args)]
+pub struct OciArgs {
+    /// The base: a directory of .deb files, oci:DIR[:TAG], oci-archive:FILE,
+    /// docker-archive:FILE or a registry reference.
+    #[arg(long, value_name = "BASE", help_heading = "Container images")]
+    base: Option<String>,
+    /// The image's NAME[:TAG] (default: the project's name and version).
+    #[arg(long, value_name = "NAME:TAG", help_heading = "Container images")]
+    tag: Option<String>,
+    /// Push to REGISTRY/REPOSITORY:TAG after building.
+    #[arg(long, value_name = "REF", help_heading = "Container images")]
+    push: Option<String>,
+    /// Plain HTTP, for a registry on this machine (loopback) only.
+    #[arg(long, help_heading = "Container images")]
+    insecure: bool,
+    /// Use the base image's Python (it must match the target) instead of bundling one.
+    #[arg(long, help_heading = "Container images")]
+    base_python: bool,
+    /// The user the container runs as (default: a non-root user).
+    #[arg(long, value_name = "USER", help_heading = "Container images")]
+    user: Option<String>,
+}
+
+impl OciArgs {
+    fn apply(self, options: &mut gradient_engine::oci::Options) {
+        let s = &mut options.settings;
+        s.base = self.base.or(s.base.take());
+        s.tag = self.tag.or(s.tag.take());
+        s.push = self.push.or(s.push.take());
+        s.user = self.user.or(s.user.take());
+        options.insecure = self.insecure;
+        options.base_python = self.base_python;
+    }
 }
 
 impl AppArgs {
@@ -98,6 +136,7 @@ impl AppArgs {
         options.zipapp.entry = self.entry.or(options.zipapp.entry);
         options.zipapp.shebang = self.shebang.or(options.zipapp.shebang);
         options.write_lock = self.write_lock;
+        self.oci.apply(&mut options.oci);
         options
     }
 }
@@ -162,6 +201,12 @@ pub fn build(args: BuildArgs) -> ExitCode {
     }
     for artifact in &report.artifacts {
         println!("{}", display_path(&artifact.written.path));
+    }
+    for image in &report.images {
+        println!("{} {}", image.reference, image.digest);
+        if let Some(p) = &image.pushed {
+            println!("{}@{}", p.reference, p.digest);
+        }
     }
     ExitCode::SUCCESS
 }

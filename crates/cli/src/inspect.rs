@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct InspectArgs {
-    /// A wheel, sdist, zipapp (.pyz, shiv, pex), zip or tar archive, or ELF file.
+    /// A wheel, sdist, zipapp (.pyz, shiv, pex), zip or tar archive, ELF file, or a
+    /// container image (OCI layout directory, oci-archive, docker-load tar).
     file: PathBuf,
     /// Print the whole report as JSON.
     #[arg(long)]
@@ -37,6 +38,9 @@ fn open(path: &Path) -> Result<Report, ExitCode> {
 }
 
 pub fn inspect(args: InspectArgs) -> ExitCode {
+    if gradient_engine::oci::inspect::is_image(&args.file) {
+        return crate::image::inspect(&args.file, args.json);
+    }
     let report = match open(&args.file) {
         Ok(r) => r,
         Err(code) => return code,
@@ -54,6 +58,9 @@ pub fn inspect(args: InspectArgs) -> ExitCode {
 }
 
 pub fn diff(args: DiffArgs) -> ExitCode {
+    if gradient_engine::oci::inspect::is_image(&args.before) {
+        return crate::image::diff(&args.before, &args.after, args.json);
+    }
     let (a, b) = match (open(&args.before), open(&args.after)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,

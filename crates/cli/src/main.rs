@@ -3,6 +3,7 @@
 //! validation error (message on stderr), 2 usage.
 
 mod build;
+mod image;
 mod inspect;
 mod output;
 mod recommend;

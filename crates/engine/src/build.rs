@@ -67,6 +67,8 @@ pub struct AppOptions {
     pub write_lock: Option<PathBuf>,
     /// The launcher stub for frozen executables; default [`default_launcher`].
     pub launcher: Option<PathBuf>,
+    /// Container image choices (`[tool.gradient.oci]` and flags).
+    pub oci: crate::oci::Options,
 }
 
 /// `$GRADIENT_LAUNCHER`, else `gradient-launcher` beside the running program
@@ -107,6 +109,10 @@ impl AppOptions {
             },
             write_lock: None,
             launcher: None,
+            oci: crate::oci::Options {
+                settings: project.settings.oci.clone(),
+                ..Default::default()
+            },
         }
     }
 }
@@ -121,6 +127,8 @@ pub struct AppPlan {
     /// The entry point the archive runs.
     pub entry: zipapp::EntryPoint,
     pub notes: Vec<String>,
+    /// A container image's application layers (`--format oci`).
+    pub oci: Option<crate::oci::AppLayers>,
     /// Holds the installed tree the plan's entries point into.
     _staging: tempfile::TempDir,
 }
@@ -138,6 +146,9 @@ pub struct BuildReport {
     /// Things the person should know (e.g. "built natively although
     /// build-backend is hatchling.build").
     pub notes: Vec<String>,
+    /// Container images built: digest, layers, outputs, push.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<crate::oci::Built>,
 }
 
 /// The plan for one format of `project`: what the preview shows.
@@ -165,7 +176,7 @@ pub fn plan_app(
     options: &AppOptions,
     progress: &dyn Progress,
 ) -> Result<AppPlan> {
-    if !matches!(format, Format::Zipapp | Format::Exe) {
+    if !matches!(format, Format::Zipapp | Format::Exe | Format::Oci) {
         return Err(Error::Plan(format!(
             "{} cannot be built yet: {}",
             format.name(),
@@ -180,6 +191,7 @@ pub fn plan_app(
     let target = options.target.describe()?;
     let runtime = match format {
         Format::Exe => Some(frozen::Runtime::of(&target)?),
+        Format::Oci if !options.oci.base_python => Some(frozen::Runtime::of(&target)?),
         _ => None,
     };
     if let Some(rp) = &project.metadata.requires_python {
@@ -245,7 +257,15 @@ pub fn plan_app(
             scripts: "python/bin".into(),
             headers: "python/include".into(),
             data: "python".into(),
-            shebang: zipapp::DEFAULT_SHEBANG.into(),
+            // In an image the interpreter's place is known: scripts name it.
+            shebang: match format {
+                Format::Oci => format!(
+                    "{}/python/bin/{}",
+                    crate::oci::app_root(&project.metadata.name),
+                    rt.name()
+                ),
+                _ => zipapp::DEFAULT_SHEBANG.into(),
+            },
         },
         None => Layout::standard(&shebang),
     };
@@ -288,7 +308,37 @@ pub fn plan_app(
     }
     key.update(target.label().as_bytes());
     key.update(entry.object.as_bytes());
+    let mut oci = None;
     let plan = match &runtime {
+        _ if format == Format::Oci => {
+            let payload = match &runtime {
+                Some(rt) => frozen::payload(&tree, rt, staging.path())?,
+                None => tree
+                    .files
+                    .iter()
+                    .map(|f| {
+                        crate::plan::Entry::file(
+                            f.path.clone(),
+                            tree.root.join(&f.path),
+                            f.size,
+                            f.executable,
+                            "application",
+                        )
+                    })
+                    .collect(),
+            };
+            let layers = crate::oci::plan_layers(
+                project,
+                payload,
+                &tree,
+                &entry,
+                target.version,
+                runtime.is_some(),
+            )?;
+            let plan = crate::oci::preview_plan(project, &layers, epoch::source_date_epoch());
+            oci = Some(layers);
+            plan
+        }
         Some(rt) => {
             key.update(rt.executable.to_string_lossy().as_bytes());
             let launcher = options.launcher.clone().unwrap_or_else(default_launcher);
@@ -327,6 +377,7 @@ pub fn plan_app(
         tree,
         entry,
         notes,
+        oci,
         _staging: staging,
     })
 }
@@ -358,6 +409,7 @@ pub fn build(
             .map_err(|why| Error::Plan(format!("{} cannot be built yet: {why}", format.name())))?;
     }
     let mut artifacts = Vec::new();
+    let mut images = Vec::new();
     for format in req
         .formats
         .iter()
@@ -366,6 +418,32 @@ pub fn build(
         let app = plan_app(project, *format, &req.app, progress)?;
         notes.extend(app.notes.iter().cloned());
         progress.step(format.name());
+        if let Some(layers) = &app.oci {
+            let built = crate::oci::build(
+                project,
+                layers,
+                &req.app.oci,
+                &req.out_dir,
+                epoch::source_date_epoch(),
+                progress,
+            )?;
+            if let Some(p) = &built.pushed {
+                notes.push(format!(
+                    "pushed {}@{} ({} uploaded, {} already there, {} mounted)",
+                    p.reference,
+                    p.digest,
+                    p.uploaded.len(),
+                    p.skipped.len(),
+                    p.mounted.len()
+                ));
+            }
+            artifacts.extend(built.outputs.iter().map(|w| Artifact {
+                format: *format,
+                written: w.clone(),
+            }));
+            images.push(built);
+            continue;
+        }
         let written = sink::write_zip(&app.plan, &req.out_dir.join(&app.plan.file_name), progress)?;
         artifacts.push(Artifact {
             format: *format,
@@ -377,7 +455,11 @@ pub fn build(
         .iter()
         .any(|f| matches!(f, Format::Sdist | Format::Wheel))
     {
-        return Ok(BuildReport { artifacts, notes });
+        return Ok(BuildReport {
+            artifacts,
+            notes,
+            images,
+        });
     }
     progress.step("scan");
     let files = discovery::scan(project)?;
@@ -416,5 +498,9 @@ pub fn build(
             written,
         });
     }
-    Ok(BuildReport { artifacts, notes })
+    Ok(BuildReport {
+        artifacts,
+        notes,
+        images,
+    })
 }

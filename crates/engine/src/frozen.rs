@@ -170,20 +170,12 @@ fn put(entries: &mut Vec<Entry>, path: String, from: &Path, reason: &str) -> Res
     Ok(())
 }
 
-/// Plan the executable. `tree` was installed with site-packages at
-/// [`Runtime::site_packages`]; `launcher` is the stub's bytes.
-#[allow(clippy::too_many_arguments)]
-pub fn plan(
-    name_version: (&str, &str),
-    tree: &AppTree,
-    runtime: &Runtime,
-    entry: &EntryPoint,
-    launcher: Vec<u8>,
-    key: [u8; 32],
-    mtime: u64,
-    scratch: &Path,
-) -> Result<Plan> {
-    let (name, version) = name_version;
+/// The runtime and the application as payload entries (paths relative to
+/// the payload's root: `python/…` for the interpreter, its standard library
+/// and the application's site-packages, `lib/…` for shared libraries the
+/// ELF files need beyond the glibc family). Shared by frozen executables and
+/// container images.
+pub fn payload(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let py = runtime.name();
 
@@ -295,6 +287,26 @@ pub fn plan(
             "shared library it needs",
         )?;
     }
+
+    Ok(entries)
+}
+
+/// Plan the executable. `tree` was installed with site-packages at
+/// [`Runtime::site_packages`]; `launcher` is the stub's bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    name_version: (&str, &str),
+    tree: &AppTree,
+    runtime: &Runtime,
+    entry: &EntryPoint,
+    launcher: Vec<u8>,
+    key: [u8; 32],
+    mtime: u64,
+    scratch: &Path,
+) -> Result<Plan> {
+    let (name, version) = name_version;
+    let mut entries = payload(tree, runtime, scratch)?;
+    let py = runtime.name();
 
     // What to run.
     let (module, attr) = entry

@@ -21,6 +21,7 @@ pub mod gradient;
 pub mod inspect;
 pub mod metadata;
 pub mod names;
+pub mod oci;
 pub mod plan;
 pub mod progress;
 pub mod project;

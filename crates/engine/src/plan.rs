@@ -43,9 +43,8 @@ impl Format {
     /// Whether this engine can build the format yet; `Err` says why not.
     pub fn availability(self) -> Result<(), &'static str> {
         match self {
-            Format::Sdist | Format::Wheel | Format::Zipapp | Format::Exe => Ok(()),
+            Format::Sdist | Format::Wheel | Format::Zipapp | Format::Exe | Format::Oci => Ok(()),
             Format::Deb => Err("Debian packages arrive after frozen executables"),
-            Format::Oci => Err("container images arrive after Debian packages"),
         }
     }
 }

@@ -132,6 +132,28 @@ pub struct Settings {
     pub wheel_from_sdist: bool,
     /// `[tool.gradient.app]`: defaults for application formats.
     pub app: AppSettings,
+    /// `[tool.gradient.oci]`: the container image's base, name and config.
+    pub oci: OciSettings,
+}
+
+/// `[tool.gradient.oci]`: choices for container images (command-line flags
+/// override each). Paths are relative to the project root.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct OciSettings {
+    /// A directory of .deb files, an OCI layout, an archive or a reference.
+    pub base: Option<String>,
+    /// `NAME[:TAG]` of the image (default: the project's name and version).
+    pub tag: Option<String>,
+    /// `REGISTRY/REPOSITORY:TAG` to push to after building.
+    pub push: Option<String>,
+    /// `User` (default: a non-root user).
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    /// `ExposedPorts`: `8000` or `8000/tcp`, `53/udp`.
+    pub ports: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Extra environment variables (PATH is extended, never replaced).
+    pub env: BTreeMap<String, String>,
 }
 
 /// `[tool.gradient.app]`: the target, the sources and the entry point of an
@@ -168,6 +190,7 @@ impl Default for Settings {
             data: BTreeMap::new(),
             wheel_from_sdist: true,
             app: AppSettings::default(),
+            oci: OciSettings::default(),
         }
     }
 }

@@ -8,7 +8,7 @@
 //!   uid/gid 0, modes as planned.
 
 mod dir_writer;
-mod output;
+pub(crate) mod output;
 mod tar_writer;
 mod zip_writer;
 

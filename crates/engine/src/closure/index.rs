@@ -36,6 +36,16 @@ pub struct IndexFile {
     pub metadata: Option<Hashes>,
 }
 
+/// The HTTP agent every network client of the engine uses (indexes,
+/// container registries): one TLS setup, timeouts and user agent.
+pub fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_secs(30))
+        .timeout_read(Duration::from_secs(120))
+        .user_agent(concat!("gradient/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 /// An index client with a download cache.
 pub struct Client {
     agent: ureq::Agent,
@@ -44,12 +54,10 @@ pub struct Client {
 
 impl Client {
     pub fn new(cache: PathBuf) -> Client {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(30))
-            .timeout_read(Duration::from_secs(120))
-            .user_agent(concat!("gradient/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Client { agent, cache }
+        Client {
+            agent: agent(),
+            cache,
+        }
     }
 
     /// Every file the index lists for project `name` (normalised); an empty

@@ -40,7 +40,10 @@ pub(crate) const GRADIENT_KEYS: &[&str] = &[
     "data",
     "wheel-from-sdist",
     "app",
+    "oci",
 ];
+
+const OCI_KEYS: &[&str] = &["base", "tag", "push", "user", "workdir", "ports", "labels", "env"];
 
 const APP_KEYS: &[&str] = &[
     "python",
@@ -883,6 +886,7 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
             "sdist-exclude" => s.sdist_exclude = globs(doc, v, field)?,
             "wheel-from-sdist" => s.wheel_from_sdist = doc.bool(v, field)?,
             "app" => s.app = app_settings(doc, v, field)?,
+            "oci" => s.oci = oci_settings(doc, v, field)?,
             "data" => {
                 for (scheme, dir) in doc.string_table(v, field)? {
                     if !DATA_SCHEMES.contains(&scheme.text.as_str()) {
@@ -964,6 +968,46 @@ fn app_settings(doc: &Doc, value: &Value, f: &str) -> Result<AppSettings, Projec
         ));
     }
     Ok(app)
+}
+
+/// `[tool.gradient.oci]`: container image choices; the tag and push target
+/// must be valid image references, ports `N` or `N/tcp|udp|sctp`.
+fn oci_settings(doc: &Doc, value: &Value, f: &str) -> Result<OciSettings, ProjectError> {
+    let table = doc.table(value, f)?;
+    doc.only_keys(table, f, OCI_KEYS)?;
+    let mut oci = OciSettings::default();
+    for (key, v) in table.iter() {
+        let field = format!("{f}.{}", key.get_ref());
+        let field = field.as_str();
+        let text = || -> Result<Option<String>, ProjectError> { Ok(Some(doc.str(v, field)?.to_string())) };
+        let reference = || -> Result<Option<String>, ProjectError> {
+            let t = doc.str(v, field)?;
+            crate::oci::reference::Reference::parse(t).map_err(|e| doc.err(&v.span(), field, e.to_string()))?;
+            Ok(Some(t.to_string()))
+        };
+        let table = || -> Result<BTreeMap<String, String>, ProjectError> {
+            Ok(doc.string_table(v, field)?.into_iter().map(|(k, v)| (k.text, v.text)).collect())
+        };
+        match key.get_ref().as_ref() {
+            "base" => oci.base = text()?,
+            "tag" => oci.tag = reference()?,
+            "push" => oci.push = reference()?,
+            "user" => oci.user = text()?,
+            "workdir" => oci.workdir = text()?,
+            "labels" => oci.labels = table()?,
+            "env" => oci.env = table()?,
+            "ports" => {
+                for item in doc.strings(v, field)? {
+                    if crate::oci::config::exposed_port(&item.text).is_none() {
+                        return Err(doc.err(&item.span, &item.field, format!("`{}` is not a port (`8000` or `8000/tcp`)", item.text)));
+                    }
+                    oci.ports.push(item.text);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(oci)
 }
 
 #[cfg(test)]
