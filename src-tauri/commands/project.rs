@@ -124,13 +124,16 @@ pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanVi
         _ => {
             let options = build::AppOptions::from_project(&project);
             let app = build::plan_app(&project, format, &options, &Silent)?;
-            let summary = format!(
+            let mut summary = format!(
                 "for {} · {} distributions from {} · runs {}",
                 app.target.label(),
                 app.tree.distributions.len(),
                 options.sources.clone().with_default_index().describe(),
                 app.entry.name,
             );
+            if let Some(layers) = &app.oci {
+                summary.push_str(&gradient_engine::oci::describe(&project, layers, &options.oci.settings));
+            }
             (app.plan.clone(), Some(summary), app.notes.clone())
         }
     };

@@ -108,3 +108,29 @@ test("reportFacts summarises a wheel; flaggedPaths keeps the worst severity", ()
   ]);
   assert.deepEqual([...marks], [["x", "error"], ["y", "warning"]]);
 });
+
+test("reportFacts of a container image: user, entrypoint, verified layers", () => {
+  const image = {
+    kind: "OCI image layout",
+    tag: "1.2.0",
+    manifest_digest: "sha256:abc",
+    os: "linux",
+    architecture: "amd64",
+    runs_as_root: false,
+    config: { User: "65532:65532", Entrypoint: ["/opt/greet/python/bin/greet"] },
+    python: { interpreters: ["opt/greet/python/bin/python3.11"], distributions: ["greet-1.2.0"] },
+    layers: [
+      { created_by: "base", files: [1, 2], size: 10, digest_ok: true, diff_id_ok: true },
+      { created_by: "project", files: [1], size: 5, digest_ok: true, diff_id_ok: false },
+    ],
+  };
+  const report = { kind: "container image", findings: [], bytecode: [], native: [], size: 15, sha256: "abc", image };
+  const facts = Object.fromEntries(reportFacts(report));
+  assert.equal(facts.User, "65532:65532 — non-root");
+  assert.equal(facts.Entrypoint, "/opt/greet/python/bin/greet");
+  assert.equal(facts.Python, "/opt/greet/python/bin/python3.11");
+  assert.match(facts["Layer 0"], /digest and diff_id verified/);
+  assert.match(facts["Layer 1"], /DIGEST MISMATCH/);
+  const root = Object.fromEntries(reportFacts({ ...report, image: { ...image, runs_as_root: true, config: {} } }));
+  assert.equal(root.User, "(root) — runs as root");
+});

@@ -64,6 +64,7 @@ export function reportFacts(report) {
     if (rec) facts.push(["RECORD", `${rec.verified} of ${rec.rows} rows verified, ${rec.problems} problems`]);
   }
   if (report.sdist) facts.push(["Top directory", report.sdist.top]);
+  if (report.image) facts.push(...imageFacts(report.image));
   if (report.zipapp) {
     const z = report.zipapp;
     if (z.shebang) facts.push(["Interpreter", z.shebang]);
@@ -101,4 +102,19 @@ export function flaggedPaths(findings) {
     if (f.severity === "error" || !marks.has(f.path)) marks.set(f.path, f.severity);
   }
   return marks;
+}
+
+/** A container image's facts: what runs, as whom, and its verified layers. */
+export function imageFacts(image) {
+  const facts = [["Image", `${image.kind}${image.tag ? ` · tag ${image.tag}` : ""}`], ["Digest", image.manifest_digest], ["Platform", `${image.os}/${image.architecture}`]];
+  const c = image.config ?? {};
+  facts.push(["User", `${c.User ?? "(root)"}${image.runs_as_root ? " — runs as root" : " — non-root"}`]);
+  if (c.Entrypoint) facts.push(["Entrypoint", c.Entrypoint.join(" ")]);
+  if (image.python?.interpreters?.length) facts.push(["Python", image.python.interpreters.map((p) => `/${p}`).join(", ")]);
+  if (image.python?.distributions?.length) facts.push(["Installed", image.python.distributions.join(", ")]);
+  image.layers.forEach((l, i) => {
+    const ok = l.digest_ok && l.diff_id_ok ? "digest and diff_id verified" : "DIGEST MISMATCH";
+    facts.push([`Layer ${i}`, `${l.created_by ?? ""} · ${l.files.length} entries · ${l.size} bytes · ${ok}`]);
+  });
+  return facts;
 }

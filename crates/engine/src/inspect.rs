@@ -50,6 +50,8 @@ pub enum Kind {
     Exe,
     /// A bare ELF file (shared library or executable).
     Elf,
+    /// A container image: OCI layout directory, oci-archive, docker tar.
+    Image,
     Unknown,
 }
 
@@ -63,6 +65,7 @@ impl Kind {
             Kind::Tar => "tar archive",
             Kind::Exe => "frozen executable",
             Kind::Elf => "ELF file",
+            Kind::Image => "container image",
             Kind::Unknown => "unknown",
         }
     }
@@ -83,6 +86,9 @@ pub struct Report {
     pub zipapp: Option<zipapp_check::ZipappFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exe: Option<exe_check::ExeFacts>,
+    /// A container image's index, config, layers and their verification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::oci::inspect::ImageReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<CoreMetadata>,
     /// group → name → object reference.
@@ -110,8 +116,12 @@ impl Report {
     }
 }
 
-/// Inspect the file at `path` with the default limits.
+/// Inspect the file at `path` with the default limits; a container image
+/// (a layout directory or an archive of one) is read as an image.
 pub fn inspect(path: &Path) -> crate::Result<Report> {
+    if crate::oci::inspect::is_image(path) {
+        return image_report(path);
+    }
     let blob = blob::FileBlob::open(path).map_err(|e| crate::Error::io(path, e))?;
     let name = path
         .file_name()
@@ -124,6 +134,45 @@ pub fn inspect(path: &Path) -> crate::Result<Report> {
     report.path = path.display().to_string();
     report.sha256 = digest.map_err(|e| crate::Error::io(path, e))?;
     Ok(report)
+}
+
+/// An image in the common report: every layer's files as entries (`layer
+/// N: path`), the image's findings, and the image report itself.
+fn image_report(path: &Path) -> crate::Result<Report> {
+    let image = crate::oci::inspect::inspect(path)?;
+    let mut entries = Vec::new();
+    for (i, l) in image.layers.iter().enumerate() {
+        for f in &l.files {
+            let kind = match f.kind {
+                "dir" => archive::MemberKind::Dir,
+                "symlink" => archive::MemberKind::Symlink,
+                "hardlink" => archive::MemberKind::Hardlink,
+                "file" => archive::MemberKind::File,
+                _ => archive::MemberKind::Special,
+            };
+            let mut m = Member::new(format!("layer {i}/{}", f.path), kind, f.size, Some(f.mode));
+            m.sha256 = (!f.sha256.is_empty()).then(|| f.sha256.clone());
+            entries.push(m);
+        }
+    }
+    Ok(Report {
+        path: path.display().to_string(),
+        kind: Kind::Image,
+        size: image.layers.iter().map(|l| l.size).sum(),
+        sha256: image.manifest_digest.trim_start_matches("sha256:").to_string(),
+        wheel: None,
+        sdist: None,
+        zipapp: None,
+        exe: None,
+        metadata: None,
+        entry_points: BTreeMap::new(),
+        entries,
+        bytecode: Vec::new(),
+        native: Vec::new(),
+        verdict: None,
+        findings: image.findings.clone(),
+        image: Some(image),
+    })
 }
 
 fn file_digest(blob: &dyn Blob) -> std::io::Result<String> {
@@ -149,6 +198,7 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         sdist: None,
         zipapp: None,
         exe: None,
+        image: None,
         metadata: None,
         entry_points: BTreeMap::new(),
         entries: Vec::new(),

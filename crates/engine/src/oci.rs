@@ -411,6 +411,27 @@ fn annotations(project: &Project, base: &base::Base, mtime: u64) -> BTreeMap<Str
     a
 }
 
+/// One line for previews: base, tag, push target and each layer's files
+/// and size (the base's layers are known only when building).
+pub fn describe(project: &Project, layers: &AppLayers, settings: &OciSettings) -> String {
+    let tag = image_reference(project, settings)
+        .map(|r| format!("{}:{}", r.repository, r.reference()))
+        .unwrap_or_else(|e| e.to_string());
+    let mut out = format!(
+        " · image {tag} on base {}",
+        settings.base.as_deref().unwrap_or("(none chosen)")
+    );
+    if let Some(p) = &settings.push {
+        out.push_str(&format!(" · pushed to {p}"));
+    }
+    for l in &layers.layers {
+        let files = l.entries.len();
+        let size: u64 = l.entries.iter().map(|e| e.size).sum();
+        out.push_str(&format!(" · {} layer: {files} files, {size} bytes", l.name));
+    }
+    out
+}
+
 /// The directory of a layout output, for front ends that list outputs.
 pub fn layout_dir(out_dir: &Path, project: &Project) -> PathBuf {
     out_dir.join(format!("{}-oci", image_stem(project)))
