@@ -179,7 +179,7 @@ fn app_run(
 
 /// The tree paths of the project's own distribution: its RECORD rows
 /// (relative to site-packages, `../` for scripts) resolved.
-fn own_files<'t>(project: &Project, tree: &'t AppTree) -> Result<BTreeSet<String>> {
+fn own_files(project: &Project, tree: &AppTree) -> Result<BTreeSet<String>> {
     let own = crate::names::normalize(&project.metadata.name);
     let Some(dist) = tree.distributions.iter().find(|d| crate::names::normalize(&d.name) == own) else {
         return Err(Error::Plan(format!("{}: not installed in the application tree", project.metadata.name)));

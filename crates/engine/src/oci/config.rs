@@ -33,6 +33,7 @@ pub struct AppRun {
 /// Build the configuration. `base` is the base image's configuration (none
 /// for a base made from packages); `base_layers` are its layers (with their
 /// history lines when the base has none).
+#[allow(clippy::too_many_arguments)]
 pub fn image_config(
     base: Option<&ImageConfig>,
     base_layers: &[LayerBlob],

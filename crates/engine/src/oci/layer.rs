@@ -143,9 +143,11 @@ impl<W: Write> Write for HashingWriter<W> {
 }
 
 /// Sort `entries`, drop later duplicates of a path, and add every missing
-/// parent directory (0755, root-owned).
+/// parent directory (0755, root-owned; an entry given for the directory
+/// itself, e.g. `/tmp` 1777, takes its place).
 pub fn normalise(entries: Vec<LayerEntry>) -> Result<Vec<LayerEntry>> {
     let mut by_path: BTreeMap<String, LayerEntry> = BTreeMap::new();
+    let mut implied: std::collections::BTreeSet<String> = Default::default();
     for mut e in entries {
         let path = e.path.trim_start_matches("./").trim_matches('/').to_string();
         if path.is_empty() {
@@ -156,13 +158,16 @@ pub fn normalise(entries: Vec<LayerEntry>) -> Result<Vec<LayerEntry>> {
         }
         let mut parent = path.as_str();
         while let Some((p, _)) = parent.rsplit_once('/') {
-            by_path
-                .entry(p.to_string())
-                .or_insert_with(|| LayerEntry::dir(p, 0o755));
+            if !by_path.contains_key(p) {
+                by_path.insert(p.to_string(), LayerEntry::dir(p, 0o755));
+                implied.insert(p.to_string());
+            }
             parent = p;
         }
         e.path = path.clone();
-        by_path.entry(path).or_insert(e);
+        if implied.remove(&path) || !by_path.contains_key(&path) {
+            by_path.insert(path, e);
+        }
     }
     Ok(by_path.into_values().collect())
 }

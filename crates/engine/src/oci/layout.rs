@@ -96,7 +96,7 @@ pub fn write_archive(image: &Image, dest: &Path, docker: bool, mtime: u64) -> Re
     let out = AtomicOutput::create(dest)?;
     let mut tar = tar::Builder::new(out);
     let io = |e| Error::io(dest, e);
-    let mut add = |tar: &mut tar::Builder<AtomicOutput>, path: &str, bytes: &[u8]| {
+    let add = |tar: &mut tar::Builder<AtomicOutput>, path: &str, bytes: &[u8]| {
         let mut h = tar::Header::new_gnu();
         h.set_mtime(mtime);
         h.set_uid(0);

@@ -197,7 +197,9 @@ impl Client {
             request = request.set("Authorization", &c.basic());
         }
         let response = request.call().ok()?;
-        let body: serde_json::Value = response.into_json().ok()?;
+        let mut text = String::new();
+        response.into_reader().take(1 << 20).read_to_string(&mut text).ok()?;
+        let body: serde_json::Value = serde_json::from_str(&text).ok()?;
         body.get("token")
             .or_else(|| body.get("access_token"))
             .and_then(|t| t.as_str())
@@ -224,7 +226,7 @@ impl Client {
         } else {
             format!("answered {status} {code}")
         };
-        Error::Plan(format!("registry {} ({}): {what}: {why}", self.registry, self.repository, why = why))
+        Error::Plan(format!("registry {} ({}): {what}: {why}", self.registry, self.repository))
     }
 
     fn read_body(&self, reply: Reply, limit: u64, what: &str) -> Result<Vec<u8>> {
@@ -425,7 +427,7 @@ fn push_blob(client: &Client, digest: &str, bytes: &[u8], mount: Option<&Referen
             .append_pair("mount", digest)
             .append_pair("from", &from.repository);
     }
-    let reply = client.send("POST", &start, &[("Content-Length", "0".into())], Some(&[]))?;
+    let reply = client.send("POST", &start, &[], Some(&[]))?;
     if reply.status == 201 && mount.is_some() {
         return Ok(Pushed::Mounted);
     }
@@ -459,7 +461,7 @@ fn push_blob(client: &Client, digest: &str, bytes: &[u8], mount: Option<&Referen
             offset = end + 1;
         }
         location.query_pairs_mut().append_pair("digest", digest);
-        let reply = client.send("PUT", &location, &[("Content-Length", "0".into())], Some(&[]))?;
+        let reply = client.send("PUT", &location, &[], Some(&[]))?;
         return finished(client, digest, reply);
     }
     location.query_pairs_mut().append_pair("digest", digest);
