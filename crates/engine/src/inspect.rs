@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod blob;
 pub mod core_metadata;
+pub mod deb_check;
 pub mod diff;
 pub mod entry_points;
 pub mod exe_check;
@@ -50,6 +51,8 @@ pub enum Kind {
     Exe,
     /// A bare ELF file (shared library or executable).
     Elf,
+    /// A Debian binary package.
+    Deb,
     Unknown,
 }
 
@@ -63,6 +66,7 @@ impl Kind {
             Kind::Tar => "tar archive",
             Kind::Exe => "frozen executable",
             Kind::Elf => "ELF file",
+            Kind::Deb => "Debian package",
             Kind::Unknown => "unknown",
         }
     }
@@ -83,6 +87,8 @@ pub struct Report {
     pub zipapp: Option<zipapp_check::ZipappFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exe: Option<exe_check::ExeFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deb: Option<deb_check::DebFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<CoreMetadata>,
     /// group → name → object reference.
@@ -149,6 +155,7 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         sdist: None,
         zipapp: None,
         exe: None,
+        deb: None,
         metadata: None,
         entry_points: BTreeMap::new(),
         entries: Vec::new(),
@@ -164,12 +171,9 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         return report;
     }
     if starts_with(blob, 0, b"!<arch>\n") {
-        report.findings.push(Finding::error(
-            "A015",
-            None,
-            "an ar archive (a Debian package?): this inspector does not read these yet",
-        ));
-        return report;
+        report.kind = Kind::Deb;
+        let archive = deb_check::check(blob, limits, &mut report);
+        return finish(archive, report);
     }
     let archive = if starts_with(blob, 0, &[0x1f, 0x8b]) {
         tar_read::read(blob, true, limits)
@@ -221,6 +225,12 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         Kind::Zipapp => zipapp_check::check(&archive, &mut report),
         _ => {}
     }
+    finish(archive, report)
+}
+
+/// The checks every format shares (native code), then the findings sorted
+/// and the members kept in the report.
+fn finish(archive: Archive, mut report: Report) -> Report {
     native::check(&archive, &mut report);
     let Archive {
         members, findings, ..

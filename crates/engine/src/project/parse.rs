@@ -40,6 +40,7 @@ pub(crate) const GRADIENT_KEYS: &[&str] = &[
     "data",
     "wheel-from-sdist",
     "app",
+    "deb",
 ];
 
 const APP_KEYS: &[&str] = &[
@@ -883,6 +884,7 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
             "sdist-exclude" => s.sdist_exclude = globs(doc, v, field)?,
             "wheel-from-sdist" => s.wheel_from_sdist = doc.bool(v, field)?,
             "app" => s.app = app_settings(doc, v, field)?,
+            "deb" => s.deb = super::deb::settings(doc, root, v, field)?,
             "data" => {
                 for (scheme, dir) in doc.string_table(v, field)? {
                     if !DATA_SCHEMES.contains(&scheme.text.as_str()) {
