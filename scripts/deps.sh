@@ -111,6 +111,9 @@ case "${1:-all}" in
   all)
     apt_packages "${app_packages[@]}" python3-venv "${oci_packages[@]}"
     command -v node >/dev/null || apt_packages nodejs
+    # Debian packages: lintian judges them, apt installs the system layout
+    # on Debian's own python3, deb-systemd-helper enables their services.
+    apt_packages lintian python3 init-system-helpers binutils
     rust; oracle; app_wheels; oci_debs ;;
   *) say "unknown option $1"; exit 2 ;;
 esac

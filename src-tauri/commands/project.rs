@@ -107,6 +107,16 @@ pub struct PlanView {
     /// For applications: the target, the sources and what was installed.
     summary: Option<String>,
     notes: Vec<String>,
+    /// For Debian packages: the control file and the maintainer scripts,
+    /// as they will be in the package.
+    deb: Option<DebView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DebView {
+    control: String,
+    conffiles: Vec<String>,
+    scripts: Vec<(String, String)>,
 }
 
 /// The plan of `format` for the current project: what the archive will hold.
@@ -119,8 +129,8 @@ pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanVi
         .current()
         .ok_or_else(|| UiError::message("no project is open"))?;
     let project = Project::load(&path)?;
-    let (plan, summary, notes) = match format {
-        Format::Sdist | Format::Wheel => (build::plan(&project, format)?, None, Vec::new()),
+    let (plan, summary, notes, deb) = match format {
+        Format::Sdist | Format::Wheel => (build::plan(&project, format)?, None, Vec::new(), None),
         _ => {
             let options = build::AppOptions::from_project(&project);
             let app = build::plan_app(&project, format, &options, &Silent)?;
@@ -134,12 +144,18 @@ pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanVi
             if let Some(layers) = &app.oci {
                 summary.push_str(&gradient_engine::oci::describe(&project, layers, &options.oci.settings));
             }
-            (app.plan.clone(), Some(summary), app.notes.clone())
+            let deb = app.deb.as_ref().map(|d| DebView {
+                control: d.control.clone(),
+                conffiles: d.conffiles.clone(),
+                scripts: d.scripts.clone(),
+            });
+            (app.plan.clone(), Some(summary), app.notes.clone(), deb)
         }
     };
     Ok(PlanView {
         summary,
         notes,
+        deb,
         file_name: plan.file_name.clone(),
         total_size: plan.total_size(),
         entries: plan

@@ -4,6 +4,8 @@
 
 mod bad_input;
 mod build;
+mod deb;
+mod deb_install;
 mod exe;
 mod index_server;
 mod inspect;

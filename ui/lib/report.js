@@ -1,5 +1,6 @@
 // Summaries of inspector reports and diffs for the views: pure, no DOM.
 
+import { debFacts } from "./deb.js";
 const ORDER = { error: 0, warning: 1, info: 2 };
 
 /** "verifies: 0 errors, 2 warnings" or "does not verify: 3 errors, 0 warnings". */
@@ -65,6 +66,7 @@ export function reportFacts(report) {
   }
   if (report.sdist) facts.push(["Top directory", report.sdist.top]);
   if (report.image) facts.push(...imageFacts(report.image));
+  if (report.deb) facts.push(...debFacts(report.deb));
   if (report.zipapp) {
     const z = report.zipapp;
     if (z.shebang) facts.push(["Interpreter", z.shebang]);

@@ -6,6 +6,7 @@ import { humanSize, planTotals } from "../lib/format.js";
 import { planChanges } from "../lib/plan-diff.js";
 import { treeRows } from "../lib/tree.js";
 import { buildCommand } from "../lib/command.js";
+import { debControlText } from "../lib/deb.js";
 
 export function createPreview({ invoke, Channel, showError, clearError, onInspect }) {
   let project = null;
@@ -114,6 +115,13 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     $("excluded").tBodies[0].replaceChildren(...plan.excluded.map((x) => row([[x.path, "path"], [x.rule, "reason"]])));
   }
 
+  // A Debian package's control part: the control file, conffiles and the
+  // maintainer scripts, shown under the installed tree.
+  function renderDeb(plan) {
+    $("deb-control-box").hidden = !plan.deb;
+    if (plan.deb) $("deb-control").textContent = debControlText(plan.deb);
+  }
+
   async function refresh() {
     if (!project) return;
     // Coalesce bursts: one preview at a time, the latest request wins.
@@ -142,12 +150,14 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           $("removed").hidden = removed.length === 0;
           renderEntries(plan, marks);
           renderExcluded(plan);
+          renderDeb(plan);
         } catch (error) {
           $("entries").tBodies[0].replaceChildren();
           shown = null;
           $("artifact-name").textContent = "Preview";
           $("totals").textContent = "";
           $("plan-summary").hidden = true;
+          $("deb-control-box").hidden = true;
           showError(error);
         }
       } while (job.again);

@@ -4,6 +4,7 @@ use crate::output::{fail, human_size, print_json, TerminalProgress};
 use clap::Args;
 use gradient_engine::build::{self, AppOptions, BuildRequest, TargetChoice};
 use gradient_engine::closure::Sources;
+use gradient_engine::deb;
 use gradient_engine::plan::{Format, Plan};
 use gradient_engine::project::Project;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,12 @@ pub struct AppArgs {
     /// The zipapp's interpreter line, without #! (default: /usr/bin/env python3).
     #[arg(long, value_name = "LINE", help_heading = "Applications")]
     shebang: Option<String>,
+    /// Debian package layout: bundled (its own Python, default) or system (Debian's python3).
+    #[arg(long, value_name = "LAYOUT", help_heading = "Debian packages")]
+    deb_layout: Option<deb::Layout>,
+    /// Debian package compression: zstd (default), xz or gzip.
+    #[arg(long, value_name = "KIND", help_heading = "Debian packages")]
+    deb_compression: Option<deb::Compression>,
     #[command(flatten)]
     oci: OciArgs,
 }
@@ -136,6 +143,10 @@ impl AppArgs {
         options.zipapp.entry = self.entry.or(options.zipapp.entry);
         options.zipapp.shebang = self.shebang.or(options.zipapp.shebang);
         options.write_lock = self.write_lock;
+        options.deb = deb::Options {
+            layout: self.deb_layout,
+            compression: self.deb_compression,
+        };
         self.oci.apply(&mut options.oci);
         options
     }
@@ -237,10 +248,17 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
             eprintln!("note: {note}");
         }
     }
+    let package = app.as_ref().and_then(|(a, _)| a.deb.clone());
     if args.json {
-        return print_json(&plan);
+        return match package {
+            Some(package) => print_json(&serde_json::json!({ "plan": plan, "deb": package })),
+            None => print_json(&plan),
+        };
     }
     print!("{}", render_plan(&plan, args.excluded));
+    if let Some(package) = package {
+        print!("{}", render_package(&package));
+    }
     ExitCode::SUCCESS
 }
 
@@ -279,6 +297,18 @@ fn render_plan(plan: &Plan, excluded: bool) -> String {
     out
 }
 
+/// A Debian package's control part, as the preview shows it.
+fn render_package(package: &deb::Package) -> String {
+    let mut out = format!("\nDEBIAN/control\n{}", package.control);
+    if !package.conffiles.is_empty() {
+        out.push_str(&format!("\nDEBIAN/conffiles\n{}\n", package.conffiles.join("\n")));
+    }
+    for (name, text) in &package.scripts {
+        out.push_str(&format!("\nDEBIAN/{name}\n{text}"));
+    }
+    out
+}
+
 /// Paths under the current directory are printed relative to it.
 fn display_path(path: &Path) -> String {
     std::env::current_dir()
@@ -297,7 +327,8 @@ mod tests {
     #[test]
     fn unbuildable_formats_are_usage_errors() {
         assert!(parse_format("wheel").is_ok());
-        let err = parse_format("deb").unwrap_err();
+        assert!(parse_format("deb").is_ok());
+        let err = parse_format("oci").unwrap_err();
         assert!(err.contains("cannot be built yet"), "{err}");
         let err = parse_format("egg").unwrap_err();
         assert!(err.contains("valid: sdist, wheel"), "{err}");

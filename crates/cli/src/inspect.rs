@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct InspectArgs {
-    /// A wheel, sdist, zipapp (.pyz, shiv, pex), zip or tar archive, ELF file, or a
-    /// container image (OCI layout directory, oci-archive, docker-load tar).
+    /// A wheel, sdist, zipapp (.pyz, shiv, pex), Debian package, zip or tar archive,
+    /// ELF file, or a container image (OCI layout directory, oci-archive, docker-load tar).
     file: PathBuf,
     /// Print the whole report as JSON.
     #[arg(long)]
@@ -75,6 +75,38 @@ pub fn diff(args: DiffArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// A Debian package's control part and the Python application inside.
+fn render_deb(d: &inspect::deb_check::DebFacts, out: &mut String) {
+    use std::fmt::Write as _;
+    for (field, value) in &d.control {
+        let _ = writeln!(out, "  {field}: {}", value.replace('\n', "\n    "));
+    }
+    let _ = writeln!(
+        out,
+        "  md5sums: {} listed, {} verified, {} problems",
+        d.md5sums.listed, d.md5sums.verified, d.md5sums.problems
+    );
+    for c in &d.conffiles {
+        let _ = writeln!(out, "  conffile: {c}");
+    }
+    if let Some(app) = &d.python {
+        let _ = writeln!(
+            out,
+            "  python application ({} layout): runs on {}; commands {}",
+            app.layout,
+            app.interpreter,
+            app.commands.join(", ")
+        );
+        let _ = writeln!(out, "  distributions: {}", app.distributions.join(", "));
+    }
+    for (name, text) in &d.scripts {
+        let _ = writeln!(out, "maintainer script {name}:");
+        for line in text.lines() {
+            let _ = writeln!(out, "  | {line}");
+        }
     }
 }
 
@@ -167,6 +199,9 @@ pub fn render(r: &Report) -> String {
             x.record.verified,
             x.record.rows
         );
+    }
+    if let Some(d) = &r.deb {
+        render_deb(d, &mut out);
     }
     if let Some(m) = &r.metadata {
         for (field, values) in &m.fields {

@@ -4,6 +4,7 @@
 
 use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
 use crate::closure::{self, lock, Closure, Sources};
+use crate::deb;
 use crate::discovery;
 use crate::epoch;
 use crate::frozen;
@@ -69,6 +70,8 @@ pub struct AppOptions {
     pub launcher: Option<PathBuf>,
     /// Container image choices (`[tool.gradient.oci]` and flags).
     pub oci: crate::oci::Options,
+    /// Debian package choices (override `[tool.gradient.deb]`).
+    pub deb: deb::Options,
 }
 
 /// `$GRADIENT_LAUNCHER`, else `gradient-launcher` beside the running program
@@ -113,6 +116,7 @@ impl AppOptions {
                 settings: project.settings.oci.clone(),
                 ..Default::default()
             },
+            deb: deb::Options::default(),
         }
     }
 }
@@ -126,6 +130,8 @@ pub struct AppPlan {
     pub tree: AppTree,
     /// The entry point the archive runs.
     pub entry: zipapp::EntryPoint,
+    /// A Debian package's control part (format deb).
+    pub deb: Option<deb::Package>,
     pub notes: Vec<String>,
     /// A container image's application layers (`--format oci`).
     pub oci: Option<crate::oci::AppLayers>,
@@ -176,7 +182,7 @@ pub fn plan_app(
     options: &AppOptions,
     progress: &dyn Progress,
 ) -> Result<AppPlan> {
-    if !matches!(format, Format::Zipapp | Format::Exe | Format::Oci) {
+    if !matches!(format, Format::Zipapp | Format::Exe | Format::Deb | Format::Oci) {
         return Err(Error::Plan(format!(
             "{} cannot be built yet: {}",
             format.name(),
@@ -188,10 +194,23 @@ pub fn plan_app(
     }
     let mut notes = Vec::new();
     progress.step("target");
-    let target = options.target.describe()?;
-    let runtime = match format {
-        Format::Exe => Some(frozen::Runtime::of(&target)?),
-        Format::Oci if !options.oci.base_python => Some(frozen::Runtime::of(&target)?),
+    let deb_layout = (format == Format::Deb).then(|| options.deb.layout(project));
+    let deb_name = match deb_layout {
+        Some(_) => Some(deb::check_project(project)?),
+        None => None,
+    };
+    let target = match (&options.target, deb_layout) {
+        // A package for the system's Python is built for Debian's python3.
+        (TargetChoice::Default, Some(deb::Layout::System))
+            if std::path::Path::new(deb::SYSTEM_PYTHON).exists() =>
+        {
+            Target::describe(std::path::Path::new(deb::SYSTEM_PYTHON))?
+        }
+        (choice, _) => choice.describe()?,
+    };
+    let runtime = match (format, deb_layout) {
+        (Format::Exe, _) | (_, Some(deb::Layout::Bundled)) => Some(frozen::Runtime::of(&target)?),
+        (Format::Oci, _) if !options.oci.base_python => Some(frozen::Runtime::of(&target)?),
         _ => None,
     };
     if let Some(rp) = &project.metadata.requires_python {
@@ -250,24 +269,28 @@ pub fn plan_app(
         file_name: &w.file_name,
         bytes: &w.bytes,
     }));
-    let layout = match &runtime {
-        // The tree becomes the bundled interpreter's own site-packages.
-        Some(rt) => Layout {
-            site_packages: rt.site_packages(),
-            scripts: "python/bin".into(),
-            headers: "python/include".into(),
-            data: "python".into(),
-            // In an image the interpreter's place is known: scripts name it.
-            shebang: match format {
-                Format::Oci => format!(
-                    "{}/python/bin/{}",
-                    crate::oci::app_root(&project.metadata.name),
-                    rt.name()
-                ),
-                _ => zipapp::DEFAULT_SHEBANG.into(),
-            },
+    let layout = match (&runtime, &deb_name) {
+        (Some(rt), Some(package)) => Layout {
+            shebang: format!("/{}/python/bin/{}", deb::home(package, deb::Layout::Bundled, true), rt.name()),
+            ..bundled_layout(rt)
         },
-        None => Layout::standard(&shebang),
+        // In an image the interpreter's place is known: scripts name it.
+        (Some(rt), None) if format == Format::Oci => Layout {
+            shebang: format!(
+                "{}/python/bin/{}",
+                crate::oci::app_root(&project.metadata.name),
+                rt.name()
+            ),
+            ..bundled_layout(rt)
+        },
+        // The tree becomes the bundled interpreter's own site-packages.
+        (Some(rt), None) => bundled_layout(rt),
+        // A private module directory run by Debian's python3.
+        (None, Some(_)) => Layout {
+            site_packages: String::new(),
+            ..Layout::standard(deb::SYSTEM_PYTHON)
+        },
+        (None, None) => Layout::standard(&shebang),
     };
     let mut tree = apptree::install(&wheels, &staging.path().join("tree"), &layout, progress)?;
 
@@ -275,12 +298,16 @@ pub fn plan_app(
         return Err(Error::Cancelled);
     }
     progress.step("bytecode");
+    if format == Format::Deb {
+        // Debian Python policy: compiled by postinst on the target, not shipped.
+        notes.push("bytecode is compiled by the package's postinst, as Debian Python policy asks".into());
+    }
     let store = sources
         .cache
         .clone()
         .unwrap_or_else(closure::index::default_cache)
         .join("pyc");
-    match target.compiler(Some(store)) {
+    match target.compiler(Some(store)).filter(|_| format != Format::Deb) {
         Some(compiler) => {
             let placement = if tree.native || runtime.is_some() {
                 PycPlacement::Cache
@@ -289,6 +316,7 @@ pub fn plan_app(
             };
             apptree::compile(&mut tree, &compiler, placement)?;
         }
+        None if format == Format::Deb => {}
         None => notes.push(format!(
             "no bytecode: {} was described, not run; pass --python to compile it, or every start compiles from source",
             target.label()
@@ -309,7 +337,8 @@ pub fn plan_app(
     key.update(target.label().as_bytes());
     key.update(entry.object.as_bytes());
     let mut oci = None;
-    let plan = match &runtime {
+    let mut deb_package = None;
+    let plan = match (&runtime, deb_layout) {
         _ if format == Format::Oci => {
             let payload = match &runtime {
                 Some(rt) => frozen::payload(&tree, rt, staging.path())?,
@@ -339,7 +368,21 @@ pub fn plan_app(
             oci = Some(layers);
             plan
         }
-        Some(rt) => {
+        (_, Some(layout)) => {
+            let (plan, package) = deb::plan(&deb::Inputs {
+                project,
+                tree: &tree,
+                target: &target,
+                runtime: runtime.as_ref(),
+                layout,
+                compression: options.deb.compression(project),
+                mtime: epoch::source_date_epoch(),
+                scratch: staging.path(),
+            })?;
+            deb_package = Some(package);
+            plan
+        }
+        (Some(rt), None) => {
             key.update(rt.executable.to_string_lossy().as_bytes());
             let launcher = options.launcher.clone().unwrap_or_else(default_launcher);
             let launcher_bytes = std::fs::read(&launcher).map_err(|e| {
@@ -360,7 +403,7 @@ pub fn plan_app(
                 staging.path(),
             )?
         }
-        None => zipapp::plan(
+        (None, None) => zipapp::plan(
             (&project.metadata.name, &project.metadata.version),
             &tree,
             &target,
@@ -376,10 +419,23 @@ pub fn plan_app(
         closure,
         tree,
         entry,
+        deb: deb_package,
         notes,
         oci,
         _staging: staging,
     })
+}
+
+/// The frozen executable's layout: the tree is the bundled interpreter's
+/// own site-packages.
+fn bundled_layout(rt: &frozen::Runtime) -> Layout {
+    Layout {
+        site_packages: rt.site_packages(),
+        scripts: "python/bin".into(),
+        headers: "python/include".into(),
+        data: "python".into(),
+        shebang: zipapp::DEFAULT_SHEBANG.into(),
+    }
 }
 
 /// Plan and write every requested format into `req.out_dir`. Every plan is
@@ -444,7 +500,11 @@ pub fn build(
             images.push(built);
             continue;
         }
-        let written = sink::write_zip(&app.plan, &req.out_dir.join(&app.plan.file_name), progress)?;
+        let dest = req.out_dir.join(&app.plan.file_name);
+        let written = match &app.deb {
+            Some(package) => sink::write_deb(&app.plan, package, &dest, progress)?,
+            None => sink::write_zip(&app.plan, &dest, progress)?,
+        };
         artifacts.push(Artifact {
             format: *format,
             written,

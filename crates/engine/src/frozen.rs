@@ -147,7 +147,7 @@ pub fn unpack_runtime(archive: &Path, cache: &Path) -> Result<PathBuf> {
 }
 
 /// One file of the payload taken from disk (or generated).
-fn put(entries: &mut Vec<Entry>, path: String, from: &Path, reason: &str) -> Result<()> {
+pub(crate) fn put(entries: &mut Vec<Entry>, path: String, from: &Path, reason: &str) -> Result<()> {
     let meta = std::fs::metadata(from).map_err(|e| Error::io(from, e))?;
     let executable = {
         #[cfg(unix)]
@@ -170,12 +170,105 @@ fn put(entries: &mut Vec<Entry>, path: String, from: &Path, reason: &str) -> Res
     Ok(())
 }
 
-/// The runtime and the application as payload entries (paths relative to
-/// the payload's root: `python/…` for the interpreter, its standard library
-/// and the application's site-packages, `lib/…` for shared libraries the
-/// ELF files need beyond the glibc family). Shared by frozen executables and
-/// container images.
+/// Plan the executable. `tree` was installed with site-packages at
+/// [`Runtime::site_packages`]; `launcher` is the stub's bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    name_version: (&str, &str),
+    tree: &AppTree,
+    runtime: &Runtime,
+    entry: &EntryPoint,
+    launcher: Vec<u8>,
+    key: [u8; 32],
+    mtime: u64,
+    scratch: &Path,
+) -> Result<Plan> {
+    let (name, version) = name_version;
+    let mut entries = payload(tree, runtime, scratch)?;
+    let py = runtime.name();
+
+    // What to run.
+    let (module, attr) = entry
+        .object
+        .split_once(':')
+        .ok_or_else(|| Error::Plan(format!("entry point `{}` has no `:attr`", entry.object)))?;
+    let boot = BOOT
+        .replace("@MODULE@", module)
+        .replace("@HEAD@", attr.split('.').next().unwrap_or(attr))
+        .replace("@ATTR@", attr);
+    entries.push(Entry::bytes(
+        ".gradient/boot.py",
+        boot.into_bytes(),
+        format!("runs {} ({})", entry.name, entry.object),
+    ));
+    let manifest = Manifest {
+        app: format!("{}-{version}", crate::names::normalize(name)),
+        program: format!("python/bin/{py}"),
+        args: vec!["-I".into(), "{root}/.gradient/boot.py".into()],
+        library_path: vec!["lib".into(), "python/lib".into()],
+    };
+    entries.push(Entry::bytes(
+        MANIFEST,
+        manifest.render().into_bytes(),
+        "what the launcher runs",
+    ));
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    let record_size = crate::record::record_size(&entries, RECORD);
+    entries.push(Entry {
+        path: RECORD.into(),
+        source: Source::Record,
+        mode: 0o644,
+        size: record_size,
+        reason: "sha256 of every file, for GRADIENT_EXE=verify".into(),
+    });
+    Ok(Plan {
+        format: Format::Exe,
+        file_name: if entry.name.contains(':') {
+            crate::names::normalize(name)
+        } else {
+            entry.name.clone()
+        },
+        entries,
+        excluded: Vec::new(),
+        mtime,
+        preamble: launcher,
+        trailer_key: Some(key),
+    })
+}
+
+/// [`runtime_entries`] and the shared libraries the ELF files need that the
+/// target may lack (`lib/<soname>`): everything a self-contained application
+/// holds. Shared by frozen executables and container images.
 pub fn payload(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Result<Vec<Entry>> {
+    let mut entries = runtime_entries(tree, runtime, scratch)?;
+    let present: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| e.path.rsplit('/').next().map(str::to_string))
+        .collect();
+    for (soname, from) in bundled_libraries(
+        &entries,
+        std::slice::from_ref(&runtime.executable),
+        Some(runtime),
+        &present,
+        &mut |_, _| false,
+    )? {
+        put(
+            &mut entries,
+            format!("lib/{soname}"),
+            &from,
+            "shared library it needs",
+        )?;
+    }
+    Ok(entries)
+}
+
+/// The runtime and the application as payload entries (paths relative to
+/// the runtime's home: `python/bin/python3.X`, `python/lib/...`): the
+/// interpreter pointed at its libpython, the standard library without what
+/// applications never need, its extension modules, debug information
+/// stripped, and the installed tree.
+pub fn runtime_entries(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let py = runtime.name();
 
@@ -274,88 +367,7 @@ pub fn payload(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Result<Vec<
         )?;
     }
 
-    // Shared libraries the ELF files need that the target may lack.
-    let present: BTreeSet<String> = entries
-        .iter()
-        .filter_map(|e| e.path.rsplit('/').next().map(str::to_string))
-        .collect();
-    for (soname, from) in bundled_libraries(&entries, runtime, &present)? {
-        put(
-            &mut entries,
-            format!("lib/{soname}"),
-            &from,
-            "shared library it needs",
-        )?;
-    }
-
     Ok(entries)
-}
-
-/// Plan the executable. `tree` was installed with site-packages at
-/// [`Runtime::site_packages`]; `launcher` is the stub's bytes.
-#[allow(clippy::too_many_arguments)]
-pub fn plan(
-    name_version: (&str, &str),
-    tree: &AppTree,
-    runtime: &Runtime,
-    entry: &EntryPoint,
-    launcher: Vec<u8>,
-    key: [u8; 32],
-    mtime: u64,
-    scratch: &Path,
-) -> Result<Plan> {
-    let (name, version) = name_version;
-    let mut entries = payload(tree, runtime, scratch)?;
-    let py = runtime.name();
-
-    // What to run.
-    let (module, attr) = entry
-        .object
-        .split_once(':')
-        .ok_or_else(|| Error::Plan(format!("entry point `{}` has no `:attr`", entry.object)))?;
-    let boot = BOOT
-        .replace("@MODULE@", module)
-        .replace("@HEAD@", attr.split('.').next().unwrap_or(attr))
-        .replace("@ATTR@", attr);
-    entries.push(Entry::bytes(
-        ".gradient/boot.py",
-        boot.into_bytes(),
-        format!("runs {} ({})", entry.name, entry.object),
-    ));
-    let manifest = Manifest {
-        app: format!("{}-{version}", crate::names::normalize(name)),
-        program: format!("python/bin/{py}"),
-        args: vec!["-I".into(), "{root}/.gradient/boot.py".into()],
-        library_path: vec!["lib".into(), "python/lib".into()],
-    };
-    entries.push(Entry::bytes(
-        MANIFEST,
-        manifest.render().into_bytes(),
-        "what the launcher runs",
-    ));
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    entries.dedup_by(|a, b| a.path == b.path);
-    let record_size = crate::record::record_size(&entries, RECORD);
-    entries.push(Entry {
-        path: RECORD.into(),
-        source: Source::Record,
-        mode: 0o644,
-        size: record_size,
-        reason: "sha256 of every file, for GRADIENT_EXE=verify".into(),
-    });
-    Ok(Plan {
-        format: Format::Exe,
-        file_name: if entry.name.contains(':') {
-            crate::names::normalize(name)
-        } else {
-            entry.name.clone()
-        },
-        entries,
-        excluded: Vec::new(),
-        mtime,
-        preamble: launcher,
-        trailer_key: Some(key),
-    })
 }
 
 /// Whether any module of the application imports tkinter (a line starting
@@ -442,10 +454,17 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
 
 /// The libraries (soname → file) every ELF entry needs, transitively, that
 /// are neither in the glibc family nor already in the payload.
-fn bundled_libraries(
+///
+/// `provided(soname, path)` says the target system provides a library (a
+/// Debian package's Depends): it is then neither bundled nor followed.
+/// `roots` are further objects to read (files the entries hold as bytes);
+/// `runtime` adds its library directory to the search.
+pub fn bundled_libraries(
     entries: &[Entry],
-    runtime: &Runtime,
+    roots: &[PathBuf],
+    runtime: Option<&Runtime>,
     present: &BTreeSet<String>,
+    provided: &mut dyn FnMut(&str, &Path) -> bool,
 ) -> Result<BTreeMap<String, PathBuf>> {
     let mut queue: Vec<PathBuf> = entries
         .iter()
@@ -454,7 +473,7 @@ fn bundled_libraries(
             _ => None,
         })
         .collect();
-    queue.push(runtime.executable.clone());
+    queue.extend(roots.iter().cloned());
     let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     while let Some(object) = queue.pop() {
@@ -485,6 +504,9 @@ fn bundled_libraries(
             if present.contains(needed) && at.starts_with(origin.parent().unwrap_or(origin)) {
                 continue;
             }
+            if provided(needed, &at) {
+                continue;
+            }
             queue.push(at.clone());
             found.insert(needed.clone(), at);
         }
@@ -492,7 +514,7 @@ fn bundled_libraries(
     Ok(found)
 }
 
-fn is_elf(path: &Path) -> bool {
+pub(crate) fn is_elf(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 4];
     std::fs::File::open(path)
@@ -507,7 +529,7 @@ fn locate(
     origin: &Path,
     rpath: &[String],
     runpath: &[String],
-    runtime: &Runtime,
+    runtime: Option<&Runtime>,
 ) -> Option<PathBuf> {
     let expand = |p: &String| {
         PathBuf::from(
@@ -520,7 +542,7 @@ fn locate(
         dirs.extend(rpath.iter().map(expand));
     }
     dirs.extend(runpath.iter().map(expand));
-    dirs.extend(runtime.libdir.iter().cloned());
+    dirs.extend(runtime.and_then(|r| r.libdir.clone()));
     for d in [
         "/lib/x86_64-linux-gnu",
         "/usr/lib/x86_64-linux-gnu",

@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod blob;
 pub mod core_metadata;
+pub mod deb_check;
 pub mod diff;
 pub mod entry_points;
 pub mod exe_check;
@@ -52,6 +53,8 @@ pub enum Kind {
     Elf,
     /// A container image: OCI layout directory, oci-archive, docker tar.
     Image,
+    /// A Debian binary package.
+    Deb,
     Unknown,
 }
 
@@ -66,6 +69,7 @@ impl Kind {
             Kind::Exe => "frozen executable",
             Kind::Elf => "ELF file",
             Kind::Image => "container image",
+            Kind::Deb => "Debian package",
             Kind::Unknown => "unknown",
         }
     }
@@ -89,6 +93,8 @@ pub struct Report {
     /// A container image's index, config, layers and their verification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<crate::oci::inspect::ImageReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deb: Option<deb_check::DebFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<CoreMetadata>,
     /// group → name → object reference.
@@ -199,6 +205,7 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         zipapp: None,
         exe: None,
         image: None,
+        deb: None,
         metadata: None,
         entry_points: BTreeMap::new(),
         entries: Vec::new(),
@@ -214,12 +221,9 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         return report;
     }
     if starts_with(blob, 0, b"!<arch>\n") {
-        report.findings.push(Finding::error(
-            "A015",
-            None,
-            "an ar archive (a Debian package?): this inspector does not read these yet",
-        ));
-        return report;
+        report.kind = Kind::Deb;
+        let archive = deb_check::check(blob, limits, &mut report);
+        return finish(archive, report);
     }
     let archive = if starts_with(blob, 0, &[0x1f, 0x8b]) {
         tar_read::read(blob, true, limits)
@@ -271,6 +275,12 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         Kind::Zipapp => zipapp_check::check(&archive, &mut report),
         _ => {}
     }
+    finish(archive, report)
+}
+
+/// The checks every format shares (native code), then the findings sorted
+/// and the members kept in the report.
+fn finish(archive: Archive, mut report: Report) -> Report {
     native::check(&archive, &mut report);
     let Archive {
         members, findings, ..

@@ -12,6 +12,7 @@
 pub mod apptree;
 pub mod build;
 pub mod closure;
+pub mod deb;
 pub mod discovery;
 pub mod elf;
 pub mod epoch;

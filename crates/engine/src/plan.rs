@@ -43,8 +43,7 @@ impl Format {
     /// Whether this engine can build the format yet; `Err` says why not.
     pub fn availability(self) -> Result<(), &'static str> {
         match self {
-            Format::Sdist | Format::Wheel | Format::Zipapp | Format::Exe | Format::Oci => Ok(()),
-            Format::Deb => Err("Debian packages arrive after frozen executables"),
+            Format::Sdist | Format::Wheel | Format::Zipapp | Format::Exe | Format::Deb | Format::Oci => Ok(()),
         }
     }
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod deb;
 pub mod edit;
 mod fields;
 mod parse;
@@ -132,6 +133,8 @@ pub struct Settings {
     pub wheel_from_sdist: bool,
     /// `[tool.gradient.app]`: defaults for application formats.
     pub app: AppSettings,
+    /// `[tool.gradient.deb]`: Debian packages.
+    pub deb: DebSettings,
     /// `[tool.gradient.oci]`: the container image's base, name and config.
     pub oci: OciSettings,
 }
@@ -177,6 +180,42 @@ pub struct AppSettings {
     pub shebang: Option<String>,
 }
 
+/// `[tool.gradient.deb]`: how a Debian package of the application is made
+/// (command-line flags override the layout and the compression).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct DebSettings {
+    /// The package name; default derived from the project name.
+    pub package: Option<String>,
+    /// `Name <email>`; default the first maintainer (else author) with both.
+    pub maintainer: Option<String>,
+    pub section: Option<String>,
+    pub priority: Option<String>,
+    /// `bundled` or `system`.
+    pub layout: Option<String>,
+    /// Extra Depends entries, as written (`nginx | apache2`).
+    pub depends: Vec<String>,
+    /// The Debian revision (default `1`).
+    pub revision: Option<String>,
+    /// `zstd`, `xz` or `gzip`.
+    pub compression: Option<String>,
+    /// Configuration files: installed path under /etc → project file.
+    pub conffiles: Vec<(String, String)>,
+    /// A systemd service, when the table is present.
+    pub service: Option<ServiceSettings>,
+}
+
+/// `[tool.gradient.deb.service]`: a systemd unit running the application.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ServiceSettings {
+    /// The command line; default the entry script with no arguments.
+    pub command: Option<String>,
+    /// The system user it runs as; default the package name.
+    pub user: Option<String>,
+    /// Environment variables, in file order.
+    pub environment: Vec<(String, String)>,
+    pub description: Option<String>,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -191,6 +230,7 @@ impl Default for Settings {
             wheel_from_sdist: true,
             app: AppSettings::default(),
             oci: OciSettings::default(),
+            deb: DebSettings::default(),
         }
     }
 }

@@ -7,6 +7,8 @@
 //! - Output is deterministic: entries in plan order, `plan.mtime` everywhere,
 //!   uid/gid 0, modes as planned.
 
+pub mod compress;
+mod deb_writer;
 mod dir_writer;
 pub(crate) mod output;
 mod tar_writer;
@@ -19,6 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
+pub use deb_writer::write_deb;
 pub use dir_writer::write_dir;
 pub use tar_writer::write_tar_gz;
 pub use zip_writer::write_zip;

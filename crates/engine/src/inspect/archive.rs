@@ -59,6 +59,9 @@ pub struct Member {
     pub sha256: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Hex md5, computed for the data of Debian packages (md5sums).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
     #[serde(skip)]
     pub digest: Option<[u8; 32]>,
     /// The first bytes of the content: magic numbers, shebangs.
@@ -75,6 +78,7 @@ impl Member {
             mode,
             sha256: None,
             target: None,
+            md5: None,
             digest: None,
             head: Vec::new(),
         }

@@ -11,13 +11,18 @@ use std::io::Read;
 /// Read a tar stream (`gzip`: whether it is gzip-compressed).
 pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
     let window = Window::new(blob, 0, blob.len());
-    let budget = limits.max_total_bytes;
     let stream: Box<dyn Read + '_> = if gzip {
-        Box::new(flate2::read::GzDecoder::new(window).take(budget))
+        Box::new(flate2::read::GzDecoder::new(window))
     } else {
-        Box::new(window.take(budget))
+        Box::new(window)
     };
-    let mut tar = tar::Archive::new(stream);
+    read_stream(stream, limits, false)
+}
+
+/// Read a tar stream already decompressed; `md5`: also compute each file's
+/// md5 while it is read (a Debian package's md5sums).
+pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
+    let mut tar = tar::Archive::new(stream.take(limits.max_total_bytes));
     let mut out = Archive::default();
     let mut findings = Vec::new();
     let entries = match tar.entries() {
@@ -117,12 +122,20 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
                 out.kept.push(None);
                 break;
             }
+            let mut hashing = Md5Reader {
+                inner: &mut entry,
+                md5: md5.then(md5::Md5::new),
+            };
             let read = archive::stream(
-                &mut entry,
+                &mut hashing,
                 Some(declared),
                 archive::want_content(&member.path),
                 limits,
             );
+            if let Some(h) = hashing.md5 {
+                use md5::Digest;
+                member.md5 = Some(crate::record::hex(&h.finalize()));
+            }
             if read.stopped.is_none() && read.size != declared {
                 findings.push(Finding::error(
                     "A007",
@@ -142,4 +155,21 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
     archive::check_duplicates(&out.members, &mut findings);
     out.findings = findings;
     out
+}
+
+/// Computes an md5 of what is read through it, when asked to.
+struct Md5Reader<R> {
+    inner: R,
+    md5: Option<md5::Md5>,
+}
+
+impl<R: Read> Read for Md5Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = self.md5.as_mut() {
+            use md5::Digest;
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
 }

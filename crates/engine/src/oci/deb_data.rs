@@ -5,12 +5,14 @@
 //! are not run (a container base needs none of them; what
 //! `update-ca-certificates` would generate is made by [`super::base`]).
 //!
-//! Kept apart from the inspector's package reader so the two can be folded
-//! into one module later; this one only extracts, bounded and without
-//! following paths out of the root.
+//! The inspector's package reader (`inspect::deb_check`) verifies packages;
+//! this module only extracts, bounded and without following paths out of
+//! the root. Both use the `ar` crate and the shared decompressors.
 
 use super::layer::{LayerEntry, Node};
+use crate::deb::Compression;
 use crate::plan::Source;
+use crate::sink::compress::decompressor;
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::io::Read;
@@ -38,6 +40,7 @@ pub fn read_deb(path: &Path) -> Result<DebPackage> {
         members
             .iter()
             .find(|(name, _)| name.starts_with(prefix))
+            .map(|(name, body)| (name, body.as_slice()))
             .ok_or_else(|| bad(format!("no `{prefix}*` member: not a Debian package")))
     };
     let (control_name, control) = find("control.tar")?;
@@ -61,58 +64,45 @@ pub fn read_deb(path: &Path) -> Result<DebPackage> {
 }
 
 /// The members of a common-format `ar` archive (name, content).
-fn ar_members(bytes: &[u8]) -> std::result::Result<Vec<(String, &[u8])>, String> {
-    let mut rest = bytes
-        .strip_prefix(b"!<arch>\n")
-        .ok_or("not an ar archive (no !<arch> magic)")?;
+fn ar_members(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+    let mut archive = ar::Archive::new(bytes);
     let mut members = Vec::new();
-    while rest.len() >= 60 {
-        let header = &rest[..60];
-        if &header[58..60] != b"`\n" {
-            return Err("a member header is damaged".into());
-        }
-        let name = String::from_utf8_lossy(&header[..16])
-            .trim_end()
+    while let Some(entry) = archive.next_entry() {
+        let mut entry = entry.map_err(|e| format!("not a readable ar archive: {e}"))?;
+        let name = String::from_utf8_lossy(entry.header().identifier())
             .trim_end_matches('/')
             .to_string();
-        let size: usize = std::str::from_utf8(&header[48..58])
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .ok_or_else(|| format!("member `{name}` has no valid size"))?;
-        let body = rest
-            .get(60..60 + size)
-            .ok_or_else(|| format!("member `{name}` is cut short"))?;
+        let mut body = Vec::new();
+        entry
+            .read_to_end(&mut body)
+            .map_err(|e| format!("member `{name}`: {e}"))?;
         members.push((name, body));
-        let next = (60 + size + 1) & !1;
-        rest = rest.get(next..).unwrap_or(&[]);
     }
     Ok(members)
 }
 
 /// Decompress a `*.tar[.gz|.xz|.zst]` member by its name.
 fn decompress(name: &str, body: &[u8]) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let fail = |e: String| format!("{name}: cannot decompress: {e}");
-    if name.ends_with(".xz") {
-        lzma_rs::xz_decompress(&mut std::io::BufReader::new(body), &mut out)
-            .map_err(|e| fail(e.to_string()))?;
+    let compression = if name.ends_with(".xz") {
+        Some(Compression::Xz)
     } else if name.ends_with(".zst") {
-        let decoder =
-            ruzstd::decoding::StreamingDecoder::new(body).map_err(|e| fail(e.to_string()))?;
-        decoder
-            .take(MAX_DATA + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| fail(e.to_string()))?;
+        Some(Compression::Zstd)
     } else if name.ends_with(".gz") {
-        flate2::read::GzDecoder::new(body)
-            .take(MAX_DATA + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| fail(e.to_string()))?;
+        Some(Compression::Gzip)
     } else if name.ends_with(".tar") {
-        out = body.to_vec();
+        None
     } else {
         return Err(format!("{name}: unknown compression"));
-    }
+    };
+    let mut out = Vec::new();
+    let reader: Box<dyn Read> = match compression {
+        Some(c) => decompressor(c, body).map_err(|e| format!("{name}: {e}"))?,
+        None => Box::new(body),
+    };
+    reader
+        .take(MAX_DATA + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("{name}: cannot decompress: {e}"))?;
     if out.len() as u64 > MAX_DATA {
         return Err(format!("{name}: more than {MAX_DATA} bytes uncompressed"));
     }

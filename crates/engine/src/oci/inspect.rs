@@ -252,8 +252,8 @@ fn decompressor<'a>(media_type: &str, bytes: &'a [u8]) -> std::result::Result<Bo
     if media_type.ends_with("+gzip") || media_type.ends_with(".gzip") {
         Ok(Box::new(flate2::read::GzDecoder::new(bytes)))
     } else if media_type.ends_with("+zstd") || media_type.ends_with(".zstd") {
-        let d = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| e.to_string())?;
-        Ok(Box::new(d))
+        crate::sink::compress::decompressor(crate::deb::Compression::Zstd, bytes)
+            .map_err(|e| e.to_string())
     } else if media_type.ends_with(".tar") || media_type.ends_with("diff.tar") {
         Ok(Box::new(bytes))
     } else {

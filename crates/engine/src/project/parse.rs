@@ -41,6 +41,7 @@ pub(crate) const GRADIENT_KEYS: &[&str] = &[
     "wheel-from-sdist",
     "app",
     "oci",
+    "deb",
 ];
 
 const OCI_KEYS: &[&str] = &["base", "tag", "push", "user", "workdir", "ports", "labels", "env"];
@@ -887,6 +888,7 @@ fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Setting
             "wheel-from-sdist" => s.wheel_from_sdist = doc.bool(v, field)?,
             "app" => s.app = app_settings(doc, v, field)?,
             "oci" => s.oci = oci_settings(doc, v, field)?,
+            "deb" => s.deb = super::deb::settings(doc, root, v, field)?,
             "data" => {
                 for (scheme, dir) in doc.string_table(v, field)? {
                     if !DATA_SCHEMES.contains(&scheme.text.as_str()) {

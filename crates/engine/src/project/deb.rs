@@ -1,0 +1,179 @@
+//! `[tool.gradient.deb]`: the Debian package's settings, checked where they
+//! are written so errors name the file, the line and the field.
+
+use super::fields::{Doc, Value};
+use super::{DebSettings, ProjectError, ServiceSettings};
+use std::path::Path;
+
+const DEB_KEYS: &[&str] = &[
+    "package",
+    "maintainer",
+    "section",
+    "priority",
+    "layout",
+    "depends",
+    "revision",
+    "compression",
+    "conffiles",
+    "service",
+];
+const SERVICE_KEYS: &[&str] = &["command", "user", "environment", "description"];
+pub(crate) const LAYOUTS: &[&str] = &["bundled", "system"];
+pub(crate) const COMPRESSIONS: &[&str] = &["zstd", "xz", "gzip"];
+/// Policy §2.5.
+const PRIORITIES: &[&str] = &["required", "important", "standard", "optional", "extra"];
+
+pub fn settings(
+    doc: &Doc,
+    root: &Path,
+    value: &Value,
+    f: &str,
+) -> Result<DebSettings, ProjectError> {
+    let table = doc.table(value, f)?;
+    doc.only_keys(table, f, DEB_KEYS)?;
+    let mut deb = DebSettings::default();
+    for (key, v) in table.iter() {
+        let field = format!("{f}.{}", key.get_ref());
+        let field = field.as_str();
+        let one_of = |valid: &[&str]| -> Result<Option<String>, ProjectError> {
+            let t = doc.str(v, field)?;
+            if !valid.contains(&t) {
+                return Err(doc.err(
+                    &v.span(),
+                    field,
+                    format!("`{t}` is not one of: {}", valid.join(", ")),
+                ));
+            }
+            Ok(Some(t.to_string()))
+        };
+        let word = |what: &str, ok: &dyn Fn(&str) -> bool| -> Result<Option<String>, ProjectError> {
+            let t = doc.str(v, field)?;
+            if !ok(t) {
+                return Err(doc.err(&v.span(), field, format!("`{t}` is not {what}")));
+            }
+            Ok(Some(t.to_string()))
+        };
+        match key.get_ref().as_ref() {
+            "package" => {
+                deb.package = word(
+                    "a Debian package name (at least two of a-z, 0-9, `+`, `-`, `.`, starting with a letter or digit)",
+                    &crate::deb::name::is_valid,
+                )?
+            }
+            "maintainer" => {
+                deb.maintainer = word("`Name <email>`", &|t| {
+                    crate::deb::control::parse_maintainer(t).is_some()
+                })?
+            }
+            "section" => {
+                deb.section = word("a section name (e.g. `utils`, `net`, `web`)", &|t| {
+                    !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b"-/0-9".contains(&b) || b.is_ascii_digit())
+                })?
+            }
+            "priority" => deb.priority = one_of(PRIORITIES)?,
+            "layout" => deb.layout = one_of(LAYOUTS)?,
+            "compression" => deb.compression = one_of(COMPRESSIONS)?,
+            "revision" => {
+                deb.revision = word("a Debian revision (letters, digits, `+`, `.`, `~`)", &|t| {
+                    crate::deb::version::debian("1", t).is_ok()
+                })?
+            }
+            "depends" => {
+                for item in doc.strings(v, field)? {
+                    if item.text.trim().is_empty() || item.text.contains(['\n', ',']) {
+                        return Err(doc.err(
+                            &item.span,
+                            &item.field,
+                            "one relation per entry (`pkg (>= 1.0)` or `a | b`), no commas",
+                        ));
+                    }
+                    deb.depends.push(item.text.trim().to_string());
+                }
+            }
+            "conffiles" => deb.conffiles = conffiles(doc, root, v, field)?,
+            "service" => deb.service = Some(service(doc, v, field)?),
+            _ => {}
+        }
+    }
+    Ok(deb)
+}
+
+/// `conffiles = { "/etc/app/app.toml" = "packaging/app.toml" }`: Debian
+/// marks configuration files under /etc only (Policy §10.7.2).
+fn conffiles(
+    doc: &Doc,
+    root: &Path,
+    v: &Value,
+    field: &str,
+) -> Result<Vec<(String, String)>, ProjectError> {
+    let mut out = Vec::new();
+    for (dest, source) in doc.string_table(v, field)? {
+        let d = &dest.text;
+        let clean = d
+            .trim_start_matches('/')
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..");
+        if !d.starts_with("/etc/") || !clean {
+            return Err(doc.err(
+                &dest.span,
+                &dest.field,
+                format!("`{d}` is not a file under /etc: Debian configuration files (conffiles) live in /etc (Policy 10.7.2), e.g. `/etc/app/app.toml`"),
+            ));
+        }
+        let src = &source.text;
+        if src.starts_with('/') || src.split('/').any(|c| c == "..") || !root.join(src).is_file()
+        {
+            return Err(doc.err(
+                &source.span,
+                &source.field,
+                format!("`{src}` is not a file inside the project"),
+            ));
+        }
+        out.push((d.clone(), src.clone()));
+    }
+    Ok(out)
+}
+
+fn service(doc: &Doc, v: &Value, f: &str) -> Result<ServiceSettings, ProjectError> {
+    let table = doc.table(v, f)?;
+    doc.only_keys(table, f, SERVICE_KEYS)?;
+    let mut s = ServiceSettings::default();
+    for (key, v) in table.iter() {
+        let field = format!("{f}.{}", key.get_ref());
+        let field = field.as_str();
+        let line = |doc: &Doc| -> Result<Option<String>, ProjectError> {
+            let t = doc.str(v, field)?;
+            if t.trim().is_empty() || t.contains('\n') {
+                return Err(doc.err(&v.span(), field, "must be one non-empty line"));
+            }
+            Ok(Some(t.to_string()))
+        };
+        match key.get_ref().as_ref() {
+            "command" => s.command = line(doc)?,
+            "description" => s.description = line(doc)?,
+            "user" => {
+                let t = doc.str(v, field)?;
+                // The portable user-name rule of useradd(8)/adduser.conf.
+                let ok = t.len() <= 32
+                    && t.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                    && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-".contains(&b));
+                if !ok || t == "root" {
+                    return Err(doc.err(&v.span(), field, format!("`{t}` is not a system user name to create (lowercase letters, digits, `_`, `-`; not root)")));
+                }
+                s.user = Some(t.to_string());
+            }
+            "environment" => {
+                for (k, val) in doc.string_table(v, field)? {
+                    let ok = k.text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                        && k.text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                    if !ok || val.text.contains(['\n', '"', '\\']) {
+                        return Err(doc.err(&k.span, &k.field, "an environment variable name (letters, digits, `_`) with a one-line value without quotes or backslashes"));
+                    }
+                    s.environment.push((k.text, val.text));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(s)
+}

@@ -1,0 +1,88 @@
+//! Compressed streams for archive members, each generic over `Write` and
+//! deterministic: gzip without name or timestamp, xz and zstd
+//! multi-threaded with a fixed thread count (their output depends on the
+//! block layout, which the thread count must not change between machines).
+
+use crate::deb::Compression;
+use std::io::{self, Write};
+
+/// Threads for xz and zstd. Fixed, so every machine writes the same bytes.
+const THREADS: u32 = 4;
+
+/// Levels as dpkg-deb uses them by default (`-Zgzip` 9, `-Zxz` 6, `-Zzstd` 3).
+pub fn level(c: Compression) -> u32 {
+    match c {
+        Compression::Gzip => 9,
+        Compression::Xz => 6,
+        Compression::Zstd => 3,
+    }
+}
+
+pub enum Compressor<W: Write> {
+    Gzip(flate2::write::GzEncoder<W>),
+    Xz(liblzma::write::XzEncoder<W>),
+    Zstd(zstd::stream::write::Encoder<'static, W>),
+}
+
+impl<W: Write> Compressor<W> {
+    pub fn new(c: Compression, out: W) -> io::Result<Self> {
+        Ok(match c {
+            Compression::Gzip => Compressor::Gzip(
+                flate2::GzBuilder::new().write(out, flate2::Compression::new(level(c))),
+            ),
+            Compression::Xz => {
+                let stream = liblzma::stream::MtStreamBuilder::new()
+                    .threads(THREADS)
+                    .preset(level(c))
+                    .check(liblzma::stream::Check::Crc64)
+                    .encoder()
+                    .map_err(io::Error::other)?;
+                Compressor::Xz(liblzma::write::XzEncoder::new_stream(out, stream))
+            }
+            Compression::Zstd => {
+                let mut z = zstd::stream::write::Encoder::new(out, level(c) as i32)?;
+                z.multithread(THREADS)?;
+                z.include_checksum(true)?;
+                Compressor::Zstd(z)
+            }
+        })
+    }
+
+    /// End the stream and give back the writer.
+    pub fn finish(self) -> io::Result<W> {
+        match self {
+            Compressor::Gzip(g) => g.finish(),
+            Compressor::Xz(x) => x.finish(),
+            Compressor::Zstd(z) => z.finish(),
+        }
+    }
+}
+
+impl<W: Write> Write for Compressor<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Compressor::Gzip(g) => g.write(buf),
+            Compressor::Xz(x) => x.write(buf),
+            Compressor::Zstd(z) => z.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Compressor::Gzip(g) => g.flush(),
+            Compressor::Xz(x) => x.flush(),
+            Compressor::Zstd(z) => z.flush(),
+        }
+    }
+}
+
+/// A reader that decompresses `c` from `input` (the inspector's side).
+pub fn decompressor<'a, R: io::BufRead + 'a>(
+    c: Compression,
+    input: R,
+) -> io::Result<Box<dyn io::Read + 'a>> {
+    Ok(match c {
+        Compression::Gzip => Box::new(flate2::bufread::GzDecoder::new(input)),
+        Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new(input)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(input)?),
+    })
+}

@@ -1,0 +1,85 @@
+//! The studio makes a Debian package: deb chosen among the formats, the
+//! preview showing the installed tree with a reason per path and the control
+//! file as it will be, the build, then the inspector reading the package it
+//! made (md5sums verified, the Python application inside).
+
+use super::{app_wheels, copy_tree};
+use crate::driver::Studio;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Wait up to `secs` until `css` shows `needle` (packaging a runtime takes
+/// longer than the driver's usual wait in a debug build).
+async fn wait_long(studio: &Studio, css: &str, needle: &str, secs: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let texts = studio.cells(css).await;
+        if let Some(t) = texts.iter().find(|t| t.contains(needle)) {
+            return t.clone();
+        }
+        if Instant::now() > deadline {
+            studio.screenshot("timeout").await;
+            panic!("`{css}` never showed `{needle}` (saw {texts:?})");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn previews_builds_and_inspects_a_debian_package() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = work.path().join("app");
+    copy_tree(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app"),
+        &project,
+    );
+    let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
+    std::fs::write(
+        project.join("pyproject.toml"),
+        format!(
+            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n\n[tool.gradient.deb]\nmaintainer = \"Studio Tests <studio@example.org>\"\n",
+            app_wheels().display().to_string()
+        ),
+    )
+    .expect("write");
+    let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
+    studio.wait_text("#artifact-name", "greet-1.2.0").await;
+    studio.click("button[data-format='deb']").await;
+    wait_long(&studio, "#artifact-name", "greet_1.2.0-1_amd64.deb", 120).await;
+
+    // The installed tree, each path with why it is there.
+    let reasons = studio.cells("#entries tbody td.reason").await;
+    assert!(reasons.iter().any(|r| r == "runs greet.cli:main"), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("copyright")), "{reasons:?}");
+    let dirs = studio.cells("#entries tbody td.dirname").await;
+    assert!(dirs.iter().any(|d| d.contains("usr/bin")), "{dirs:?}");
+    // The control file as it will be.
+    let control = studio.wait_text("#deb-control", "Package: greet").await;
+    assert!(control.contains("Version: 1.2.0-1"), "{control}");
+    assert!(control.contains("Maintainer: Studio Tests <studio@example.org>"), "{control}");
+    assert!(control.contains("Depends: libc6 (>= 2."), "{control}");
+    assert!(control.contains("DEBIAN/postinst"), "{control}");
+    studio.wait_text("#cli-command", "--format deb").await;
+    studio.screenshot("deb-preview").await;
+
+    studio.click("#build").await;
+    let path = wait_long(&studio, "#result-path", ".deb", 300).await;
+    assert_eq!(PathBuf::from(&path), project.join("dist/greet_1.2.0-1_amd64.deb"));
+
+    studio.click("#inspect-result").await;
+    wait_long(&studio, "#report-verdict", "verifies", 60).await;
+    let facts = studio.cells("#report-facts dd").await;
+    assert!(facts.iter().any(|f| f == "greet 1.2.0-1 (amd64)"), "{facts:?}");
+    assert!(
+        facts.iter().any(|f| f.contains("files verified, 0 problems")),
+        "{facts:?}"
+    );
+    assert!(
+        facts.iter().any(|f| f.starts_with("bundled layout, runs on /usr/lib/greet/python/bin/python3.")),
+        "{facts:?}"
+    );
+    let files = studio.cells("#files tbody td.path").await;
+    assert!(files.iter().any(|f| f.ends_with("usr/bin/greet")), "{files:?}");
+    studio.screenshot("deb-inspect").await;
+    studio.close().await;
+}
