@@ -369,18 +369,21 @@ async fn dark_theme_at_1024_by_700() {
 /// The fixture application's wheelhouse for this machine's python3 (made by
 /// scripts/deps.sh, like the end-to-end tests').
 fn app_wheels() -> PathBuf {
-    let dir = std::env::var_os("GRADIENT_APP_WHEELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let out = std::process::Command::new("bash")
-                .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/deps.sh"))
-                .arg("--print-app-wheels")
-                .output()
-                .expect("deps.sh runs");
-            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-        });
+    deps_dir("GRADIENT_APP_WHEELS", "--print-app-wheels").join("host")
+}
+
+/// A directory scripts/deps.sh fills: `$VAR`, else what `deps.sh FLAG` prints.
+fn deps_dir(var: &str, flag: &str) -> PathBuf {
+    let dir = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        let out = std::process::Command::new("bash")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/deps.sh"))
+            .arg(flag)
+            .output()
+            .expect("deps.sh runs");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    });
     assert!(dir.join(".complete").exists(), "run scripts/deps.sh first");
-    dir.join("host")
+    dir
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -438,18 +441,7 @@ async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
 
 /// The container base's .deb files (made by scripts/deps.sh --oci-debs).
 fn oci_debs() -> PathBuf {
-    let dir = std::env::var_os("GRADIENT_OCI_DEBS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let out = std::process::Command::new("bash")
-                .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/deps.sh"))
-                .arg("--print-oci-debs")
-                .output()
-                .expect("deps.sh runs");
-            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-        });
-    assert!(dir.join(".complete").exists(), "run scripts/deps.sh --oci-debs first");
-    dir
+    deps_dir("GRADIENT_OCI_DEBS", "--print-oci-debs")
 }
 
 #[tokio::test(flavor = "multi_thread")]

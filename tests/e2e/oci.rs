@@ -161,8 +161,11 @@ impl Registry {
 
     /// The request lines of the access log (`"PUT /v2/… HTTP/1.1"`).
     fn requests(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
+        let logs = [self.log.clone(), self.log.with_file_name("stdout.log")];
+        logs.iter()
+            .map(|l| std::fs::read_to_string(l).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
             .lines()
             .filter_map(|l| {
                 let start = l.find("\"GET ").or(l.find("\"PUT ")).or(l.find("\"HEAD ")).or(l.find("\"POST ")).or(l.find("\"PATCH "))?;
@@ -267,7 +270,7 @@ fn image_on_a_debian_package_base_is_read_by_skopeo_and_umoci_and_runs_from_layo
     assert!(rootfs.join("etc/ssl/certs/ca-certificates.crt").is_file());
     let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap();
     assert!(passwd.contains("nonroot:x:65532:65532:"), "{passwd}");
-    let chrooted = run(Command::new("chroot").arg(&rootfs).args(["/opt/greet/python/bin/greet", "Ada"]).env("LD_LIBRARY_PATH", "/opt/greet/lib"));
+    let chrooted = run(Command::new("chroot").arg(&rootfs).args(["/opt/greet/python/bin/greet", "Ada"]).env("LD_LIBRARY_PATH", "/opt/greet/lib:/opt/greet/python/lib"));
     assert_eq!(stdout(&chrooted), "Hello, Ada!\n", "{}", stderr(&chrooted));
 
     // podman runs it from the layout and from the registry.

@@ -170,6 +170,7 @@ fn image_report(path: &Path) -> crate::Result<Report> {
         sdist: None,
         zipapp: None,
         exe: None,
+        deb: None,
         metadata: None,
         entry_points: BTreeMap::new(),
         entries,

@@ -164,8 +164,14 @@ fn app_run(
         ]
     };
     let mut env = vec![("LANG".to_string(), "C.UTF-8".to_string())];
-    if has_libs {
-        env.push(("LD_LIBRARY_PATH".into(), format!("{root}/lib")));
+    // The bundled libraries (and libpython, should the interpreter's
+    // RUNPATH not have been rewritten) are found through the loader path.
+    if bundled {
+        let mut dirs = vec![format!("{root}/python/lib")];
+        if has_libs {
+            dirs.insert(0, format!("{root}/lib"));
+        }
+        env.push(("LD_LIBRARY_PATH".into(), dirs.join(":")));
     }
     if !bundled {
         env.push(("PYTHONPATH".into(), format!("{root}/{}", tree.layout.site_packages)));
@@ -293,6 +299,12 @@ pub fn build(
     let push_to = settings.push.as_deref().map(Reference::parse).transpose()?;
     let architecture = spec::host_architecture();
     let reg = registry::Options { insecure: options.insecure };
+    if let Some(dest) = push_to.as_ref().filter(|d| options.insecure && !d.is_loopback()) {
+        return Err(Error::Plan(format!(
+            "--insecure (plain HTTP) is allowed only for a registry on this machine, not {}",
+            dest.registry
+        )));
+    }
     let base_text = settings.base.as_deref().ok_or_else(|| {
         Error::Plan("an image needs a base: --base DIR of .deb files (`apt-get download libc6 libgcc-s1 ca-certificates tzdata`), an OCI layout, an archive or an image reference".into())
     })?;

@@ -23,7 +23,7 @@ use std::sync::Arc;
 const MAX_DATA: u64 = 2 << 30;
 
 /// The control fields a base needs to name what it holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct DebPackage {
     pub package: String,
     pub version: String,

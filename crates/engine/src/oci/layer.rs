@@ -335,6 +335,19 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_given_explicitly_replaces_the_implied_one() {
+        let entries = normalise(vec![
+            LayerEntry::bytes("tmp/x", b"".to_vec(), 0o644),
+            LayerEntry::dir("tmp", 0o1777),
+            LayerEntry::bytes("tmp/x", b"second".to_vec(), 0o644),
+        ])
+        .unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!((entries[0].path.as_str(), entries[0].mode), ("tmp", 0o1777));
+        assert_eq!(entries[1].size, 0, "the first of two entries for a path wins");
+    }
+
+    #[test]
     fn paths_leaving_the_root_are_refused() {
         for bad in ["a/../../etc", "a//b"] {
             let err = write_layer(&spec(vec![LayerEntry::bytes(bad, b"".to_vec(), 0o644)]), 0);

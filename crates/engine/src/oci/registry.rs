@@ -140,7 +140,10 @@ impl Client {
                     )))
                 }
             };
-            if reply.status == 401 && attempt == 0 {
+            if reply.status == 401 {
+                if attempt > 0 {
+                    return Err(self.unauthorised());
+                }
                 let challenge = reply.header("WWW-Authenticate").unwrap_or_default();
                 self.authenticate(&challenge)?;
                 continue;
@@ -150,19 +153,27 @@ impl Client {
         Err(Error::Plan(format!("registry {}: authentication loop", self.registry)))
     }
 
+    /// Access refused: names the user and the file the credentials came
+    /// from, never the password.
+    fn unauthorised(&self) -> Error {
+        Error::Plan(format!(
+            "registry {} refused access to {} (401 unauthorised){}",
+            self.registry,
+            self.repository,
+            match &self.credentials {
+                Some(c) => format!(
+                    " with the credentials of `{}` from {}",
+                    c.username,
+                    c.origin.display()
+                ),
+                None => " and no credentials were found: log in with `podman login`, or set REGISTRY_AUTH_FILE".into(),
+            }
+        ))
+    }
+
     /// Answer a `WWW-Authenticate` challenge.
     fn authenticate(&self, challenge: &str) -> Result<()> {
-        let unauthorised = || {
-            Error::Plan(format!(
-                "registry {} refused access to {} (401 unauthorised){}",
-                self.registry,
-                self.repository,
-                match &self.credentials {
-                    Some(c) => format!(" with the credentials of `{}` from {}", c.username, c.origin.display()),
-                    None => " and no credentials were found: log in with `podman login`, or set REGISTRY_AUTH_FILE".into(),
-                }
-            ))
-        };
+        let unauthorised = || self.unauthorised();
         let (scheme, params) = challenge.split_once(' ').unwrap_or((challenge, ""));
         let value = if scheme.eq_ignore_ascii_case("basic") {
             self.credentials.as_ref().ok_or_else(unauthorised)?.basic()
@@ -417,8 +428,10 @@ enum Pushed {
 fn push_blob(client: &Client, digest: &str, bytes: &[u8], mount: Option<&Reference>) -> Result<Pushed> {
     let repo = &client.repository;
     let head = client.send("HEAD", &client.url(&format!("v2/{repo}/blobs/{digest}"))?, &[], None)?;
-    if head.status == 200 {
-        return Ok(Pushed::Skipped);
+    match head.status {
+        200 => return Ok(Pushed::Skipped),
+        404 => {}
+        _ => return Err(client.unexpected(&format!("checking for {digest}"), head)),
     }
     let mut start = client.url(&format!("v2/{repo}/blobs/uploads/"))?;
     if let Some(from) = mount {

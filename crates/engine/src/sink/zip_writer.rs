@@ -289,19 +289,7 @@ fn flags(name: &str) -> u16 {
 pub(crate) fn dos_datetime(unix: u64) -> (u16, u16) {
     const MIN: u64 = 315_532_800; // 1980-01-01
     const MAX: u64 = 4_354_819_198; // 2107-12-31 23:59:58
-    let t = unix.clamp(MIN, MAX);
-    let days = (t / 86_400) as i64;
-    let secs = t % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day, secs) = crate::epoch::civil(unix.clamp(MIN, MAX));
     let date = (((year - 1980) as u16) << 9) | ((month as u16) << 5) | day as u16;
     let time = (((secs / 3600) as u16) << 11)
         | ((((secs % 3600) / 60) as u16) << 5)
