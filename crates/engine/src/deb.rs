@@ -26,7 +26,7 @@ pub mod version;
 
 use crate::apptree::AppTree;
 use crate::frozen::{self, Runtime};
-use crate::plan::{Entry, Format, Plan};
+use crate::plan::{Entry, Format, Plan, Source};
 use crate::project::Project;
 use crate::runtime::Target;
 use crate::{Error, Result};
@@ -177,55 +177,22 @@ pub struct Inputs<'a> {
     pub scratch: &'a Path,
 }
 
-/// Plan the package: the data tree (paths relative to `/`) and the control
-/// part.
-pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
-    let Inputs {
-        project,
-        tree,
-        target,
-        runtime,
-        layout,
-        compression,
-        mtime,
-        scratch,
-    } = *inputs;
-    let meta = &project.metadata;
-    let at_field = |field: &str, why: String| {
-        Error::Plan(format!(
-            "{}: {field}: {why}",
-            project.pyproject_path.display()
-        ))
-    };
-    let package = package_name(project)?;
-    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
-    let version =
-        version::debian(&meta.version, revision).map_err(|why| at_field("project.version", why))?;
-    let maintainer = control::maintainer(project)?;
+/// Who and what the package is: name, Debian version, maintainer, and the
+/// words that describe it.
+struct Identity {
+    package: String,
+    version: String,
+    maintainer: String,
+    summary: String,
+    /// The readme's first paragraph, else the summary.
+    about: String,
+}
 
-    // The tree and its interpreter.
-    let (mut entries, home, python, bundled) = match (layout, runtime) {
-        (Layout::Bundled, Some(rt)) => bundled_tree((&package, &meta.name), tree, rt, scratch)?,
-        (Layout::Bundled, None) => {
-            return Err(Error::Target(
-                "the bundled layout brings its own interpreter: name one with --python or --runtime"
-                    .into(),
-            ))
-        }
-        (Layout::System, _) => system_tree(&package, tree)?,
-    };
-    let own = crate::names::normalize(&meta.name);
-    let scripts: Vec<_> = tree
-        .scripts
-        .iter()
-        .filter(|s| crate::names::normalize(&s.distribution) == own)
-        .collect();
-    if scripts.is_empty() {
-        return Err(Error::Plan(format!(
-            "{}: a Debian package of an application installs its commands in /usr/bin: declare one in [project.scripts]",
-            project.pyproject_path.display()
-        )));
-    }
+fn identity(project: &Project) -> Result<Identity> {
+    let meta = &project.metadata;
+    let package = check_project(project)?;
+    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
+    let version = version::debian(&meta.version, revision).map_err(Error::Plan)?;
     let summary = meta
         .description
         .clone()
@@ -235,42 +202,143 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
         .as_ref()
         .and_then(|r| control::readme_paragraph(&r.text))
         .unwrap_or_else(|| summary.clone());
-    for s in &scripts {
+    Ok(Identity {
+        package,
+        version,
+        maintainer: control::maintainer(project)?,
+        summary,
+        about,
+    })
+}
+
+/// Plan the package: the data tree (paths relative to `/`) and the control
+/// part.
+pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
+    let Inputs {
+        project, tree, layout, ..
+    } = *inputs;
+    let id = identity(project)?;
+    let (mut entries, home, python, needs) = match (layout, inputs.runtime) {
+        (Layout::Bundled, Some(rt)) => bundled_tree(
+            (&id.package, &project.metadata.name),
+            tree,
+            rt,
+            inputs.scratch,
+        )?,
+        (Layout::Bundled, None) => {
+            return Err(Error::Target(
+                "the bundled layout brings its own interpreter: name one with --python or --runtime"
+                    .into(),
+            ))
+        }
+        (Layout::System, _) => system_tree(&id.package, tree)?,
+    };
+    let own = crate::names::normalize(&project.metadata.name);
+    let commands: Vec<_> = tree
+        .scripts
+        .iter()
+        .filter(|s| crate::names::normalize(&s.distribution) == own)
+        .collect();
+    if commands.is_empty() {
+        return Err(Error::Plan(format!(
+            "{}: a Debian package of an application installs its commands in /usr/bin: declare one in [project.scripts]",
+            project.pyproject_path.display()
+        )));
+    }
+    for s in &commands {
         entries.push(launcher(s, &home, &python, layout));
-        let page = docs::manpage(&s.name, &package, &meta.version, &summary, &about, mtime);
+        let page = docs::manpage(
+            &s.name,
+            &id.package,
+            &project.metadata.version,
+            &id.summary,
+            &id.about,
+            inputs.mtime,
+        );
         entries.push(Entry::bytes(
             format!("usr/share/man/man1/{}.1.gz", s.name),
             docs::gzip(page.as_bytes()),
             "manual page (Policy 12.1)",
         ));
     }
+    documents(&mut entries, project, &id, inputs.mtime)?;
+    let conffiles = conffiles(&mut entries, project)?;
+    let service = service(&mut entries, project, &id, &commands[0].name);
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
 
-    let homepage = homepage(project);
-    let doc = format!("usr/share/doc/{package}");
+    let (architecture, control) = control_file(inputs, &id, &entries, &needs, &home)?;
+    let scripts = scripts::render(&scripts::ScriptInput {
+        package: &id.package,
+        python: &python,
+        tree: &format!("/{home}"),
+        service: service
+            .as_ref()
+            .map(|(unit, user)| (unit.as_str(), Some(user.as_str()))),
+    });
+    let plan = Plan {
+        format: Format::Deb,
+        file_name: format!(
+            "{}_{}_{architecture}.deb",
+            id.package,
+            version::without_epoch(&id.version)
+        ),
+        entries,
+        excluded: Vec::new(),
+        mtime: inputs.mtime,
+        preamble: Vec::new(),
+        trailer_key: None,
+    };
+    let package = Package {
+        name: id.package,
+        version: id.version,
+        architecture,
+        layout,
+        compression: inputs.compression,
+        control: control::render(&control.fields),
+        conffiles,
+        scripts: scripts
+            .into_iter()
+            .map(|(n, t)| (n.to_string(), t))
+            .collect(),
+        depends: control.depends,
+        bundled_libraries: needs.libraries,
+    };
+    Ok((plan, package))
+}
+
+/// `/usr/share/doc/<package>`: copyright (DEP-5) and changelog.Debian.gz.
+fn documents(entries: &mut Vec<Entry>, project: &Project, id: &Identity, mtime: u64) -> Result<()> {
+    let doc = format!("usr/share/doc/{}", id.package);
     let license_files = read_license_files(project)?;
+    let text = copyright::render(project, &license_files, homepage(project).as_deref());
     entries.push(Entry::bytes(
         format!("{doc}/copyright"),
-        copyright::render(project, &license_files, homepage.as_deref()).into_bytes(),
+        text.into_bytes(),
         "copyright and license (DEP-5)",
     ));
+    let meta = &project.metadata;
     let note = format!(
         "Package of {} {}, built by Gradient Studio from its pyproject.toml.",
         meta.name, meta.version
     );
-    let changelog = docs::changelog(&package, &version, &note, &maintainer, mtime);
+    let changelog = docs::changelog(&id.package, &id.version, &note, &id.maintainer, mtime);
     entries.push(Entry::bytes(
         format!("{doc}/changelog.Debian.gz"),
         docs::gzip(changelog.as_bytes()),
         "Debian changelog (Policy 12.7)",
     ));
+    Ok(())
+}
 
+/// The configured files under /etc, and the conffiles list naming them.
+fn conffiles(entries: &mut Vec<Entry>, project: &Project) -> Result<Vec<String>> {
     let mut conffiles = Vec::new();
     for (dest, src) in &project.settings.deb.conffiles {
-        let from = project.root.join(src);
         frozen::put(
-            &mut entries,
+            entries,
             dest.trim_start_matches('/').to_string(),
-            &from,
+            &project.root.join(src),
             &format!("configuration file, from {src}"),
         )?;
         if let Some(e) = entries.last_mut() {
@@ -278,142 +346,113 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
         }
         conffiles.push(dest.clone());
     }
+    Ok(conffiles)
+}
 
-    let service = project.settings.deb.service.as_ref().map(|s| {
-        let user = s.user.clone().unwrap_or_else(|| package.clone());
-        let first = &scripts[0].name;
-        let command = s.command.clone().unwrap_or_else(|| first.clone());
-        let exec = match command.split_once(' ') {
-            Some((head, rest)) if !head.starts_with('/') => format!("/usr/bin/{head} {rest}"),
-            None if !command.starts_with('/') => format!("/usr/bin/{command}"),
-            _ => command,
-        };
-        let description = s.description.clone().unwrap_or_else(|| summary.clone());
-        let text = scripts::unit(&scripts::Unit {
-            description: &description,
-            exec_start: &exec,
-            user: &user,
-            environment: &s.environment,
-            documentation: Some(&format!("man:{first}(1)")),
-        });
-        (format!("{package}.service"), user, text)
+/// The systemd unit of `[tool.gradient.deb.service]`: (unit name, user).
+fn service(
+    entries: &mut Vec<Entry>,
+    project: &Project,
+    id: &Identity,
+    first_command: &str,
+) -> Option<(String, String)> {
+    let s = project.settings.deb.service.as_ref()?;
+    let user = s.user.clone().unwrap_or_else(|| id.package.clone());
+    let command = s.command.clone().unwrap_or_else(|| first_command.to_string());
+    // systemd wants an absolute program; a bare name is one of /usr/bin's.
+    let exec = if command.starts_with('/') {
+        command
+    } else {
+        format!("/usr/bin/{command}")
+    };
+    let text = scripts::unit(&scripts::Unit {
+        description: s.description.as_deref().unwrap_or(&id.summary),
+        exec_start: &exec,
+        user: &user,
+        environment: &s.environment,
+        documentation: Some(&format!("man:{first_command}(1)")),
     });
-    if let Some((unit, _, text)) = &service {
-        entries.push(Entry::bytes(
-            format!("usr/lib/systemd/system/{unit}"),
-            text.clone().into_bytes(),
-            "systemd service ([tool.gradient.deb.service])",
-        ));
-    }
+    let unit = format!("{}.service", id.package);
+    entries.push(Entry::bytes(
+        format!("usr/lib/systemd/system/{unit}"),
+        text.into_bytes(),
+        "systemd service ([tool.gradient.deb.service])",
+    ));
+    Some((unit, user))
+}
 
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    entries.dedup_by(|a, b| a.path == b.path);
+/// The control fields and the Depends they carry.
+struct Control {
+    fields: Vec<(&'static str, String)>,
+    depends: Vec<String>,
+}
 
-    let native = depends::any_elf(&entries)?;
+/// Architecture and the control fields, from what the entries need.
+fn control_file(
+    inputs: &Inputs,
+    id: &Identity,
+    entries: &[Entry],
+    needs: &Needs,
+    home: &str,
+) -> Result<(String, Control)> {
+    let (project, target) = (inputs.project, inputs.target);
+    let native = depends::any_elf(entries)?;
     let architecture = if native {
         depends::debian_arch(&target.arch)
     } else {
         "all".to_string()
     };
-    let mut depends_list = Vec::new();
-    if let Some((major, minor)) = depends::glibc_minimum(&entries)? {
-        depends_list.push(format!("libc6 (>= {major}.{minor})"));
+    let mut depends = Vec::new();
+    if let Some((major, minor)) = depends::glibc_minimum(entries)? {
+        depends.push(format!("libc6 (>= {major}.{minor})"));
     }
-    depends_list.extend(bundled.depends.iter().cloned());
-    if layout == Layout::System {
-        let (x, y) = target.version;
-        depends_list.push(format!("python3 (>= {x}.{y})"));
+    depends.extend(needs.depends.iter().cloned());
+    let (x, y) = target.version;
+    if inputs.layout == Layout::System {
+        depends.push(format!("python3 (>= {x}.{y})"));
         if native {
             // Compiled extensions are built for one Python ABI (Debian
             // Python policy, "Python Programs").
-            depends_list.push(format!("python3 (<< {x}.{})", y + 1));
+            depends.push(format!("python3 (<< {x}.{})", y + 1));
         }
     }
-    depends_list.extend(project.settings.deb.depends.iter().cloned());
+    depends.extend(project.settings.deb.depends.iter().cloned());
     let mut seen = BTreeSet::new();
-    depends_list.retain(|d| seen.insert(d.clone()));
+    depends.retain(|d| seen.insert(d.clone()));
 
-    let dirs = directories(&entries).len();
-    let installed = control::installed_size(entries.iter().map(|e| e.size), dirs);
-    let distributions: Vec<String> = tree
+    let installed = control::installed_size(
+        entries.iter().map(|e| e.size),
+        directories(entries).len(),
+    );
+    let mut paragraphs = Vec::new();
+    if id.about != id.summary {
+        paragraphs.push(id.about.clone());
+    }
+    paragraphs.push(match inputs.layout {
+        Layout::Bundled => format!("The application runs on its own Python {x}.{y} in /{home}, so upgrades of the system's Python do not affect it."),
+        Layout::System => format!("The application runs on the system's python3 ({x}.{y}) with its modules in /{home}."),
+    });
+    let distributions: Vec<String> = inputs
+        .tree
         .distributions
         .iter()
         .map(|d| format!("{} {}", d.name, d.version))
         .collect();
-    let how = match layout {
-        Layout::Bundled => format!(
-            "The application runs on its own Python {}.{} in /{home}, so upgrades of the system's Python do not affect it.",
-            target.version.0, target.version.1
-        ),
-        Layout::System => format!(
-            "The application runs on the system's python3 ({}.{}) with its modules in /{home}.",
-            target.version.0, target.version.1
-        ),
-    };
-    let mut paragraphs = Vec::new();
-    if about != summary {
-        paragraphs.push(about.clone());
-    }
-    paragraphs.push(how);
-    paragraphs.push(format!(
-        "Python distributions included: {}.",
-        distributions.join(", ")
-    ));
-    let fields: Vec<(&str, String)> = vec![
-        ("Package", package.clone()),
-        ("Version", version.clone()),
+    paragraphs.push(format!("Python distributions included: {}.", distributions.join(", ")));
+    let deb = &project.settings.deb;
+    let fields = vec![
+        ("Package", id.package.clone()),
+        ("Version", id.version.clone()),
         ("Architecture", architecture.clone()),
-        ("Maintainer", maintainer),
+        ("Maintainer", id.maintainer.clone()),
         ("Installed-Size", installed.to_string()),
-        ("Depends", depends_list.join(", ")),
-        (
-            "Section",
-            project.settings.deb.section.clone().unwrap_or_else(|| "utils".into()),
-        ),
-        (
-            "Priority",
-            project.settings.deb.priority.clone().unwrap_or_else(|| "optional".into()),
-        ),
-        ("Homepage", homepage.unwrap_or_default()),
-        ("Description", control::description(&summary, &paragraphs)),
+        ("Depends", depends.join(", ")),
+        ("Section", deb.section.clone().unwrap_or_else(|| "utils".into())),
+        ("Priority", deb.priority.clone().unwrap_or_else(|| "optional".into())),
+        ("Homepage", homepage(project).unwrap_or_default()),
+        ("Description", control::description(&id.summary, &paragraphs)),
     ];
-    let scripts_text = scripts::render(&scripts::ScriptInput {
-        package: &package,
-        python: &python,
-        tree: &format!("/{home}"),
-        service: service
-            .as_ref()
-            .map(|(unit, user, _)| (unit.as_str(), Some(user.as_str()))),
-    });
-    let file_name = format!(
-        "{package}_{}_{architecture}.deb",
-        version::without_epoch(&version)
-    );
-    let plan = Plan {
-        format: Format::Deb,
-        file_name,
-        entries,
-        excluded: Vec::new(),
-        mtime,
-        preamble: Vec::new(),
-        trailer_key: None,
-    };
-    let pkg = Package {
-        name: package,
-        version,
-        architecture,
-        layout,
-        compression,
-        control: control::render(&fields),
-        conffiles,
-        scripts: scripts_text
-            .into_iter()
-            .map(|(n, t)| (n.to_string(), t))
-            .collect(),
-        depends: depends_list,
-        bundled_libraries: bundled.libraries,
-    };
-    Ok((plan, pkg))
+    Ok((architecture, Control { fields, depends }))
 }
 
 /// What the bundled runtime needs from the system, or carries itself.
@@ -468,11 +507,58 @@ fn bundled_tree(
         )?;
         needs.libraries.push(soname.clone());
     }
+    relocate(&mut entries)?;
     for e in &mut entries {
         e.path = format!("{home}/{}", e.path);
     }
     let python = format!("/{home}/python/bin/{}", rt.name());
     Ok((entries, home, python, needs))
+}
+
+/// Point every ELF file's RUNPATH that names a directory of the build
+/// machine (a Python built with `-rpath`) at the bundled `python/lib`,
+/// relative to `$ORIGIN`: the build machine's paths mean nothing on the
+/// target, or worse, something else. Search paths already relative to
+/// `$ORIGIN` (wheels' `.libs`) stay.
+fn relocate(entries: &mut [Entry]) -> Result<()> {
+    for e in entries.iter_mut() {
+        let bytes = match &e.source {
+            Source::File { path } if frozen::is_elf(path) => {
+                std::fs::read(path).map_err(|err| Error::io(path, err))?
+            }
+            _ => continue,
+        };
+        let Ok(info) = crate::elf::analyse(&e.path, &bytes) else {
+            continue;
+        };
+        let foreign = info
+            .runpath
+            .iter()
+            .chain(&info.rpath)
+            .any(|p| !p.starts_with("$ORIGIN") && !p.starts_with("${ORIGIN}"));
+        if !foreign {
+            continue;
+        }
+        let dir = e.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let target = match dir.strip_prefix("python/lib") {
+            Some(rest) => {
+                let ups = rest.split('/').filter(|c| !c.is_empty()).count();
+                format!("$ORIGIN{}", "/..".repeat(ups))
+            }
+            None => "$ORIGIN/../lib".to_string(),
+        };
+        let relocated = frozen::relocate_runpath(&bytes, &target).ok_or_else(|| {
+            Error::Plan(format!(
+                "{}: its RUNPATH {:?} names the build machine and has no room for {target}",
+                e.path, info.runpath
+            ))
+        })?;
+        e.size = relocated.len() as u64;
+        e.source = Source::Bytes {
+            data: relocated.into(),
+        };
+    }
+    Ok(())
 }
 
 /// The installed tree as a private module directory (Debian Python policy:

@@ -5,7 +5,7 @@
 pub fn is_valid(name: &str) -> bool {
     let b = name.as_bytes();
     b.len() >= 2
-        && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.'))
 }

@@ -81,19 +81,22 @@ pub fn check(blob: &dyn Blob, limits: &Limits, report: &mut Report) -> Archive {
             }
         };
         let name = String::from_utf8_lossy(entry.header().identifier()).into_owned();
+        if name.starts_with('_') {
+            // deb(5): members starting with `_` may follow; they are ignored.
+            continue;
+        }
         let expected = ["debian-binary", "control.tar", "data.tar"].get(index).copied();
         index += 1;
-        match expected {
-            Some(e) if name.starts_with(e) => {}
-            _ if name.starts_with('_') => continue,
-            _ => {
-                findings.push(Finding::error(
-                    "D001",
-                    Some(&name),
-                    format!("unexpected member; deb(5) wants debian-binary, control.tar.*, data.tar.* in this order ({})", expected.unwrap_or("nothing more")),
-                ));
-                continue;
-            }
+        if !expected.is_some_and(|e| name.starts_with(e)) {
+            findings.push(Finding::error(
+                "D001",
+                Some(&name),
+                format!(
+                    "unexpected member; deb(5) wants debian-binary, control.tar.*, data.tar.* in this order (here: {})",
+                    expected.unwrap_or("nothing more")
+                ),
+            ));
+            continue;
         }
         let compression = match name.rsplit_once('.').map(|(_, s)| s) {
             Some("zst") => Some(Compression::Zstd),

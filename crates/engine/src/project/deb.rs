@@ -61,20 +61,23 @@ pub fn settings(
                 )?
             }
             "maintainer" => {
-                deb.maintainer = word("`Name <email>`", &|t| {
+                deb.maintainer = word("`Name <email>`", &|t: &str| {
                     crate::deb::control::parse_maintainer(t).is_some()
                 })?
             }
             "section" => {
-                deb.section = word("a section name (e.g. `utils`, `net`, `web`)", &|t| {
-                    !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b"-/0-9".contains(&b) || b.is_ascii_digit())
+                deb.section = word("a section name (e.g. `utils`, `net`, `web`)", &|t: &str| {
+                    !t.is_empty()
+                        && t.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/'
+                        })
                 })?
             }
             "priority" => deb.priority = one_of(PRIORITIES)?,
             "layout" => deb.layout = one_of(LAYOUTS)?,
             "compression" => deb.compression = one_of(COMPRESSIONS)?,
             "revision" => {
-                deb.revision = word("a Debian revision (letters, digits, `+`, `.`, `~`)", &|t| {
+                deb.revision = word("a Debian revision (letters, digits, `+`, `.`, `~`)", &|t: &str| {
                     crate::deb::version::debian("1", t).is_ok()
                 })?
             }
@@ -176,4 +179,58 @@ fn service(doc: &Doc, v: &Value, f: &str) -> Result<ServiceSettings, ProjectErro
         }
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::project::{Project, ProjectError};
+
+    const HEAD: &str = "[project]\nname = \"demo\"\nversion = \"1.0\"\n\n[tool.gradient.deb]\n";
+
+    fn load(deb: &str) -> (tempfile::TempDir, Result<Project, ProjectError>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), format!("{HEAD}{deb}")).unwrap();
+        std::fs::write(dir.path().join("demo.py"), "").unwrap();
+        std::fs::write(dir.path().join("demo.toml"), "x = 1\n").unwrap();
+        let p = Project::load(dir.path());
+        (dir, p)
+    }
+
+    fn error(deb: &str) -> ProjectError {
+        load(deb).1.expect_err("refused")
+    }
+
+    #[test]
+    fn settings_are_read() {
+        let (_d, p) = load(
+            "package = \"demo-app\"\nmaintainer = \"Ada <ada@example.org>\"\nlayout = \"system\"\ncompression = \"xz\"\ndepends = [\"nginx | apache2\"]\nconffiles = { \"/etc/demo/demo.toml\" = \"demo.toml\" }\n[tool.gradient.deb.service]\nuser = \"demo\"\nenvironment = { MODE = \"prod\" }\n",
+        );
+        let deb = p.expect("valid").settings.deb;
+        assert_eq!(deb.package.as_deref(), Some("demo-app"));
+        assert_eq!(deb.layout.as_deref(), Some("system"));
+        assert_eq!(deb.depends, ["nginx | apache2"]);
+        assert_eq!(deb.conffiles, [("/etc/demo/demo.toml".to_string(), "demo.toml".to_string())]);
+        let service = deb.service.expect("service");
+        assert_eq!(service.user.as_deref(), Some("demo"));
+        assert_eq!(service.environment, [("MODE".to_string(), "prod".to_string())]);
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let e = error("maintainer = \"Ada\"\n");
+        assert_eq!((e.line, e.field.as_deref()), (Some(6), Some("tool.gradient.deb.maintainer")));
+        let e = error("package = \"Demo_App\"\n");
+        assert!(e.message.contains("Debian package name"), "{}", e.message);
+        let e = error("conffiles = { \"/opt/demo.toml\" = \"demo.toml\" }\n");
+        assert_eq!(e.field.as_deref(), Some("tool.gradient.deb.conffiles.\"/opt/demo.toml\""));
+        assert!(e.message.contains("not a file under /etc"), "{}", e.message);
+        let e = error("conffiles = { \"/etc/demo.toml\" = \"../secret\" }\n");
+        assert!(e.message.contains("inside the project"), "{}", e.message);
+        let e = error("layout = \"docker\"\n");
+        assert!(e.message.contains("bundled, system"), "{}", e.message);
+        let e = error("[tool.gradient.deb.service]\nuser = \"root\"\n");
+        assert_eq!(e.field.as_deref(), Some("tool.gradient.deb.service.user"));
+        let e = error("mantainer = \"x\"\n");
+        assert!(e.message.contains("unknown key"), "{}", e.message);
+    }
 }

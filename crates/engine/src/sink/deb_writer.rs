@@ -9,7 +9,8 @@
 use super::compress::Compressor;
 use super::output::AtomicOutput;
 use super::{check_cancel, Written};
-use crate::deb::{self, Package};
+use crate::deb::Package;
+use std::collections::BTreeSet;
 use crate::plan::{Plan, Source};
 use crate::progress::Progress;
 use crate::{Error, Result};
@@ -108,15 +109,22 @@ fn data_tar<W: Write>(
 ) -> Result<(W, String)> {
     let io = |e: std::io::Error| Error::Plan(format!("{}: data.tar: {e}", plan.file_name));
     let mut tar = tar::Builder::new(Compressor::new(pkg.compression, spool).map_err(io)?);
-    tar.mode(tar::HeaderMode::Deterministic);
     append_dir(&mut tar, "./", plan.mtime).map_err(io)?;
-    let dirs = deb::directories(&plan.entries);
-    let mut dirs = dirs.iter().peekable();
+    let mut made: BTreeSet<&str> = BTreeSet::new();
     let mut md5sums = String::new();
     for entry in &plan.entries {
         check_cancel(progress)?;
-        // Each directory before the first entry inside it.
-        while let Some(d) = dirs.next_if(|d| d.as_str() < entry.path.as_str()) {
+        // Each directory before the first entry inside it, parents first.
+        let mut missing = Vec::new();
+        let mut path = entry.path.as_str();
+        while let Some((parent, _)) = path.rsplit_once('/') {
+            if !made.insert(parent) {
+                break;
+            }
+            missing.push(parent);
+            path = parent;
+        }
+        for d in missing.iter().rev() {
             append_dir(&mut tar, &format!("./{d}/"), plan.mtime).map_err(io)?;
         }
         let h = header(tar::EntryType::Regular, entry.mode, entry.size, plan.mtime);
@@ -184,7 +192,6 @@ impl<R: Read> Read for HashingReader<R> {
 /// control.tar: control, md5sums, conffiles and the maintainer scripts.
 fn control_tar(plan: &Plan, pkg: &Package, md5sums: &str) -> std::io::Result<Vec<u8>> {
     let mut tar = tar::Builder::new(Compressor::new(pkg.compression, Vec::new())?);
-    tar.mode(tar::HeaderMode::Deterministic);
     append_dir(&mut tar, "./", plan.mtime)?;
     let mut members: Vec<(&str, u32, Vec<u8>)> = vec![
         ("control", 0o644, pkg.control.as_bytes().to_vec()),
@@ -195,11 +202,108 @@ fn control_tar(plan: &Plan, pkg: &Package, md5sums: &str) -> std::io::Result<Vec
         members.push(("conffiles", 0o644, text.into_bytes()));
     }
     for (name, text) in &pkg.scripts {
-        members.push((name, 0o755, text.as_bytes().to_vec()));
+        members.push((name.as_str(), 0o755, text.as_bytes().to_vec()));
     }
     for (name, mode, bytes) in members {
         let h = header(tar::EntryType::Regular, mode, bytes.len() as u64, plan.mtime);
         append_named(&mut tar, h, &format!("./{name}"), bytes.as_slice())?;
     }
     tar.into_inner()?.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deb::{Compression, Layout};
+    use crate::plan::{Entry, Format};
+    use std::process::Command;
+
+    fn package(compression: Compression, conffiles: Vec<String>) -> Package {
+        Package {
+            name: "demo".into(),
+            version: "1.0-1".into(),
+            architecture: "all".into(),
+            layout: Layout::System,
+            compression,
+            control: "Package: demo\nVersion: 1.0-1\nArchitecture: all\nMaintainer: A <a@example.org>\nDescription: demo\n".into(),
+            conffiles,
+            scripts: vec![("postinst".into(), "#!/bin/sh\nset -e\n".into())],
+            depends: Vec::new(),
+            bundled_libraries: Vec::new(),
+        }
+    }
+
+    fn plan(long: &str) -> Plan {
+        let mut tool = Entry::bytes("usr/bin/demo", b"#!/bin/sh\necho hi\n".to_vec(), "command");
+        tool.mode = 0o755;
+        Plan {
+            format: Format::Deb,
+            file_name: "demo_1.0-1_all.deb".into(),
+            entries: vec![
+                Entry::bytes("etc/demo/demo.conf", b"x = 1\n".to_vec(), "conffile"),
+                Entry::bytes(long, b"deep\n".to_vec(), "long name"),
+                tool,
+            ],
+            excluded: Vec::new(),
+            mtime: 1_700_000_000,
+            preamble: Vec::new(),
+            trailer_key: None,
+        }
+    }
+
+    #[test]
+    fn dpkg_deb_reads_every_compression_and_the_inspector_verifies_md5sums() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = format!("usr/share/demo/{}/file.txt", "d".repeat(120));
+        for c in [Compression::Zstd, Compression::Xz, Compression::Gzip] {
+            let dest = dir.path().join(format!("demo-{c:?}.deb"));
+            let pkg = package(c, vec!["/etc/demo/demo.conf".into()]);
+            let written = write_deb(&plan(&long), &pkg, &dest, &crate::progress::Silent).unwrap();
+            assert_eq!(written.size, std::fs::metadata(&dest).unwrap().len());
+            let again = dir.path().join("again.deb");
+            write_deb(&plan(&long), &pkg, &again, &crate::progress::Silent).unwrap();
+            assert_eq!(std::fs::read(&dest).unwrap(), std::fs::read(&again).unwrap(), "{c:?}: deterministic");
+
+            let contents = Command::new("dpkg-deb").arg("--contents").arg(&dest).output().unwrap();
+            assert!(contents.status.success(), "{}", String::from_utf8_lossy(&contents.stderr));
+            let listing = String::from_utf8_lossy(&contents.stdout);
+            assert!(listing.contains("-rwxr-xr-x root/root") && listing.contains(" ./usr/bin/demo\n"), "{listing}");
+            assert!(listing.contains(&format!("./{long}\n")), "{listing}");
+            assert!(listing.starts_with("drwxr-xr-x root/root"), "{listing}");
+            assert!(listing.contains(" ./usr/share/demo/\n"), "{listing}");
+            let field = Command::new("dpkg-deb").arg("--field").arg(&dest).arg("Package").output().unwrap();
+            assert_eq!(String::from_utf8_lossy(&field.stdout), "demo\n");
+            let out = dir.path().join(format!("x-{c:?}"));
+            let extract = Command::new("dpkg-deb").arg("-R").arg(&dest).arg(&out).output().unwrap();
+            assert!(extract.status.success(), "{}", String::from_utf8_lossy(&extract.stderr));
+            let md5sums = std::fs::read_to_string(out.join("DEBIAN/md5sums")).unwrap();
+            assert_eq!(md5sums.lines().count(), 2, "conffiles are not in md5sums: {md5sums}");
+            assert!(md5sums.contains("  usr/bin/demo\n"));
+            assert_eq!(std::fs::read_to_string(out.join("DEBIAN/conffiles")).unwrap(), "/etc/demo/demo.conf\n");
+
+            let report = crate::inspect::inspect(&dest).unwrap();
+            assert!(report.verifies(), "{:?}", report.findings);
+            let facts = report.deb.expect("deb facts");
+            assert_eq!((facts.md5sums.listed, facts.md5sums.verified), (2, 2));
+            assert_eq!(facts.field("Package"), Some("demo"));
+            assert!(report.entries.iter().any(|m| m.path == long));
+        }
+    }
+
+    #[test]
+    fn a_tampered_file_fails_md5sums() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("demo.deb");
+        write_deb(&plan("usr/share/demo/a"), &package(Compression::Gzip, Vec::new()), &dest, &crate::progress::Silent).unwrap();
+        // Rebuild with different content but the first package's md5sums.
+        let out = dir.path().join("x");
+        assert!(Command::new("dpkg-deb").arg("-R").arg(&dest).arg(&out).status().unwrap().success());
+        std::fs::write(out.join("usr/share/demo/a"), "tampered\n").unwrap();
+        let forged = dir.path().join("forged.deb");
+        let built = Command::new("dpkg-deb").args(["--root-owner-group", "-Zgzip", "--build"]).arg(&out).arg(&forged).output().unwrap();
+        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+        let report = crate::inspect::inspect(&forged).unwrap();
+        assert!(!report.verifies());
+        assert!(report.findings.iter().any(|f| f.code == "D004" && f.path.as_deref() == Some("usr/share/demo/a")), "{:?}", report.findings);
+    }
 }
