@@ -142,7 +142,11 @@ pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanVi
                 app.entry.name,
             );
             if let Some(layers) = &app.oci {
-                summary.push_str(&gradient_engine::oci::describe(&project, layers, &options.oci.settings));
+                summary.push_str(&gradient_engine::oci::describe(
+                    &project,
+                    layers,
+                    &options.oci.settings,
+                ));
             }
             let deb = app.deb.as_ref().map(|d| DebView {
                 control: d.control.clone(),

@@ -466,9 +466,7 @@ async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
     studio.wait_text("#artifact-name", "greet-1.2.0").await;
     studio.click("button[data-format='oci']").await;
     // The preview lists the image's files with the layer each is in.
-    let paths = studio
-        .wait_any("#entries tbody td.path", "cli.py")
-        .await;
+    let paths = studio.wait_any("#entries tbody td.path", "cli.py").await;
     assert!(paths.iter().any(|p| p.contains("_speedups")), "{paths:?}");
     let reasons = studio.cells("#entries tbody td.reason").await;
     for layer in ["runtime layer", "dependencies layer", "project layer"] {
@@ -487,16 +485,29 @@ async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
 
     // The inspector reads the image back: every digest verified, non-root.
     studio.click("#inspect-result").await;
-    studio.wait_text("#report-verdict", "verifies: 0 errors").await;
+    studio
+        .wait_text("#report-verdict", "verifies: 0 errors")
+        .await;
     let facts = studio.cells("#report-facts dd").await;
-    assert!(facts.iter().any(|f| f.starts_with("65532:65532 — non-root")), "{facts:?}");
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.starts_with("65532:65532 — non-root")),
+        "{facts:?}"
+    );
     assert_eq!(
-        facts.iter().filter(|f| f.contains("digest and diff_id verified")).count(),
+        facts
+            .iter()
+            .filter(|f| f.contains("digest and diff_id verified"))
+            .count(),
         4,
         "{facts:?}"
     );
     let files = studio.cells("#files tbody td.path").await;
-    assert!(files.iter().any(|f| f.ends_with("greet/cli.py")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("greet/cli.py")),
+        "{files:?}"
+    );
     studio.screenshot("oci-inspect").await;
     studio.close().await;
 }

@@ -301,7 +301,10 @@ fn render_plan(plan: &Plan, excluded: bool) -> String {
 fn render_package(package: &deb::Package) -> String {
     let mut out = format!("\nDEBIAN/control\n{}", package.control);
     if !package.conffiles.is_empty() {
-        out.push_str(&format!("\nDEBIAN/conffiles\n{}\n", package.conffiles.join("\n")));
+        out.push_str(&format!(
+            "\nDEBIAN/conffiles\n{}\n",
+            package.conffiles.join("\n")
+        ));
     }
     for (name, text) in &package.scripts {
         out.push_str(&format!("\nDEBIAN/{name}\n{text}"));

@@ -101,16 +101,39 @@ fn render(r: &ImageReport) -> String {
         for f in l.files.iter().filter(|f| f.kind != "dir").take(40) {
             let _ = writeln!(out, "  {:>10}  /{}", human_size(f.size), f.path);
         }
-        let more = l.files.iter().filter(|f| f.kind != "dir").count().saturating_sub(40);
+        let more = l
+            .files
+            .iter()
+            .filter(|f| f.kind != "dir")
+            .count()
+            .saturating_sub(40);
         if more > 0 {
             let _ = writeln!(out, "  … and {more} more (--json lists all)");
         }
     }
     for f in &r.findings {
-        let _ = writeln!(out, "{:?} {}: {}{}", f.severity, f.code, f.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default(), f.message);
+        let _ = writeln!(
+            out,
+            "{:?} {}: {}{}",
+            f.severity,
+            f.code,
+            f.path
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default(),
+            f.message
+        );
     }
-    let verdict = if r.verifies() { "verifies" } else { "DOES NOT VERIFY" };
-    let _ = writeln!(out, "\n{} layers; every digest and diff_id checked: {verdict}", r.layers.len());
+    let verdict = if r.verifies() {
+        "verifies"
+    } else {
+        "DOES NOT VERIFY"
+    };
+    let _ = writeln!(
+        out,
+        "\n{} layers; every digest and diff_id checked: {verdict}",
+        r.layers.len()
+    );
     out
 }
 
@@ -125,7 +148,12 @@ fn render_diff(d: &ImageDiff) -> String {
     }
     for l in &d.layers {
         if !l.changed {
-            let _ = writeln!(out, "layer {}: unchanged {}", l.index, l.after.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "layer {}: unchanged {}",
+                l.index,
+                l.after.as_deref().unwrap_or("")
+            );
             continue;
         }
         let _ = writeln!(

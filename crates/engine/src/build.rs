@@ -182,7 +182,10 @@ pub fn plan_app(
     options: &AppOptions,
     progress: &dyn Progress,
 ) -> Result<AppPlan> {
-    if !matches!(format, Format::Zipapp | Format::Exe | Format::Deb | Format::Oci) {
+    if !matches!(
+        format,
+        Format::Zipapp | Format::Exe | Format::Deb | Format::Oci
+    ) {
         return Err(Error::Plan(format!(
             "{} cannot be built yet: {}",
             format.name(),
@@ -271,7 +274,11 @@ pub fn plan_app(
     }));
     let layout = match (&runtime, &deb_name) {
         (Some(rt), Some(package)) => Layout {
-            shebang: format!("/{}/python/bin/{}", deb::home(package, deb::Layout::Bundled, true), rt.name()),
+            shebang: format!(
+                "/{}/python/bin/{}",
+                deb::home(package, deb::Layout::Bundled, true),
+                rt.name()
+            ),
             ..bundled_layout(rt)
         },
         // In an image the interpreter's place is known: scripts name it.
@@ -300,7 +307,9 @@ pub fn plan_app(
     progress.step("bytecode");
     if format == Format::Deb {
         // Debian Python policy: compiled by postinst on the target, not shipped.
-        notes.push("bytecode is compiled by the package's postinst, as Debian Python policy asks".into());
+        notes.push(
+            "bytecode is compiled by the package's postinst, as Debian Python policy asks".into(),
+        );
     }
     let store = sources
         .cache

@@ -165,7 +165,10 @@ fn image_report(path: &Path) -> crate::Result<Report> {
         path: path.display().to_string(),
         kind: Kind::Image,
         size: image.layers.iter().map(|l| l.size).sum(),
-        sha256: image.manifest_digest.trim_start_matches("sha256:").to_string(),
+        sha256: image
+            .manifest_digest
+            .trim_start_matches("sha256:")
+            .to_string(),
         wheel: None,
         sdist: None,
         zipapp: None,

@@ -95,14 +95,22 @@ pub fn plan_layers(
         } else {
             &mut deps
         };
-        bucket.push(LayerEntry::file(format!("{rel_root}/{}", e.path), e.source, e.size, e.mode));
+        bucket.push(LayerEntry::file(
+            format!("{rel_root}/{}", e.path),
+            e.source,
+            e.size,
+            e.mode,
+        ));
     }
     let name = &project.metadata.name;
     let mut layers = Vec::new();
     if bundled {
         layers.push(LayerSpec {
             name: "runtime".into(),
-            created_by: format!("gradient: Python {}.{} runtime and the shared libraries it needs", python.0, python.1),
+            created_by: format!(
+                "gradient: Python {}.{} runtime and the shared libraries it needs",
+                python.0, python.1
+            ),
             entries: runtime.clone(),
         });
     }
@@ -122,7 +130,16 @@ pub fn plan_layers(
         created_by: format!("gradient: {name} {}", project.metadata.version),
         entries: mine,
     });
-    let run = app_run(&root, tree, entry, python, bundled, runtime.iter().any(|e| e.path.starts_with(&format!("{rel_root}/lib/"))));
+    let run = app_run(
+        &root,
+        tree,
+        entry,
+        python,
+        bundled,
+        runtime
+            .iter()
+            .any(|e| e.path.starts_with(&format!("{rel_root}/lib/"))),
+    );
     Ok(AppLayers {
         root,
         layers,
@@ -156,7 +173,10 @@ fn app_run(
             vec![interpreter, format!("{root}/{script}")]
         }
     } else {
-        let (module, attr) = entry.object.split_once(':').unwrap_or((&entry.object, "main"));
+        let (module, attr) = entry
+            .object
+            .split_once(':')
+            .unwrap_or((&entry.object, "main"));
         vec![
             interpreter,
             "-c".into(),
@@ -174,7 +194,10 @@ fn app_run(
         env.push(("LD_LIBRARY_PATH".into(), dirs.join(":")));
     }
     if !bundled {
-        env.push(("PYTHONPATH".into(), format!("{root}/{}", tree.layout.site_packages)));
+        env.push((
+            "PYTHONPATH".into(),
+            format!("{root}/{}", tree.layout.site_packages),
+        ));
     }
     config::AppRun {
         entrypoint,
@@ -187,8 +210,15 @@ fn app_run(
 /// (relative to site-packages, `../` for scripts) resolved.
 fn own_files(project: &Project, tree: &AppTree) -> Result<BTreeSet<String>> {
     let own = crate::names::normalize(&project.metadata.name);
-    let Some(dist) = tree.distributions.iter().find(|d| crate::names::normalize(&d.name) == own) else {
-        return Err(Error::Plan(format!("{}: not installed in the application tree", project.metadata.name)));
+    let Some(dist) = tree
+        .distributions
+        .iter()
+        .find(|d| crate::names::normalize(&d.name) == own)
+    else {
+        return Err(Error::Plan(format!(
+            "{}: not installed in the application tree",
+            project.metadata.name
+        )));
     };
     let record = tree.root.join(&dist.dist_info).join("RECORD");
     let text = std::fs::read_to_string(&record).map_err(|e| Error::io(&record, e))?;
@@ -256,18 +286,28 @@ pub fn preview_plan(project: &Project, layers: &AppLayers, mtime: u64) -> Plan {
 
 /// `greet-1.2.0`: the outputs' common name.
 pub fn image_stem(project: &Project) -> String {
-    format!("{}-{}", crate::names::normalize(&project.metadata.name), project.metadata.version)
+    format!(
+        "{}-{}",
+        crate::names::normalize(&project.metadata.name),
+        project.metadata.version
+    )
 }
 
 /// The image's name and tag: `[tool.gradient.oci] tag` or the project's
 /// name and version.
 pub fn image_reference(project: &Project, settings: &OciSettings) -> Result<Reference> {
     let text = settings.tag.clone().unwrap_or_else(|| {
-        format!("{}:{}", crate::names::normalize(&project.metadata.name), project.metadata.version.replace('+', "_"))
+        format!(
+            "{}:{}",
+            crate::names::normalize(&project.metadata.name),
+            project.metadata.version.replace('+', "_")
+        )
     });
     let r = Reference::parse(&text)?;
     if r.digest.is_some() {
-        return Err(Error::Plan(format!("tag `{text}`: an image is named by a tag, not a digest")));
+        return Err(Error::Plan(format!(
+            "tag `{text}`: an image is named by a tag, not a digest"
+        )));
     }
     Ok(r)
 }
@@ -298,8 +338,13 @@ pub fn build(
     let named = image_reference(project, settings)?;
     let push_to = settings.push.as_deref().map(Reference::parse).transpose()?;
     let architecture = spec::host_architecture();
-    let reg = registry::Options { insecure: options.insecure };
-    if let Some(dest) = push_to.as_ref().filter(|d| options.insecure && !d.is_loopback()) {
+    let reg = registry::Options {
+        insecure: options.insecure,
+    };
+    if let Some(dest) = push_to
+        .as_ref()
+        .filter(|d| options.insecure && !d.is_loopback())
+    {
         return Err(Error::Plan(format!(
             "--insecure (plain HTTP) is allowed only for a registry on this machine, not {}",
             dest.registry
@@ -334,8 +379,14 @@ pub fn build(
     let mut all = base.layers.clone();
     all.extend(app_blobs);
     let tag = named.tag.clone().unwrap_or_else(|| "latest".into());
-    let name = named.repository.rsplit('/').next().unwrap_or(&named.repository).to_string();
-    let image = image::Image::assemble(&name, &tag, config, all, annotations(project, &base, mtime))?;
+    let name = named
+        .repository
+        .rsplit('/')
+        .next()
+        .unwrap_or(&named.repository)
+        .to_string();
+    let image =
+        image::Image::assemble(&name, &tag, config, all, annotations(project, &base, mtime))?;
     let pushed = match &push_to {
         Some(dest) => {
             progress.step("push");
@@ -351,8 +402,18 @@ pub fn build(
     let stem = image_stem(project);
     let outputs = vec![
         layout::write_dir(&image, &out_dir.join(format!("{stem}-oci")))?,
-        layout::write_archive(&image, &out_dir.join(format!("{stem}.oci.tar")), false, mtime)?,
-        layout::write_archive(&image, &out_dir.join(format!("{stem}.docker.tar")), true, mtime)?,
+        layout::write_archive(
+            &image,
+            &out_dir.join(format!("{stem}.oci.tar")),
+            false,
+            mtime,
+        )?,
+        layout::write_archive(
+            &image,
+            &out_dir.join(format!("{stem}.docker.tar")),
+            true,
+            mtime,
+        )?,
     ];
     Ok(Built {
         digest: image.digest.clone(),
@@ -368,7 +429,9 @@ fn check_base_python(base: &base::Base, want: (u32, u32)) -> Result<String> {
     let found: Vec<&String> = base
         .files
         .iter()
-        .filter(|p| p.contains("bin/") && inspect::is_interpreter_name(p.rsplit('/').next().unwrap_or("")))
+        .filter(|p| {
+            p.contains("bin/") && inspect::is_interpreter_name(p.rsplit('/').next().unwrap_or(""))
+        })
         .collect();
     let name = format!("python{}.{}", want.0, want.1);
     if let Some(p) = found.iter().find(|p| p.ends_with(&format!("/{name}"))) {
@@ -380,7 +443,11 @@ fn check_base_python(base: &base::Base, want: (u32, u32)) -> Result<String> {
         if found.is_empty() {
             "no Python".to_string()
         } else {
-            found.iter().map(|p| format!("/{p}")).collect::<Vec<_>>().join(", ")
+            found
+                .iter()
+                .map(|p| format!("/{p}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         },
         want.0,
         want.1
@@ -455,10 +522,22 @@ mod tests {
 
     #[test]
     fn record_paths_resolve_into_the_tree() {
-        assert_eq!(normal_join("python/lib/python3.12/site-packages", "../../../bin/greet"), "python/bin/greet");
-        assert_eq!(normal_join("site-packages", "greet/cli.py"), "site-packages/greet/cli.py");
+        assert_eq!(
+            normal_join("python/lib/python3.12/site-packages", "../../../bin/greet"),
+            "python/bin/greet"
+        );
+        assert_eq!(
+            normal_join("site-packages", "greet/cli.py"),
+            "site-packages/greet/cli.py"
+        );
         let own: BTreeSet<String> = ["sp/greet/cli.py".to_string()].into();
-        assert!(is_own_bytecode("sp/greet/__pycache__/cli.cpython-312.pyc", &own));
-        assert!(!is_own_bytecode("sp/rich/__pycache__/cli.cpython-312.pyc", &own));
+        assert!(is_own_bytecode(
+            "sp/greet/__pycache__/cli.cpython-312.pyc",
+            &own
+        ));
+        assert!(!is_own_bytecode(
+            "sp/rich/__pycache__/cli.cpython-312.pyc",
+            &own
+        ));
     }
 }

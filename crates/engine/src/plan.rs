@@ -43,7 +43,12 @@ impl Format {
     /// Whether this engine can build the format yet; `Err` says why not.
     pub fn availability(self) -> Result<(), &'static str> {
         match self {
-            Format::Sdist | Format::Wheel | Format::Zipapp | Format::Exe | Format::Deb | Format::Oci => Ok(()),
+            Format::Sdist
+            | Format::Wheel
+            | Format::Zipapp
+            | Format::Exe
+            | Format::Deb
+            | Format::Oci => Ok(()),
         }
     }
 }

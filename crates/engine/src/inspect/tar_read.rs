@@ -124,7 +124,7 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
             }
             let mut hashing = Md5Reader {
                 inner: &mut entry,
-                md5: md5.then(md5::Md5::new),
+                md5: md5.then(<md5::Md5 as md5::Digest>::new),
             };
             let read = archive::stream(
                 &mut hashing,

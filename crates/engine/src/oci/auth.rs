@@ -22,7 +22,12 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credentials({} from {})", self.username, self.origin.display())
+        write!(
+            f,
+            "Credentials({} from {})",
+            self.username,
+            self.origin.display()
+        )
     }
 }
 
@@ -30,7 +35,10 @@ impl Credentials {
     /// `Basic base64(user:password)`.
     pub fn basic(&self) -> String {
         let raw = format!("{}:{}", self.username, self.password);
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 }
 
@@ -53,7 +61,10 @@ pub fn auth_files() -> Vec<PathBuf> {
     files.extend(env("REGISTRY_AUTH_FILE"));
     files.extend(env("XDG_RUNTIME_DIR").map(|d| d.join("containers/auth.json")));
     let home = env("HOME");
-    files.extend(home.as_ref().map(|h| h.join(".config/containers/auth.json")));
+    files.extend(
+        home.as_ref()
+            .map(|h| h.join(".config/containers/auth.json")),
+    );
     files.extend(env("DOCKER_CONFIG").map(|d| d.join("config.json")));
     files.extend(home.map(|h| h.join(".docker/config.json")));
     files
@@ -61,7 +72,9 @@ pub fn auth_files() -> Vec<PathBuf> {
 
 /// The credentials for `registry` (`host[:port]`), if any file has them.
 pub fn lookup(registry: &str) -> Option<Credentials> {
-    auth_files().into_iter().find_map(|f| from_file(&f, registry))
+    auth_files()
+        .into_iter()
+        .find_map(|f| from_file(&f, registry))
 }
 
 fn from_file(path: &PathBuf, registry: &str) -> Option<Credentials> {

@@ -29,7 +29,10 @@ pub const NONROOT_NAME: &str = "nonroot";
 pub enum BaseSource {
     /// .deb files: a directory of them, or the files themselves.
     Debs(Vec<PathBuf>),
-    Layout { dir: PathBuf, tag: Option<String> },
+    Layout {
+        dir: PathBuf,
+        tag: Option<String>,
+    },
     Archive(PathBuf),
     Registry(Reference),
 }
@@ -67,7 +70,10 @@ impl BaseSource {
         let path = at(text);
         if path.is_dir() {
             if path.join("index.json").is_file() {
-                return Ok(BaseSource::Layout { dir: path, tag: None });
+                return Ok(BaseSource::Layout {
+                    dir: path,
+                    tag: None,
+                });
             }
             return Ok(BaseSource::Debs(vec![path]));
         }
@@ -79,7 +85,10 @@ impl BaseSource {
             });
         }
         if text.contains('/') && (text.starts_with('.') || text.starts_with('/')) {
-            return Err(Error::Plan(format!("base `{text}`: {} does not exist", path.display())));
+            return Err(Error::Plan(format!(
+                "base `{text}`: {} does not exist",
+                path.display()
+            )));
         }
         Ok(BaseSource::Registry(Reference::parse(text)?))
     }
@@ -102,12 +111,20 @@ pub struct Base {
 }
 
 /// Make or fetch the base for an image of `architecture`.
-pub fn load(source: &BaseSource, architecture: &str, mtime: u64, registry: &super::registry::Options) -> Result<Base> {
+pub fn load(
+    source: &BaseSource,
+    architecture: &str,
+    mtime: u64,
+    registry: &super::registry::Options,
+) -> Result<Base> {
     match source {
         BaseSource::Debs(paths) => from_debs(paths, architecture, mtime),
         BaseSource::Layout { dir, tag } => {
             if !dir.is_dir() {
-                return Err(Error::Plan(format!("base {}: not an OCI layout directory", dir.display())));
+                return Err(Error::Plan(format!(
+                    "base {}: not an OCI layout directory",
+                    dir.display()
+                )));
             }
             let loaded = Store::Dir(dir.clone()).load(tag.as_deref(), architecture)?;
             from_image(&dir.display().to_string(), loaded, architecture)
@@ -266,8 +283,14 @@ fn system_files(entries: &[LayerEntry]) -> Vec<LayerEntry> {
             ..LayerEntry::dir(format!("home/{name}"), 0o755)
         },
     ];
-    if entries.iter().any(|e| e.path == "usr/share/zoneinfo/Etc/UTC") {
-        out.push(LayerEntry::symlink("etc/localtime", "/usr/share/zoneinfo/Etc/UTC"));
+    if entries
+        .iter()
+        .any(|e| e.path == "usr/share/zoneinfo/Etc/UTC")
+    {
+        out.push(LayerEntry::symlink(
+            "etc/localtime",
+            "/usr/share/zoneinfo/Etc/UTC",
+        ));
     }
     // update-ca-certificates: every certificate, in path order, in one file.
     let mut certs: Vec<&LayerEntry> = entries
@@ -285,7 +308,11 @@ fn system_files(entries: &[LayerEntry]) -> Vec<LayerEntry> {
                 }
             }
         }
-        out.push(LayerEntry::bytes("etc/ssl/certs/ca-certificates.crt", bundle, 0o644));
+        out.push(LayerEntry::bytes(
+            "etc/ssl/certs/ca-certificates.crt",
+            bundle,
+            0o644,
+        ));
     }
     out
 }
@@ -303,13 +330,22 @@ mod tests {
         std::fs::create_dir_all(root.join("debs")).unwrap();
         assert_eq!(
             BaseSource::parse("layout", root).unwrap(),
-            BaseSource::Layout { dir: root.join("layout"), tag: None }
+            BaseSource::Layout {
+                dir: root.join("layout"),
+                tag: None
+            }
         );
         assert_eq!(
             BaseSource::parse("oci:layout:v1", root).unwrap(),
-            BaseSource::Layout { dir: root.join("layout"), tag: Some("v1".into()) }
+            BaseSource::Layout {
+                dir: root.join("layout"),
+                tag: Some("v1".into())
+            }
         );
-        assert_eq!(BaseSource::parse("debs", root).unwrap(), BaseSource::Debs(vec![root.join("debs")]));
+        assert_eq!(
+            BaseSource::parse("debs", root).unwrap(),
+            BaseSource::Debs(vec![root.join("debs")])
+        );
         assert_eq!(
             BaseSource::parse("docker-archive:x.tar", root).unwrap(),
             BaseSource::Archive(root.join("x.tar"))
@@ -326,7 +362,9 @@ mod tests {
     fn accounts_include_a_non_root_user() {
         let files = system_files(&[]);
         let passwd = files.iter().find(|e| e.path == "etc/passwd").unwrap();
-        let Node::File(Source::Bytes { data }) = &passwd.node else { panic!() };
+        let Node::File(Source::Bytes { data }) = &passwd.node else {
+            panic!()
+        };
         let text = String::from_utf8_lossy(data);
         assert!(text.contains("nonroot:x:65532:65532:"), "{text}");
         assert!(is_root("0:0") && is_root("root") && !is_root("65532:65532"));

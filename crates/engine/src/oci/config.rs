@@ -47,7 +47,10 @@ pub fn image_config(
     let created = spec::rfc3339(mtime);
     let inherited = base.map(|b| b.config.clone()).unwrap_or_default();
     let mut env: Vec<String> = inherited.env.clone().unwrap_or_default();
-    let base_path = inherited.env_var("PATH").unwrap_or(DEFAULT_PATH).to_string();
+    let base_path = inherited
+        .env_var("PATH")
+        .unwrap_or(DEFAULT_PATH)
+        .to_string();
     let mut path = base_path.clone();
     for dir in &run.path {
         if !base_path.split(':').any(|p| p == dir) {
@@ -78,7 +81,10 @@ pub fn image_config(
     labels.extend(settings.labels.clone());
     let mut history: Vec<History> = match base {
         Some(b) if !b.history.is_empty() => b.history.clone(),
-        _ => base_layers.iter().map(|l| layer_history(l, &created)).collect(),
+        _ => base_layers
+            .iter()
+            .map(|l| layer_history(l, &created))
+            .collect(),
     };
     history.extend(app_layers.iter().map(|l| layer_history(l, &created)));
     ImageConfig {
@@ -154,11 +160,27 @@ mod tests {
         let settings = OciSettings {
             ports: vec!["8000".into(), "53/udp".into()],
             labels: [("team".to_string(), "web".to_string())].into(),
-            env: [("PATH".to_string(), "/evil".to_string()), ("MODE".to_string(), "prod".to_string())].into(),
+            env: [
+                ("PATH".to_string(), "/evil".to_string()),
+                ("MODE".to_string(), "prod".to_string()),
+            ]
+            .into(),
             ..OciSettings::default()
         };
-        let c = image_config(Some(&base), &[layer("base")], "65532:65532", &run, &settings, &[layer("runtime")], "amd64", 0);
-        assert_eq!(c.config.env_var("PATH"), Some("/usr/bin:/bin:/opt/app/python/bin"));
+        let c = image_config(
+            Some(&base),
+            &[layer("base")],
+            "65532:65532",
+            &run,
+            &settings,
+            &[layer("runtime")],
+            "amd64",
+            0,
+        );
+        assert_eq!(
+            c.config.env_var("PATH"),
+            Some("/usr/bin:/bin:/opt/app/python/bin")
+        );
         assert_eq!(c.config.env_var("LANG"), Some("C.UTF-8"));
         assert_eq!(c.config.env_var("MODE"), Some("prod"));
         assert_eq!(c.config.user.as_deref(), Some("65532:65532"));

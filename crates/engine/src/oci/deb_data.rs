@@ -114,7 +114,11 @@ fn control_fields(control_tar: &[u8]) -> std::result::Result<HashMap<String, Str
     let mut archive = tar::Archive::new(control_tar);
     for entry in archive.entries().map_err(|e| e.to_string())? {
         let mut entry = entry.map_err(|e| e.to_string())?;
-        let path = entry.path().map_err(|e| e.to_string())?.display().to_string();
+        let path = entry
+            .path()
+            .map_err(|e| e.to_string())?
+            .display()
+            .to_string();
         if path.trim_start_matches("./") == "control" {
             let mut text = String::new();
             entry
@@ -142,7 +146,11 @@ fn data_entries(tar_bytes: &[u8]) -> std::result::Result<Vec<LayerEntry>, String
     let mut contents: HashMap<String, Arc<[u8]>> = HashMap::new();
     for entry in archive.entries().map_err(|e| e.to_string())? {
         let mut entry = entry.map_err(|e| e.to_string())?;
-        let raw = entry.path().map_err(|e| e.to_string())?.display().to_string();
+        let raw = entry
+            .path()
+            .map_err(|e| e.to_string())?
+            .display()
+            .to_string();
         let path = clean(&raw).ok_or_else(|| format!("`{raw}` leaves the root"))?;
         if path.is_empty() {
             continue;
@@ -163,10 +171,9 @@ fn data_entries(tar_bytes: &[u8]) -> std::result::Result<Vec<LayerEntry>, String
                 .map_err(|e| format!("{raw}: {e}"))?
                 .and_then(|t| clean(&t.display().to_string()))
                 .ok_or_else(|| format!("{raw}: hard link without a valid target"))?;
-            let data = contents
-                .get(&target)
-                .cloned()
-                .ok_or_else(|| format!("{raw}: hard link to `{target}`, not earlier in the archive"))?;
+            let data = contents.get(&target).cloned().ok_or_else(|| {
+                format!("{raw}: hard link to `{target}`, not earlier in the archive")
+            })?;
             Node::File(Source::Bytes { data })
         } else if kind.is_file() {
             let mut data = Vec::new();
@@ -226,7 +233,17 @@ mod tests {
     fn ar_of(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
         let mut out = b"!<arch>\n".to_vec();
         for (name, body) in members {
-            out.extend(format!("{name:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", 0, 0, 0, 100644, body.len()).bytes());
+            out.extend(
+                format!(
+                    "{name:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+                    0,
+                    0,
+                    0,
+                    100644,
+                    body.len()
+                )
+                .bytes(),
+            );
             out.extend(body);
             if body.len() % 2 == 1 {
                 out.push(b'\n');
@@ -237,7 +254,10 @@ mod tests {
 
     #[test]
     fn a_package_yields_its_fields_and_data() {
-        let control = tar_of(&[("./control", b"Package: demo\nVersion: 1.0-1\nArchitecture: amd64\nDescription: x\n more\n")]);
+        let control = tar_of(&[(
+            "./control",
+            b"Package: demo\nVersion: 1.0-1\nArchitecture: amd64\nDescription: x\n more\n",
+        )]);
         let data = tar_of(&[("./usr/share/demo/a.txt", b"abc")]);
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, &data).unwrap();
@@ -250,7 +270,10 @@ mod tests {
         let path = dir.path().join("demo.deb");
         std::fs::write(&path, deb).unwrap();
         let pkg = read_deb(&path).unwrap();
-        assert_eq!((pkg.package.as_str(), pkg.version.as_str()), ("demo", "1.0-1"));
+        assert_eq!(
+            (pkg.package.as_str(), pkg.version.as_str()),
+            ("demo", "1.0-1")
+        );
         assert_eq!(pkg.architecture, "amd64");
         assert_eq!(pkg.entries.len(), 1);
         assert_eq!(pkg.entries[0].path, "usr/share/demo/a.txt");

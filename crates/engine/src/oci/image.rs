@@ -58,7 +58,11 @@ impl Image {
         let manifest = Manifest {
             schema_version: 2,
             media_type: Some(spec::MANIFEST.into()),
-            config: Descriptor::new(spec::CONFIG, config_digest.clone(), config_bytes.len() as u64),
+            config: Descriptor::new(
+                spec::CONFIG,
+                config_digest.clone(),
+                config_bytes.len() as u64,
+            ),
             layers: layers
                 .iter()
                 .map(|l| Descriptor::new(&l.media_type, l.digest.clone(), l.size))
@@ -91,7 +95,8 @@ impl Image {
             os: self.config.os.clone(),
             variant: self.config.variant.clone(),
         });
-        d.annotations.insert(spec::REF_NAME.into(), self.tag.clone());
+        d.annotations
+            .insert(spec::REF_NAME.into(), self.tag.clone());
         d
     }
 

@@ -96,7 +96,12 @@ pub fn is_image(path: &Path) -> bool {
     };
     entries.take(4096).flatten().any(|e| {
         e.path()
-            .map(|p| matches!(p.to_str(), Some("oci-layout" | "manifest.json" | "./oci-layout" | "./manifest.json")))
+            .map(|p| {
+                matches!(
+                    p.to_str(),
+                    Some("oci-layout" | "manifest.json" | "./oci-layout" | "./manifest.json")
+                )
+            })
             .unwrap_or(false)
     })
 }
@@ -112,7 +117,11 @@ pub fn inspect(path: &Path) -> Result<ImageReport> {
     };
     let mut findings = Vec::new();
     if store.has("index.json") && !store.has("oci-layout") {
-        findings.push(Finding::error("O01", Some("oci-layout"), "the layout has no oci-layout file"));
+        findings.push(Finding::error(
+            "O01",
+            Some("oci-layout"),
+            "the layout has no oci-layout file",
+        ));
     }
     let (tag, descriptor, manifest_bytes) = pick_manifest(&store, &mut findings)?;
     let manifest: Manifest = parse_json(&manifest_bytes, "manifest")?;
@@ -125,12 +134,20 @@ pub fn inspect(path: &Path) -> Result<ImageReport> {
         findings.push(Finding::warning(
             "O07",
             None,
-            format!("history has {} layer entries for {} layers", history.len(), layers.len()),
+            format!(
+                "history has {} layer entries for {} layers",
+                history.len(),
+                layers.len()
+            ),
         ));
     }
     let runs_as_root = config.config.user.as_deref().is_none_or(is_root);
     if runs_as_root {
-        findings.push(Finding::warning("O08", None, "the image runs as root (no non-root User)"));
+        findings.push(Finding::warning(
+            "O08",
+            None,
+            "the image runs as root (no non-root User)",
+        ));
     }
     let python = python_facts(&layers);
     Ok(ImageReport {
@@ -152,13 +169,17 @@ pub fn inspect(path: &Path) -> Result<ImageReport> {
 
 /// The manifest to report: index.json's first (following nested indexes to
 /// this machine's architecture), else docker's manifest.json.
-fn pick_manifest(store: &Store, findings: &mut Vec<Finding>) -> Result<(Option<String>, String, Vec<u8>)> {
+fn pick_manifest(
+    store: &Store,
+    findings: &mut Vec<Finding>,
+) -> Result<(Option<String>, String, Vec<u8>)> {
     if let Some(index) = store.index()? {
-        let mut d = index
-            .manifests
-            .first()
-            .cloned()
-            .ok_or_else(|| Error::Plan(format!("{}: index.json lists no image", store.path().display())))?;
+        let mut d = index.manifests.first().cloned().ok_or_else(|| {
+            Error::Plan(format!(
+                "{}: index.json lists no image",
+                store.path().display()
+            ))
+        })?;
         let tag = d.annotations.get(spec::REF_NAME).cloned();
         for _ in 0..3 {
             let bytes = store.file(&super::layout::blob_path(&d.digest)?)?;
@@ -167,7 +188,12 @@ fn pick_manifest(store: &Store, findings: &mut Vec<Finding>) -> Result<(Option<S
                 return Ok((tag, d.digest, bytes.to_vec()));
             }
             let inner: Index = parse_json(&bytes, "index")?;
-            d = super::layout::choose(&inner.manifests, None, spec::host_architecture(), store.path())?;
+            d = super::layout::choose(
+                &inner.manifests,
+                None,
+                spec::host_architecture(),
+                store.path(),
+            )?;
         }
         return Err(Error::Plan("indexes nested too deeply".into()));
     }
@@ -183,7 +209,12 @@ fn check_digest(d: &Descriptor, bytes: &[u8], findings: &mut Vec<Finding>) -> bo
         findings.push(Finding::error(
             "O02",
             Some(&d.digest),
-            format!("blob has digest {actual} and {} bytes; the descriptor says {} and {}", bytes.len(), d.digest, d.size),
+            format!(
+                "blob has digest {actual} and {} bytes; the descriptor says {} and {}",
+                bytes.len(),
+                d.digest,
+                d.size
+            ),
         ));
     }
     ok
@@ -199,7 +230,11 @@ fn inspect_layers(
         findings.push(Finding::error(
             "O03",
             None,
-            format!("{} layers but {} diff_ids", manifest.layers.len(), config.rootfs.diff_ids.len()),
+            format!(
+                "{} layers but {} diff_ids",
+                manifest.layers.len(),
+                config.rootfs.diff_ids.len()
+            ),
         ));
     }
     let mut history = config.history.iter().filter(|h| !h.empty_layer);
@@ -230,7 +265,11 @@ fn inspect_layers(
             ));
         }
         for f in files.iter().filter(|f| f.kind == "unsafe") {
-            findings.push(Finding::error("O09", Some(&f.path), format!("layer {i}: the path leaves the root")));
+            findings.push(Finding::error(
+                "O09",
+                Some(&f.path),
+                format!("layer {i}: the path leaves the root"),
+            ));
         }
         out.push(LayerReport {
             digest: d.digest.clone(),
@@ -248,7 +287,10 @@ fn inspect_layers(
 }
 
 /// A decompressing reader for a layer's media type.
-fn decompressor<'a>(media_type: &str, bytes: &'a [u8]) -> std::result::Result<Box<dyn Read + 'a>, String> {
+fn decompressor<'a>(
+    media_type: &str,
+    bytes: &'a [u8],
+) -> std::result::Result<Box<dyn Read + 'a>, String> {
     if media_type.ends_with("+gzip") || media_type.ends_with(".gzip") {
         Ok(Box::new(flate2::read::GzDecoder::new(bytes)))
     } else if media_type.ends_with("+zstd") || media_type.ends_with(".zstd") {
@@ -278,7 +320,10 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// A layer's files, the sha256 of its uncompressed tar and its size.
-pub fn read_layer(media_type: &str, bytes: &[u8]) -> std::result::Result<(Vec<LayerFile>, String, u64), String> {
+pub fn read_layer(
+    media_type: &str,
+    bytes: &[u8],
+) -> std::result::Result<(Vec<LayerFile>, String, u64), String> {
     let reader = HashingReader {
         inner: decompressor(media_type, bytes)?.take(MAX_LAYER + 1),
         hasher: Sha256::new(),
@@ -288,8 +333,16 @@ pub fn read_layer(media_type: &str, bytes: &[u8]) -> std::result::Result<(Vec<La
     let mut files = Vec::new();
     for entry in archive.entries().map_err(|e| e.to_string())? {
         let mut entry = entry.map_err(|e| format!("not a readable tar: {e}"))?;
-        let raw = entry.path().map_err(|e| e.to_string())?.display().to_string();
-        let path = raw.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/').to_string();
+        let raw = entry
+            .path()
+            .map_err(|e| e.to_string())?
+            .display()
+            .to_string();
+        let path = raw
+            .trim_start_matches("./")
+            .trim_start_matches('/')
+            .trim_end_matches('/')
+            .to_string();
         let h = entry.header();
         let t = h.entry_type();
         let name = path.rsplit('/').next().unwrap_or("");
@@ -316,7 +369,14 @@ pub fn read_layer(media_type: &str, bytes: &[u8]) -> std::result::Result<(Vec<La
             sha256 = crate::record::hex(&hasher.finalize());
         }
         if files.len() < MAX_FILES && !path.is_empty() {
-            files.push(LayerFile { path, kind, size, mode, uid, sha256 });
+            files.push(LayerFile {
+                path,
+                kind,
+                size,
+                mode,
+                uid,
+                sha256,
+            });
         }
     }
     let mut reader = archive.into_inner();
@@ -325,13 +385,23 @@ pub fn read_layer(media_type: &str, bytes: &[u8]) -> std::result::Result<(Vec<La
     if reader.count > MAX_LAYER {
         return Err(format!("layer larger than {MAX_LAYER} bytes uncompressed"));
     }
-    Ok((files, format!("sha256:{}", crate::record::hex(&reader.hasher.finalize())), reader.count))
+    Ok((
+        files,
+        format!("sha256:{}", crate::record::hex(&reader.hasher.finalize())),
+        reader.count,
+    ))
 }
 
 /// The paths of a layer's regular files and links (for finding things in a base).
 pub fn layer_paths(media_type: &str, bytes: &[u8]) -> Result<Vec<String>> {
     read_layer(media_type, bytes)
-        .map(|(files, _, _)| files.into_iter().filter(|f| f.kind != "dir").map(|f| f.path).collect())
+        .map(|(files, _, _)| {
+            files
+                .into_iter()
+                .filter(|f| f.kind != "dir")
+                .map(|f| f.path)
+                .collect()
+        })
         .map_err(|why| Error::Plan(format!("a base layer cannot be read: {why}")))
 }
 
@@ -343,7 +413,9 @@ fn python_facts(layers: &[LayerReport]) -> PythonFacts {
             facts.interpreters.push(f.path.clone());
         }
         if f.kind == "dir" && name.ends_with(".dist-info") {
-            facts.distributions.push(name.trim_end_matches(".dist-info").to_string());
+            facts
+                .distributions
+                .push(name.trim_end_matches(".dist-info").to_string());
         }
     }
     facts.interpreters.sort();
@@ -393,8 +465,13 @@ pub fn diff(a: &ImageReport, b: &ImageReport) -> ImageDiff {
         .map(|i| {
             let (x, y) = (a.layers.get(i), b.layers.get(i));
             let files = |l: Option<&LayerReport>| -> BTreeMap<String, (String, u64)> {
-                l.map(|l| l.files.iter().map(|f| (f.path.clone(), (f.sha256.clone(), f.size))).collect())
-                    .unwrap_or_default()
+                l.map(|l| {
+                    l.files
+                        .iter()
+                        .map(|f| (f.path.clone(), (f.sha256.clone(), f.size)))
+                        .collect()
+                })
+                .unwrap_or_default()
             };
             let (fx, fy) = (files(x), files(y));
             let changed = x.map(|l| &l.digest) != y.map(|l| &l.digest);
@@ -404,9 +481,21 @@ pub fn diff(a: &ImageReport, b: &ImageReport) -> ImageDiff {
                 after: y.map(|l| l.digest.clone()),
                 created_by: y.or(x).and_then(|l| l.created_by.clone()),
                 changed,
-                added: fy.keys().filter(|k| !fx.contains_key(*k)).cloned().collect(),
-                removed: fx.keys().filter(|k| !fy.contains_key(*k)).cloned().collect(),
-                modified: fy.iter().filter(|(k, v)| fx.get(*k).is_some_and(|o| o != *v)).map(|(k, _)| k.clone()).collect(),
+                added: fy
+                    .keys()
+                    .filter(|k| !fx.contains_key(*k))
+                    .cloned()
+                    .collect(),
+                removed: fx
+                    .keys()
+                    .filter(|k| !fy.contains_key(*k))
+                    .cloned()
+                    .collect(),
+                modified: fy
+                    .iter()
+                    .filter(|(k, v)| fx.get(*k).is_some_and(|o| o != *v))
+                    .map(|(k, _)| k.clone())
+                    .collect(),
             }
         })
         .collect();

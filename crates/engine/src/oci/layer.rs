@@ -149,12 +149,22 @@ pub fn normalise(entries: Vec<LayerEntry>) -> Result<Vec<LayerEntry>> {
     let mut by_path: BTreeMap<String, LayerEntry> = BTreeMap::new();
     let mut implied: std::collections::BTreeSet<String> = Default::default();
     for mut e in entries {
-        let path = e.path.trim_start_matches("./").trim_matches('/').to_string();
+        let path = e
+            .path
+            .trim_start_matches("./")
+            .trim_matches('/')
+            .to_string();
         if path.is_empty() {
             continue;
         }
-        if path.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
-            return Err(Error::Plan(format!("layer path `{}` is not normal", e.path)));
+        if path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+        {
+            return Err(Error::Plan(format!(
+                "layer path `{}` is not normal",
+                e.path
+            )));
         }
         let mut parent = path.as_str();
         while let Some((p, _)) = parent.rsplit_once('/') {
@@ -299,7 +309,15 @@ mod tests {
         let paths: Vec<&str> = listed.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(
             paths,
-            ["opt", "opt/app", "opt/app/a.py", "opt/app/z.py", "usr", "usr/bin", "usr/bin/app"]
+            [
+                "opt",
+                "opt/app",
+                "opt/app/a.py",
+                "opt/app/z.py",
+                "usr",
+                "usr/bin",
+                "usr/bin/app"
+            ]
         );
         assert!(listed.iter().all(|e| e.1 == 42 && e.2 == 0));
         assert_eq!(listed[0].3, 0o755);
@@ -308,14 +326,18 @@ mod tests {
 
     #[test]
     fn diff_id_is_the_uncompressed_digest_and_digest_the_compressed() {
-        let blob = write_layer(&spec(vec![LayerEntry::bytes("a", b"x".to_vec(), 0o644)]), 0).unwrap();
+        let blob =
+            write_layer(&spec(vec![LayerEntry::bytes("a", b"x".to_vec(), 0o644)]), 0).unwrap();
         let compressed = format!("sha256:{}", crate::record::sha256_hex(&blob.bytes));
         assert_eq!(blob.digest, compressed);
         let mut tar = Vec::new();
         flate2::read::GzDecoder::new(&blob.bytes[..])
             .read_to_end(&mut tar)
             .unwrap();
-        assert_eq!(blob.diff_id, format!("sha256:{}", crate::record::sha256_hex(&tar)));
+        assert_eq!(
+            blob.diff_id,
+            format!("sha256:{}", crate::record::sha256_hex(&tar))
+        );
         assert_ne!(blob.digest, blob.diff_id);
         // No time or name in the gzip header: reproducible.
         assert_eq!(&blob.bytes[4..8], &[0, 0, 0, 0]);
@@ -344,7 +366,10 @@ mod tests {
         .unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!((entries[0].path.as_str(), entries[0].mode), ("tmp", 0o1777));
-        assert_eq!(entries[1].size, 0, "the first of two entries for a path wins");
+        assert_eq!(
+            entries[1].size, 0,
+            "the first of two entries for a path wins"
+        );
     }
 
     #[test]

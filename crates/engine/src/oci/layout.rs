@@ -241,8 +241,11 @@ impl Store {
         if !self.has("index.json") {
             return Ok(None);
         }
-        parse_json(&self.file("index.json")?, &format!("{}: index.json", self.path().display()))
-            .map(Some)
+        parse_json(
+            &self.file("index.json")?,
+            &format!("{}: index.json", self.path().display()),
+        )
+        .map(Some)
     }
 
     /// Docker's manifest.json, if present.
@@ -250,8 +253,11 @@ impl Store {
         if !self.has("manifest.json") {
             return Ok(None);
         }
-        parse_json(&self.file("manifest.json")?, &format!("{}: manifest.json", self.path().display()))
-            .map(Some)
+        parse_json(
+            &self.file("manifest.json")?,
+            &format!("{}: manifest.json", self.path().display()),
+        )
+        .map(Some)
     }
 
     /// The image tagged `tag` (or the only one), with every blob read and
@@ -300,7 +306,10 @@ impl Store {
     fn load_docker(&self, list: Vec<DockerManifest>) -> Result<Loaded> {
         let what = format!("{}: manifest.json", self.path().display());
         let [one] = list.as_slice() else {
-            return Err(Error::Plan(format!("{what}: holds {} images, not one", list.len())));
+            return Err(Error::Plan(format!(
+                "{what}: holds {} images, not one",
+                list.len()
+            )));
         };
         let config_bytes = self.file(&one.config)?;
         let config: ImageConfig = parse_json(&config_bytes, &what)?;

@@ -19,11 +19,14 @@ pub struct Reference {
 
 impl Reference {
     pub fn parse(text: &str) -> Result<Reference> {
-        let bad = |why: &str| Error::Plan(format!("`{text}` is not a valid image reference: {why}"));
+        let bad =
+            |why: &str| Error::Plan(format!("`{text}` is not a valid image reference: {why}"));
         let (rest, digest) = match text.split_once('@') {
             Some((r, d)) => {
                 if super::spec::digest_hex(d).is_none() {
-                    return Err(bad("the digest must be sha256: and 64 lowercase hex digits"));
+                    return Err(bad(
+                        "the digest must be sha256: and 64 lowercase hex digits",
+                    ));
                 }
                 (r, Some(d.to_string()))
             }
@@ -169,7 +172,10 @@ mod tests {
         assert_eq!(r.reference(), d);
         assert!(!r.is_loopback());
         let r = Reference::parse("localhost/a/b").unwrap();
-        assert_eq!((r.registry.as_str(), r.reference()), ("localhost", "latest"));
+        assert_eq!(
+            (r.registry.as_str(), r.reference()),
+            ("localhost", "latest")
+        );
     }
 
     #[test]

@@ -130,13 +130,18 @@ impl Client {
                 None => request.call(),
             };
             let reply = match result {
-                Ok(response) => Reply { status: response.status(), response },
+                Ok(response) => Reply {
+                    status: response.status(),
+                    response,
+                },
                 Err(ureq::Error::Status(status, response)) => Reply { status, response },
                 Err(ureq::Error::Transport(t)) => {
                     return Err(Error::Plan(format!(
                         "registry {} cannot be reached: {}",
                         self.registry,
-                        t.message().map(str::to_string).unwrap_or_else(|| t.kind().to_string())
+                        t.message()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| t.kind().to_string())
                     )))
                 }
             };
@@ -150,7 +155,10 @@ impl Client {
             }
             return Ok(reply);
         }
-        Err(Error::Plan(format!("registry {}: authentication loop", self.registry)))
+        Err(Error::Plan(format!(
+            "registry {}: authentication loop",
+            self.registry
+        )))
     }
 
     /// Access refused: names the user and the file the credentials came
@@ -178,7 +186,11 @@ impl Client {
         let value = if scheme.eq_ignore_ascii_case("basic") {
             self.credentials.as_ref().ok_or_else(unauthorised)?.basic()
         } else if scheme.eq_ignore_ascii_case("bearer") {
-            format!("Bearer {}", self.token(&challenge_params(params)).ok_or_else(unauthorised)?)
+            format!(
+                "Bearer {}",
+                self.token(&challenge_params(params))
+                    .ok_or_else(unauthorised)?
+            )
         } else {
             return Err(unauthorised());
         };
@@ -201,7 +213,10 @@ impl Client {
             if let Some(service) = get("service") {
                 q.append_pair("service", &service);
             }
-            q.append_pair("scope", &format!("repository:{}:{actions}", self.repository));
+            q.append_pair(
+                "scope",
+                &format!("repository:{}:{actions}", self.repository),
+            );
         }
         let mut request = self.agent.request_url("GET", &url);
         if let Some(c) = &self.credentials {
@@ -209,7 +224,11 @@ impl Client {
         }
         let response = request.call().ok()?;
         let mut text = String::new();
-        response.into_reader().take(1 << 20).read_to_string(&mut text).ok()?;
+        response
+            .into_reader()
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .ok()?;
         let body: serde_json::Value = serde_json::from_str(&text).ok()?;
         body.get("token")
             .or_else(|| body.get("access_token"))
@@ -220,7 +239,11 @@ impl Client {
     fn unexpected(&self, what: &str, reply: Reply) -> Error {
         let status = reply.status;
         let mut text = String::new();
-        let _ = reply.response.into_reader().take(2048).read_to_string(&mut text);
+        let _ = reply
+            .response
+            .into_reader()
+            .take(2048)
+            .read_to_string(&mut text);
         let code = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| {
@@ -233,11 +256,17 @@ impl Client {
             })
             .unwrap_or_default();
         let why = if status == 401 || status == 403 {
-            format!("refused ({status}); check the credentials for {}", self.registry)
+            format!(
+                "refused ({status}); check the credentials for {}",
+                self.registry
+            )
         } else {
             format!("answered {status} {code}")
         };
-        Error::Plan(format!("registry {} ({}): {what}: {why}", self.registry, self.repository))
+        Error::Plan(format!(
+            "registry {} ({}): {what}: {why}",
+            self.registry, self.repository
+        ))
     }
 
     fn read_body(&self, reply: Reply, limit: u64, what: &str) -> Result<Vec<u8>> {
@@ -249,7 +278,10 @@ impl Client {
             .read_to_end(&mut bytes)
             .map_err(|e| Error::Plan(format!("registry {}: {what}: {e}", self.registry)))?;
         if bytes.len() as u64 > limit {
-            return Err(Error::Plan(format!("registry {}: {what} is larger than {limit} bytes", self.registry)));
+            return Err(Error::Plan(format!(
+                "registry {}: {what} is larger than {limit} bytes",
+                self.registry
+            )));
         }
         Ok(bytes)
     }
@@ -285,10 +317,18 @@ pub fn pull(r: &Reference, architecture: &str, options: &Options) -> Result<Load
     let (descriptor, bytes) = get_manifest(&client, r.reference())?;
     let (descriptor, bytes) = if is_index(&descriptor.media_type) {
         let index: Index = parse_json(&bytes, &format!("{r}: index"))?;
-        let chosen = choose(&index.manifests, None, architecture, std::path::Path::new(&r.to_string()))?;
+        let chosen = choose(
+            &index.manifests,
+            None,
+            architecture,
+            std::path::Path::new(&r.to_string()),
+        )?;
         let (d, b) = get_manifest(&client, &chosen.digest)?;
         if d.digest != chosen.digest {
-            return Err(Error::Plan(format!("{r}: manifest {} has digest {}", chosen.digest, d.digest)));
+            return Err(Error::Plan(format!(
+                "{r}: manifest {} has digest {}",
+                chosen.digest, d.digest
+            )));
         }
         (d, b)
     } else {
@@ -304,7 +344,10 @@ pub fn pull(r: &Reference, architecture: &str, options: &Options) -> Result<Load
             other => other,
         };
         let bytes = get_blob(&client, &l.digest, MAX_BLOB)?;
-        layers.push((Descriptor::new(media_type, l.digest.clone(), bytes.len() as u64), bytes));
+        layers.push((
+            Descriptor::new(media_type, l.digest.clone(), bytes.len() as u64),
+            bytes,
+        ));
     }
     Ok(Loaded {
         manifest_digest: descriptor.digest,
@@ -332,7 +375,12 @@ fn get_manifest(client: &Client, reference: &str) -> Result<(Descriptor, Vec<u8>
             client.registry
         )));
     }
-    let media_type = media_type.split(';').next().unwrap_or("").trim().to_string();
+    let media_type = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let size = bytes.len() as u64;
     Ok((Descriptor::new(&media_type, digest, size), bytes))
 }
@@ -352,7 +400,10 @@ fn get_blob(client: &Client, digest: &str, limit: u64) -> Result<Arc<[u8]>> {
     }
     let bytes = client.read_body(reply, limit, digest)?;
     if digest_of(&bytes) != digest {
-        return Err(Error::Plan(format!("registry {}: blob {digest} arrived damaged", client.registry)));
+        return Err(Error::Plan(format!(
+            "registry {}: blob {digest} arrived damaged",
+            client.registry
+        )));
     }
     if let Some(dir) = cached.parent() {
         if std::fs::create_dir_all(dir).is_ok() {
@@ -381,14 +432,20 @@ pub fn push(
         .iter()
         .map(|l| (l.digest.clone(), l.bytes.clone(), l.name == "base"))
         .collect();
-    blobs.push((image.config_digest.clone(), image.config_bytes.clone(), false));
+    blobs.push((
+        image.config_digest.clone(),
+        image.config_bytes.clone(),
+        false,
+    ));
     blobs.dedup_by(|a, b| a.0 == b.0);
     progress.start(blobs.iter().map(|b| b.1.len() as u64).sum());
     for (digest, bytes, from_base) in &blobs {
         if progress.cancelled() {
             return Err(Error::Cancelled);
         }
-        let mount = mount_from.filter(|m| *from_base && m.registry == dest.registry && m.repository != dest.repository);
+        let mount = mount_from.filter(|m| {
+            *from_base && m.registry == dest.registry && m.repository != dest.repository
+        });
         match push_blob(&client, digest, bytes, mount)? {
             Pushed::Skipped => report.skipped.push(digest.clone()),
             Pushed::Mounted => report.mounted.push(digest.clone()),
@@ -425,9 +482,19 @@ enum Pushed {
     Uploaded,
 }
 
-fn push_blob(client: &Client, digest: &str, bytes: &[u8], mount: Option<&Reference>) -> Result<Pushed> {
+fn push_blob(
+    client: &Client,
+    digest: &str,
+    bytes: &[u8],
+    mount: Option<&Reference>,
+) -> Result<Pushed> {
     let repo = &client.repository;
-    let head = client.send("HEAD", &client.url(&format!("v2/{repo}/blobs/{digest}"))?, &[], None)?;
+    let head = client.send(
+        "HEAD",
+        &client.url(&format!("v2/{repo}/blobs/{digest}"))?,
+        &[],
+        None,
+    )?;
     match head.status {
         200 => return Ok(Pushed::Skipped),
         404 => {}
@@ -496,9 +563,12 @@ fn finished(client: &Client, digest: &str, reply: Reply) -> Result<Pushed> {
 }
 
 fn upload_location(client: &Client, reply: &Reply) -> Result<url::Url> {
-    let location = reply
-        .header("Location")
-        .ok_or_else(|| Error::Plan(format!("registry {}: an upload answer has no Location", client.registry)))?;
+    let location = reply.header("Location").ok_or_else(|| {
+        Error::Plan(format!(
+            "registry {}: an upload answer has no Location",
+            client.registry
+        ))
+    })?;
     client.url(&location)
 }
 
@@ -508,7 +578,9 @@ mod tests {
 
     #[test]
     fn challenges_are_parsed() {
-        let p = challenge_params(r#"realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#);
+        let p = challenge_params(
+            r#"realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#,
+        );
         assert_eq!(p[0], ("realm".into(), "https://auth.example/token".into()));
         assert_eq!(p[1].1, "registry.example");
         assert_eq!(p[2].1, "repository:a/b:pull");
@@ -517,8 +589,12 @@ mod tests {
     #[test]
     fn insecure_is_only_for_loopback() {
         let remote = Reference::parse("ghcr.io/a/b:1").unwrap();
-        let err = Client::new(&remote, &Options { insecure: true }, true).err().unwrap();
-        assert!(err.to_string().contains("only for a registry on this machine"));
+        let err = Client::new(&remote, &Options { insecure: true }, true)
+            .err()
+            .unwrap();
+        assert!(err
+            .to_string()
+            .contains("only for a registry on this machine"));
         let local = Reference::parse("127.0.0.1:5000/a/b:1").unwrap();
         assert!(Client::new(&local, &Options { insecure: true }, true).is_ok());
     }

@@ -44,7 +44,9 @@ pub(crate) const GRADIENT_KEYS: &[&str] = &[
     "deb",
 ];
 
-const OCI_KEYS: &[&str] = &["base", "tag", "push", "user", "workdir", "ports", "labels", "env"];
+const OCI_KEYS: &[&str] = &[
+    "base", "tag", "push", "user", "workdir", "ports", "labels", "env",
+];
 
 const APP_KEYS: &[&str] = &[
     "python",
@@ -981,14 +983,20 @@ fn oci_settings(doc: &Doc, value: &Value, f: &str) -> Result<OciSettings, Projec
     for (key, v) in table.iter() {
         let field = format!("{f}.{}", key.get_ref());
         let field = field.as_str();
-        let text = || -> Result<Option<String>, ProjectError> { Ok(Some(doc.str(v, field)?.to_string())) };
+        let text =
+            || -> Result<Option<String>, ProjectError> { Ok(Some(doc.str(v, field)?.to_string())) };
         let reference = || -> Result<Option<String>, ProjectError> {
             let t = doc.str(v, field)?;
-            crate::oci::reference::Reference::parse(t).map_err(|e| doc.err(&v.span(), field, e.to_string()))?;
+            crate::oci::reference::Reference::parse(t)
+                .map_err(|e| doc.err(&v.span(), field, e.to_string()))?;
             Ok(Some(t.to_string()))
         };
         let table = || -> Result<BTreeMap<String, String>, ProjectError> {
-            Ok(doc.string_table(v, field)?.into_iter().map(|(k, v)| (k.text, v.text)).collect())
+            Ok(doc
+                .string_table(v, field)?
+                .into_iter()
+                .map(|(k, v)| (k.text, v.text))
+                .collect())
         };
         match key.get_ref().as_ref() {
             "base" => oci.base = text()?,
@@ -1001,7 +1009,11 @@ fn oci_settings(doc: &Doc, value: &Value, f: &str) -> Result<OciSettings, Projec
             "ports" => {
                 for item in doc.strings(v, field)? {
                     if crate::oci::config::exposed_port(&item.text).is_none() {
-                        return Err(doc.err(&item.span, &item.field, format!("`{}` is not a port (`8000` or `8000/tcp`)", item.text)));
+                        return Err(doc.err(
+                            &item.span,
+                            &item.field,
+                            format!("`{}` is not a port (`8000` or `8000/tcp`)", item.text),
+                        ));
                     }
                     oci.ports.push(item.text);
                 }
