@@ -257,6 +257,26 @@ fn py_version() -> String {
     stdout(&out).trim().to_string()
 }
 
+/// A directory whose path is all lowercase: podman names an image read
+/// from `oci:PATH` after the path, and refuses uppercase repository names
+/// (which random temporary names contain). Removed when dropped.
+struct LowercaseDir(PathBuf);
+
+impl LowercaseDir {
+    fn new(name: &str) -> LowercaseDir {
+        let dir = std::env::temp_dir().join(format!("gradient-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        LowercaseDir(dir)
+    }
+}
+
+impl Drop for LowercaseDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn assert_runs(podman: &Podman, image: &str) {
     let hello = podman.run(image, &["--", "Ada", "--shout", "--html", "<b>"]);
     assert!(
@@ -283,10 +303,10 @@ fn assert_runs(podman: &Podman, image: &str) {
 #[test]
 fn image_on_a_debian_package_base_is_read_by_skopeo_and_umoci_and_runs_from_layout_and_registry() {
     let (_tmp, app) = fixture("app");
-    let out = tempfile::tempdir().unwrap();
+    let out = LowercaseDir::new("oci-layout-run");
     let registry = Registry::start();
     let dest = format!("{}/team/greet:1.2.0", registry.addr);
-    let report = build_image(&app, out.path(), &["--push", &dest, "--insecure"]);
+    let report = build_image(&app, &out.0, &["--push", &dest, "--insecure"]);
     let digest = digest(&report);
     assert_eq!(
         layer_digests(&report).len(),

@@ -285,7 +285,12 @@ mod tests {
                 let e = e.unwrap();
                 let h = e.header();
                 (
-                    e.path().unwrap().display().to_string(),
+                    e.path()
+                        .unwrap()
+                        .display()
+                        .to_string()
+                        .trim_end_matches('/')
+                        .to_string(),
                     h.mtime().unwrap(),
                     h.uid().unwrap(),
                     h.mode().unwrap(),
