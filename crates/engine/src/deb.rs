@@ -31,7 +31,7 @@ use crate::project::Project;
 use crate::runtime::Target;
 use crate::{Error, Result};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Debian's own interpreter, which the system layout runs on.
