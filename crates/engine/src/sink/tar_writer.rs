@@ -7,7 +7,9 @@
 //!
 //! Regular files stream from disk into the archive; directories and
 //! symlinks are written as such; derived entries (md5sums) are generated
-//! from the digests of the files written before them.
+//! from the digests of the files written before them. Member names are
+//! written without a leading `./` (tar-rs normalises it away; dpkg and
+//! image tools read both spellings).
 
 use super::entry_reader::{EntryReader, Hashed};
 use super::{check_cancel, derive, write_with, Written};
