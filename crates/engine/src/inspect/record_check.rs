@@ -19,24 +19,74 @@ pub struct RecordSummary {
 
 /// Split one CSV line as Python's `csv.reader` (default dialect) does.
 pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => fields.push(std::mem::take(&mut field)),
-            (_, c) => field.push(c),
-        }
+    csv_rows(line)
+        .into_iter()
+        .next()
+        .map(|(_, fields)| fields)
+        .unwrap_or_else(|| vec![String::new()])
+}
+
+/// Split CSV text into rows as Python's `csv.reader` (default dialect) does
+/// (the reader pip and `installer` use for RECORD): a quoted field may hold
+/// commas, doubled quotes and line breaks; `\n`, `\r` and `\r\n` end a row
+/// outside quotes. Each row comes with the 1-based line it starts on; blank
+/// lines are skipped. Rows are produced one at a time, so a large RECORD is
+/// never held twice.
+pub fn csv_rows(text: &str) -> CsvRows<'_> {
+    CsvRows {
+        chars: text.chars().peekable(),
+        line: 1,
     }
-    fields.push(field);
-    fields
+}
+
+pub struct CsvRows<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    line: usize,
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = (usize, Vec<String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let (mut quoted, mut started) = (false, false);
+        let mut row_line = self.line;
+        while let Some(c) = self.chars.next() {
+            match (quoted, c) {
+                (true, '"') if self.chars.peek() == Some(&'"') => {
+                    field.push('"');
+                    self.chars.next();
+                }
+                (true, '"') => quoted = false,
+                (false, '"') if field.is_empty() => quoted = true,
+                (false, ',') => fields.push(std::mem::take(&mut field)),
+                (false, '\r' | '\n') => {
+                    if c == '\r' && self.chars.peek() == Some(&'\n') {
+                        self.chars.next();
+                    }
+                    self.line += 1;
+                    if started {
+                        fields.push(field);
+                        return Some((row_line, fields));
+                    }
+                    // A blank line: the next row starts on the next line.
+                    row_line = self.line;
+                    continue;
+                }
+                (true, '\n') => {
+                    self.line += 1;
+                    field.push(c);
+                }
+                (_, c) => field.push(c),
+            }
+            started = true;
+        }
+        started.then(|| {
+            fields.push(field);
+            (row_line, fields)
+        })
+    }
 }
 
 /// Files a RECORD may leave out: itself and its signatures.
@@ -71,14 +121,12 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
         .map(|m| (m.path.as_str(), m))
         .collect();
     let mut listed = HashSet::new();
-    for (number, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
+    for (number, fields) in csv_rows(&text) {
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
         summary.rows += 1;
-        let fields = csv_fields(line);
-        let at = |what: String| format!("RECORD line {}: {what}", number + 1);
+        let at = |what: String| format!("RECORD line {number}: {what}");
         let [path, hash, size] = fields.as_slice() else {
             findings.push(Finding::error(
                 "R006",
@@ -198,7 +246,24 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
 
 #[cfg(test)]
 mod tests {
-    use super::csv_fields;
+    use super::{csv_fields, csv_rows};
+
+    #[test]
+    fn quoted_line_breaks_stay_in_the_field() {
+        let text = "a.py,sha256=x,1\r\n\"odd\nname.txt\",sha256=y,2\n\n\"r\"\"q\",,\n";
+        let rows: Vec<_> = csv_rows(text).collect();
+        assert_eq!(
+            rows,
+            [
+                (1, vec!["a.py".to_string(), "sha256=x".into(), "1".into()]),
+                (
+                    2,
+                    vec!["odd\nname.txt".into(), "sha256=y".into(), "2".into()]
+                ),
+                (5, vec!["r\"q".into(), "".into(), "".into()]),
+            ]
+        );
+    }
 
     #[test]
     fn csv_rows_with_quotes() {
