@@ -360,42 +360,27 @@ fn symbol_count(
     }
 }
 
-fn collect(path: &str, parts: &Parts) -> ElfInfo {
-    use goblin::elf::dynamic::{DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
-    use goblin::elf::header::*;
-    use goblin::elf::section_header::{SectionHeader, SHT_GNU_VERNEED, SHT_GNU_VERSYM};
-    use goblin::elf::sym::{Symtab, STB_WEAK};
-    let strtab =
-        goblin::strtab::Strtab::parse(&parts.dynstr, 0, parts.dynstr.len(), 0).unwrap_or_default();
-    let text = |offset: usize| strtab.get_at(offset).unwrap_or("").to_string();
-    let ctx = parts.ctx;
-    let section = |sh_type, len: usize, info: usize| SectionHeader {
-        sh_type,
-        sh_size: len as u64,
-        sh_info: info as u32,
+/// Library → version → the symbols bound to it.
+type VersionNeeds = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// The version needs (`.gnu.version_r`), and the version index symbols use
+/// for each (vna_other → library, version); the loader's are left out.
+fn version_needs(
+    parts: &Parts,
+    text: &dyn Fn(usize) -> String,
+) -> (BTreeMap<u16, (String, String)>, VersionNeeds) {
+    use goblin::elf::section_header::{SectionHeader, SHT_GNU_VERNEED};
+    let section = SectionHeader {
+        sh_type: SHT_GNU_VERNEED,
+        sh_size: parts.verneed.len() as u64,
+        sh_info: parts.verneed_count as u32,
         ..SectionHeader::default()
     };
-    let verneed = goblin::elf::symver::VerneedSection::parse(
-        &parts.verneed,
-        &[section(
-            SHT_GNU_VERNEED,
-            parts.verneed.len(),
-            parts.verneed_count,
-        )],
-        ctx,
-    )
-    .ok()
-    .flatten();
-    let versym = goblin::elf::symver::VersymSection::parse(
-        &parts.versym,
-        &[section(SHT_GNU_VERSYM, parts.versym.len(), 0)],
-        ctx,
-    )
-    .ok()
-    .flatten();
-    // vna_other (the version index symbols refer to) → (library, version).
-    let mut versions: BTreeMap<u16, (String, String)> = BTreeMap::new();
-    let mut version_needs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let verneed = goblin::elf::symver::VerneedSection::parse(&parts.verneed, &[section], parts.ctx)
+        .ok()
+        .flatten();
+    let mut versions = BTreeMap::new();
+    let mut needs: VersionNeeds = BTreeMap::new();
     for need in verneed.iter().flat_map(|v| v.iter()) {
         let lib = text(need.vn_file);
         if is_loader(&lib) {
@@ -404,16 +389,37 @@ fn collect(path: &str, parts: &Parts) -> ElfInfo {
         for aux in need.iter() {
             let version = text(aux.vna_name);
             versions.insert(aux.vna_other, (lib.clone(), version.clone()));
-            version_needs
+            needs
                 .entry(lib.clone())
                 .or_default()
                 .entry(version)
                 .or_default();
         }
     }
+    (versions, needs)
+}
+
+/// Walk the dynamic symbols: the undefined ones (each added to the version
+/// it is bound to), and whether a `PyInit_*` is defined.
+fn scan_symbols(
+    parts: &Parts,
+    text: &dyn Fn(usize) -> String,
+    versions: &BTreeMap<u16, (String, String)>,
+    needs: &mut VersionNeeds,
+) -> (BTreeSet<String>, bool) {
+    use goblin::elf::section_header::{SectionHeader, SHT_GNU_VERSYM};
+    use goblin::elf::sym::{Symtab, STB_WEAK};
+    let section = SectionHeader {
+        sh_type: SHT_GNU_VERSYM,
+        sh_size: parts.versym.len() as u64,
+        ..SectionHeader::default()
+    };
+    let versym = goblin::elf::symver::VersymSection::parse(&parts.versym, &[section], parts.ctx)
+        .ok()
+        .flatten();
     let mut undefined = BTreeSet::new();
     let mut python_extension = false;
-    let symbols = Symtab::parse(&parts.dynsym, 0, parts.symbols, ctx).unwrap_or_default();
+    let symbols = Symtab::parse(&parts.dynsym, 0, parts.symbols, parts.ctx).unwrap_or_default();
     for (index, sym) in symbols.iter().enumerate() {
         let name = text(sym.st_name);
         if name.is_empty() {
@@ -428,15 +434,26 @@ fn collect(path: &str, parts: &Parts) -> ElfInfo {
         if sym.st_bind() == STB_WEAK {
             continue;
         }
-        if let Some(versym) = versym.as_ref().and_then(|v| v.get_at(index)) {
-            if let Some((lib, version)) = versions.get(&versym.version()) {
-                if let Some(symbols) = version_needs.get_mut(lib).and_then(|v| v.get_mut(version)) {
-                    symbols.insert(name.clone());
-                }
+        let bound = versym.as_ref().and_then(|v| v.get_at(index));
+        if let Some((lib, version)) = bound.and_then(|v| versions.get(&v.version())) {
+            if let Some(symbols) = needs.get_mut(lib).and_then(|v| v.get_mut(version)) {
+                symbols.insert(name.clone());
             }
         }
         undefined.insert(name);
     }
+    (undefined, python_extension)
+}
+
+fn collect(path: &str, parts: &Parts) -> ElfInfo {
+    use goblin::elf::dynamic::{DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
+    use goblin::elf::header::*;
+    let strtab =
+        goblin::strtab::Strtab::parse(&parts.dynstr, 0, parts.dynstr.len(), 0).unwrap_or_default();
+    let text = |offset: usize| strtab.get_at(offset).unwrap_or("").to_string();
+    let ctx = parts.ctx;
+    let (versions, mut version_needs) = version_needs(parts, &text);
+    let (undefined, python_extension) = scan_symbols(parts, &text, &versions, &mut version_needs);
     let strings = |tag: u64| -> Vec<String> {
         parts
             .dyns

@@ -270,6 +270,23 @@ pub fn compare_name_version(
     }
 }
 
+/// A compressed tag set (`py2.py3-none-any`) as the tags it stands for.
+fn expand_tag(tag: &str) -> Vec<String> {
+    let parts: Vec<&str> = tag.splitn(3, '-').collect();
+    let [python, abi, platform] = parts.as_slice() else {
+        return vec![tag.to_string()];
+    };
+    let mut out = Vec::new();
+    for p in python.split('.') {
+        for a in abi.split('.') {
+            for pl in platform.split('.') {
+                out.push(format!("{p}-{a}-{pl}"));
+            }
+        }
+    }
+    out
+}
+
 fn check_wheel_file(
     fields: &BTreeMap<String, Vec<String>>,
     name: Option<&WheelName>,
@@ -315,10 +332,13 @@ fn check_wheel_file(
         }
     }
     if let Some(w) = name {
-        let declared: BTreeSet<&str> = fields
+        // maturin writes compressed tag sets (`cp311-cp311-a.b`) on one
+        // Tag line; installers accept them, so they are expanded first.
+        let declared: BTreeSet<String> = fields
             .get("Tag")
-            .map(|v| v.iter().map(String::as_str).collect())
+            .map(|v| v.iter().flat_map(|t| expand_tag(t)).collect())
             .unwrap_or_default();
+        let declared: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
         let from_name = w.tags();
         let from_name: BTreeSet<&str> = from_name.iter().map(String::as_str).collect();
         if declared != from_name {
