@@ -193,6 +193,8 @@ fn diff_of_unrecognised_or_damaged_inputs_is_an_error_never_identical() {
 /// Peak resident memory (KiB) of `gradient ARGS`, from the kernel's own
 /// accounting of that one child (`wait4`).
 fn peak_rss_kib(args: &[&Path]) -> (i32, i64) {
+    // Reaped by `wait4` below, which also reports its peak memory.
+    #[allow(clippy::zombie_processes)]
     let child = gradient()
         .args(args)
         .stdout(Stdio::null())

@@ -215,11 +215,7 @@ fn read_parts(b: &mut Budgeted) -> Result<Parts, String> {
         info.strsz as u64,
     )?;
     let versym = if info.versym != 0 {
-        b.read(
-            "symbol version table",
-            info.versym as u64,
-            symbols as u64 * 2,
-        )?
+        b.read("symbol version table", info.versym, symbols as u64 * 2)?
     } else {
         Vec::new()
     };
@@ -227,8 +223,8 @@ fn read_parts(b: &mut Budgeted) -> Result<Parts, String> {
         let len = sections
             .verneed
             .unwrap_or(64 << 10)
-            .min(b.src.size().saturating_sub(info.verneed as u64));
-        b.read("version needs", info.verneed as u64, len)?
+            .min(b.src.size().saturating_sub(info.verneed));
+        b.read("version needs", info.verneed, len)?
     } else {
         Vec::new()
     };
@@ -325,20 +321,20 @@ fn symbol_count(
         return Ok((size / entsize) as usize);
     }
     if let Some(hash) = info.hash {
-        let words = b.read("hash table", hash as u64, 8)?;
+        let words = b.read("hash table", hash, 8)?;
         return Ok(u32_at(&words, 4) as usize);
     }
     let Some(gnu) = info.gnu_hash else {
         return Ok(0);
     };
-    let head = b.read("GNU hash table", gnu as u64, 16)?;
+    let head = b.read("GNU hash table", gnu, 16)?;
     let (buckets, first, bloom) = (
         u32_at(&head, 0) as u64,
         u32_at(&head, 4),
         u32_at(&head, 8) as u64,
     );
     let word = if ctx.container.is_big() { 8 } else { 4 };
-    let buckets_at = gnu as u64 + 16 + bloom * word;
+    let buckets_at = gnu + 16 + bloom * word;
     let table = b.read("GNU hash buckets", buckets_at, buckets * 4)?;
     let last = (0..buckets as usize)
         .map(|i| u32_at(&table, i * 4))

@@ -20,7 +20,6 @@ pub struct RecordSummary {
 /// Split one CSV line as Python's `csv.reader` (default dialect) does.
 pub fn csv_fields(line: &str) -> Vec<String> {
     csv_rows(line)
-        .into_iter()
         .next()
         .map(|(_, fields)| fields)
         .unwrap_or_else(|| vec![String::new()])
