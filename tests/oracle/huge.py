@@ -73,12 +73,14 @@ class RawZip:
         self.f = open(path, "wb")
         self.central = b""
         self.count = 0
+        self.zip64 = False
 
     def add(self, name: str, method: int, crc: int, size: int, data: bytes = b"", hole: int = 0):
         name_b = name.encode()
         csize = len(data) + hole
         offset = self.f.tell()
         big = max(size, csize, offset) >= 0xFFFFFFFF
+        self.zip64 |= big
         ff = 0xFFFFFFFF
         local_extra = struct.pack("<HHQQ", 1, 16, size, csize) if big else b""
         self.f.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0x800, method, 0, 0x21, crc,
@@ -100,6 +102,10 @@ class RawZip:
         start = self.f.tell()
         self.f.write(self.central)
         size = len(self.central)
+        if not (self.zip64 or self.count > 0xFFFF or start > 0xFFFFFFFF):
+            self.f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, self.count, self.count, size, start, 0))
+            self.f.close()
+            return
         record_at = self.f.tell()
         self.f.write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 0x031E, 45, 0, 0,
                                  self.count, self.count, size, start))
