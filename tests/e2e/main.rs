@@ -7,6 +7,8 @@ mod build;
 mod exe;
 mod index_server;
 mod inspect;
+mod inspect_real;
+mod inspect_robust;
 mod recommend;
 mod support;
 mod zipapp;

@@ -58,6 +58,12 @@ pub fn diff(args: DiffArgs) -> ExitCode {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };
+    for report in [&a, &b] {
+        if let Err(why) = diff::comparable(report) {
+            eprintln!("error: cannot compare {why}");
+            return ExitCode::from(2);
+        }
+    }
     let d = diff::diff(&a, &b);
     if args.json {
         print_json(&d);
@@ -211,7 +217,7 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    if !r.native.is_empty() {
+    if !r.native.is_empty() || !r.foreign.is_empty() {
         let _ = writeln!(out, "native code:");
         for e in &r.native {
             let _ = writeln!(
@@ -230,6 +236,26 @@ pub fn render(r: &Report) -> String {
                 }
             }
         }
+    }
+    for f in &r.foreign {
+        let min: Vec<String> = f
+            .min_macos
+            .iter()
+            .map(|(arch, v)| format!("{arch} macOS {v}+"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}: {} {}{}, needs {}",
+            f.path,
+            f.format,
+            f.arches.join("+"),
+            if min.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", min.join(", "))
+            },
+            f.needed.join(", ")
+        );
     }
     if let Some(v) = &r.verdict {
         let _ = writeln!(
@@ -283,10 +309,18 @@ fn section<T>(out: &mut String, title: &str, changes: &[Change<T>], show: impl F
         return;
     }
     let _ = writeln!(out, "{title}:");
+    // A list item's key already ends with its value (`Classifier: X`).
+    let item = |key: &str, value: String| {
+        if key.ends_with(&format!(": {value}")) {
+            key.to_string()
+        } else {
+            format!("{key}: {value}")
+        }
+    };
     for c in changes {
         let line = match (&c.before, &c.after) {
-            (None, Some(a)) => format!("  + {}: {}", c.key, show(a)),
-            (Some(b), None) => format!("  - {}: {}", c.key, show(b)),
+            (None, Some(a)) => format!("  + {}", item(&c.key, show(a))),
+            (Some(b), None) => format!("  - {}", item(&c.key, show(b))),
             (Some(b), Some(a)) => format!("  ~ {}: {} -> {}", c.key, show(b), show(a)),
             (None, None) => continue,
         };
@@ -305,7 +339,15 @@ pub fn render_diff(d: &Diff) -> String {
         d.after,
         d.kinds[1].name()
     );
-    section(&mut out, "metadata", &d.metadata, |v| v.join(", "));
+    if let Some(c) = d.native.iter().find(|c| c.key == diff::PLATFORM) {
+        let _ = writeln!(
+            out,
+            "platform verdict changed: {} -> {}",
+            c.before.as_deref().unwrap_or("(no native code)"),
+            c.after.as_deref().unwrap_or("(no native code)")
+        );
+    }
+    section(&mut out, "metadata", &d.metadata, String::clone);
     section(&mut out, "dependencies", &d.dependencies, String::clone);
     section(&mut out, "tags", &d.tags, |_| String::new());
     section(&mut out, "entry points", &d.entry_points, String::clone);

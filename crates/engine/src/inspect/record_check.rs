@@ -17,7 +17,7 @@ pub struct RecordSummary {
     pub problems: usize,
 }
 
-pub use crate::wheel::read::csv_fields;
+pub use crate::wheel::read::{csv_fields, csv_rows};
 
 /// Files a RECORD may leave out: itself and its signatures.
 fn unrecorded_ok(path: &str, record: &str) -> bool {
@@ -173,7 +173,24 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
 
 #[cfg(test)]
 mod tests {
-    use super::csv_fields;
+    use super::{csv_fields, csv_rows};
+
+    #[test]
+    fn quoted_line_breaks_stay_in_the_field() {
+        let text = "a.py,sha256=x,1\r\n\"odd\nname.txt\",sha256=y,2\n\n\"r\"\"q\",,\n";
+        let rows: Vec<_> = csv_rows(text).collect();
+        assert_eq!(
+            rows,
+            [
+                (1, vec!["a.py".to_string(), "sha256=x".into(), "1".into()]),
+                (
+                    2,
+                    vec!["odd\nname.txt".into(), "sha256=y".into(), "2".into()]
+                ),
+                (5, vec!["r\"q".into(), "".into(), "".into()]),
+            ]
+        );
+    }
 
     #[test]
     fn csv_rows_with_quotes() {

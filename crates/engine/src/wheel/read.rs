@@ -71,33 +71,79 @@ pub fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 
 /// Split one CSV line as Python's `csv.reader` (default dialect) does.
 pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => fields.push(std::mem::take(&mut field)),
-            (_, c) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
+    csv_rows(line)
+        .next()
+        .map(|(_, fields)| fields)
+        .unwrap_or_else(|| vec![String::new()])
 }
 
-/// The rows of a RECORD file: (1-based line number, fields), blank lines
-/// skipped.
+/// Split CSV text into rows as Python's `csv.reader` (default dialect) does
+/// (the reader pip and `installer` use for RECORD): a quoted field may hold
+/// commas, doubled quotes and line breaks; `\n`, `\r` and `\r\n` end a row
+/// outside quotes. Each row comes with the 1-based line it starts on; blank
+/// lines are skipped. Rows are produced one at a time, so a large RECORD is
+/// never held twice.
+pub fn csv_rows(text: &str) -> CsvRows<'_> {
+    CsvRows {
+        chars: text.chars().peekable(),
+        line: 1,
+    }
+}
+
+pub struct CsvRows<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    line: usize,
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = (usize, Vec<String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let (mut quoted, mut started) = (false, false);
+        let mut row_line = self.line;
+        while let Some(c) = self.chars.next() {
+            match (quoted, c) {
+                (true, '"') if self.chars.peek() == Some(&'"') => {
+                    field.push('"');
+                    self.chars.next();
+                }
+                (true, '"') => quoted = false,
+                (false, '"') if field.is_empty() => quoted = true,
+                (false, ',') => fields.push(std::mem::take(&mut field)),
+                (false, '\r' | '\n') => {
+                    if c == '\r' && self.chars.peek() == Some(&'\n') {
+                        self.chars.next();
+                    }
+                    self.line += 1;
+                    if started {
+                        fields.push(field);
+                        return Some((row_line, fields));
+                    }
+                    // A blank line: the next row starts on the next line.
+                    row_line = self.line;
+                    continue;
+                }
+                (true, '\n') => {
+                    self.line += 1;
+                    field.push(c);
+                }
+                (_, c) => field.push(c),
+            }
+            started = true;
+        }
+        started.then(|| {
+            fields.push(field);
+            (row_line, fields)
+        })
+    }
+}
+
+/// The rows of a RECORD file: (1-based line number, fields), rows whose
+/// fields are all blank skipped.
 pub fn record_rows(text: &str) -> impl Iterator<Item = (usize, Vec<String>)> + '_ {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, csv_fields(l)))
+    csv_rows(text).filter(|(_, fields)| !fields.iter().all(|f| f.trim().is_empty()))
 }
 
 /// A RECORD row's hash field `algorithm=digest`, when there is one.
