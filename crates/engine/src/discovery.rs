@@ -97,26 +97,32 @@ pub fn never_packaged(rel: &Path) -> bool {
     })
 }
 
-/// Walk `project.root`.
+/// Walk `project.root`. Symbolic links are followed only while they stay
+/// inside the project and do not lead back to a directory being walked
+/// (see [`crate::links`]); the others are excluded, naming their target.
 pub fn scan(project: &Project) -> Result<FileSet> {
     let exclude = Globs::new(&project.settings.exclude, "tool.gradient.exclude")?;
     let mut walk = Walk {
-        root: &project.root,
+        root: crate::links::Root::new(&project.root),
         exclude,
         out: FileSet::default(),
+        walking: Vec::new(),
     };
     let ignores = parent_gitignores(&project.root);
     walk.dir(&project.root, "", &ignores)?;
     Ok(walk.out)
 }
 
-struct Walk<'a> {
-    root: &'a Path,
+struct Walk {
+    root: crate::links::Root,
     exclude: Globs,
     out: FileSet,
+    /// (device, inode) of the directories being walked, outermost first: a
+    /// link to one of them is a loop.
+    walking: Vec<(u64, u64)>,
 }
 
-impl Walk<'_> {
+impl Walk {
     fn dir(&mut self, dir: &Path, rel_dir: &str, ignores: &[Gitignore]) -> Result<()> {
         let mut own;
         let ignores = match gitignore_in(dir) {
@@ -133,51 +139,66 @@ impl Walk<'_> {
             .filter_map(|e| e.file_name().into_string().ok().map(|n| (n, e)))
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+        self.walking.push(identity(&meta));
         for (name, entry) in entries {
             let rel = if rel_dir.is_empty() {
                 name.clone()
             } else {
                 format!("{rel_dir}/{name}")
             };
-            let path = entry.path();
-            // Symlinks are followed only when they stay inside the project.
-            let meta = match std::fs::metadata(&path) {
-                Ok(m) => m,
-                Err(_) => continue,
-            };
-            let is_dir = meta.is_dir();
-            if let Some(rule) =
-                self.excluded_by(&name, &rel, &path, is_dir, rel_dir.is_empty(), ignores)
-            {
-                self.out
-                    .excluded
-                    .push(crate::plan::Excluded { path: rel, rule });
-                continue;
+            self.entry(&name, rel, &entry, rel_dir.is_empty(), ignores)?;
+        }
+        self.walking.pop();
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        name: &str,
+        rel: String,
+        entry: &std::fs::DirEntry,
+        at_root: bool,
+        ignores: &[Gitignore],
+    ) -> Result<()> {
+        let path = entry.path();
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(_) if is_link => {
+                let target = crate::links::shown_target(&path, None);
+                return self.exclude(rel, format!("{} {target}", crate::links::DANGLING));
             }
-            if is_dir {
-                self.dir(&path, &rel, ignores)?;
-            } else if meta.is_file() {
-                if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-                    let inside = std::fs::canonicalize(&path)
-                        .ok()
-                        .zip(std::fs::canonicalize(self.root).ok())
-                        .is_some_and(|(target, root)| target.starts_with(root));
-                    if !inside {
-                        self.out.excluded.push(crate::plan::Excluded {
-                            path: rel,
-                            rule: "symlink out of the project".into(),
-                        });
-                        continue;
-                    }
-                }
-                self.out.files.push(SourceFile {
-                    rel,
-                    abs: path,
-                    size: meta.len(),
-                    executable: is_executable(&meta),
-                });
+            Err(_) => return Ok(()),
+        };
+        let is_dir = meta.is_dir();
+        if let Some(rule) = self.excluded_by(name, &rel, &path, is_dir, at_root, ignores) {
+            return self.exclude(rel, rule);
+        }
+        if is_link {
+            if let Some((rule, target)) = self.root.escape(&path) {
+                return self.exclude(rel, format!("{rule} ({target})"));
+            }
+            if is_dir && self.walking.contains(&identity(&meta)) {
+                let target = crate::links::shown_target(&path, None);
+                return self.exclude(rel, format!("{} ({target})", crate::links::LOOP));
             }
         }
+        if is_dir {
+            self.dir(&path, &rel, ignores)?;
+        } else if meta.is_file() {
+            self.out.files.push(SourceFile {
+                rel,
+                abs: path,
+                size: meta.len(),
+                executable: is_executable(&meta),
+            });
+        }
+        Ok(())
+    }
+
+    fn exclude(&mut self, path: String, rule: String) -> Result<()> {
+        self.out.excluded.push(crate::plan::Excluded { path, rule });
         Ok(())
     }
 
@@ -211,6 +232,17 @@ impl Walk<'_> {
             .matching(rel)
             .map(|g| format!("tool.gradient.exclude: {g}"))
     }
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
 }
 
 #[cfg(unix)]

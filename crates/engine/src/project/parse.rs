@@ -352,6 +352,9 @@ fn relative_file(doc: &Doc, root: &Path, item: &Item) -> Result<String, ProjectE
             ),
         ));
     }
+    if let Some(why) = crate::links::named_file_escape(root, &item.text) {
+        return Err(doc.err(&item.span, &item.field, why));
+    }
     Ok(item.text.clone())
 }
 
@@ -556,6 +559,9 @@ pub(crate) fn glob_files(root: &Path, pattern: &str) -> Result<Vec<String>, Stri
         .collect();
     let base = if literal.len() == pattern.split('/').count() {
         // No glob characters at all: a plain path.
+        if let Some(why) = crate::links::named_file_escape(root, pattern) {
+            return Err(why);
+        }
         return Ok(if root.join(pattern).is_file() {
             vec![pattern.to_string()]
         } else {
