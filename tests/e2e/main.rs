@@ -9,4 +9,5 @@ mod index_server;
 mod inspect;
 mod recommend;
 mod support;
+mod trust;
 mod zipapp;
