@@ -54,19 +54,26 @@ pub fn open_trusted(base: &Path) -> Result<Dir, String> {
     for component in canonical.components() {
         if let Component::Normal(name) = component {
             path.push(name);
-            fd = rfs::openat(&fd, name, DIR_FLAGS, Mode::empty())
-                .map_err(|e| format!("{}: {}", path.display(), why_not_dir(e)))?;
+            fd = open_dir_at(&fd, name, &path)?;
             check_ancestor(&fd, &path)?;
         }
     }
     Ok(Dir { fd, path })
 }
 
-fn why_not_dir(e: Errno) -> String {
-    match e {
-        Errno::LOOP => "is a symbolic link, which is not followed".into(),
-        other => io::Error::from(other).to_string(),
-    }
+/// Open the directory `name` in `parent` (shown as `path`), never through a
+/// symbolic link.
+fn open_dir_at(parent: &OwnedFd, name: &OsStr, path: &Path) -> Result<OwnedFd, String> {
+    rfs::openat(parent, name, DIR_FLAGS, Mode::empty()).map_err(|e| {
+        let is_link = rfs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+            rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Symlink
+        });
+        if is_link {
+            format!("{} is a symbolic link, which is not followed", path.display())
+        } else {
+            format!("{}: {}", path.display(), io::Error::from(e))
+        }
+    })
 }
 
 /// Only this user or root may own a directory on the way to the cache; if
@@ -118,8 +125,7 @@ impl Dir {
     /// The existing private directory `name` in this one.
     pub fn open_private(&self, name: &str) -> Result<Dir, String> {
         let path = self.path.join(name);
-        let fd = rfs::openat(&self.fd, name, DIR_FLAGS, Mode::empty())
-            .map_err(|e| format!("{}: {}", path.display(), why_not_dir(e)))?;
+        let fd = open_dir_at(&self.fd, OsStr::new(name), &path)?;
         check_private(&fd, &path)?;
         Ok(Dir { fd, path })
     }

@@ -317,6 +317,9 @@ fn version_from_module(root: &Path, settings: &Settings) -> Option<(String, Stri
             } else {
                 format!("{r}/{candidate}")
             };
+            if crate::links::named_file_escape(root, &rel).is_some() {
+                continue;
+            }
             if let Ok(text) = std::fs::read_to_string(root.join(&rel)) {
                 return text.lines().find_map(dunder_version).map(|v| (v, rel));
             }

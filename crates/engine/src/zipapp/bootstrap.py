@@ -62,11 +62,20 @@ def _check(fd, shown, private):
 
 
 def _step(fd, name):
+    # The directory `name` in `fd`, which is closed once it is open (on
+    # failure `fd` stays open for the caller to close).
+    import errno
     import os
+    import stat
     try:
-        return os.open(name, _dir_flags(), dir_fd=fd)
-    finally:
-        os.close(fd)
+        new = os.open(name, _dir_flags(), dir_fd=fd)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(
+                os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+            raise _Untrusted("%s is a symbolic link, which is not followed" % name)
+        raise
+    os.close(fd)
+    return new
 
 
 def _open_cache(base, parts):
