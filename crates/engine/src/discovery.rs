@@ -498,6 +498,40 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_project_nowhere_or_in_loops_are_excluded_by_name() {
+        use std::os::unix::fs::symlink;
+        let outside = tree(&["id_rsa"]);
+        let dir = tree(&["pyproject.toml", "demo/__init__.py", "demo/a/__init__.py"]);
+        let d = dir.path().join("demo");
+        symlink(outside.path(), d.join("keys")).expect("link");
+        symlink(outside.path().join("id_rsa"), d.join("key.txt")).expect("link");
+        symlink(".", d.join("loop")).expect("link");
+        symlink("..", d.join("a/up")).expect("link");
+        symlink("missing", d.join("gone")).expect("link");
+        symlink("__init__.py", d.join("alias.py")).expect("link");
+        let files = scan(&project_at(dir.path(), settings(&["demo"]))).expect("scan");
+        let rels: Vec<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            ["demo/__init__.py", "demo/a/__init__.py", "demo/alias.py", "pyproject.toml"]
+        );
+        let rule = |path: &str| {
+            files
+                .excluded
+                .iter()
+                .find(|e| e.path == path)
+                .map(|e| e.rule.clone())
+                .unwrap_or_else(|| panic!("{path} not excluded: {:?}", files.excluded))
+        };
+        assert!(rule("demo/keys").starts_with(crate::links::OUTSIDE));
+        assert!(rule("demo/key.txt").contains("id_rsa"));
+        assert!(rule("demo/loop").starts_with(crate::links::LOOP));
+        assert!(rule("demo/a/up").contains("-> .."));
+        assert!(rule("demo/gone").starts_with(crate::links::DANGLING));
+    }
+
     #[test]
     fn walk_honours_gitignore_and_defaults() {
         let dir = tree(&[
