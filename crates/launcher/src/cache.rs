@@ -229,10 +229,10 @@ impl Dir {
     pub fn age_hours(&self, name: &str) -> u64 {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
+            .map(|d| d.as_secs())
             .unwrap_or(0);
         rfs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW)
-            .map(|st| (now - st.st_mtime as i64).max(0) as u64 / 3600)
+            .map(|st| now.saturating_sub(st.st_mtime.max(0) as u64) / 3600)
             .unwrap_or(0)
     }
 

@@ -89,9 +89,10 @@ while not os.path.exists(stop):
 print(n)
 "#;
 
-/// Start the flipper; returns the child to wait for after creating `stop`.
+/// Start the flipper; returns, once the link exists, the child to wait for
+/// after creating `stop`.
 pub fn flip(link: &Path, a: &Path, b: &Path, stop: &Path) -> std::process::Child {
-    as_attacker(
+    let child = as_attacker(
         FLIPPER,
         &[
             link.to_str().expect("utf-8"),
@@ -102,7 +103,13 @@ pub fn flip(link: &Path, a: &Path, b: &Path, stop: &Path) -> std::process::Child
     )
     .stdout(std::process::Stdio::piped())
     .spawn()
-    .expect("runuser starts")
+    .expect("runuser starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::symlink_metadata(link).is_ok_and(|m| m.file_type().is_symlink()) {
+        assert!(std::time::Instant::now() < deadline, "the flipper never made its link");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
 }
 
 /// Stop the flipper; returns how many rounds it made.
