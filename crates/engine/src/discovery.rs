@@ -515,7 +515,12 @@ mod tests {
         let rels: Vec<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(
             rels,
-            ["demo/__init__.py", "demo/a/__init__.py", "demo/alias.py", "pyproject.toml"]
+            [
+                "demo/__init__.py",
+                "demo/a/__init__.py",
+                "demo/alias.py",
+                "pyproject.toml"
+            ]
         );
         let rule = |path: &str| {
             files

@@ -65,11 +65,13 @@ pub fn open_trusted(base: &Path) -> Result<Dir, String> {
 /// symbolic link.
 fn open_dir_at(parent: &OwnedFd, name: &OsStr, path: &Path) -> Result<OwnedFd, String> {
     rfs::openat(parent, name, DIR_FLAGS, Mode::empty()).map_err(|e| {
-        let is_link = rfs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
-            rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Symlink
-        });
+        let is_link = rfs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Symlink);
         if is_link {
-            format!("{} is a symbolic link, which is not followed", path.display())
+            format!(
+                "{} is a symbolic link, which is not followed",
+                path.display()
+            )
         } else {
             format!("{}: {}", path.display(), io::Error::from(e))
         }

@@ -165,10 +165,10 @@ fn pyz_key_and_module(pyz: &Path) -> (String, String) {
         .to_string();
     let module = main
         .lines()
+        .rev()
         .filter_map(|l| l.strip_prefix("from "))
-        .filter_map(|l| l.split_once(" import "))
+        .find_map(|l| l.split_once(" import "))
         .map(|(m, _)| m.to_string())
-        .last()
         .expect("the entry module");
     (key, module)
 }

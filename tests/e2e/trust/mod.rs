@@ -106,7 +106,10 @@ pub fn flip(link: &Path, a: &Path, b: &Path, stop: &Path) -> std::process::Child
     .expect("runuser starts");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !std::fs::symlink_metadata(link).is_ok_and(|m| m.file_type().is_symlink()) {
-        assert!(std::time::Instant::now() < deadline, "the flipper never made its link");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the flipper never made its link"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child
