@@ -14,6 +14,7 @@ fn main() {
             "save_settings",
             "recent_projects",
             "open_recent",
+            "trust_project",
             "gradient_tree",
             "gradient_walk",
             "start_build",

@@ -8,6 +8,7 @@ pub mod gradient;
 pub mod inspect;
 pub mod project;
 pub mod recent;
+pub mod trust;
 
 use gradient_engine::project::ProjectError;
 use serde::Serialize;
@@ -19,6 +20,8 @@ pub struct UiError {
     file: Option<String>,
     line: Option<usize>,
     field: Option<String>,
+    /// The project must be trusted first (the UI offers to).
+    needs_trust: bool,
 }
 
 impl From<ProjectError> for UiError {
@@ -28,6 +31,7 @@ impl From<ProjectError> for UiError {
             file: Some(e.file.display().to_string()),
             line: e.line,
             field: e.field,
+            needs_trust: false,
         }
     }
 }
@@ -43,6 +47,7 @@ impl From<gradient_engine::Error> for UiError {
                     file: view.file,
                     line: view.line,
                     field: view.field.or(view.entry),
+                    needs_trust: false,
                 }
             }
         }
@@ -56,6 +61,14 @@ impl UiError {
             file: None,
             line: None,
             field: None,
+            needs_trust: false,
+        }
+    }
+
+    pub fn needs_trust(message: impl Into<String>) -> Self {
+        UiError {
+            needs_trust: true,
+            ..UiError::message(message)
         }
     }
 }

@@ -10,7 +10,7 @@ mod commands;
 mod state;
 mod watch;
 
-use commands::{build, drops, gradient, inspect, project, recent};
+use commands::{build, drops, gradient, inspect, project, recent, trust};
 use tauri::Manager;
 
 fn main() {
@@ -32,6 +32,7 @@ fn main() {
             project::save_settings,
             recent::recent_projects,
             recent::open_recent,
+            trust::trust_project,
             gradient::gradient_tree,
             gradient::gradient_walk,
             build::start_build,

@@ -4,6 +4,7 @@
 
 mod driver;
 mod measure;
+mod trust;
 
 use driver::Studio;
 use fantoccini::Locator;

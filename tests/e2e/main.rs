@@ -11,4 +11,5 @@ mod inspect_real;
 mod inspect_robust;
 mod recommend;
 mod support;
+mod trust;
 mod zipapp;

@@ -1,11 +1,12 @@
 //! `gradient build` and `gradient preview`: load the project, plan, write.
 
-use crate::output::{fail, human_size, print_json, TerminalProgress};
+use crate::output::{eprint_text, fail, human_size, print_json, print_text, TerminalProgress};
 use clap::Args;
 use gradient_engine::build::{self, AppOptions, BuildRequest, TargetChoice};
 use gradient_engine::closure::Sources;
 use gradient_engine::plan::{Format, Plan};
 use gradient_engine::project::Project;
+use gradient_engine::text::shown;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -147,6 +148,13 @@ pub fn build(args: BuildArgs) -> ExitCode {
         native: args.native,
         app: args.app.options(&project),
     };
+    if request
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Zipapp | Format::Exe))
+    {
+        announce(&request.app, &project);
+    }
     let progress = TerminalProgress::new(!args.json);
     let result = build::build(&project, &request, &progress);
     progress.finish();
@@ -158,10 +166,10 @@ pub fn build(args: BuildArgs) -> ExitCode {
         return print_json(&report);
     }
     for note in &report.notes {
-        eprintln!("note: {note}");
+        eprint_text(&format!("note: {}", shown(note)));
     }
     for artifact in &report.artifacts {
-        println!("{}", display_path(&artifact.written.path));
+        print_text(&shown(&display_path(&artifact.written.path)));
     }
     ExitCode::SUCCESS
 }
@@ -171,11 +179,15 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e.into(), args.json),
     };
+    let options = args.app.options(&project);
+    if !matches!(args.format, Format::Sdist | Format::Wheel) {
+        announce(&options, &project);
+    }
     let progress = TerminalProgress::new(!args.json);
     let previewed = build::preview(
         &project,
         args.format,
-        &args.app.options(&project),
+        &options,
         &build::ClosureCache::default(),
         &progress,
     );
@@ -183,7 +195,7 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
     let plan = match previewed {
         Ok(preview) => {
             for note in &preview.notes {
-                eprintln!("note: {note}");
+                eprint_text(&format!("note: {}", shown(note)));
             }
             preview.plan
         }
@@ -192,28 +204,39 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
     if args.json {
         return print_json(&plan);
     }
-    print!("{}", render_plan(&plan, args.excluded));
+    print_text(&render_plan(&plan, args.excluded));
     ExitCode::SUCCESS
+}
+
+/// Say on stderr which interpreter planning an application runs, and who
+/// named it (the project's settings run only what the person runs).
+fn announce(options: &AppOptions, project: &Project) {
+    if let Some(line) = gradient_engine::trust::announce(&options.target, project) {
+        eprint_text(&format!("gradient: {line}"));
+    }
 }
 
 /// The plan as a table: size, archive path, the rule that included it.
 fn render_plan(plan: &Plan, excluded: bool) -> String {
-    let mut out = format!("{}\n", plan.file_name);
+    let mut out = format!("{}\n", shown(&plan.file_name));
     if let Ok(line) = std::str::from_utf8(plan.preamble()) {
-        out.push_str(line);
+        // The zipapp's interpreter line.
+        for l in line.lines() {
+            out.push_str(&format!("{}\n", shown(l)));
+        }
     }
     let width = plan
         .entries
         .iter()
-        .map(|e| e.path.chars().count())
+        .map(|e| shown(&e.path).chars().count())
         .max()
         .unwrap_or(0);
     for entry in &plan.entries {
         out.push_str(&format!(
             "{:>10}  {:<width$}  {}\n",
             human_size(entry.size),
-            entry.path,
-            entry.reason
+            shown(&entry.path),
+            shown(&entry.reason)
         ));
     }
     let n = plan.entries.len();
@@ -225,7 +248,7 @@ fn render_plan(plan: &Plan, excluded: bool) -> String {
     if excluded {
         out.push_str(&format!("\nexcluded ({}):\n", plan.excluded.len()));
         for ex in &plan.excluded {
-            out.push_str(&format!("  {}  ({})\n", ex.path, ex.rule));
+            out.push_str(&format!("  {}  ({})\n", shown(&ex.path), shown(&ex.rule)));
         }
     }
     out

@@ -21,6 +21,7 @@ pub mod error;
 pub mod frozen;
 pub mod gradient;
 pub mod inspect;
+pub mod links;
 pub mod metadata;
 pub mod names;
 pub mod plan;
@@ -31,6 +32,8 @@ pub mod runtime;
 pub mod sdist;
 pub mod sink;
 pub mod tags;
+pub mod text;
+pub mod trust;
 pub mod wheel;
 pub mod zipapp;
 
