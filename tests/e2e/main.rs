@@ -7,6 +7,8 @@ mod build;
 mod exe;
 mod index_server;
 mod inspect;
+mod publish;
 mod recommend;
 mod support;
+mod upload_servers;
 mod zipapp;

@@ -33,6 +33,10 @@ pub enum Error {
     #[error("{0}")]
     Closure(String),
 
+    /// A file cannot be published: names the file, the index and what to do.
+    #[error("{0}")]
+    Publish(String),
+
     /// The job was cancelled by the person who started it.
     #[error("cancelled")]
     Cancelled,
