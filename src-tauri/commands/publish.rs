@@ -8,7 +8,9 @@ use super::UiError;
 use crate::state::AppState;
 use gradient_engine::progress::Progress;
 use gradient_engine::publish::credentials::{self, Keyring, SystemKeyring};
-use gradient_engine::publish::{self, repository, retry, Checked, Credentials, Outcome, Repository};
+use gradient_engine::publish::{
+    self, repository, retry, Checked, Credentials, Outcome, Repository,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,13 +31,20 @@ pub enum PublishEvent {
 fn resolve(repository_name: &str, url: Option<&str>) -> Result<Repository, UiError> {
     let pypirc = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pypirc"));
     let url = url.map(str::trim).filter(|u| !u.is_empty());
-    Ok(repository::resolve(Some(repository_name), url, pypirc.as_deref())?)
+    Ok(repository::resolve(
+        Some(repository_name),
+        url,
+        pypirc.as_deref(),
+    )?)
 }
 
 fn allowed(state: &AppState, path: &str) -> Result<PathBuf, UiError> {
     let path = PathBuf::from(path);
     if !state.is_allowed(&path) {
-        return Err(UiError::message(format!("{} was not built or chosen here", path.display())));
+        return Err(UiError::message(format!(
+            "{} was not built or chosen here",
+            path.display()
+        )));
     }
     Ok(path)
 }
@@ -43,8 +52,15 @@ fn allowed(state: &AppState, path: &str) -> Result<PathBuf, UiError> {
 /// Credentials: the token typed in, else the environment, .pypirc or keyring.
 fn credentials_for(repo: &Repository, token: Option<String>) -> Result<Credentials, UiError> {
     match token.filter(|t| !t.trim().is_empty()) {
-        Some(token) => Ok(Credentials::token(token.trim().to_string(), "the token entered")),
-        None => Ok(credentials::find(repo, &|k| std::env::var(k).ok(), &SystemKeyring)?),
+        Some(token) => Ok(Credentials::token(
+            token.trim().to_string(),
+            "the token entered",
+        )),
+        None => Ok(credentials::find(
+            repo,
+            &|k| std::env::var(k).ok(),
+            &SystemKeyring,
+        )?),
     }
 }
 
@@ -58,11 +74,20 @@ pub struct TokenStatus {
 }
 
 #[tauri::command]
-pub fn publish_token_status(repository: String, url: Option<String>) -> Result<TokenStatus, UiError> {
+pub fn publish_token_status(
+    repository: String,
+    url: Option<String>,
+) -> Result<TokenStatus, UiError> {
     let repo = resolve(&repository, url.as_deref())?;
     Ok(match credentials_for(&repo, None) {
-        Ok(c) => TokenStatus { source: Some(c.source), note: None },
-        Err(e) => TokenStatus { source: None, note: Some(e.message) },
+        Ok(c) => TokenStatus {
+            source: Some(c.source),
+            note: None,
+        },
+        Err(e) => TokenStatus {
+            source: None,
+            note: Some(e.message),
+        },
     })
 }
 
@@ -102,21 +127,38 @@ pub fn publish_upload(
             .map_err(|why| UiError::message(format!("the token was not stored: {why}")))?;
     }
     std::thread::spawn(move || {
-        let progress = ChannelProgress { channel: on_event.clone(), total: AtomicU64::new(0), done: AtomicU64::new(0) };
+        let progress = ChannelProgress {
+            channel: on_event.clone(),
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+        };
         let event = match upload(&path, &repo, &creds, &progress) {
             Ok(outcome) => PublishEvent::Finished { outcome },
-            Err(e) => PublishEvent::Failed { error: UiError::message(creds.password.redact(&e.to_string())) },
+            Err(e) => PublishEvent::Failed {
+                error: UiError::message(creds.password.redact(&e.to_string())),
+            },
         };
         let _ = on_event.send(event);
     });
     Ok(())
 }
 
-fn upload(path: &std::path::Path, repo: &Repository, creds: &Credentials, progress: &dyn Progress) -> gradient_engine::Result<Outcome> {
+fn upload(
+    path: &std::path::Path,
+    repo: &Repository,
+    creds: &Credentials,
+    progress: &dyn Progress,
+) -> gradient_engine::Result<Outcome> {
     let checked = publish::check(&[path.to_path_buf()], repo, Some(creds))?;
     if !checked.ok() {
-        let first = checked.problems.first().map(|p| p.message.clone()).unwrap_or_default();
-        return Err(gradient_engine::Error::Publish(format!("nothing was uploaded: {first}")));
+        let first = checked
+            .problems
+            .first()
+            .map(|p| p.message.clone())
+            .unwrap_or_default();
+        return Err(gradient_engine::Error::Publish(format!(
+            "nothing was uploaded: {first}"
+        )));
     }
     publish::upload(&checked, repo, creds, retry::Policy::default(), progress)
 }

@@ -455,7 +455,10 @@ async fn publishes_a_built_wheel_to_a_loopback_index() {
     publish::fill(&studio, "#pub-url", &server.url).await;
     publish::fill(&studio, "#pub-token", TOKEN).await;
     let command = studio.wait_text("#pub-command", "--repository-url").await;
-    assert!(command.ends_with(&format!("--repository-url {}", server.url)), "{command}");
+    assert!(
+        command.ends_with(&format!("--repository-url {}", server.url)),
+        "{command}"
+    );
     studio.click("#pub-check").await;
     studio.wait_text("#pub-status", "Checks passed.").await;
     let checks = studio.cells("#pub-checks li").await;
@@ -467,7 +470,12 @@ async fn publishes_a_built_wheel_to_a_loopback_index() {
     let status = studio.wait_text("#pub-status", "Published.").await;
     assert!(status.contains(&format!("{wheel}: uploaded")), "{status}");
     let links = studio.cells("#pub-links li").await;
-    assert!(links.iter().any(|l| l.contains(&format!("{}packages/{wheel}", server.url))), "{links:?}");
+    assert!(
+        links
+            .iter()
+            .any(|l| l.contains(&format!("{}packages/{wheel}", server.url))),
+        "{links:?}"
+    );
     assert_eq!(server.files(), [wheel]);
     let uploaded = std::fs::read(server.packages.join(wheel)).expect("stored wheel");
     let built = std::fs::read(project.join("dist").join(wheel)).expect("built wheel");

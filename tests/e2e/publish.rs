@@ -3,7 +3,10 @@
 //! pip installing from them and by the servers' own logs and storage. The
 //! token must never appear in any output.
 
-use super::support::{artifact, build_json, fixture, gradient, oracle_python, run, run_with_stdin, stderr, stdout, write};
+use super::support::{
+    artifact, build_json, fixture, gradient, oracle_python, run, run_with_stdin, stderr, stdout,
+    write,
+};
 use super::upload_servers::{Devpi, Faults, Proxy, Pypiserver, TOKEN, USER};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -26,13 +29,17 @@ fn publish_cmd(files: &[PathBuf], url: &str, password: &str, home: &Path) -> Com
 fn publish(files: &[PathBuf], url: &str, password: &str, home: &Path) -> (Output, Value) {
     let out = run(&mut publish_cmd(files, url, password, home));
     assert_secret_free(&out, password);
-    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    let value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
     (out, value)
 }
 
 fn assert_secret_free(out: &Output, password: &str) {
     for text in [stdout(out), stderr(out)] {
-        assert!(!text.contains(TOKEN) && !text.contains(password), "a secret was printed:\n{text}");
+        assert!(
+            !text.contains(TOKEN) && !text.contains(password),
+            "a secret was printed:\n{text}"
+        );
     }
 }
 
@@ -46,20 +53,29 @@ fn statuses(value: &Value) -> Vec<String> {
 }
 
 fn posts(server: &Pypiserver) -> usize {
-    server.requests().iter().filter(|r| r.starts_with("POST")).count()
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .count()
 }
 
 fn sha256(path: &Path) -> String {
     use sha2::{Digest, Sha256};
     let bytes = std::fs::read(path).expect("read");
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The `single` fixture built: (its temp dir, project dir, sdist, wheel).
 fn built(version: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let (tmp, project) = fixture("single");
     let pyproject = project.join("pyproject.toml");
-    let text = std::fs::read_to_string(&pyproject).expect("read").replace("2.0.1", version);
+    let text = std::fs::read_to_string(&pyproject)
+        .expect("read")
+        .replace("2.0.1", version);
     write(&pyproject, &text);
     let report = build_json(&project, &project.join("dist"), &[]);
     let (sdist, wheel) = (artifact(&report, "sdist"), artifact(&report, "wheel"));
@@ -70,25 +86,68 @@ fn built(version: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
 fn publish_to_pypiserver_then_pip_installs_it_and_a_second_run_skips() {
     let server = Pypiserver::start();
     let (tmp, project, sdist, wheel) = built("2.0.1");
-    let (out, value) = publish(&[sdist.clone(), wheel.clone()], &server.url, TOKEN, tmp.path());
+    // --dry-run: the checks and the plan, nothing sent.
+    let mut dry = publish_cmd(
+        &[sdist.clone(), wheel.clone()],
+        &server.url,
+        TOKEN,
+        tmp.path(),
+    );
+    let out = run(dry.arg("--dry-run").env_remove("TWINE_PASSWORD"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let value: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let actions: Vec<&str> = value["checked"]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["upload", "upload"]);
+    assert!(value.get("outcome").is_none());
+    assert_eq!(posts(&server), 0);
+
+    let (out, value) = publish(
+        &[sdist.clone(), wheel.clone()],
+        &server.url,
+        TOKEN,
+        tmp.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(statuses(&value), ["uploaded", "uploaded"]);
     for file in value["outcome"]["files"].as_array().expect("files") {
         let url = file["url"].as_str().expect("url of the uploaded file");
-        assert!(url.starts_with(&server.url) && url.ends_with(file["file_name"].as_str().expect("name")), "{url}");
+        assert!(
+            url.starts_with(&server.url)
+                && url.ends_with(file["file_name"].as_str().expect("name")),
+            "{url}"
+        );
     }
-    let names: Vec<String> = [&sdist, &wheel].iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = [&sdist, &wheel]
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(server.files(), sorted);
     for (name, local) in names.iter().zip([&sdist, &wheel]) {
-        assert_eq!(sha256(&server.packages.join(name)), sha256(local), "{name} arrived changed");
+        assert_eq!(
+            sha256(&server.packages.join(name)),
+            sha256(local),
+            "{name} arrived changed"
+        );
     }
 
     // pip installs the project from the index and it runs.
     let bin = venv(&tmp.path().join("venv"));
     let pip = run(Command::new(bin.join("python"))
-        .args(["-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check", "--index-url"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--index-url",
+        ])
         .arg(format!("{}simple/", server.url))
         .arg("tinymod==2.0.1"));
     assert!(pip.status.success(), "pip install: {}", stderr(&pip));
@@ -123,8 +182,15 @@ fn same_file_name_with_other_bytes_is_refused_before_upload() {
     let (out, value) = publish(&[rebuilt], &server.url, TOKEN, tmp.path());
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let problems = value["checked"]["problems"].to_string();
-    assert!(problems.contains("P006") && problems.contains(&old) && problems.contains(&new), "{problems}");
-    assert!(stderr(&out).contains(&format!("index sha256 {old}, this file sha256 {new}")), "{}", stderr(&out));
+    assert!(
+        problems.contains("P006") && problems.contains(&old) && problems.contains(&new),
+        "{problems}"
+    );
+    assert!(
+        stderr(&out).contains(&format!("index sha256 {old}, this file sha256 {new}")),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(posts(&server), before, "the conflicting file was sent");
 }
 
@@ -136,8 +202,14 @@ fn a_wrong_password_is_a_clear_error_that_never_shows_it() {
     let (out, value) = publish(&[wheel], &server.url, wrong, tmp.path());
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("environment (TWINE_PASSWORD)") && err.contains(&format!("user `{USER}`")), "{err}");
-    assert!(err.contains("HTTP 401") || err.contains("HTTP 403"), "{err}");
+    assert!(
+        err.contains("environment (TWINE_PASSWORD)") && err.contains(&format!("user `{USER}`")),
+        "{err}"
+    );
+    assert!(
+        err.contains("HTTP 401") || err.contains("HTTP 403"),
+        "{err}"
+    );
     assert!(err.contains("What to do"), "{err}");
     assert_eq!(statuses(&value), ["failed"]);
     assert!(server.files().is_empty());
@@ -148,7 +220,10 @@ fn files_the_checks_reject_are_never_sent_and_the_server_sees_no_request() {
     let server = Pypiserver::start();
     let (tmp, project) = fixture("single");
     // A README that does not render on PyPI, an invalid classifier.
-    write(&project.join("README.rst"), "tinymod\n====\n\nUse :ref:`it`.\n");
+    write(
+        &project.join("README.rst"),
+        "tinymod\n====\n\nUse :ref:`it`.\n",
+    );
     let pyproject = std::fs::read_to_string(project.join("pyproject.toml"))
         .expect("read")
         .replace("readme = \"README.md\"", "readme = \"README.rst\"\nclassifiers = [\"Programming Language :: Python :: 3\", \"Topic :: Made Up\"]");
@@ -160,20 +235,47 @@ fn files_the_checks_reject_are_never_sent_and_the_server_sees_no_request() {
     let tampered = tmp.path().join("tinymod-1.0-py3-none-any.whl");
     tamper(&good.join("dist/tinymod-1.0-py3-none-any.whl"), &tampered);
 
-    let (out, value) = publish(&[sdist.clone(), wheel, tampered], &server.url, TOKEN, tmp.path());
+    let (out, value) = publish(
+        &[sdist.clone(), wheel, tampered],
+        &server.url,
+        TOKEN,
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let codes: Vec<&str> = value["checked"]["problems"].as_array().expect("problems").iter().map(|p| p["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = value["checked"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
     for code in ["P003", "P004"] {
         assert!(codes.contains(&code), "{code} missing: {value:#}");
     }
-    assert!(codes.iter().any(|c| c.starts_with('R')), "the RECORD mismatch is not reported: {codes:?}");
-    assert!(stderr(&out).contains("unknown interpreted text role `ref`"), "{}", stderr(&out));
+    assert!(
+        codes.iter().any(|c| c.starts_with('R')),
+        "the RECORD mismatch is not reported: {codes:?}"
+    );
+    assert!(
+        stderr(&out).contains("unknown interpreted text role `ref`"),
+        "{}",
+        stderr(&out)
+    );
     assert!(value.get("outcome").is_none());
-    assert!(server.requests().is_empty(), "the server saw {:?}", server.requests());
+    assert!(
+        server.requests().is_empty(),
+        "the server saw {:?}",
+        server.requests()
+    );
     assert!(server.files().is_empty());
     // twine check (readme_renderer) agrees that the README does not render.
-    let twine = run(Command::new(oracle_python()).args(["-m", "twine", "check", "--strict"]).arg(&sdist));
-    assert!(!twine.status.success(), "twine check passed the README: {}", stdout(&twine));
+    let twine = run(Command::new(oracle_python())
+        .args(["-m", "twine", "check", "--strict"])
+        .arg(&sdist));
+    assert!(
+        !twine.status.success(),
+        "twine check passed the README: {}",
+        stdout(&twine)
+    );
 }
 
 /// Copy a wheel, changing one module's bytes but not its RECORD line.
@@ -189,7 +291,8 @@ fn tamper(from: &Path, to: &Path) {
         if name == "tinymod.py" {
             bytes.extend_from_slice(b"\nprint('surprise')\n");
         }
-        dst.start_file(name, zip::write::SimpleFileOptions::default()).expect("start");
+        dst.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
         dst.write_all(&bytes).expect("write");
     }
     dst.finish().expect("finish");
@@ -199,21 +302,48 @@ fn tamper(from: &Path, to: &Path) {
 fn a_500_is_retried_and_a_stored_first_try_counts_as_success() {
     let server = Pypiserver::start();
     let (tmp, _, sdist, wheel) = built("4.0");
-    let proxy = Proxy::start(&server.url, Faults { fail_first_upload: true, ..Faults::default() });
+    let proxy = Proxy::start(
+        &server.url,
+        Faults {
+            fail_first_upload: true,
+            ..Faults::default()
+        },
+    );
     let (out, value) = publish(&[sdist.clone()], &proxy.url, TOKEN, tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(value["outcome"]["files"][0]["attempts"], 2, "{value:#}");
-    let post_statuses: Vec<u16> = proxy.seen().iter().filter(|s| s.method == "POST").map(|s| s.status).collect();
+    let post_statuses: Vec<u16> = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.method == "POST")
+        .map(|s| s.status)
+        .collect();
     assert_eq!(post_statuses, [500, 200]);
-    assert_eq!(posts(&server), 1, "the failed try must not reach the server");
+    assert_eq!(
+        posts(&server),
+        1,
+        "the failed try must not reach the server"
+    );
 
     // The server stores the file but the answer is lost: the retry finds it.
-    let lossy = Proxy::start(&server.url, Faults { lose_first_answer: true, ..Faults::default() });
+    let lossy = Proxy::start(
+        &server.url,
+        Faults {
+            lose_first_answer: true,
+            ..Faults::default()
+        },
+    );
     let (out, value) = publish(&[wheel], &lossy.url, TOKEN, tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let file = &value["outcome"]["files"][0];
     assert_eq!(file["status"], "uploaded");
-    assert!(file["note"].as_str().unwrap_or("").contains("earlier try reached the index"), "{file:#}");
+    assert!(
+        file["note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("earlier try reached the index"),
+        "{file:#}"
+    );
     assert_eq!(posts(&server), 2, "the stored file was sent a second time");
     assert_eq!(server.files().len(), 2);
 }
@@ -226,11 +356,21 @@ fn exists_answer(url: &str, wheel: &Path, home: &Path) -> u16 {
     let (out, value) = publish(&[wheel.to_path_buf()], url, TOKEN, home);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(statuses(&value), ["uploaded"]);
-    let lagging = Proxy::start(url, Faults { hide_first_listing: true, ..Faults::default() });
+    let lagging = Proxy::start(
+        url,
+        Faults {
+            hide_first_listing: true,
+            ..Faults::default()
+        },
+    );
     let (out, value) = publish(&[wheel.to_path_buf()], &lagging.url, TOKEN, home);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(statuses(&value), ["skipped"], "{value:#}");
-    let post = lagging.seen().into_iter().find(|s| s.method == "POST").expect("the second upload was sent");
+    let post = lagging
+        .seen()
+        .into_iter()
+        .find(|s| s.method == "POST")
+        .expect("the second upload was sent");
     post.status
 }
 

@@ -23,7 +23,11 @@ fn run(cmd: &mut Command) -> std::process::Output {
 fn repo_root() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     while !dir.join("scripts/deps.sh").exists() {
-        assert!(dir.pop(), "no scripts/deps.sh above {}", env!("CARGO_MANIFEST_DIR"));
+        assert!(
+            dir.pop(),
+            "no scripts/deps.sh above {}",
+            env!("CARGO_MANIFEST_DIR")
+        );
     }
     dir
 }
@@ -58,7 +62,11 @@ fn free_port() -> u16 {
 /// Wait until `url` answers at all (any HTTP status).
 fn wait_for(url: &str, child: &mut Child, what: &str) {
     let start = Instant::now();
-    let addr = url.trim_start_matches("http://").split('/').next().expect("host");
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("host");
     while start.elapsed() < Duration::from_secs(120) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("{what} exited early: {status}");
@@ -114,7 +122,16 @@ impl Pypiserver {
         let port = free_port();
         let log = dir.path().join("server.log");
         let child = Command::new(bin("pypi-server"))
-            .args(["run", "-i", "127.0.0.1", "-p", &port.to_string(), "-a", "update", "-P"])
+            .args([
+                "run",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-a",
+                "update",
+                "-P",
+            ])
             .arg(&htpasswd)
             .args(["--disable-fallback", "-v", "--log-file"])
             .arg(&log)
@@ -126,7 +143,13 @@ impl Pypiserver {
         let mut process = Process(child);
         let url = format!("http://127.0.0.1:{port}/");
         wait_for(&url, &mut process.0, "pypiserver");
-        Pypiserver { url, packages, log, _process: process, _dir: dir }
+        Pypiserver {
+            url,
+            packages,
+            log,
+            _process: process,
+            _dir: dir,
+        }
     }
 
     /// The requests the server logged, e.g. `POST http://127.0.0.1:1/`.
@@ -184,7 +207,11 @@ impl Devpi {
             "import base64, sys, urllib.request as u\nr = u.Request(sys.argv[1].rstrip('/'), method='PUT', data=b'{\"type\": \"stage\", \"bases\": \"\", \"volatile\": false}', headers={'Content-Type': 'application/json', 'Accept': 'application/json', 'Authorization': 'Basic ' + base64.b64encode(b'root:' + sys.argv[2].encode()).decode()})\nprint(u.urlopen(r).status)",
         ]).arg(&url).arg(TOKEN));
         assert!(made.status.success(), "creating root/dev: {made:?}");
-        Devpi { url, _process: process, _dir: dir }
+        Devpi {
+            url,
+            _process: process,
+            _dir: dir,
+        }
     }
 }
 
@@ -219,18 +246,30 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let upstream_url = upstream.to_string();
-        let upstream_addr = upstream.trim_start_matches("http://").split('/').next().expect("host").to_string();
-        let path_prefix = upstream_url.trim_start_matches("http://").trim_start_matches(&upstream_addr).to_string();
+        let upstream_addr = upstream
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .expect("host")
+            .to_string();
+        let path_prefix = upstream_url
+            .trim_start_matches("http://")
+            .trim_start_matches(&upstream_addr)
+            .to_string();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let state = seen.clone();
         let faults = Arc::new(Mutex::new(faults));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (state, faults, upstream) = (state.clone(), faults.clone(), upstream_addr.clone());
+                let (state, faults, upstream) =
+                    (state.clone(), faults.clone(), upstream_addr.clone());
                 std::thread::spawn(move || proxy_one(stream, &upstream, &state, &faults));
             }
         });
-        Proxy { url: format!("http://{addr}{path_prefix}"), seen }
+        Proxy {
+            url: format!("http://{addr}{path_prefix}"),
+            seen,
+        }
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -238,36 +277,74 @@ impl Proxy {
     }
 }
 
-fn proxy_one(mut client: TcpStream, upstream: &str, seen: &Mutex<Vec<Seen>>, faults: &Mutex<Faults>) {
-    let Some((head, body)) = read_request(&mut client) else { return };
+fn proxy_one(
+    mut client: TcpStream,
+    upstream: &str,
+    seen: &Mutex<Vec<Seen>>,
+    faults: &Mutex<Faults>,
+) {
+    let Some((head, body)) = read_request(&mut client) else {
+        return;
+    };
     let first = head.lines().next().unwrap_or("").to_string();
     let mut parts = first.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
     let (fail, lose, hide) = {
         let mut f = faults.lock().expect("lock");
         let is_upload = method == "POST";
-        let is_listing = method == "GET" && path.contains("simple/") && path.trim_end_matches('/').matches('/').count() >= 2;
-        let out = (is_upload && f.fail_first_upload, is_upload && f.lose_first_answer, is_listing && f.hide_first_listing);
-        if out.0 { f.fail_first_upload = false; }
-        if out.1 { f.lose_first_answer = false; }
-        if out.2 { f.hide_first_listing = false; }
+        let is_listing = method == "GET"
+            && path.contains("simple/")
+            && path.trim_end_matches('/').matches('/').count() >= 2;
+        let out = (
+            is_upload && f.fail_first_upload,
+            is_upload && f.lose_first_answer,
+            is_listing && f.hide_first_listing,
+        );
+        if out.0 {
+            f.fail_first_upload = false;
+        }
+        if out.1 {
+            f.lose_first_answer = false;
+        }
+        if out.2 {
+            f.hide_first_listing = false;
+        }
         out
     };
-    let record = |status: u16| seen.lock().expect("lock").push(Seen { method: method.clone(), path: path.clone(), status });
+    let record = |status: u16| {
+        seen.lock().expect("lock").push(Seen {
+            method: method.clone(),
+            path: path.clone(),
+            status,
+        })
+    };
     if fail || hide {
         let status = if fail { 500 } else { 404 };
         record(status);
-        let reason = if fail { "Internal Server Error" } else { "Not Found" };
-        let _ = write!(client, "HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let reason = if fail {
+            "Internal Server Error"
+        } else {
+            "Not Found"
+        };
+        let _ = write!(
+            client,
+            "HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
         return;
     }
-    let Ok(mut server) = TcpStream::connect(upstream) else { return };
+    let Ok(mut server) = TcpStream::connect(upstream) else {
+        return;
+    };
     let head = head
         .lines()
         .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
         .collect::<Vec<_>>()
         .join("\r\n");
-    let _ = server.write_all(format!("{}\r\nConnection: close\r\n\r\n", head.trim_end()).as_bytes());
+    let _ =
+        server.write_all(format!("{}\r\nConnection: close\r\n\r\n", head.trim_end()).as_bytes());
     let _ = server.write_all(&body);
     let mut response = Vec::new();
     let _ = server.read_to_end(&mut response);
@@ -278,7 +355,10 @@ fn proxy_one(mut client: TcpStream, upstream: &str, seen: &Mutex<Vec<Seen>>, fau
         .unwrap_or(0);
     if lose {
         record(500);
-        let _ = write!(client, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = write!(
+            client,
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
         return;
     }
     record(status);
@@ -301,7 +381,11 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     }
     let length = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
         .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;

@@ -73,7 +73,10 @@ fn current_dist() -> gradient_engine::Result<Vec<PathBuf>> {
 pub fn run(files: &[PathBuf], target: &TargetArgs, json: bool) -> (serde_json::Value, ExitCode) {
     let failed = |message: String| {
         eprintln!("error: {message}");
-        (serde_json::json!({ "error": { "message": message } }), ExitCode::from(1))
+        (
+            serde_json::json!({ "error": { "message": message } }),
+            ExitCode::from(1),
+        )
     };
     let pypirc = target
         .config_file
@@ -112,7 +115,10 @@ pub fn run(files: &[PathBuf], target: &TargetArgs, json: bool) -> (serde_json::V
     }
     let mut value = serde_json::json!({ "checked": checked, "dry_run": target.dry_run });
     if !checked.ok() {
-        eprintln!("error: nothing was uploaded: {} problem(s) found before upload", checked.problems.len());
+        eprintln!(
+            "error: nothing was uploaded: {} problem(s) found before upload",
+            checked.problems.len()
+        );
         return (value, ExitCode::from(1));
     }
     let Some(creds) = creds else {
@@ -128,7 +134,11 @@ pub fn run(files: &[PathBuf], target: &TargetArgs, json: bool) -> (serde_json::V
     if !json {
         print_outcome(&outcome);
     }
-    let code = if outcome.error.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+    let code = if outcome.error.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
     value["outcome"] = serde_json::to_value(&outcome).unwrap_or_default();
     (value, code)
 }
@@ -155,7 +165,11 @@ fn print_checks(checked: &Checked) {
         );
     }
     for problem in &checked.problems {
-        let file = if problem.file.is_empty() { String::new() } else { format!("{}: ", problem.file) };
+        let file = if problem.file.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", problem.file)
+        };
         eprintln!("problem: {file}{} {}", problem.code, problem.message);
     }
 }
@@ -168,7 +182,11 @@ fn print_outcome(outcome: &Outcome) {
             Status::Failed => "failed",
             Status::NotTried => "not tried",
         };
-        let note = s.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+        let note = s
+            .note
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
         let url = s.url.as_ref().map(|u| format!(" {u}")).unwrap_or_default();
         println!("{status} {}{url}{note}", s.file_name);
     }

@@ -100,7 +100,11 @@ pub fn check(files: &[PathBuf], repo: &Repository, auth: Option<&Credentials>) -
     let candidates: Vec<checks::Candidate> = planned
         .iter()
         .zip(&reports)
-        .map(|(p, r)| checks::Candidate { file_name: &p.file_name, report: r, form: p.form.as_ref() })
+        .map(|(p, r)| checks::Candidate {
+            file_name: &p.file_name,
+            report: r,
+            form: p.form.as_ref(),
+        })
         .collect();
     for c in &candidates {
         problems.extend(checks::file_problems(c));
@@ -110,14 +114,19 @@ pub fn check(files: &[PathBuf], repo: &Repository, auth: Option<&Credentials>) -
     // a refused file leaves no trace on the server, not even a read.
     let client = Client::new();
     let check_url = match problems.is_empty() {
-        true => repo
-            .check_url
-            .clone()
-            .or_else(|| client.choose_check_url(&repository::check_candidates(&repo.upload_url), auth)),
+        true => repo.check_url.clone().or_else(|| {
+            client.choose_check_url(&repository::check_candidates(&repo.upload_url), auth)
+        }),
         false => None,
     };
     if let Some(url) = &check_url {
-        compare_with_index(&client, url, same_server_url(repo, url, auth), &mut planned, &mut problems)?;
+        compare_with_index(
+            &client,
+            url,
+            same_server_url(repo, url, auth),
+            &mut planned,
+            &mut problems,
+        )?;
     } else if problems.is_empty() {
         problems.push(Problem {
             file: String::new(),
@@ -147,7 +156,10 @@ fn plan_entry(path: &Path, report: &inspect::Report, form: Option<Form>) -> Plan
     let field = |f: &str| meta.and_then(|m| m.get(f)).unwrap_or("").to_string();
     Planned {
         path: path.to_path_buf(),
-        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         kind: report.kind,
         name: field("Name"),
         version: field("Version"),
@@ -160,7 +172,11 @@ fn plan_entry(path: &Path, report: &inspect::Report, form: Option<Form>) -> Plan
 }
 
 /// Credentials go to the simple API only when it is on the upload server.
-fn same_server_url<'a>(repo: &Repository, url: &str, auth: Option<&'a Credentials>) -> Option<&'a Credentials> {
+fn same_server_url<'a>(
+    repo: &Repository,
+    url: &str,
+    auth: Option<&'a Credentials>,
+) -> Option<&'a Credentials> {
     auth.filter(|_| origin(url).is_some() && origin(url) == origin(&repo.upload_url))
 }
 
@@ -176,12 +192,18 @@ fn compare_with_index(
     planned: &mut [Planned],
     problems: &mut Vec<Problem>,
 ) -> Result<()> {
-    let mut names: Vec<String> = planned.iter().map(|p| crate::names::normalize(&p.name)).collect();
+    let mut names: Vec<String> = planned
+        .iter()
+        .map(|p| crate::names::normalize(&p.name))
+        .collect();
     names.sort();
     names.dedup();
     for name in names.iter().filter(|n| !n.is_empty()) {
         let listing = client.listing(check_url, name, auth)?;
-        for p in planned.iter_mut().filter(|p| crate::names::normalize(&p.name) == *name) {
+        for p in planned
+            .iter_mut()
+            .filter(|p| crate::names::normalize(&p.name) == *name)
+        {
             match checks::on_index(&p.file_name, &p.sha256, &listing) {
                 checks::OnIndex::Absent => {}
                 checks::OnIndex::Same(url) => {
@@ -259,10 +281,24 @@ pub fn upload(
             continue;
         }
         if p.action == Action::Skip {
-            files.push(sent(p, Status::Skipped, 0, p.url.clone(), Some("already on the index with the same sha256".into())));
+            files.push(sent(
+                p,
+                Status::Skipped,
+                0,
+                p.url.clone(),
+                Some("already on the index with the same sha256".into()),
+            ));
             continue;
         }
-        let (s, failure) = upload_one(&client, p, repo, credentials, (check_url, auth), policy, progress);
+        let (s, failure) = upload_one(
+            &client,
+            p,
+            repo,
+            credentials,
+            (check_url, auth),
+            policy,
+            progress,
+        );
         error = failure;
         files.push(s);
     }
@@ -272,11 +308,30 @@ pub fn upload(
         .filter_map(|p| repo.project_page(&crate::names::normalize(&p.name), &p.version))
         .collect();
     project_urls.dedup();
-    Ok(Outcome { repository: checked.repository.clone(), files, project_urls, error })
+    Ok(Outcome {
+        repository: checked.repository.clone(),
+        files,
+        project_urls,
+        error,
+    })
 }
 
-fn sent(p: &Planned, status: Status, attempts: u32, url: Option<String>, note: Option<String>) -> Sent {
-    Sent { file_name: p.file_name.clone(), sha256: p.sha256.clone(), size: p.size, status, attempts, url, note }
+fn sent(
+    p: &Planned,
+    status: Status,
+    attempts: u32,
+    url: Option<String>,
+    note: Option<String>,
+) -> Sent {
+    Sent {
+        file_name: p.file_name.clone(),
+        sha256: p.sha256.clone(),
+        size: p.size,
+        status,
+        attempts,
+        url,
+        note,
+    }
 }
 
 fn upload_one(
@@ -289,7 +344,10 @@ fn upload_one(
     progress: &dyn Progress,
 ) -> (Sent, Option<String>) {
     let Some(form) = &p.form else {
-        return (sent(p, Status::Failed, 0, None, None), Some(format!("{}: no metadata to send", p.file_name)));
+        return (
+            sent(p, Status::Failed, 0, None, None),
+            Some(format!("{}: no metadata to send", p.file_name)),
+        );
     };
     let name = crate::names::normalize(&p.name);
     let find = || -> Option<String> {
@@ -310,24 +368,42 @@ fn upload_one(
         std::thread::sleep,
     );
     match ending {
-        retry::Ending::Uploaded { attempts } => (sent(p, Status::Uploaded, attempts, find(), None), None),
-        retry::Ending::FoundAfterRetry { attempts } => {
-            let note = "an earlier try reached the index although its answer was an error".to_string();
-            (sent(p, Status::Uploaded, attempts, find(), Some(note)), None)
+        retry::Ending::Uploaded { attempts } => {
+            (sent(p, Status::Uploaded, attempts, find(), None), None)
         }
-        retry::Ending::Failed { answer: Answer::Exists(_), attempts } if find().is_some() => {
+        retry::Ending::FoundAfterRetry { attempts } => {
+            let note =
+                "an earlier try reached the index although its answer was an error".to_string();
+            (
+                sent(p, Status::Uploaded, attempts, find(), Some(note)),
+                None,
+            )
+        }
+        retry::Ending::Failed {
+            answer: Answer::Exists(_),
+            attempts,
+        } if find().is_some() => {
             let note = "the index already had it with the same sha256".to_string();
             (sent(p, Status::Skipped, attempts, find(), Some(note)), None)
         }
         retry::Ending::Failed { answer, attempts } => {
             let why = explain(&answer, p, repo, credentials, attempts);
-            (sent(p, Status::Failed, attempts, None, None), Some(credentials.password.redact(&why)))
+            (
+                sent(p, Status::Failed, attempts, None, None),
+                Some(credentials.password.redact(&why)),
+            )
         }
     }
 }
 
 /// The server's answer, verbatim, with what to do about it.
-fn explain(answer: &Answer, p: &Planned, repo: &Repository, c: &Credentials, attempts: u32) -> String {
+fn explain(
+    answer: &Answer,
+    p: &Planned,
+    repo: &Repository,
+    c: &Credentials,
+    attempts: u32,
+) -> String {
     let file = &p.file_name;
     let to = &repo.upload_url;
     match answer {
@@ -363,13 +439,20 @@ fn explain(answer: &Answer, p: &Planned, repo: &Repository, c: &Credentials, att
 /// published again), sorted with sdists first.
 pub fn dist_files(dist: &Path, name: &str, version: &str) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dist).map_err(|e| Error::io(dist, e))?;
-    let want = (crate::names::normalize(name), version.parse::<pep440_rs::Version>().ok());
+    let want = (
+        crate::names::normalize(name),
+        version.parse::<pep440_rs::Version>().ok(),
+    );
     let mut out: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            let file = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let file = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             release_of(&file).is_some_and(|(n, v)| {
-                crate::names::normalize(&n) == want.0 && v.parse::<pep440_rs::Version>().ok() == want.1
+                crate::names::normalize(&n) == want.0
+                    && v.parse::<pep440_rs::Version>().ok() == want.1
             })
         })
         .collect();
@@ -389,7 +472,9 @@ fn release_of(file: &str) -> Option<(String, String)> {
         let w = crate::tags::WheelName::parse(file).ok()?;
         return Some((w.name, w.version));
     }
-    let stem = file.strip_suffix(".tar.gz").or_else(|| file.strip_suffix(".zip"))?;
+    let stem = file
+        .strip_suffix(".tar.gz")
+        .or_else(|| file.strip_suffix(".zip"))?;
     let (name, version) = stem.rsplit_once('-')?;
     Some((name.to_string(), version.to_string()))
 }
@@ -401,12 +486,24 @@ mod tests {
     #[test]
     fn dist_files_are_the_current_release_only() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["my_demo-1.0.tar.gz", "my_demo-1.0-py3-none-any.whl", "my_demo-0.9.tar.gz", "other-1.0.tar.gz", "notes.txt"] {
+        for f in [
+            "my_demo-1.0.tar.gz",
+            "my_demo-1.0-py3-none-any.whl",
+            "my_demo-0.9.tar.gz",
+            "other-1.0.tar.gz",
+            "notes.txt",
+        ] {
             std::fs::write(dir.path().join(f), b"").unwrap();
         }
         let files = dist_files(dir.path(), "My-Demo", "1.0.0").unwrap();
-        let names: Vec<_> = files.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
-        assert_eq!(names, ["my_demo-1.0.tar.gz", "my_demo-1.0-py3-none-any.whl"]);
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["my_demo-1.0.tar.gz", "my_demo-1.0-py3-none-any.whl"]
+        );
         let e = dist_files(dir.path(), "absent", "1").unwrap_err();
         assert!(e.to_string().contains("run `gradient build` first"), "{e}");
     }

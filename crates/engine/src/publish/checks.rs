@@ -55,9 +55,22 @@ pub fn file_problems(c: &Candidate) -> Vec<Problem> {
         ));
         return out;
     }
-    for f in c.report.findings.iter().filter(|f| f.severity == Severity::Error) {
-        let at = f.path.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
-        out.push(Problem::new(c.file_name, f.code, format!("{at}{}", f.message)));
+    for f in c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+    {
+        let at = f
+            .path
+            .as_ref()
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        out.push(Problem::new(
+            c.file_name,
+            f.code,
+            format!("{at}{}", f.message),
+        ));
     }
     let Some(form) = c.form else {
         return out;
@@ -112,7 +125,10 @@ pub fn agreement(candidates: &[Candidate]) -> Vec<Problem> {
     for (this, others, what) in [(&wheels, &sdists, "sdist"), (&sdists, &wheels, "wheel")] {
         for (name, version, file) in this {
             if !others.iter().any(|(n, v, _)| n == name && v == version) {
-                let there: Vec<String> = others.iter().map(|(n, v, f)| format!("{f} ({n} {v})")).collect();
+                let there: Vec<String> = others
+                    .iter()
+                    .map(|(n, v, f)| format!("{f} ({n} {v})"))
+                    .collect();
                 out.push(Problem::new(
                     file,
                     "P005",
@@ -172,7 +188,11 @@ mod tests {
     use crate::inspect::core_metadata::CoreMetadata;
 
     fn report(kind: Kind, name: &str, version: &str) -> Report {
-        let mut r = crate::inspect::inspect_blob("x", &crate::inspect::blob::Bytes(b""), &Default::default());
+        let mut r = crate::inspect::inspect_blob(
+            "x",
+            &crate::inspect::blob::Bytes(b""),
+            &Default::default(),
+        );
         r.kind = kind;
         r.findings.clear();
         let mut m = CoreMetadata::default();
@@ -187,7 +207,11 @@ mod tests {
         let s = report(Kind::Sdist, "My_Demo", "1.0");
         let w = report(Kind::Wheel, "my-demo", "1.0.0");
         let w2 = report(Kind::Wheel, "my-demo", "1.1");
-        let cands = |w: &'static str, r| Candidate { file_name: w, report: r, form: None };
+        let cands = |w: &'static str, r| Candidate {
+            file_name: w,
+            report: r,
+            form: None,
+        };
         assert!(agreement(&[cands("a.tar.gz", &s), cands("a.whl", &w)]).is_empty());
         let p = agreement(&[cands("a.tar.gz", &s), cands("b.whl", &w2)]);
         assert_eq!(p.len(), 2, "{p:#?}");
@@ -200,12 +224,19 @@ mod tests {
         let form = Form {
             fields: vec![
                 ("metadata_version".into(), "2.5".into()),
-                ("classifiers".into(), "Programming Language :: Python :: 3".into()),
+                (
+                    "classifiers".into(),
+                    "Programming Language :: Python :: 3".into(),
+                ),
                 ("classifiers".into(), "Topic :: Made Up".into()),
                 ("description".into(), "Title\n===\n\nText".into()),
             ],
         };
-        let p = file_problems(&Candidate { file_name: "d.whl", report: &r, form: Some(&form) });
+        let p = file_problems(&Candidate {
+            file_name: "d.whl",
+            report: &r,
+            form: Some(&form),
+        });
         let codes: Vec<&str> = p.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["P002", "P003", "P004"], "{p:#?}");
     }
@@ -222,8 +253,17 @@ mod tests {
         };
         let l = [listed];
         assert_eq!(on_index("d-1.1.tar.gz", "aa", &l), OnIndex::Absent);
-        assert_eq!(on_index("d-1.0.tar.gz", "AA", &l), OnIndex::Same("http://i/d-1.0.tar.gz".into()));
-        let OnIndex::Different(p) = on_index("d-1.0.tar.gz", "bb", &l) else { panic!() };
-        assert!(p.message.contains("index sha256 aa, this file sha256 bb"), "{}", p.message);
+        assert_eq!(
+            on_index("d-1.0.tar.gz", "AA", &l),
+            OnIndex::Same("http://i/d-1.0.tar.gz".into())
+        );
+        let OnIndex::Different(p) = on_index("d-1.0.tar.gz", "bb", &l) else {
+            panic!()
+        };
+        assert!(
+            p.message.contains("index sha256 aa, this file sha256 bb"),
+            "{}",
+            p.message
+        );
     }
 }

@@ -48,8 +48,13 @@ mod tests {
         assert_eq!(problem("License :: OSI Approved :: MIT License"), None);
         let e = problem("Natural Language :: Ukranian").unwrap();
         assert!(e.contains("use `Natural Language :: Ukrainian`"), "{e}");
-        assert!(problem("Private :: Do Not Upload").unwrap().contains("never be uploaded"));
+        assert!(problem("Private :: Do Not Upload")
+            .unwrap()
+            .contains("never be uploaded"));
         let e = problem("programming language :: python :: 3").unwrap();
-        assert!(e.contains("did you mean `Programming Language :: Python :: 3`"), "{e}");
+        assert!(
+            e.contains("did you mean `Programming Language :: Python :: 3`"),
+            "{e}"
+        );
     }
 }

@@ -27,7 +27,10 @@ pub enum Answer {
     /// words, verbatim.
     Exists(String),
     /// A refusal that retrying will not change.
-    Refused { status: u16, reason: String },
+    Refused {
+        status: u16,
+        reason: String,
+    },
     /// A 5xx answer or a connection failure: worth another try.
     Transient(String),
 }
@@ -50,7 +53,11 @@ impl Client {
     }
 
     /// The first candidate simple-API base that answers 2xx, or the only one.
-    pub fn choose_check_url(&self, candidates: &[String], auth: Option<&Credentials>) -> Option<String> {
+    pub fn choose_check_url(
+        &self,
+        candidates: &[String],
+        auth: Option<&Credentials>,
+    ) -> Option<String> {
         if candidates.len() == 1 {
             return candidates.first().cloned();
         }
@@ -65,7 +72,12 @@ impl Client {
 
     /// What the index lists for project `name` (normalised) under `check_url`:
     /// empty when it does not know the project (404, or a redirect elsewhere).
-    pub fn listing(&self, check_url: &str, name: &str, auth: Option<&Credentials>) -> Result<Vec<IndexFile>> {
+    pub fn listing(
+        &self,
+        check_url: &str,
+        name: &str,
+        auth: Option<&Credentials>,
+    ) -> Result<Vec<IndexFile>> {
         let url = format!("{}/{name}/", check_url.trim_end_matches('/'));
         let request = with_auth(self.agent.get(&url).set("Accept", index::ACCEPT), auth);
         let response = match request.call() {
@@ -84,7 +96,8 @@ impl Client {
         let body = index::read_capped(response.into_reader(), index::MAX_PAGE, &url)
             .map_err(|e| Error::Publish(e.to_string()))?;
         let text = String::from_utf8_lossy(&body);
-        index::parse_page(&text, &content_type, &base).map_err(|e| Error::Publish(format!("{url}: {e}")))
+        index::parse_page(&text, &content_type, &base)
+            .map_err(|e| Error::Publish(format!("{url}: {e}")))
     }
 
     /// POST one file. The body is the form's head, the file streamed from
@@ -97,16 +110,27 @@ impl Client {
         form: &Form,
         progress: &dyn Progress,
     ) -> Answer {
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let body = form.multipart(&file_name);
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
-            Err(e) => return Answer::Refused { status: 0, reason: format!("{}: {e}", path.display()) },
+            Err(e) => {
+                return Answer::Refused {
+                    status: 0,
+                    reason: format!("{}: {e}", path.display()),
+                }
+            }
         };
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let length = body.head.len() as u64 + size + body.tail.len() as u64;
         let reader = Cursor::new(body.head)
-            .chain(Counted { inner: file, progress })
+            .chain(Counted {
+                inner: file,
+                progress,
+            })
             .chain(Cursor::new(body.tail));
         let request = with_auth(self.agent.post(upload_url), Some(credentials))
             .set("Content-Type", &body.content_type)
@@ -115,7 +139,9 @@ impl Client {
             Ok(r) if r.status() >= 300 => redirected(&r),
             // devpi answers a re-upload of the same bytes with 200 "Upload of
             // identical file to non volatile index.": nothing was stored.
-            Ok(r) if r.status_text().contains("identical file") => Answer::Exists(r.status_text().to_string()),
+            Ok(r) if r.status_text().contains("identical file") => {
+                Answer::Exists(r.status_text().to_string())
+            }
             Ok(_) => Answer::Created,
             Err(ureq::Error::Status(status, r)) => classify(status, &reason(r)),
             Err(ureq::Error::Transport(t)) => Answer::Transient(t.to_string()),
@@ -142,14 +168,19 @@ fn redact(auth: Option<&Credentials>, text: &str) -> String {
 fn redact_answer(answer: Answer, c: &Credentials) -> Answer {
     match answer {
         Answer::Exists(r) => Answer::Exists(c.password.redact(&r)),
-        Answer::Refused { status, reason } => Answer::Refused { status, reason: c.password.redact(&reason) },
+        Answer::Refused { status, reason } => Answer::Refused {
+            status,
+            reason: c.password.redact(&reason),
+        },
         Answer::Transient(r) => Answer::Transient(c.password.redact(&r)),
         Answer::Created => Answer::Created,
     }
 }
 
 fn redirected(response: &ureq::Response) -> Answer {
-    let to = response.header("Location").unwrap_or("(no Location header)");
+    let to = response
+        .header("Location")
+        .unwrap_or("(no Location header)");
     Answer::Refused {
         status: response.status(),
         reason: format!(
@@ -171,7 +202,10 @@ fn classify(status: u16, reason: &str) -> Answer {
         409 => Answer::Exists(reason.to_string()),
         400 | 403 if says_exists => Answer::Exists(reason.to_string()),
         500..=599 => Answer::Transient(format!("HTTP {status}: {reason}")),
-        _ => Answer::Refused { status, reason: reason.to_string() },
+        _ => Answer::Refused {
+            status,
+            reason: reason.to_string(),
+        },
     }
 }
 
@@ -181,7 +215,10 @@ fn classify(status: u16, reason: &str) -> Answer {
 fn reason(response: ureq::Response) -> String {
     let phrase = response.status_text().trim().to_string();
     let mut body = String::new();
-    let _ = response.into_reader().take(64 << 10).read_to_string(&mut body);
+    let _ = response
+        .into_reader()
+        .take(64 << 10)
+        .read_to_string(&mut body);
     let text = strip_tags(&body);
     let text: String = text.chars().take(2000).collect();
     match (phrase.is_empty(), text.is_empty()) {
@@ -240,18 +277,39 @@ mod tests {
     fn exists_answers_are_recognised_per_server() {
         assert!(matches!(classify(409, "Conflict"), Answer::Exists(_)));
         assert!(matches!(
-            classify(400, "File already exists. See https://pypi.org/help/#file-name-reuse"),
+            classify(
+                400,
+                "File already exists. See https://pypi.org/help/#file-name-reuse"
+            ),
             Answer::Exists(_)
         ));
-        assert!(matches!(classify(400, "Repository does not allow updating assets: pypi-hosted"), Answer::Exists(_)));
-        assert!(matches!(classify(400, "Invalid value for classifiers"), Answer::Refused { status: 400, .. }));
-        assert!(matches!(classify(503, "Service Unavailable"), Answer::Transient(_)));
-        assert!(matches!(classify(403, "Invalid or non-existent authentication information"), Answer::Refused { .. }));
+        assert!(matches!(
+            classify(
+                400,
+                "Repository does not allow updating assets: pypi-hosted"
+            ),
+            Answer::Exists(_)
+        ));
+        assert!(matches!(
+            classify(400, "Invalid value for classifiers"),
+            Answer::Refused { status: 400, .. }
+        ));
+        assert!(matches!(
+            classify(503, "Service Unavailable"),
+            Answer::Transient(_)
+        ));
+        assert!(matches!(
+            classify(403, "Invalid or non-existent authentication information"),
+            Answer::Refused { .. }
+        ));
     }
 
     #[test]
     fn html_bodies_become_text() {
         let html = "<html><head><title>403 Forbidden</title><style>p{}</style></head><body><h1>403 Forbidden</h1>\n<p>Invalid   API Token: <b>token is expired</b></p></body></html>";
-        assert_eq!(strip_tags(html), "403 Forbidden Invalid API Token: token is expired");
+        assert_eq!(
+            strip_tags(html),
+            "403 Forbidden Invalid API Token: token is expired"
+        );
     }
 }

@@ -194,7 +194,10 @@ mod tests {
         r.password = Some(Secret::new("from-pypirc".into()));
         let both = env_of(&[(TOKEN_VAR, "pypi-own"), ("TWINE_PASSWORD", "pw")]);
         let c = find(&r, &both, &NoKeyring).unwrap();
-        assert_eq!((c.username.as_str(), c.password.expose()), ("__token__", "pypi-own"));
+        assert_eq!(
+            (c.username.as_str(), c.password.expose()),
+            ("__token__", "pypi-own")
+        );
         let twine = env_of(&[("TWINE_USERNAME", "alice"), ("TWINE_PASSWORD", "pw")]);
         let c = find(&r, &twine, &NoKeyring).unwrap();
         assert_eq!((c.username.as_str(), c.password.expose()), ("alice", "pw"));

@@ -247,8 +247,12 @@ mod tests {
         let body = form.multipart("demo-1.0.tar.gz");
         let boundary = body.content_type.split("boundary=").nth(1).unwrap();
         let head = String::from_utf8(body.head).unwrap();
-        assert!(head.starts_with(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\ndemo\r\n")));
-        assert!(head.ends_with("filename=\"demo-1.0.tar.gz\"\r\nContent-Type: application/octet-stream\r\n\r\n"));
+        assert!(head.starts_with(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\ndemo\r\n"
+        )));
+        assert!(head.ends_with(
+            "filename=\"demo-1.0.tar.gz\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        ));
         assert_eq!(body.tail, format!("\r\n--{boundary}--\r\n").into_bytes());
     }
 }

@@ -19,8 +19,13 @@ pub fn problems(content_type: Option<&str>, description: &str) -> Vec<String> {
             "charset" if !value.eq_ignore_ascii_case("utf-8") => out.push(format!(
                 "Description-Content-Type charset `{value}`: the index accepts only UTF-8"
             )),
-            "variant" if mime == "text/markdown" && !["gfm", "commonmark"].contains(&value.to_ascii_lowercase().as_str()) => {
-                out.push(format!("Description-Content-Type variant `{value}`: use GFM or CommonMark"))
+            "variant"
+                if mime == "text/markdown"
+                    && !["gfm", "commonmark"].contains(&value.to_ascii_lowercase().as_str()) =>
+            {
+                out.push(format!(
+                    "Description-Content-Type variant `{value}`: use GFM or CommonMark"
+                ))
             }
             _ => {}
         }
@@ -40,27 +45,86 @@ fn split_content_type(value: &str) -> (String, Vec<(String, String)>) {
     let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     let params = parts
         .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_string()))
+        .map(|(k, v)| {
+            (
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_string(),
+            )
+        })
         .collect();
     (mime, params)
 }
 
 /// docutils' standard directives (docutils.parsers.rst.directives).
 const DIRECTIVES: &[&str] = &[
-    "attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning",
-    "admonition", "image", "figure", "topic", "sidebar", "line-block", "parsed-literal", "code",
-    "code-block", "sourcecode", "math", "rubric", "epigraph", "highlights", "pull-quote",
-    "compound", "container", "table", "csv-table", "list-table", "contents", "sectnum",
-    "section-numbering", "header", "footer", "target-notes", "meta", "replace", "unicode",
-    "date", "class", "role", "default-role", "title",
+    "attention",
+    "caution",
+    "danger",
+    "error",
+    "hint",
+    "important",
+    "note",
+    "tip",
+    "warning",
+    "admonition",
+    "image",
+    "figure",
+    "topic",
+    "sidebar",
+    "line-block",
+    "parsed-literal",
+    "code",
+    "code-block",
+    "sourcecode",
+    "math",
+    "rubric",
+    "epigraph",
+    "highlights",
+    "pull-quote",
+    "compound",
+    "container",
+    "table",
+    "csv-table",
+    "list-table",
+    "contents",
+    "sectnum",
+    "section-numbering",
+    "header",
+    "footer",
+    "target-notes",
+    "meta",
+    "replace",
+    "unicode",
+    "date",
+    "class",
+    "role",
+    "default-role",
+    "title",
 ];
 
 /// docutils' standard roles (docutils.parsers.rst.roles), by canonical name
 /// and alias.
 const ROLES: &[&str] = &[
-    "emphasis", "literal", "code", "math", "pep-reference", "pep", "rfc-reference", "rfc",
-    "strong", "subscript", "sub", "superscript", "sup", "title-reference", "title", "t",
-    "abbreviation", "ab", "acronym", "ac",
+    "emphasis",
+    "literal",
+    "code",
+    "math",
+    "pep-reference",
+    "pep",
+    "rfc-reference",
+    "rfc",
+    "strong",
+    "subscript",
+    "sub",
+    "superscript",
+    "sup",
+    "title-reference",
+    "title",
+    "t",
+    "abbreviation",
+    "ab",
+    "acronym",
+    "ac",
 ];
 
 const ADORNMENT: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
@@ -143,7 +207,12 @@ fn title_checks(lines: &[&str], i: usize, width: usize, out: &mut Vec<String>) {
 fn display_width(text: &str) -> usize {
     text.chars()
         .map(|c| match c as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
             _ => 1,
         })
         .sum()
@@ -175,15 +244,25 @@ fn directive_checks(rest: &str, n: usize, out: &mut Vec<String>, targets: &mut V
     }
 }
 
-fn inline_checks(line: &str, n: usize, out: &mut Vec<String>, references: &mut Vec<(usize, String)>) {
+fn inline_checks(
+    line: &str,
+    n: usize,
+    out: &mut Vec<String>,
+    references: &mut Vec<(usize, String)>,
+) {
     if line.matches("``").count() % 2 == 1 {
-        out.push(format!("line {n}: inline literal start-string without end-string"));
+        out.push(format!(
+            "line {n}: inline literal start-string without end-string"
+        ));
     }
     let mut rest = line;
     while let Some(at) = rest.find(":`").or_else(|| rest.find("`_")) {
         let (before, after) = rest.split_at(at);
         if after.starts_with(":`") {
-            let role = before.rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
+            let role = before
+                .rsplit(|c: char| c.is_whitespace() || c == '(')
+                .next()
+                .unwrap_or("");
             if let Some(role) = role.strip_prefix(':') {
                 if !role.is_empty() && !ROLES.contains(&role.to_ascii_lowercase().as_str()) {
                     out.push(format!("line {n}: unknown interpreted text role `{role}`"));
@@ -234,14 +313,20 @@ mod tests {
             "line 8: the `raw` directive is disabled",
             "line 10: unknown target name `missing`",
         ] {
-            assert!(found.iter().any(|f| f.contains(expected)), "{expected}: {found:#?}");
+            assert!(
+                found.iter().any(|f| f.contains(expected)),
+                "{expected}: {found:#?}"
+            );
         }
         assert_eq!(found.len(), 6, "{found:#?}");
     }
 
     #[test]
     fn content_type_parameters_are_checked() {
-        assert_eq!(problems(Some("text/markdown; variant=Original"), "").len(), 1);
+        assert_eq!(
+            problems(Some("text/markdown; variant=Original"), "").len(),
+            1
+        );
         assert_eq!(problems(Some("text/plain; charset=latin-1"), "").len(), 1);
         assert_eq!(problems(Some("text/html"), "").len(), 1);
     }

@@ -57,7 +57,10 @@ impl Repository {
 
     /// The project's page on the index for people, where one is known.
     pub fn project_page(&self, name: &str, version: &str) -> Option<String> {
-        let host = url::Url::parse(&self.upload_url).ok()?.host_str()?.to_string();
+        let host = url::Url::parse(&self.upload_url)
+            .ok()?
+            .host_str()?
+            .to_string();
         let site = match host.as_str() {
             "upload.pypi.org" | "pypi.org" => "https://pypi.org",
             "test.pypi.org" => "https://test.pypi.org",
@@ -85,7 +88,10 @@ pub fn check_candidates(upload_url: &str) -> Vec<String> {
     } else {
         format!("{upload_url}/")
     };
-    match url::Url::parse(&base).ok().and_then(|u| u.host_str().map(str::to_string)) {
+    match url::Url::parse(&base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+    {
         Some(h) if h == "upload.pypi.org" => return vec!["https://pypi.org/simple/".into()],
         Some(h) if h == "test.pypi.org" => return vec!["https://test.pypi.org/simple/".into()],
         _ => {}
@@ -210,7 +216,10 @@ mod tests {
             let pypi = resolve(Some("pypi"), None, Some(path)).unwrap();
             assert_eq!(pypi.upload_url, PYPI_UPLOAD);
             assert_eq!(pypi.username.as_deref(), Some("__token__"));
-            assert_eq!(pypi.password.as_ref().unwrap().expose(), "pypi-AgEIcHlwaS5vcmc");
+            assert_eq!(
+                pypi.password.as_ref().unwrap().expose(),
+                "pypi-AgEIcHlwaS5vcmc"
+            );
             let test = resolve(Some("testpypi"), None, Some(path)).unwrap();
             assert_eq!(test.upload_url, TESTPYPI_UPLOAD);
             assert!(test.password.is_none());
@@ -237,7 +246,10 @@ mod tests {
     #[test]
     fn check_urls_follow_the_server_kind() {
         assert_eq!(check_candidates(PYPI_UPLOAD), ["https://pypi.org/simple/"]);
-        assert_eq!(check_candidates(TESTPYPI_UPLOAD), ["https://test.pypi.org/simple/"]);
+        assert_eq!(
+            check_candidates(TESTPYPI_UPLOAD),
+            ["https://test.pypi.org/simple/"]
+        );
         assert_eq!(
             check_candidates("http://h:1/"),
             ["http://h:1/simple/", "http://h:1/+simple/"]
@@ -246,6 +258,9 @@ mod tests {
             check_candidates("http://h/root/dev"),
             ["http://h/root/dev/simple/", "http://h/root/dev/+simple/"]
         );
-        assert_eq!(check_candidates("http://h/x/legacy/"), ["http://h/x/simple/"]);
+        assert_eq!(
+            check_candidates("http://h/x/legacy/"),
+            ["http://h/x/simple/"]
+        );
     }
 }

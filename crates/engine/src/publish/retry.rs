@@ -63,7 +63,12 @@ pub fn run(
             Answer::Exists(_) if tried > 1 && arrived() => {
                 return Ending::FoundAfterRetry { attempts: tried };
             }
-            answer => return Ending::Failed { answer, attempts: tried },
+            answer => {
+                return Ending::Failed {
+                    answer,
+                    attempts: tried,
+                }
+            }
         }
     }
 }
@@ -85,7 +90,13 @@ mod tests {
         let pauses = std::cell::RefCell::new(Vec::new());
         let ending = run(
             policy(),
-            |n| if n < 3 { Answer::Transient("HTTP 502".into()) } else { Answer::Created },
+            |n| {
+                if n < 3 {
+                    Answer::Transient("HTTP 502".into())
+                } else {
+                    Answer::Created
+                }
+            },
             || false,
             |d| pauses.borrow_mut().push(d.as_millis()),
         );
@@ -109,7 +120,13 @@ mod tests {
         assert_eq!(tries.get(), 1);
         let exists_on_retry = run(
             policy(),
-            |n| if n == 1 { Answer::Transient("reset".into()) } else { Answer::Exists("409".into()) },
+            |n| {
+                if n == 1 {
+                    Answer::Transient("reset".into())
+                } else {
+                    Answer::Exists("409".into())
+                }
+            },
             {
                 let asked = Cell::new(0);
                 move || {
@@ -124,9 +141,28 @@ mod tests {
 
     #[test]
     fn refusals_and_exhaustion_stop() {
-        let refused = run(policy(), |_| Answer::Refused { status: 403, reason: "no".into() }, || true, |_| {});
+        let refused = run(
+            policy(),
+            |_| Answer::Refused {
+                status: 403,
+                reason: "no".into(),
+            },
+            || true,
+            |_| {},
+        );
         assert!(matches!(refused, Ending::Failed { attempts: 1, .. }));
-        let exhausted = run(policy(), |_| Answer::Transient("HTTP 503".into()), || false, |_| {});
-        assert!(matches!(exhausted, Ending::Failed { attempts: 3, answer: Answer::Transient(_) }));
+        let exhausted = run(
+            policy(),
+            |_| Answer::Transient("HTTP 503".into()),
+            || false,
+            |_| {},
+        );
+        assert!(matches!(
+            exhausted,
+            Ending::Failed {
+                attempts: 3,
+                answer: Answer::Transient(_)
+            }
+        ));
     }
 }
