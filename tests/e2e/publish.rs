@@ -231,9 +231,9 @@ fn files_the_checks_reject_are_never_sent_and_the_server_sees_no_request() {
     let report = build_json(&project, &project.join("dist"), &[]);
     let (sdist, wheel) = (artifact(&report, "sdist"), artifact(&report, "wheel"));
     // And a wheel the inspector rejects: a module changed after RECORD was written.
-    let (_, good) = built("1.0");
+    let (_keep, _, _, good) = built("1.0");
     let tampered = tmp.path().join("tinymod-1.0-py3-none-any.whl");
-    tamper(&good.join("dist/tinymod-1.0-py3-none-any.whl"), &tampered);
+    tamper(&good, &tampered);
 
     let (out, value) = publish(
         &[sdist.clone(), wheel, tampered],
@@ -366,6 +366,15 @@ fn exists_answer(url: &str, wheel: &Path, home: &Path) -> u16 {
     let (out, value) = publish(&[wheel.to_path_buf()], &lagging.url, TOKEN, home);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(statuses(&value), ["skipped"], "{value:#}");
+    let hidden = lagging
+        .seen()
+        .into_iter()
+        .any(|s| s.status == 404 && s.path.ends_with("/tinymod/"));
+    assert!(
+        hidden,
+        "the project page was not hidden: {:?}",
+        lagging.seen()
+    );
     let post = lagging
         .seen()
         .into_iter()

@@ -179,15 +179,15 @@ pub struct Devpi {
 }
 
 impl Devpi {
-    /// devpi-server with a non-volatile stage index `root/dev`; uploads as
-    /// root with password TOKEN.
+    /// devpi-server with a non-volatile stage index `alice/dev`; uploads as
+    /// USER with password TOKEN.
     pub fn start() -> Devpi {
         let dir = tempfile::tempdir().expect("tempdir");
         let server_dir = dir.path().join("server");
         let init = run(Command::new(bin("devpi-init"))
             .arg("--serverdir")
             .arg(&server_dir)
-            .args(["--root-passwd", TOKEN]));
+            .args(["--root-passwd", "root-password"]));
         assert!(init.status.success(), "devpi-init: {init:?}");
         let port = free_port();
         let child = Command::new(bin("devpi-server"))
@@ -201,12 +201,24 @@ impl Devpi {
         let mut process = Process(child);
         let root = format!("http://127.0.0.1:{port}/");
         wait_for(&root, &mut process.0, "devpi-server");
-        let url = format!("{root}root/dev/");
-        let made = run(Command::new(index_python()).args([
-            "-c",
-            "import base64, sys, urllib.request as u\nr = u.Request(sys.argv[1].rstrip('/'), method='PUT', data=b'{\"type\": \"stage\", \"bases\": \"\", \"volatile\": false}', headers={'Content-Type': 'application/json', 'Accept': 'application/json', 'Authorization': 'Basic ' + base64.b64encode(b'root:' + sys.argv[2].encode()).decode()})\nprint(u.urlopen(r).status)",
-        ]).arg(&url).arg(TOKEN));
-        assert!(made.status.success(), "creating root/dev: {made:?}");
+        let url = format!("{root}{USER}/dev/");
+        // A user, then a stage index of theirs (devpi's JSON API).
+        let script = r#"
+import base64, json, sys, urllib.request as u
+root, user, password = sys.argv[1:]
+auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+def put(url, body, headers):
+    headers = {"Content-Type": "application/json", "Accept": "application/json", **headers}
+    u.urlopen(u.Request(url, method="PUT", data=json.dumps(body).encode(), headers=headers))
+put(root + user, {"password": password, "email": "alice@example.org"}, {})
+put(root + user + "/dev", {"type": "stage", "bases": "", "volatile": False}, {"Authorization": auth})
+"#;
+        let made = run(Command::new(index_python()).args(["-c", script]).args([
+            root.as_str(),
+            USER,
+            TOKEN,
+        ]));
+        assert!(made.status.success(), "creating {USER}/dev: {made:?}");
         Devpi {
             url,
             _process: process,
@@ -296,8 +308,10 @@ fn proxy_one(
         let mut f = faults.lock().expect("lock");
         let is_upload = method == "POST";
         let is_listing = method == "GET"
-            && path.contains("simple/")
-            && path.trim_end_matches('/').matches('/').count() >= 2;
+            && path
+                .split("simple/")
+                .nth(1)
+                .is_some_and(|project| !project.trim_matches('/').is_empty());
         let out = (
             is_upload && f.fail_first_upload,
             is_upload && f.lose_first_answer,

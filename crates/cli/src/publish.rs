@@ -110,9 +110,7 @@ pub fn run(files: &[PathBuf], target: &TargetArgs, json: bool) -> (serde_json::V
         Ok(c) => c,
         Err(e) => return failed(redact(&e.to_string(), creds.as_ref())),
     };
-    if !json {
-        print_checks(&checked);
-    }
+    print_checks(&checked, json);
     let mut value = serde_json::json!({ "checked": checked, "dry_run": target.dry_run });
     if !checked.ok() {
         eprintln!(
@@ -131,9 +129,7 @@ pub fn run(files: &[PathBuf], target: &TargetArgs, json: bool) -> (serde_json::V
         Ok(o) => o,
         Err(e) => return failed(redact(&e.to_string(), Some(&creds))),
     };
-    if !json {
-        print_outcome(&outcome);
-    }
+    print_outcome(&outcome, json);
     let code = if outcome.error.is_some() {
         ExitCode::from(1)
     } else {
@@ -147,9 +143,13 @@ fn redact(text: &str, creds: Option<&publish::Credentials>) -> String {
     creds.map_or_else(|| text.to_string(), |c| c.password.redact(text))
 }
 
-fn print_checks(checked: &Checked) {
-    eprintln!("publishing to {}", checked.repository);
-    for p in &checked.files {
+/// The files and what will happen to them (not with `--json`), then every
+/// problem (always: stderr is for people either way).
+fn print_checks(checked: &Checked, json: bool) {
+    if !json {
+        eprintln!("publishing to {}", checked.repository);
+    }
+    for p in checked.files.iter().filter(|_| !json) {
         let what = match p.action {
             Action::Upload => "will upload",
             Action::Skip => "on the index already (same sha256): skip",
@@ -174,8 +174,10 @@ fn print_checks(checked: &Checked) {
     }
 }
 
-fn print_outcome(outcome: &Outcome) {
-    for s in &outcome.files {
+/// What happened to each file and the links (not with `--json`), then the
+/// error (always).
+fn print_outcome(outcome: &Outcome, json: bool) {
+    for s in outcome.files.iter().filter(|_| !json) {
         let status = match s.status {
             Status::Uploaded => "uploaded",
             Status::Skipped => "skipped",
@@ -190,7 +192,7 @@ fn print_outcome(outcome: &Outcome) {
         let url = s.url.as_ref().map(|u| format!(" {u}")).unwrap_or_default();
         println!("{status} {}{url}{note}", s.file_name);
     }
-    for url in &outcome.project_urls {
+    for url in outcome.project_urls.iter().filter(|_| !json) {
         println!("view at {url}");
     }
     if let Some(error) = &outcome.error {
