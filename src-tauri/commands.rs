@@ -37,7 +37,15 @@ impl From<gradient_engine::Error> for UiError {
     fn from(e: gradient_engine::Error) -> Self {
         match e {
             gradient_engine::Error::Project(p) => p.into(),
-            other => UiError::message(other.to_string()),
+            other => {
+                let view = other.view();
+                UiError {
+                    message: view.message,
+                    file: view.file,
+                    line: view.line,
+                    field: view.field.or(view.entry),
+                }
+            }
         }
     }
 }

@@ -119,21 +119,9 @@ pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanVi
         .current()
         .ok_or_else(|| UiError::message("no project is open"))?;
     let project = Project::load(&path)?;
-    let (plan, summary, notes) = match format {
-        Format::Sdist | Format::Wheel => (build::plan(&project, format)?, None, Vec::new()),
-        _ => {
-            let options = build::AppOptions::from_project(&project);
-            let app = build::plan_app(&project, format, &options, &Silent)?;
-            let summary = format!(
-                "for {} · {} distributions from {} · runs {}",
-                app.target.label(),
-                app.tree.distributions.len(),
-                options.sources.clone().with_default_index().describe(),
-                app.entry.name,
-            );
-            (app.plan.clone(), Some(summary), app.notes.clone())
-        }
-    };
+    let options = build::AppOptions::from_project(&project);
+    let preview = build::preview(&project, format, &options, &state.closures, &Silent)?;
+    let (plan, summary, notes) = (preview.plan, preview.summary, preview.notes);
     Ok(PlanView {
         summary,
         notes,

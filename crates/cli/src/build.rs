@@ -203,27 +203,24 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e.into(), args.json),
     };
-    let planned = match args.format {
-        Format::Sdist | Format::Wheel => build::plan(&project, args.format).map(|p| (p, None)),
-        format => {
-            let progress = TerminalProgress::new(!args.json);
-            let app = build::plan_app(&project, format, &args.app.options(&project), &progress);
-            progress.finish();
-            app.map(|app| {
-                let notes = app.notes.clone();
-                (app.plan.clone(), Some((app, notes)))
-            })
+    let progress = TerminalProgress::new(!args.json);
+    let previewed = build::preview(
+        &project,
+        args.format,
+        &args.app.options(&project),
+        &build::ClosureCache::default(),
+        &progress,
+    );
+    progress.finish();
+    let plan = match previewed {
+        Ok(preview) => {
+            for note in &preview.notes {
+                eprintln!("note: {note}");
+            }
+            preview.plan
         }
-    };
-    let (plan, app) = match planned {
-        Ok(p) => p,
         Err(e) => return fail(&e, args.json),
     };
-    if let Some((_, notes)) = &app {
-        for note in notes {
-            eprintln!("note: {note}");
-        }
-    }
     if args.json {
         return print_json(&plan);
     }
@@ -234,7 +231,7 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
 /// The plan as a table: size, archive path, the rule that included it.
 fn render_plan(plan: &Plan, excluded: bool) -> String {
     let mut out = format!("{}\n", plan.file_name);
-    if let Ok(line) = std::str::from_utf8(&plan.preamble) {
+    if let Ok(line) = std::str::from_utf8(plan.preamble()) {
         out.push_str(line);
     }
     let width = plan
@@ -305,8 +302,7 @@ mod tests {
                 rule: "default: __pycache__".into(),
             }],
             mtime: 0,
-            preamble: Vec::new(),
-            trailer_key: None,
+            container: gradient_engine::plan::Container::zip(),
         };
         let text = render_plan(&plan, true);
         assert!(text.starts_with("a-1-py3-none-any.whl\n"));

@@ -59,7 +59,7 @@ pub fn fail(error: &Error, json: bool) -> ExitCode {
     if json {
         let value = match error {
             Error::Project(p) => serde_json::json!({ "error": p }),
-            other => serde_json::json!({ "error": { "message": other.to_string() } }),
+            other => serde_json::json!({ "error": other.view() }),
         };
         println!("{value}");
     }

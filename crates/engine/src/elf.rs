@@ -4,8 +4,15 @@
 //! `.gnu.version`, LSB Core "Symbol Versioning") through goblin, so that
 //! [`policy`] can tell which manylinux or musllinux tag the code is
 //! consistent with and name the symbols that stand in the way of a better one.
+//!
+//! Beside reading: [`resolve`] finds the libraries a program needs as the
+//! loader would and knows which the system provides; [`patch`] rewrites
+//! RUNPATH in place; [`strip`] removes debug information.
 
+pub mod patch;
 pub mod policy;
+pub mod resolve;
+pub mod strip;
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

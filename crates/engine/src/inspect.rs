@@ -11,7 +11,6 @@ pub mod archive;
 pub mod blob;
 pub mod core_metadata;
 pub mod diff;
-pub mod entry_points;
 pub mod exe_check;
 pub mod finding;
 pub mod lint;
@@ -26,6 +25,9 @@ pub mod zipapp_check;
 
 use crate::elf::policy::Verdict;
 use crate::elf::ElfInfo;
+/// entry_points.txt is read by the installer too: one parser, kept at the
+/// crate root.
+pub use crate::entry_points;
 use archive::{Archive, Limits, Member};
 use blob::Blob;
 use core_metadata::CoreMetadata;

@@ -10,10 +10,12 @@
 //! The live preview and `--dry-run` show the same plan the writer consumes.
 
 pub mod apptree;
+pub mod atomic;
 pub mod build;
 pub mod closure;
 pub mod discovery;
 pub mod elf;
+pub mod entry_points;
 pub mod epoch;
 pub mod error;
 pub mod frozen;
@@ -26,7 +28,6 @@ pub mod progress;
 pub mod project;
 pub mod publish;
 pub mod record;
-pub mod replace;
 pub mod runtime;
 pub mod sdist;
 pub mod sink;

@@ -184,7 +184,7 @@ pub(crate) fn read_capped(reader: impl Read, cap: u64, url: &str) -> Result<Vec<
 fn store(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    crate::replace::replace_file(path, bytes).map_err(|e| Error::io(path, e))
+    crate::atomic::replace_file(path, bytes).map_err(|e| Error::io(path, e))
 }
 
 #[derive(Deserialize)]

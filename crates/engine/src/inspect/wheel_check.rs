@@ -38,12 +38,8 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             None
         }
     };
-    let dist_infos: BTreeSet<&str> = archive
-        .members
-        .iter()
-        .filter_map(|m| m.path.split_once('/').map(|(top, _)| top))
-        .filter(|top| top.ends_with(".dist-info"))
-        .collect();
+    let dist_infos: BTreeSet<&str> =
+        crate::wheel::read::dist_info_dirs(archive.members.iter().map(|m| m.path.as_str()), None);
     let expected = parsed.as_ref().map(|w| {
         format!(
             "{}-{}.dist-info",
