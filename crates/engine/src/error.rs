@@ -131,6 +131,7 @@ impl Error {
             Error::Plan(_) => base("plan"),
             Error::Target(_) => base("target"),
             Error::Closure(_) => base("closure"),
+            Error::Publish(_) => base("publish"),
             Error::Cancelled => base("cancelled"),
         }
     }
