@@ -170,7 +170,7 @@ fn same_file_name_with_other_bytes_is_refused_before_upload() {
     let server = Pypiserver::start();
     let (tmp, project, sdist, _) = built("3.0");
     let old = sha256(&sdist);
-    let (out, _) = publish(&[sdist.clone()], &server.url, TOKEN, tmp.path());
+    let (out, _) = publish(std::slice::from_ref(&sdist), &server.url, TOKEN, tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
     // The same version rebuilt from changed source: same name, other bytes.
     write(&project.join("tinymod.py"), "def main():\n    return 1\n");
@@ -311,7 +311,7 @@ fn a_500_is_retried_and_a_stored_first_try_counts_as_success() {
             ..Faults::default()
         },
     );
-    let (out, value) = publish(&[sdist.clone()], &proxy.url, TOKEN, tmp.path());
+    let (out, value) = publish(std::slice::from_ref(&sdist), &proxy.url, TOKEN, tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(value["outcome"]["files"][0]["attempts"], 2, "{value:#}");
     let post_statuses: Vec<u16> = proxy
