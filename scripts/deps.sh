@@ -9,6 +9,8 @@
 #   scripts/deps.sh --print-oracle-python   print the oracle venv's python path
 #   scripts/deps.sh --app-wheels       only the oracle venv and the test wheelhouses
 #   scripts/deps.sh --print-app-wheels      print the test wheelhouses' directory
+#   scripts/deps.sh --index-servers    only the index servers' venv (publishing tests)
+#   scripts/deps.sh --print-index-python    print that venv's python path
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRADIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-studio}
@@ -56,6 +58,23 @@ oracle() {
   echo "$stamp" > "$venv/.requirements-sha256"
 }
 
+# Package index servers for the publishing tests, in a venv of their own so
+# their dependencies never mix with the oracle's.
+index_venv="$cache/index-venv"
+index_servers() {
+  local requirements="$root/tests/index-server-requirements.txt" stamp
+  stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ -x "$index_venv/bin/python" ] && [ "$(cat "$index_venv/.requirements-sha256" 2>/dev/null)" = "$stamp" ]; then
+    return 0
+  fi
+  say "creating the index servers' venv in $index_venv"
+  rm -rf "$index_venv"
+  mkdir -p "$cache"
+  python3 -m venv "$index_venv"
+  "$index_venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  echo "$stamp" > "$index_venv/.requirements-sha256"
+}
+
 # The fixture application's wheels (tests/fixtures/app-wheels.txt): one
 # wheelhouse for the python3 on PATH ("host") and one for another CPython
 # version ("other", its X.Y in other/VERSION), downloaded once.
@@ -85,12 +104,14 @@ app_packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb x
 case "${1:-all}" in
   --print-oracle-python) echo "$venv/bin/python" ;;
   --print-app-wheels) wheels_dir ;;
+  --print-index-python) echo "$index_venv/bin/python" ;;
+  --index-servers) apt_packages python3-venv; index_servers ;;
   --app-wheels) apt_packages python3-venv; oracle; app_wheels ;;
   --oracle-only) apt_packages python3-venv; oracle ;;
   --app) apt_packages "${app_packages[@]}"; rust ;;
   all)
     apt_packages "${app_packages[@]}" python3-venv
     command -v node >/dev/null || apt_packages nodejs
-    rust; oracle; app_wheels ;;
+    rust; oracle; app_wheels; index_servers ;;
   *) say "unknown option $1"; exit 2 ;;
 esac

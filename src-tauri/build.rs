@@ -27,6 +27,9 @@ fn main() {
             "watch_artifact",
             "subscribe_drops",
             "open_dropped",
+            "publish_token_status",
+            "publish_check",
+            "publish_upload",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build failed: {error:#}");

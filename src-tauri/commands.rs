@@ -7,6 +7,7 @@ pub mod drops;
 pub mod gradient;
 pub mod inspect;
 pub mod project;
+pub mod publish;
 pub mod recent;
 pub mod trust;
 

@@ -10,7 +10,7 @@ mod commands;
 mod state;
 mod watch;
 
-use commands::{build, drops, gradient, inspect, project, recent, trust};
+use commands::{build, drops, gradient, inspect, project, publish, recent, trust};
 use tauri::Manager;
 
 fn main() {
@@ -45,6 +45,9 @@ fn main() {
             inspect::watch_artifact,
             drops::subscribe_drops,
             drops::open_dropped,
+            publish::publish_token_status,
+            publish::publish_check,
+            publish::publish_upload,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

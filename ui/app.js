@@ -5,6 +5,7 @@ import { describeError, visible } from "./lib/format.js";
 import { createPreview } from "./views/preview.js";
 import { createWizard } from "./views/wizard.js";
 import { createInspector } from "./views/inspect.js";
+import { createPublisher } from "./views/publish.js";
 
 const { invoke, Channel } = window.__TAURI__.core;
 
@@ -43,6 +44,7 @@ for (const [i, tab] of TABS.entries()) {
 }
 
 const inspector = createInspector({ invoke, Channel, showError, clearError });
+const publisher = createPublisher({ invoke, Channel, showError, clearError });
 const preview = createPreview({
   invoke,
   Channel,
@@ -52,6 +54,7 @@ const preview = createPreview({
     showTab("inspect");
     inspector.open(path);
   },
+  onResult: (artifact) => publisher.setArtifact(artifact),
 });
 const wizard = createWizard({
   invoke,

@@ -4,6 +4,7 @@
 
 mod driver;
 mod measure;
+mod publish;
 mod trust;
 
 use driver::Studio;
@@ -433,5 +434,56 @@ async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    studio.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publishes_a_built_wheel_to_a_loopback_index() {
+    use publish::upload_servers::{Pypiserver, TOKEN};
+    let server = Pypiserver::start_for("__token__");
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = work.path().join("example");
+    copy_tree(&example(), &project);
+    let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
+    let wheel = "gradient_example-0.1.0-py3-none-any.whl";
+    studio.wait_text("#artifact-name", wheel).await;
+    studio.click("#build").await;
+    studio.wait_text("#build-status", "Built.").await;
+
+    // The Publish step: another index by URL, a token typed in, the checks.
+    studio.click("#publish-open").await;
+    publish::choose(&studio, "#pub-repo", "url").await;
+    publish::fill(&studio, "#pub-url", &server.url).await;
+    publish::fill(&studio, "#pub-token", TOKEN).await;
+    let command = studio.wait_text("#pub-command", "--repository-url").await;
+    assert!(
+        command.ends_with(&format!("--repository-url {}", server.url)),
+        "{command}"
+    );
+    studio.click("#pub-check").await;
+    studio.wait_text("#pub-status", "Checks passed.").await;
+    let checks = studio.cells("#pub-checks li").await;
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert!(checks[0].contains("will be uploaded"), "{checks:?}");
+    studio.screenshot("publish-checked").await;
+
+    studio.click("#pub-go").await;
+    let status = studio.wait_text("#pub-status", "Published.").await;
+    assert!(status.contains(&format!("{wheel}: uploaded")), "{status}");
+    let links = studio.cells("#pub-links li").await;
+    assert!(
+        links
+            .iter()
+            .any(|l| l.contains(&format!("{}packages/{wheel}", server.url))),
+        "{links:?}"
+    );
+    assert_eq!(server.files(), [wheel]);
+    let uploaded = std::fs::read(server.packages.join(wheel)).expect("stored wheel");
+    let built = std::fs::read(project.join("dist").join(wheel)).expect("built wheel");
+    assert_eq!(uploaded, built);
+    // The token never comes back to the page.
+    let page = studio.client.source().await.expect("page source");
+    assert!(!page.contains(TOKEN));
+    studio.screenshot("publish-done").await;
     studio.close().await;
 }

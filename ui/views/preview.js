@@ -7,7 +7,7 @@ import { planChanges } from "../lib/plan-diff.js";
 import { treeRows } from "../lib/tree.js";
 import { buildCommand } from "../lib/command.js";
 
-export function createPreview({ invoke, Channel, showError, clearError, onInspect }) {
+export function createPreview({ invoke, Channel, showError, clearError, onInspect, onResult }) {
   let project = null;
   let format = "wheel";
   const lastPlan = new Map();
@@ -177,6 +177,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     $("result-path").textContent = visible(artifact.path);
     $("result-size").textContent = `${humanSize(artifact.size)} (${artifact.size} bytes)`;
     $("result-sha").textContent = artifact.sha256;
+    onResult?.(artifact);
     $("inspect-result").focus();
   }
 

@@ -29,6 +29,11 @@ pub struct BuildArgs {
     wheel_from_sdist: Option<bool>,
     #[command(flatten)]
     app: AppArgs,
+    /// Then publish the sdist and wheel built (see `gradient publish`).
+    #[arg(long, help_heading = "Publishing")]
+    publish: bool,
+    #[command(flatten)]
+    target: crate::publish::TargetArgs,
     /// Print a machine-readable result (paths, sizes, sha256) on stdout.
     #[arg(long)]
     json: bool,
@@ -162,6 +167,9 @@ pub fn build(args: BuildArgs) -> ExitCode {
         Ok(report) => report,
         Err(e) => return fail(&e, args.json),
     };
+    if args.publish {
+        return build_and_publish(&report, &args.target, args.json);
+    }
     if args.json {
         return print_json(&report);
     }
@@ -172,6 +180,30 @@ pub fn build(args: BuildArgs) -> ExitCode {
         print_text(&shown(&display_path(&artifact.written.path)));
     }
     ExitCode::SUCCESS
+}
+
+/// `gradient build --publish`: publish the sdists and wheels just built.
+fn build_and_publish(
+    report: &build::BuildReport,
+    target: &crate::publish::TargetArgs,
+    json: bool,
+) -> ExitCode {
+    let files: Vec<PathBuf> = report
+        .artifacts
+        .iter()
+        .filter(|a| matches!(a.format, Format::Sdist | Format::Wheel))
+        .map(|a| a.written.path.clone())
+        .collect();
+    if !json {
+        for artifact in &report.artifacts {
+            println!("{}", display_path(&artifact.written.path));
+        }
+    }
+    let (published, code) = crate::publish::run(&files, target, json);
+    if json {
+        print_json(&serde_json::json!({ "build": report, "publish": published }));
+    }
+    code
 }
 
 pub fn preview(args: PreviewArgs) -> ExitCode {

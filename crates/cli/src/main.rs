@@ -5,6 +5,7 @@
 mod build;
 mod inspect;
 mod output;
+mod publish;
 mod recommend;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Compare two artifacts (exit 0 identical, 1 different).
     Diff(inspect::DiffArgs),
+    /// Check sdists and wheels, then upload them to PyPI, TestPyPI or another index.
+    Publish(publish::PublishArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +64,6 @@ fn main() -> ExitCode {
         Command::Recommend(args) => recommend::run(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Diff(args) => inspect::diff(args),
+        Command::Publish(args) => publish::publish(args),
     }
 }

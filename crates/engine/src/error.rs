@@ -48,6 +48,10 @@ pub enum Error {
     #[error("{0}")]
     Closure(String),
 
+    /// A file cannot be published: names the file, the index and what to do.
+    #[error("{0}")]
+    Publish(String),
+
     /// The job was cancelled by the person who started it.
     #[error("cancelled")]
     Cancelled,
@@ -127,6 +131,7 @@ impl Error {
             Error::Plan(_) => base("plan"),
             Error::Target(_) => base("target"),
             Error::Closure(_) => base("closure"),
+            Error::Publish(_) => base("publish"),
             Error::Cancelled => base("cancelled"),
         }
     }

@@ -27,6 +27,7 @@ pub mod names;
 pub mod plan;
 pub mod progress;
 pub mod project;
+pub mod publish;
 pub mod record;
 pub mod runtime;
 pub mod sdist;
