@@ -43,37 +43,29 @@ rust() {
   fi
 }
 
-oracle() {
-  local stamp
+# A venv at $1 holding the requirements file $2 (its name in messages: $3),
+# made again only when the file changed.
+requirements_venv() {
+  local dir=$1 requirements=$2 stamp
   stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
-  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements-sha256" 2>/dev/null)" = "$stamp" ]; then
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements-sha256" 2>/dev/null)" = "$stamp" ]; then
     return 0
   fi
-  say "creating the oracle venv in $venv"
-  rm -rf "$venv"
+  say "creating the $3 venv in $dir"
+  rm -rf "$dir"
   mkdir -p "$cache"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
-  echo "$stamp" > "$venv/.requirements-sha256"
+  python3 -m venv "$dir"
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  echo "$stamp" > "$dir/.requirements-sha256"
 }
+
+oracle() { requirements_venv "$venv" "$requirements" oracle; }
 
 # Package index servers for the publishing tests, in a venv of their own so
 # their dependencies never mix with the oracle's.
 index_venv="$cache/index-venv"
-index_servers() {
-  local requirements="$root/tests/index-server-requirements.txt" stamp
-  stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
-  if [ -x "$index_venv/bin/python" ] && [ "$(cat "$index_venv/.requirements-sha256" 2>/dev/null)" = "$stamp" ]; then
-    return 0
-  fi
-  say "creating the index servers' venv in $index_venv"
-  rm -rf "$index_venv"
-  mkdir -p "$cache"
-  python3 -m venv "$index_venv"
-  "$index_venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
-  echo "$stamp" > "$index_venv/.requirements-sha256"
-}
+index_servers() { requirements_venv "$index_venv" "$root/tests/index-server-requirements.txt" "index servers'"; }
 
 # The fixture application's wheels (tests/fixtures/app-wheels.txt): one
 # wheelhouse for the python3 on PATH ("host") and one for another CPython
