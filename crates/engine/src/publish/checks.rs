@@ -112,7 +112,7 @@ pub fn agreement(candidates: &[Candidate]) -> Vec<Problem> {
             .filter_map(|c| {
                 let m = c.report.metadata.as_ref()?;
                 let name = crate::names::normalize(m.get("Name")?);
-                let version = normalize_version(m.get("Version")?);
+                let version = m.get("Version")?.to_string();
                 Some((name, version, c.file_name))
             })
             .collect()
@@ -124,7 +124,10 @@ pub fn agreement(candidates: &[Candidate]) -> Vec<Problem> {
     let mut out = Vec::new();
     for (this, others, what) in [(&wheels, &sdists, "sdist"), (&sdists, &wheels, "wheel")] {
         for (name, version, file) in this {
-            if !others.iter().any(|(n, v, _)| n == name && v == version) {
+            if !others
+                .iter()
+                .any(|(n, v, _)| n == name && same_version(v, version))
+            {
                 let there: Vec<String> = others
                     .iter()
                     .map(|(n, v, f)| format!("{f} ({n} {v})"))
@@ -143,10 +146,16 @@ pub fn agreement(candidates: &[Candidate]) -> Vec<Problem> {
     out
 }
 
-fn normalize_version(v: &str) -> String {
-    v.parse::<pep440_rs::Version>()
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| v.to_string())
+/// PEP 440 equality: `1.0` and `1.0.0` are one version (the release is
+/// compared zero-padded); unparseable versions compare as text.
+fn same_version(a: &str, b: &str) -> bool {
+    match (
+        a.parse::<pep440_rs::Version>(),
+        b.parse::<pep440_rs::Version>(),
+    ) {
+        (Ok(a), Ok(b)) => a.cmp(&b) == std::cmp::Ordering::Equal,
+        _ => a == b,
+    }
 }
 
 /// What the index already holds under this file's name.
@@ -229,7 +238,7 @@ mod tests {
                     "Programming Language :: Python :: 3".into(),
                 ),
                 ("classifiers".into(), "Topic :: Made Up".into()),
-                ("description".into(), "Title\n===\n\nText".into()),
+                ("description".into(), "A longer title\n====\n\nText".into()),
             ],
         };
         let p = file_problems(&Candidate {
