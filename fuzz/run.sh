@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz every reader for SECONDS each (default 60), seeded with real artifacts:
-#   fuzz/run.sh [SECONDS] [SEED_DIR...]
+#   fuzz/run.sh [SECONDS] [SEED_DIR...]   (fuzz/seeds/* are always added: Zip64 archives)
 # TARGETS="inspect elf" limits the run to some targets.
 # Needs cargo-fuzz (cargo install cargo-fuzz); RUSTC_BOOTSTRAP lets the stable
 # toolchain accept the sanitizer flags cargo-fuzz passes.
@@ -12,7 +12,7 @@ export RUSTC_BOOTSTRAP=1
 for target in ${TARGETS:-inspect zip_reader tar_reader core_metadata elf closure}; do
   corpus="corpus/$target"
   mkdir -p "$corpus"
-  for dir in "$@"; do
+  for dir in "$@" seeds/*; do
     find "$dir" -maxdepth 2 -type f -size -2M | while read -r seed; do
       case "$target" in
         tar_reader) { printf '\001'; cat "$seed"; } > "$corpus/seed-$(basename "$seed")" ;;

@@ -11,6 +11,8 @@
 #   scripts/deps.sh --print-app-wheels      print the test wheelhouses' directory
 #   scripts/deps.sh --oci-debs         only the .deb files of the container-image tests' base
 #   scripts/deps.sh --print-oci-debs   print their directory
+#   scripts/deps.sh --index-servers    only the index servers' venv (publishing tests)
+#   scripts/deps.sh --print-index-python    print that venv's python path
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRADIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-studio}
@@ -43,20 +45,29 @@ rust() {
   fi
 }
 
-oracle() {
-  local stamp
+# A venv at $1 holding the requirements file $2 (its name in messages: $3),
+# made again only when the file changed.
+requirements_venv() {
+  local dir=$1 requirements=$2 stamp
   stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
-  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements-sha256" 2>/dev/null)" = "$stamp" ]; then
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements-sha256" 2>/dev/null)" = "$stamp" ]; then
     return 0
   fi
-  say "creating the oracle venv in $venv"
-  rm -rf "$venv"
+  say "creating the $3 venv in $dir"
+  rm -rf "$dir"
   mkdir -p "$cache"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
-  echo "$stamp" > "$venv/.requirements-sha256"
+  python3 -m venv "$dir"
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+  echo "$stamp" > "$dir/.requirements-sha256"
 }
+
+oracle() { requirements_venv "$venv" "$requirements" oracle; }
+
+# Package index servers for the publishing tests, in a venv of their own so
+# their dependencies never mix with the oracle's.
+index_venv="$cache/index-venv"
+index_servers() { requirements_venv "$index_venv" "$root/tests/index-server-requirements.txt" "index servers'"; }
 
 # The fixture application's wheels (tests/fixtures/app-wheels.txt): one
 # wheelhouse for the python3 on PATH ("host") and one for another CPython
@@ -105,6 +116,8 @@ case "${1:-all}" in
   --print-app-wheels) wheels_dir ;;
   --print-oci-debs) oci_debs_dir ;;
   --oci-debs) oci_debs ;;
+  --print-index-python) echo "$index_venv/bin/python" ;;
+  --index-servers) apt_packages python3-venv; index_servers ;;
   --app-wheels) apt_packages python3-venv; oracle; app_wheels ;;
   --oracle-only) apt_packages python3-venv; oracle ;;
   --app) apt_packages "${app_packages[@]}"; rust ;;
@@ -114,6 +127,6 @@ case "${1:-all}" in
     # Debian packages: lintian judges them, apt installs the system layout
     # on Debian's own python3, deb-systemd-helper enables their services.
     apt_packages lintian python3 init-system-helpers binutils
-    rust; oracle; app_wheels; oci_debs ;;
+    rust; oracle; app_wheels; index_servers; oci_debs ;;
   *) say "unknown option $1"; exit 2 ;;
 esac

@@ -14,6 +14,7 @@ fn main() {
             "save_settings",
             "recent_projects",
             "open_recent",
+            "trust_project",
             "gradient_tree",
             "gradient_walk",
             "start_build",
@@ -26,6 +27,9 @@ fn main() {
             "watch_artifact",
             "subscribe_drops",
             "open_dropped",
+            "publish_token_status",
+            "publish_check",
+            "publish_upload",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build failed: {error:#}");

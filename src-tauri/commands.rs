@@ -7,7 +7,9 @@ pub mod drops;
 pub mod gradient;
 pub mod inspect;
 pub mod project;
+pub mod publish;
 pub mod recent;
+pub mod trust;
 
 use gradient_engine::project::ProjectError;
 use serde::Serialize;
@@ -19,6 +21,8 @@ pub struct UiError {
     file: Option<String>,
     line: Option<usize>,
     field: Option<String>,
+    /// The project must be trusted first (the UI offers to).
+    needs_trust: bool,
 }
 
 impl From<ProjectError> for UiError {
@@ -28,6 +32,7 @@ impl From<ProjectError> for UiError {
             file: Some(e.file.display().to_string()),
             line: e.line,
             field: e.field,
+            needs_trust: false,
         }
     }
 }
@@ -36,7 +41,16 @@ impl From<gradient_engine::Error> for UiError {
     fn from(e: gradient_engine::Error) -> Self {
         match e {
             gradient_engine::Error::Project(p) => p.into(),
-            other => UiError::message(other.to_string()),
+            other => {
+                let view = other.view();
+                UiError {
+                    message: view.message,
+                    file: view.file,
+                    line: view.line,
+                    field: view.field.or(view.entry),
+                    needs_trust: false,
+                }
+            }
         }
     }
 }
@@ -48,6 +62,14 @@ impl UiError {
             file: None,
             line: None,
             field: None,
+            needs_trust: false,
+        }
+    }
+
+    pub fn needs_trust(message: impl Into<String>) -> Self {
+        UiError {
+            needs_trust: true,
+            ..UiError::message(message)
         }
     }
 }

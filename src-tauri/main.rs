@@ -10,7 +10,7 @@ mod commands;
 mod state;
 mod watch;
 
-use commands::{build, drops, gradient, inspect, project, recent};
+use commands::{build, drops, gradient, inspect, project, publish, recent, trust};
 use tauri::Manager;
 
 fn main() {
@@ -32,6 +32,7 @@ fn main() {
             project::save_settings,
             recent::recent_projects,
             recent::open_recent,
+            trust::trust_project,
             gradient::gradient_tree,
             gradient::gradient_walk,
             build::start_build,
@@ -44,6 +45,9 @@ fn main() {
             inspect::watch_artifact,
             drops::subscribe_drops,
             drops::open_dropped,
+            publish::publish_token_status,
+            publish::publish_check,
+            publish::publish_upload,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -41,6 +41,9 @@ pub struct AppState {
     pub build: Mutex<Option<Arc<CancelFlag>>>,
     pub project_watch: Mutex<Option<crate::watch::Watch>>,
     pub artifact_watch: Mutex<Option<crate::watch::Watch>>,
+    /// The last closure resolved for a preview or a build: reused while the
+    /// dependencies, target and sources stay the same.
+    pub closures: gradient_engine::build::ClosureCache,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             build: Mutex::new(None),
             project_watch: Mutex::new(None),
             artifact_watch: Mutex::new(None),
+            closures: Default::default(),
             launch,
         };
         if let Some(file) = state.launch.inspect.clone() {

@@ -1,10 +1,11 @@
 // The studio's entry point: the project header, the tabs and the wiring
 // between the views. All work happens in the app's Rust commands.
 import { $ } from "./lib/dom.js";
-import { describeError } from "./lib/format.js";
+import { describeError, visible } from "./lib/format.js";
 import { createPreview } from "./views/preview.js";
 import { createWizard } from "./views/wizard.js";
 import { createInspector } from "./views/inspect.js";
+import { createPublisher } from "./views/publish.js";
 
 const { invoke, Channel } = window.__TAURI__.core;
 
@@ -43,6 +44,7 @@ for (const [i, tab] of TABS.entries()) {
 }
 
 const inspector = createInspector({ invoke, Channel, showError, clearError });
+const publisher = createPublisher({ invoke, Channel, showError, clearError });
 const preview = createPreview({
   invoke,
   Channel,
@@ -52,6 +54,7 @@ const preview = createPreview({
     showTab("inspect");
     inspector.open(path);
   },
+  onResult: (artifact) => publisher.setArtifact(artifact),
 });
 const wizard = createWizard({
   invoke,
@@ -65,12 +68,35 @@ const wizard = createWizard({
 });
 
 function showProject(project) {
-  $("project-name").textContent = project.name;
-  $("project-version").textContent = project.version;
-  $("project-summary").textContent = project.summary ?? "";
-  $("project-path").textContent = project.path;
-  document.title = `${project.name} — Gradient Studio`;
+  $("project-name").textContent = visible(project.name);
+  $("project-version").textContent = visible(project.version);
+  $("project-summary").textContent = visible(project.summary ?? "");
+  $("project-path").textContent = visible(project.path);
+  document.title = `${visible(project.name)} — Gradient Studio`;
+  showTrust(project);
 }
+
+/** Workspace trust: a project that names a program to run says so, and
+ *  nothing it names runs until the person trusts it. */
+function showTrust(project) {
+  const runs = (project.runs ?? []).map((r) => `${r.program} (${r.setting})`).join(", ");
+  $("trust").hidden = !runs || project.trusted;
+  $("trust-text").textContent = visible(
+    `This project names a program that previews and builds of applications would run: ${runs}. ` +
+      "Nothing it names runs until you trust the project.",
+  );
+}
+
+$("trust-project").addEventListener("click", async () => {
+  try {
+    const project = await invoke("trust_project", { trusted: true });
+    clearError();
+    showProject(project);
+    await preview.update(project);
+  } catch (error) {
+    showError(error);
+  }
+});
 
 async function showRecent() {
   const select = $("recent");

@@ -89,6 +89,13 @@ pub fn start_build(
     let root = state
         .current()
         .ok_or_else(|| UiError::message("no project is open"))?;
+    // Building runs what previewing would: a program the project names
+    // only once the person trusts the project.
+    if let Ok(project) = Project::load(&root) {
+        for f in &formats {
+            super::trust::check(&app, &project, *f)?;
+        }
+    }
     let cancel = Arc::new(CancelFlag::default());
     {
         let mut slot = state

@@ -22,6 +22,10 @@ pub struct ProjectView {
     wheel_from_sdist: bool,
     /// The `[build-system]` backend when it is not Gradient's own.
     backend: Option<String>,
+    /// Programs the project names, which previews of applications would run.
+    runs: Vec<gradient_engine::trust::NamedProgram>,
+    /// Whether the person trusts the project to run them.
+    trusted: bool,
 }
 
 /// Load the project at `path` (a directory the person chose) and make it the
@@ -36,12 +40,14 @@ pub fn load(app: &AppHandle, state: &AppState, path: &Path) -> Result<ProjectVie
     }
     state.set_current(path);
     super::recent::remember(app, path);
-    view(path)
+    view(app, path)
 }
 
 /// What the header shows of the project at `path`.
-fn view(path: &Path) -> Result<ProjectView, UiError> {
+pub fn view(app: &AppHandle, path: &Path) -> Result<ProjectView, UiError> {
     let project = Project::load(path)?;
+    let runs = gradient_engine::trust::named_programs(&project);
+    let trusted = super::trust::is_trusted(app, path);
     let backend = if project.build_system.is_foreign() {
         project.build_system.backend.clone()
     } else {
@@ -56,6 +62,8 @@ fn view(path: &Path) -> Result<ProjectView, UiError> {
         summary: m.description,
         wheel_from_sdist,
         backend,
+        runs,
+        trusted,
     })
 }
 
@@ -69,7 +77,7 @@ pub fn open_project(
     reload: Option<bool>,
 ) -> Result<ProjectView, UiError> {
     match (reload.unwrap_or(false), state.current()) {
-        (true, Some(current)) => view(&current),
+        (true, Some(current)) => view(&app, &current),
         _ => load(&app, &state, &state.initial_project()),
     }
 }
@@ -121,41 +129,28 @@ pub struct DebView {
 
 /// The plan of `format` for the current project: what the archive will hold.
 /// Applications resolve and install their closure first (from
-/// `[tool.gradient.app]`), so this runs off the main thread.
+/// `[tool.gradient.app]`), so this runs off the main thread; an interpreter
+/// the project names runs only once the person trusts the project.
 #[tauri::command(async)]
-pub fn plan_preview(state: State<'_, AppState>, format: String) -> Result<PlanView, UiError> {
+pub fn plan_preview(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    format: String,
+) -> Result<PlanView, UiError> {
     let format: Format = format.parse().map_err(UiError::message)?;
     let path = state
         .current()
         .ok_or_else(|| UiError::message("no project is open"))?;
     let project = Project::load(&path)?;
-    let (plan, summary, notes, deb) = match format {
-        Format::Sdist | Format::Wheel => (build::plan(&project, format)?, None, Vec::new(), None),
-        _ => {
-            let options = build::AppOptions::from_project(&project);
-            let app = build::plan_app(&project, format, &options, &Silent)?;
-            let mut summary = format!(
-                "for {} · {} distributions from {} · runs {}",
-                app.target.label(),
-                app.tree.distributions.len(),
-                options.sources.clone().with_default_index().describe(),
-                app.entry.name,
-            );
-            if let Some(layers) = &app.oci {
-                summary.push_str(&gradient_engine::oci::describe(
-                    &project,
-                    layers,
-                    &options.oci.settings,
-                ));
-            }
-            let deb = app.deb.as_ref().map(|d| DebView {
-                control: d.control.clone(),
-                conffiles: d.conffiles.clone(),
-                scripts: d.scripts.clone(),
-            });
-            (app.plan.clone(), Some(summary), app.notes.clone(), deb)
-        }
-    };
+    super::trust::check(&app, &project, format)?;
+    let options = build::AppOptions::from_project(&project);
+    let preview = build::preview(&project, format, &options, &state.closures, &Silent)?;
+    let (plan, summary, notes) = (preview.plan, preview.summary, preview.notes);
+    let deb = preview.deb.map(|d| DebView {
+        control: d.control,
+        conffiles: d.conffiles,
+        scripts: d.scripts,
+    });
     Ok(PlanView {
         summary,
         notes,

@@ -35,7 +35,7 @@ pub fn remember(app: &AppHandle, path: &Path) {
     list.truncate(KEEP);
     if let (Some(dir), Ok(text)) = (file.parent(), serde_json::to_vec_pretty(&list)) {
         let _ = std::fs::create_dir_all(dir);
-        let _ = gradient_engine::replace::replace_file(&file, &text);
+        let _ = gradient_engine::atomic::replace_file(&file, &text);
     }
 }
 

@@ -89,6 +89,11 @@ impl Studio {
         }
     }
 
+    /// The app's config directory (XDG_CONFIG_HOME) for this launch.
+    pub fn config_dir(&self) -> &std::path::Path {
+        self._config.path()
+    }
+
     /// The process group of the driver and the app it started.
     pub fn group(&self) -> u32 {
         self.driver.id()

@@ -5,6 +5,9 @@
 mod deb;
 mod driver;
 mod measure;
+mod oci;
+mod publish;
+mod trust;
 
 use driver::Studio;
 use fantoccini::Locator;
@@ -439,75 +442,53 @@ async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
     studio.close().await;
 }
 
-/// The container base's .deb files (made by scripts/deps.sh --oci-debs).
-fn oci_debs() -> PathBuf {
-    deps_dir("GRADIENT_OCI_DEBS", "--print-oci-debs")
-}
-
 #[tokio::test(flavor = "multi_thread")]
-async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
+async fn publishes_a_built_wheel_to_a_loopback_index() {
+    use publish::upload_servers::{Pypiserver, TOKEN};
+    let server = Pypiserver::start_for("__token__");
     let work = tempfile::tempdir().expect("tempdir");
-    let project = work.path().join("app");
-    copy_tree(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app"),
-        &project,
-    );
-    let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
-    std::fs::write(
-        project.join("pyproject.toml"),
-        format!(
-            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n\n[tool.gradient.oci]\nbase = {:?}\ntag = \"greet:studio\"\nports = [\"8000\"]\n",
-            app_wheels().display().to_string(),
-            oci_debs().display().to_string()
-        ),
-    )
-    .expect("write");
+    let project = work.path().join("example");
+    copy_tree(&example(), &project);
     let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
-    studio.wait_text("#artifact-name", "greet-1.2.0").await;
-    studio.click("button[data-format='oci']").await;
-    // The preview lists the image's files with the layer each is in.
-    let paths = studio.wait_any("#entries tbody td.path", "cli.py").await;
-    assert!(paths.iter().any(|p| p.contains("_speedups")), "{paths:?}");
-    let reasons = studio.cells("#entries tbody td.reason").await;
-    for layer in ["runtime layer", "dependencies layer", "project layer"] {
-        assert!(reasons.iter().any(|r| r == layer), "{layer}: {reasons:?}");
-    }
-    let summary = studio.wait_text("#plan-summary", "project layer:").await;
-    assert!(summary.contains("image greet:studio on base"), "{summary}");
-    assert!(summary.contains("runtime layer:"), "{summary}");
-    studio.screenshot("oci-preview").await;
-
+    let wheel = "gradient_example-0.1.0-py3-none-any.whl";
+    studio.wait_text("#artifact-name", wheel).await;
     studio.click("#build").await;
-    let path = studio.wait_text("#result-path", "-oci").await;
-    assert_eq!(PathBuf::from(&path), project.join("dist/greet-1.2.0-oci"));
-    assert!(project.join("dist/greet-1.2.0.oci.tar").is_file());
-    assert!(project.join("dist/greet-1.2.0.docker.tar").is_file());
+    studio.wait_text("#build-status", "Built.").await;
 
-    // The inspector reads the image back: every digest verified, non-root.
-    studio.click("#inspect-result").await;
-    studio
-        .wait_text("#report-verdict", "verifies: 0 errors")
-        .await;
-    let facts = studio.cells("#report-facts dd").await;
+    // The Publish step: another index by URL, a token typed in, the checks.
+    studio.click("#publish-open").await;
+    publish::choose(&studio, "#pub-repo", "url").await;
+    publish::fill(&studio, "#pub-url", &server.url).await;
+    publish::fill(&studio, "#pub-token", TOKEN).await;
+    let command = studio.wait_text("#pub-command", "--repository-url").await;
     assert!(
-        facts
-            .iter()
-            .any(|f| f.starts_with("65532:65532 — non-root")),
-        "{facts:?}"
+        command.ends_with(&format!("--repository-url {}", server.url)),
+        "{command}"
     );
-    assert_eq!(
-        facts
-            .iter()
-            .filter(|f| f.contains("digest and diff_id verified"))
-            .count(),
-        4,
-        "{facts:?}"
-    );
-    let files = studio.cells("#files tbody td.path").await;
+    studio.click("#pub-check").await;
+    studio.wait_text("#pub-status", "Checks passed.").await;
+    let checks = studio.cells("#pub-checks li").await;
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert!(checks[0].contains("will be uploaded"), "{checks:?}");
+    studio.screenshot("publish-checked").await;
+
+    studio.click("#pub-go").await;
+    let status = studio.wait_text("#pub-status", "Published.").await;
+    assert!(status.contains(&format!("{wheel}: uploaded")), "{status}");
+    let links = studio.cells("#pub-links li").await;
     assert!(
-        files.iter().any(|f| f.ends_with("greet/cli.py")),
-        "{files:?}"
+        links
+            .iter()
+            .any(|l| l.contains(&format!("{}packages/{wheel}", server.url))),
+        "{links:?}"
     );
-    studio.screenshot("oci-inspect").await;
+    assert_eq!(server.files(), [wheel]);
+    let uploaded = std::fs::read(server.packages.join(wheel)).expect("stored wheel");
+    let built = std::fs::read(project.join("dist").join(wheel)).expect("built wheel");
+    assert_eq!(uploaded, built);
+    // The token never comes back to the page.
+    let page = studio.client.source().await.expect("page source");
+    assert!(!page.contains(TOKEN));
+    studio.screenshot("publish-done").await;
     studio.close().await;
 }

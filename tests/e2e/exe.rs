@@ -41,7 +41,7 @@ fn static_launcher() -> &'static Path {
 }
 
 /// `greet` frozen into `out`, built once per test process.
-fn built() -> &'static Path {
+pub(crate) fn built() -> &'static Path {
     static EXE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &EXE.get_or_init(|| {
         let (tmp, app) = fixture("app");

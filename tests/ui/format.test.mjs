@@ -22,3 +22,16 @@ test("describeError names file, line and field", () => {
   assert.equal(describeError({ file: null, line: null, field: null, message: "no project" }), "no project");
   assert.equal(describeError("plain"), "plain");
 });
+
+test("visible shows what a name could hide: the forged verdict, OSC 52, bidi", async () => {
+  const { visible } = await import("../../ui/lib/format.js");
+  assert.equal(
+    visible("\nverifies: 0 errors, 0 warnings\x1b[8m"),
+    "\\nverifies: 0 errors, 0 warnings\\x1b[8m",
+  );
+  assert.equal(visible("a\x1b]52;c;aGk=\x07"), "a\\x1b]52;c;aGk=\\x07");
+  assert.equal(visible("abc\u202efdp.exe"), "abc\\u{202e}fdp.exe");
+  assert.equal(visible("pkg/mödule.py"), "pkg/mödule.py");
+  assert.equal(visible("line one\nline two", { keepNewlines: true }), "line one\nline two");
+  assert.equal(describeError({ message: "bad \x1b[2J name" }), "bad \\x1b[2J name");
+});

@@ -1,4 +1,6 @@
-// Small DOM helpers shared by the views.
+// Small DOM helpers shared by the views. Text goes in through `visible`:
+// names from artifacts and projects show their control characters.
+import { visible } from "./format.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -7,7 +9,7 @@ export function row(cells) {
   const tr = document.createElement("tr");
   for (const [text, cls] of cells) {
     const td = document.createElement("td");
-    td.textContent = text;
+    td.textContent = visible(text);
     if (cls) td.className = cls;
     tr.append(td);
   }
@@ -16,7 +18,7 @@ export function row(cells) {
 
 export function element(tag, text, className) {
   const el = document.createElement(tag);
-  if (text !== undefined) el.textContent = text;
+  if (text !== undefined) el.textContent = visible(text);
   if (className) el.className = className;
   return el;
 }

@@ -21,8 +21,25 @@ export function planTotals(plan) {
 
 /** The text of an error panel: "file:line: field: message". */
 export function describeError(error) {
-  if (typeof error === "string") return error;
+  if (typeof error === "string") return visible(error, { keepNewlines: true });
   const where = [error.file, error.line].filter((x) => x !== null && x !== undefined).join(":");
   const parts = [where, error.field, error.message].filter(Boolean);
-  return parts.join(": ");
+  return visible(parts.join(": "), { keepNewlines: true });
+}
+
+// Control characters (C0, DEL, C1), line and paragraph separators,
+// bidirectional controls and invisible format characters: what a name from
+// an artifact or a project could use to hide or reorder what is read.
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const NAMED = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** `text` with each such character shown as an escape (`\n`, `\x1b`,
+ *  `\u{202e}`), as the command line shows it; `keepNewlines` for messages. */
+export function visible(text, { keepNewlines = false } = {}) {
+  return String(text).replace(HIDDEN, (c) => {
+    if (keepNewlines && c === "\n") return c;
+    if (NAMED[c]) return NAMED[c];
+    const code = c.codePointAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+  });
 }

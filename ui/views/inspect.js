@@ -1,7 +1,7 @@
 // The "Inspect" tab: the report of one artifact (facts, findings, verified
 // files), refreshed when the file changes on disk, and the diff of two.
 import { $, row, element } from "../lib/dom.js";
-import { humanSize } from "../lib/format.js";
+import { humanSize, visible } from "../lib/format.js";
 import { reportVerdict, reportFacts, sortFindings, flaggedPaths, diffLines } from "../lib/report.js";
 
 export function createInspector({ invoke, Channel, showError, clearError }) {
@@ -10,7 +10,7 @@ export function createInspector({ invoke, Channel, showError, clearError }) {
   function render(report) {
     $("diff").hidden = true;
     $("report").hidden = false;
-    $("report-title").textContent = report.path.split("/").pop();
+    $("report-title").textContent = visible(report.path.split("/").pop());
     const verdict = reportVerdict(report);
     $("report-verdict").textContent = verdict.text;
     $("report-verdict").className = `verdict ${verdict.verifies ? "ok" : "bad"}`;
@@ -71,7 +71,7 @@ export function createInspector({ invoke, Channel, showError, clearError }) {
       const diff = await invoke("diff_artifacts", { before: current, after });
       clearError();
       $("diff").hidden = false;
-      $("diff-title").textContent = `${current.split("/").pop()} → ${after.split("/").pop()}`;
+      $("diff-title").textContent = visible(`${current.split("/").pop()} → ${after.split("/").pop()}`);
       const lines = diffLines(diff);
       $("diff-lines").replaceChildren(
         ...(lines.length

@@ -2,13 +2,13 @@
 // archive, build options, the build itself (background, progress, cancel,
 // log) and its result, and the equivalent `gradient` command.
 import { $, row, element } from "../lib/dom.js";
-import { humanSize, planTotals } from "../lib/format.js";
+import { humanSize, planTotals, visible } from "../lib/format.js";
 import { planChanges } from "../lib/plan-diff.js";
 import { treeRows } from "../lib/tree.js";
 import { buildCommand } from "../lib/command.js";
 import { debControlText } from "../lib/deb.js";
 
-export function createPreview({ invoke, Channel, showError, clearError, onInspect }) {
+export function createPreview({ invoke, Channel, showError, clearError, onInspect, onResult }) {
   let project = null;
   let format = "wheel";
   const lastPlan = new Map();
@@ -70,7 +70,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     const tr = row([["", "path"], [humanSize(r.size), "num"], [r.reason, "reason"]]);
     const cell = tr.firstChild;
     if (r.dir) cell.append(element("span", r.dir, "in-dir"));
-    cell.append(r.name);
+    cell.append(visible(r.name));
     markRow(tr, mark);
     return tr;
   }
@@ -141,12 +141,12 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           const previous = lastPlan.get(wanted) ?? null;
           const { marks, removed } = planChanges(previous, plan);
           lastPlan.set(wanted, plan);
-          $("artifact-name").textContent = plan.file_name;
+          $("artifact-name").textContent = visible(plan.file_name);
           $("totals").textContent = planTotals(plan);
           const summary = [plan.summary, ...(plan.notes ?? [])].filter(Boolean).join(" — ");
-          $("plan-summary").textContent = summary;
+          $("plan-summary").textContent = visible(summary);
           $("plan-summary").hidden = !summary;
-          $("removed").textContent = removed.length ? `Removed since the last view: ${removed.join(", ")}` : "";
+          $("removed").textContent = removed.length ? `Removed since the last view: ${visible(removed.join(", "))}` : "";
           $("removed").hidden = removed.length === 0;
           renderEntries(plan, marks);
           renderExcluded(plan);
@@ -169,7 +169,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
 
   function log(line) {
     const stamp = new Date().toLocaleTimeString();
-    $("log").textContent += `${stamp}  ${line}\n`;
+    $("log").textContent += `${stamp}  ${visible(line)}\n`;
   }
 
   function setBuilding(on) {
@@ -184,9 +184,10 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     const artifact = report.artifacts.find((a) => a.format === format) ?? report.artifacts[0];
     lastResult = artifact;
     $("result").hidden = false;
-    $("result-path").textContent = artifact.path;
+    $("result-path").textContent = visible(artifact.path);
     $("result-size").textContent = `${humanSize(artifact.size)} (${artifact.size} bytes)`;
     $("result-sha").textContent = artifact.sha256;
+    onResult?.(artifact);
     $("inspect-result").focus();
   }
 

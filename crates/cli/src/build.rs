@@ -1,12 +1,13 @@
 //! `gradient build` and `gradient preview`: load the project, plan, write.
 
-use crate::output::{fail, human_size, print_json, TerminalProgress};
+use crate::output::{eprint_text, fail, human_size, print_json, print_text, TerminalProgress};
 use clap::Args;
 use gradient_engine::build::{self, AppOptions, BuildRequest, TargetChoice};
 use gradient_engine::closure::Sources;
 use gradient_engine::deb;
 use gradient_engine::plan::{Format, Plan};
 use gradient_engine::project::Project;
+use gradient_engine::text::shown;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -29,6 +30,11 @@ pub struct BuildArgs {
     wheel_from_sdist: Option<bool>,
     #[command(flatten)]
     app: AppArgs,
+    /// Then publish the sdist and wheel built (see `gradient publish`).
+    #[arg(long, help_heading = "Publishing")]
+    publish: bool,
+    #[command(flatten)]
+    target: crate::publish::TargetArgs,
     /// Print a machine-readable result (paths, sizes, sha256) on stdout.
     #[arg(long)]
     json: bool,
@@ -197,6 +203,13 @@ pub fn build(args: BuildArgs) -> ExitCode {
         native: args.native,
         app: args.app.options(&project),
     };
+    if request
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Zipapp | Format::Exe))
+    {
+        announce(&request.app, &project);
+    }
     let progress = TerminalProgress::new(!args.json);
     let result = build::build(&project, &request, &progress);
     progress.finish();
@@ -204,14 +217,17 @@ pub fn build(args: BuildArgs) -> ExitCode {
         Ok(report) => report,
         Err(e) => return fail(&e, args.json),
     };
+    if args.publish {
+        return build_and_publish(&report, &args.target, args.json);
+    }
     if args.json {
         return print_json(&report);
     }
     for note in &report.notes {
-        eprintln!("note: {note}");
+        eprint_text(&format!("note: {}", shown(note)));
     }
     for artifact in &report.artifacts {
-        println!("{}", display_path(&artifact.written.path));
+        print_text(&shown(&display_path(&artifact.written.path)));
     }
     for image in &report.images {
         println!("{} {}", image.reference, image.digest);
@@ -222,64 +238,99 @@ pub fn build(args: BuildArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `gradient build --publish`: publish the sdists and wheels just built.
+fn build_and_publish(
+    report: &build::BuildReport,
+    target: &crate::publish::TargetArgs,
+    json: bool,
+) -> ExitCode {
+    let files: Vec<PathBuf> = report
+        .artifacts
+        .iter()
+        .filter(|a| matches!(a.format, Format::Sdist | Format::Wheel))
+        .map(|a| a.written.path.clone())
+        .collect();
+    if !json {
+        for artifact in &report.artifacts {
+            println!("{}", display_path(&artifact.written.path));
+        }
+    }
+    let (published, code) = crate::publish::run(&files, target, json);
+    if json {
+        print_json(&serde_json::json!({ "build": report, "publish": published }));
+    }
+    code
+}
+
 pub fn preview(args: PreviewArgs) -> ExitCode {
     let project = match Project::load(&args.project) {
         Ok(p) => p,
         Err(e) => return fail(&e.into(), args.json),
     };
-    let planned = match args.format {
-        Format::Sdist | Format::Wheel => build::plan(&project, args.format).map(|p| (p, None)),
-        format => {
-            let progress = TerminalProgress::new(!args.json);
-            let app = build::plan_app(&project, format, &args.app.options(&project), &progress);
-            progress.finish();
-            app.map(|app| {
-                let notes = app.notes.clone();
-                (app.plan.clone(), Some((app, notes)))
-            })
+    let options = args.app.options(&project);
+    if !matches!(args.format, Format::Sdist | Format::Wheel) {
+        announce(&options, &project);
+    }
+    let progress = TerminalProgress::new(!args.json);
+    let previewed = build::preview(
+        &project,
+        args.format,
+        &options,
+        &build::ClosureCache::default(),
+        &progress,
+    );
+    progress.finish();
+    let (plan, package) = match previewed {
+        Ok(preview) => {
+            for note in &preview.notes {
+                eprint_text(&format!("note: {}", shown(note)));
+            }
+            (preview.plan, preview.deb)
         }
-    };
-    let (plan, app) = match planned {
-        Ok(p) => p,
         Err(e) => return fail(&e, args.json),
     };
-    if let Some((_, notes)) = &app {
-        for note in notes {
-            eprintln!("note: {note}");
-        }
-    }
-    let package = app.as_ref().and_then(|(a, _)| a.deb.clone());
     if args.json {
         return match package {
             Some(package) => print_json(&serde_json::json!({ "plan": plan, "deb": package })),
             None => print_json(&plan),
         };
     }
-    print!("{}", render_plan(&plan, args.excluded));
+    print_text(&render_plan(&plan, args.excluded));
     if let Some(package) = package {
-        print!("{}", render_package(&package));
+        print_text(&render_package(&package));
     }
     ExitCode::SUCCESS
 }
 
+/// Say on stderr which interpreter planning an application runs, and who
+/// named it (the project's settings run only what the person runs).
+fn announce(options: &AppOptions, project: &Project) {
+    if let Some(line) = gradient_engine::trust::announce(&options.target, project) {
+        eprint_text(&format!("gradient: {line}"));
+    }
+}
+
 /// The plan as a table: size, archive path, the rule that included it.
 fn render_plan(plan: &Plan, excluded: bool) -> String {
-    let mut out = format!("{}\n", plan.file_name);
-    if let Ok(line) = std::str::from_utf8(&plan.preamble) {
-        out.push_str(line);
+    let mut out = format!("{}\n", shown(&plan.file_name));
+    if let Ok(line) = std::str::from_utf8(plan.preamble()) {
+        // The zipapp's interpreter line.
+        for l in line.lines() {
+            out.push_str(&format!("{}\n", shown(l)));
+        }
     }
     let width = plan
         .entries
         .iter()
-        .map(|e| e.path.chars().count())
+        .map(|e| shown(&e.path).chars().count())
         .max()
         .unwrap_or(0);
     for entry in &plan.entries {
         out.push_str(&format!(
             "{:>10}  {:<width$}  {}\n",
             human_size(entry.size),
-            entry.path,
-            entry.reason
+            shown(&entry.path),
+            shown(&entry.reason)
         ));
     }
     let n = plan.entries.len();
@@ -291,7 +342,7 @@ fn render_plan(plan: &Plan, excluded: bool) -> String {
     if excluded {
         out.push_str(&format!("\nexcluded ({}):\n", plan.excluded.len()));
         for ex in &plan.excluded {
-            out.push_str(&format!("  {}  ({})\n", ex.path, ex.rule));
+            out.push_str(&format!("  {}  ({})\n", shown(&ex.path), shown(&ex.rule)));
         }
     }
     out
@@ -352,8 +403,7 @@ mod tests {
                 rule: "default: __pycache__".into(),
             }],
             mtime: 0,
-            preamble: Vec::new(),
-            trailer_key: None,
+            container: gradient_engine::plan::Container::zip(),
         };
         let text = render_plan(&plan, true);
         assert!(text.starts_with("a-1-py3-none-any.whl\n"));

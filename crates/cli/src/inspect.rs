@@ -2,10 +2,11 @@
 //! inspector found. Exit codes: inspect 0 verifies / 1 has errors; diff 0
 //! identical / 1 different; 2 for usage errors and unreadable files.
 
-use crate::output::{human_size, print_json};
+use crate::output::{human_size, print_json, print_text};
 use clap::Args;
 use gradient_engine::inspect::diff::{self, Change, Diff};
 use gradient_engine::inspect::{self, Report, Severity};
+use gradient_engine::text::shown;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -32,7 +33,7 @@ pub struct DiffArgs {
 
 fn open(path: &Path) -> Result<Report, ExitCode> {
     inspect::inspect(path).map_err(|e| {
-        eprintln!("error: {e}");
+        crate::output::eprint_text(&format!("error: {e}"));
         ExitCode::from(2)
     })
 }
@@ -48,7 +49,7 @@ pub fn inspect(args: InspectArgs) -> ExitCode {
     if args.json {
         print_json(&report);
     } else {
-        print!("{}", render(&report));
+        print_text(&render(&report));
     }
     if report.verifies() {
         ExitCode::SUCCESS
@@ -65,11 +66,17 @@ pub fn diff(args: DiffArgs) -> ExitCode {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };
+    for report in [&a, &b] {
+        if let Err(why) = diff::comparable(report) {
+            eprintln!("error: cannot compare {why}");
+            return ExitCode::from(2);
+        }
+    }
     let d = diff::diff(&a, &b);
     if args.json {
         print_json(&d);
     } else {
-        print!("{}", render_diff(&d));
+        print_text(&render_diff(&d));
     }
     if d.identical() {
         ExitCode::SUCCESS
@@ -118,7 +125,7 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         out,
         "{}: {}, {}, sha256 {}",
-        r.path,
+        shown(&r.path),
         r.kind.name(),
         human_size(r.size),
         r.sha256
@@ -128,17 +135,17 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "  name {}  version {}  build {}  python {}  abi {}  platform {}",
-                n.name,
-                n.version,
-                n.build.as_deref().unwrap_or("-"),
-                n.python.join("."),
-                n.abi.join("."),
-                n.platform.join(".")
+                shown(&n.name),
+                shown(&n.version),
+                shown(n.build.as_deref().unwrap_or("-")),
+                shown(&n.python.join(".")),
+                shown(&n.abi.join(".")),
+                shown(&n.platform.join("."))
             );
         }
-        let _ = writeln!(out, "  tags: {}", w.tags.join(", "));
+        let _ = writeln!(out, "  tags: {}", shown(&w.tags.join(", ")));
         for (k, v) in &w.wheel_file {
-            let _ = writeln!(out, "  WHEEL {k}: {}", v.join(", "));
+            let _ = writeln!(out, "  WHEEL {}: {}", shown(k), shown(&v.join(", ")));
         }
         let _ = writeln!(
             out,
@@ -150,16 +157,16 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "  top directory: {}{}",
-            s.top,
+            shown(&s.top),
             if s.legacy_zip { " (legacy zip)" } else { "" }
         );
         if let Some(p) = &s.pyproject {
             let _ = writeln!(
                 out,
                 "  pyproject: backend {}  requires [{}]  dynamic [{}]",
-                p.build_backend.as_deref().unwrap_or("(none)"),
-                p.build_requires.join(", "),
-                p.dynamic.join(", ")
+                shown(p.build_backend.as_deref().unwrap_or("(none)")),
+                shown(&p.build_requires.join(", ")),
+                shown(&p.dynamic.join(", "))
             );
         }
     }
@@ -167,26 +174,35 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "  shebang: {}  __main__.py: {}  made by: {}",
-            z.shebang.as_deref().unwrap_or("(none)"),
+            shown(z.shebang.as_deref().unwrap_or("(none)")),
             if z.has_main { "yes" } else { "no" },
-            z.tool.as_deref().unwrap_or("unknown")
+            shown(z.tool.as_deref().unwrap_or("unknown"))
         );
         for d in &z.distributions {
-            let _ = writeln!(out, "  vendored: {} {}  ({})", d.name, d.version, d.path);
+            let _ = writeln!(
+                out,
+                "  vendored: {} {}  ({})",
+                shown(&d.name),
+                shown(&d.version),
+                shown(&d.path)
+            );
         }
     }
     if let Some(x) = &r.exe {
         let _ = writeln!(
             out,
             "  launcher: {} B  payload: {} B  format {}  key {}",
-            x.launcher_size, x.payload_size, x.format_version, x.key
+            x.launcher_size,
+            x.payload_size,
+            x.format_version,
+            shown(&x.key)
         );
         let _ = writeln!(
             out,
             "  runs: {} ({})  entry: {}",
-            x.runtime,
-            x.program,
-            x.entry.as_deref().unwrap_or("unknown")
+            shown(&x.runtime),
+            shown(&x.program),
+            shown(x.entry.as_deref().unwrap_or("unknown"))
         );
         let _ = writeln!(
             out,
@@ -194,7 +210,7 @@ pub fn render(r: &Report) -> String {
             if x.libraries.is_empty() {
                 "none".to_string()
             } else {
-                x.libraries.join(", ")
+                shown(&x.libraries.join(", ")).into_owned()
             },
             x.record.verified,
             x.record.rows
@@ -209,13 +225,24 @@ pub fn render(r: &Report) -> String {
                 continue;
             }
             for v in values {
-                let _ = writeln!(out, "  {field}: {}", v.lines().next().unwrap_or(""));
+                let _ = writeln!(
+                    out,
+                    "  {}: {}",
+                    shown(field),
+                    shown(v.lines().next().unwrap_or(""))
+                );
             }
         }
     }
     for (group, names) in &r.entry_points {
         for (name, target) in names {
-            let _ = writeln!(out, "  entry point [{group}] {name} = {target}");
+            let _ = writeln!(
+                out,
+                "  entry point [{}] {} = {}",
+                shown(group),
+                shown(name),
+                shown(target)
+            );
         }
     }
     let files: Vec<_> = r.entries.iter().filter(|m| m.is_file()).collect();
@@ -232,13 +259,13 @@ pub fn render(r: &Report) -> String {
         let target = m
             .target
             .as_deref()
-            .map(|t| format!(" -> {t}"))
+            .map(|t| format!(" -> {}", shown(t)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
             "  {:>10}  {}{kind}{target}",
             human_size(m.size),
-            m.path
+            shown(&m.path)
         );
     }
     if !r.bytecode.is_empty() {
@@ -247,31 +274,57 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "  {}: magic {} (Python {})",
-                p.path,
+                shown(&p.path),
                 p.magic,
-                p.python.as_deref().unwrap_or("unknown")
+                shown(p.python.as_deref().unwrap_or("unknown"))
             );
         }
     }
-    if !r.native.is_empty() {
+    if !r.native.is_empty() || !r.foreign.is_empty() {
         let _ = writeln!(out, "native code:");
         for e in &r.native {
             let _ = writeln!(
                 out,
                 "  {}: {} {}-bit {}, needs {}",
-                e.path,
+                shown(&e.path),
                 e.machine,
                 e.bits,
                 e.kind,
-                e.needed.join(", ")
+                shown(&e.needed.join(", "))
             );
             for (lib, versions) in &e.version_needs {
                 for (version, symbols) in versions {
                     let list: Vec<&str> = symbols.iter().map(String::as_str).collect();
-                    let _ = writeln!(out, "    {version} ({lib}): {}", list.join(", "));
+                    let _ = writeln!(
+                        out,
+                        "    {} ({}): {}",
+                        shown(version),
+                        shown(lib),
+                        shown(&list.join(", "))
+                    );
                 }
             }
         }
+    }
+    for f in &r.foreign {
+        let min: Vec<String> = f
+            .min_macos
+            .iter()
+            .map(|(arch, v)| format!("{arch} macOS {v}+"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}: {} {}{}, needs {}",
+            f.path,
+            f.format,
+            f.arches.join("+"),
+            if min.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", min.join(", "))
+            },
+            f.needed.join(", ")
+        );
     }
     if let Some(v) = &r.verdict {
         let _ = writeln!(
@@ -283,11 +336,11 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "  libraries no policy allows and the artifact does not bundle: {}",
-                v.external_libraries.join(", ")
+                shown(&v.external_libraries.join(", "))
             );
         }
         if let Some(b) = &v.next_better {
-            let _ = writeln!(out, "  not {}: {}", b.tag, b.describe());
+            let _ = writeln!(out, "  not {}: {}", b.tag, shown(&b.describe()));
         }
     }
     if !r.findings.is_empty() {
@@ -301,9 +354,14 @@ pub fn render(r: &Report) -> String {
             let path = f
                 .path
                 .as_deref()
-                .map(|p| format!("{p}: "))
+                .map(|p| format!("{}: ", shown(p)))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {severity:<7} {} {path}{}", f.code, f.message);
+            let _ = writeln!(
+                out,
+                "  {severity:<7} {} {path}{}",
+                f.code,
+                shown(&f.message)
+            );
         }
     }
     let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
@@ -325,11 +383,24 @@ fn section<T>(out: &mut String, title: &str, changes: &[Change<T>], show: impl F
         return;
     }
     let _ = writeln!(out, "{title}:");
+    // A list item's key already ends with its value (`Classifier: X`).
+    let item = |key: &str, value: String| {
+        if key.ends_with(&format!(": {value}")) {
+            key.to_string()
+        } else {
+            format!("{key}: {value}")
+        }
+    };
     for c in changes {
         let line = match (&c.before, &c.after) {
-            (None, Some(a)) => format!("  + {}: {}", c.key, show(a)),
-            (Some(b), None) => format!("  - {}: {}", c.key, show(b)),
-            (Some(b), Some(a)) => format!("  ~ {}: {} -> {}", c.key, show(b), show(a)),
+            (None, Some(a)) => format!("  + {}", shown(&item(&c.key, show(a)))),
+            (Some(b), None) => format!("  - {}", shown(&item(&c.key, show(b)))),
+            (Some(b), Some(a)) => format!(
+                "  ~ {}: {} -> {}",
+                shown(&c.key),
+                shown(&show(b)),
+                shown(&show(a))
+            ),
             (None, None) => continue,
         };
         let _ = writeln!(out, "{line}");
@@ -342,12 +413,20 @@ pub fn render_diff(d: &Diff) -> String {
     let _ = writeln!(
         out,
         "before: {} ({})\nafter:  {} ({})",
-        d.before,
+        shown(&d.before),
         d.kinds[0].name(),
-        d.after,
+        shown(&d.after),
         d.kinds[1].name()
     );
-    section(&mut out, "metadata", &d.metadata, |v| v.join(", "));
+    if let Some(c) = d.native.iter().find(|c| c.key == diff::PLATFORM) {
+        let _ = writeln!(
+            out,
+            "platform verdict changed: {} -> {}",
+            shown(c.before.as_deref().unwrap_or("(no native code)")),
+            shown(c.after.as_deref().unwrap_or("(no native code)"))
+        );
+    }
+    section(&mut out, "metadata", &d.metadata, String::clone);
     section(&mut out, "dependencies", &d.dependencies, String::clone);
     section(&mut out, "tags", &d.tags, |_| String::new());
     section(&mut out, "entry points", &d.entry_points, String::clone);
@@ -362,12 +441,12 @@ pub fn render_diff(d: &Diff) -> String {
         );
         for f in &d.files {
             let _ = match (&f.before, &f.after) {
-                (None, Some(a)) => writeln!(out, "  + {} ({})", f.path, human_size(a.size)),
-                (Some(b), None) => writeln!(out, "  - {} ({})", f.path, human_size(b.size)),
+                (None, Some(a)) => writeln!(out, "  + {} ({})", shown(&f.path), human_size(a.size)),
+                (Some(b), None) => writeln!(out, "  - {} ({})", shown(&f.path), human_size(b.size)),
                 (Some(b), Some(a)) => writeln!(
                     out,
                     "  ~ {} ({} -> {})",
-                    f.path,
+                    shown(&f.path),
                     human_size(b.size),
                     human_size(a.size)
                 ),

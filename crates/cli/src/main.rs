@@ -6,6 +6,7 @@ mod build;
 mod image;
 mod inspect;
 mod output;
+mod publish;
 mod recommend;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Compare two artifacts (exit 0 identical, 1 different).
     Diff(inspect::DiffArgs),
+    /// Check sdists and wheels, then upload them to PyPI, TestPyPI or another index.
+    Publish(publish::PublishArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,5 +65,6 @@ fn main() -> ExitCode {
         Command::Recommend(args) => recommend::run(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Diff(args) => inspect::diff(args),
+        Command::Publish(args) => publish::publish(args),
     }
 }

@@ -1,7 +1,11 @@
 //! Terminal output shared by the subcommands: a progress bar on a terminal
-//! (none when piped or with `--json`), and error reporting.
+//! (none when piped or with `--json`), error reporting, and printing text
+//! that quotes artifacts and projects. Every human-readable line passes
+//! through [`shown`] (renderers also escape each quoted string, so a line
+//! break inside a name cannot start a line of its own); JSON is exact.
 
 use gradient_engine::progress::Progress;
+use gradient_engine::text::shown;
 use gradient_engine::Error;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -55,15 +59,31 @@ impl Progress for TerminalProgress {
 /// Print an engine error (to stderr; as JSON on stdout too with `--json`)
 /// and return exit code 1.
 pub fn fail(error: &Error, json: bool) -> ExitCode {
-    eprintln!("error: {error}");
+    eprint_text(&format!("error: {error}"));
     if json {
         let value = match error {
             Error::Project(p) => serde_json::json!({ "error": p }),
-            other => serde_json::json!({ "error": { "message": other.to_string() } }),
+            other => serde_json::json!({ "error": other.view() }),
         };
         println!("{value}");
     }
     ExitCode::from(1)
+}
+
+/// Print rendered text on stdout, each line escaped for the terminal.
+pub fn print_text(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    for line in text.lines() {
+        let _ = writeln!(out, "{}", shown(line));
+    }
+}
+
+/// Print rendered text on stderr, each line escaped for the terminal.
+pub fn eprint_text(text: &str) {
+    for line in text.lines() {
+        eprintln!("{}", shown(line));
+    }
 }
 
 /// Print a value as pretty JSON on stdout.

@@ -5,6 +5,7 @@ use crate::output::print_json;
 use clap::Args;
 use gradient_engine::gradient::{self, Outcome, Prefilled, Question, RecommendationView, Tree};
 use gradient_engine::project::Project;
+use gradient_engine::text::shown;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -35,7 +36,7 @@ fn parse_answer(s: &str) -> Result<(String, String), String> {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    crate::output::eprint_text(&format!("error: {message}"));
     ExitCode::from(2)
 }
 
@@ -73,7 +74,12 @@ pub fn run(args: RecommendArgs) -> ExitCode {
             path,
         }) => {
             for step in &path {
-                println!("{}: {} ({})", step.question, step.value, step.source);
+                println!(
+                    "{}: {} ({})",
+                    step.question,
+                    shown(&step.value),
+                    shown(&step.source)
+                );
             }
             print_recommendation(&recommendation);
             ExitCode::SUCCESS
@@ -165,7 +171,7 @@ fn print_question(question: &Question, default: Option<&Prefilled>) {
         );
     }
     if let Some(d) = default {
-        println!("  default from {}", d.source);
+        println!("  default from {}", shown(&d.source));
     }
 }
 

@@ -13,10 +13,12 @@
 //! ("Recording installed projects").
 
 mod bytecode;
+mod relayout;
 
-use crate::inspect::{entry_points, record_check::csv_fields};
+use crate::entry_points::{self, ObjectRef};
 use crate::progress::Progress;
 use crate::record::hash_b64;
+use crate::wheel::read;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -27,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub use bytecode::{compile, Compiler, PycPlacement};
+pub use relayout::relayout;
 
 /// Entries larger than this are refused (a wheel is not a disk image).
 const MAX_ENTRY: u64 = 2 << 30;
@@ -84,6 +87,19 @@ pub struct Installed {
     pub name: String,
     pub version: String,
     pub dist_info: String,
+    /// Its files in the order its installed RECORD lists them (the RECORD
+    /// itself excepted): what [`relayout`] needs to redo the installation.
+    #[serde(skip)]
+    pub listed: Vec<Listed>,
+}
+
+/// One file a distribution installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub path: String,
+    /// It begins with the layout's interpreter line (a `#!python` script
+    /// rewritten, or a launcher), so another layout rewrites that line.
+    pub shebang: bool,
 }
 
 /// The installed tree.
@@ -115,7 +131,7 @@ pub fn install(
 ) -> Result<AppTree> {
     std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
     progress.start(wheels.iter().map(|w| w.bytes.len() as u64).sum());
-    let claims: Mutex<HashMap<String, (String, [u8; 32])>> = Mutex::default();
+    let claims: Claims = Mutex::default();
     let results: Vec<Result<Installation>> = wheels
         .par_iter()
         .map(|w| {
@@ -175,202 +191,291 @@ fn join(dir: &str, rest: &str) -> String {
 /// A RECORD row's expected hash: (algorithm, urlsafe-b64 digest).
 type Expected = Option<(String, String)>;
 
+/// Which wheel installed each path, and its content's sha256.
+type Claims = Mutex<HashMap<String, (String, [u8; 32])>>;
+
+/// One wheel being installed: its archive and what its `.dist-info` says.
+struct Opened<'w> {
+    file: &'w str,
+    zip: zip::ZipArchive<std::io::Cursor<&'w [u8]>>,
+    names: Vec<String>,
+    dist_info: String,
+    /// RECORD: path → expected hash.
+    expected: BTreeMap<String, Expected>,
+    name: String,
+    version: String,
+}
+
+impl Opened<'_> {
+    fn bad(&self, why: String) -> Error {
+        Error::Closure(format!("{}: {why}", self.file))
+    }
+
+    fn read_text(&mut self, path: &str) -> Result<String> {
+        let bytes = read::read_member(&mut self.zip, path).map_err(|why| self.bad(why))?;
+        String::from_utf8(bytes).map_err(|_| self.bad(format!("{path}: not UTF-8")))
+    }
+
+    fn record_path(&self) -> String {
+        format!("{}/RECORD", self.dist_info)
+    }
+}
+
+/// Open a wheel: its `.dist-info` (WHEEL checked: Wheel-Version 1.x) and
+/// its RECORD.
+fn open<'w>(wheel: &'w WheelInput<'w>) -> Result<Opened<'w>> {
+    let file = wheel.file_name;
+    let bad = |why: String| Error::Closure(format!("{file}: {why}"));
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(wheel.bytes))
+        .map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    let dist_info = read::dist_info(names.iter().map(String::as_str), "WHEEL")
+        .map_err(bad)?
+        .to_string();
+    let stem = dist_info.trim_end_matches(".dist-info").to_string();
+    let (name, version) = stem
+        .split_once('-')
+        .ok_or_else(|| bad(format!("`{dist_info}` is not NAME-VERSION.dist-info")))?;
+    let mut opened = Opened {
+        file,
+        zip,
+        name: name.to_string(),
+        version: version.to_string(),
+        names,
+        dist_info,
+        expected: BTreeMap::new(),
+    };
+    let wheel_meta = opened.read_text(&format!("{}/WHEEL", opened.dist_info))?;
+    let version = read::header(&wheel_meta, "Wheel-Version").unwrap_or_default();
+    if !version.starts_with("1.") {
+        return Err(opened.bad(format!(
+            "{}/WHEEL: Wheel-Version `{version}` is not 1.x; this installer supports 1.x",
+            opened.dist_info
+        )));
+    }
+    let record_text = opened.read_text(&opened.record_path())?;
+    for (_, fields) in read::record_rows(&record_text) {
+        let path = fields.first().cloned().unwrap_or_default();
+        let hash = fields
+            .get(1)
+            .and_then(|h| read::record_hash(h))
+            .map(|(a, d)| (a.to_string(), d.to_string()));
+        opened.expected.insert(path, hash);
+    }
+    Ok(opened)
+}
+
 fn install_one(
     wheel: &WheelInput<'_>,
     root: &Path,
     layout: &Layout,
-    claims: &Mutex<HashMap<String, (String, [u8; 32])>>,
+    claims: &Claims,
 ) -> Result<Installation> {
-    let file = wheel.file_name;
-    let bad = |why: String| Error::Closure(format!("{file}: {why}"));
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(wheel.bytes))
-        .map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
-    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
-    let mut infos: Vec<&str> = names
-        .iter()
-        .filter_map(|n| n.strip_suffix("/WHEEL"))
-        .filter(|d| !d.contains('/') && d.ends_with(".dist-info"))
-        .collect();
-    infos.sort();
-    infos.dedup();
-    let dist_info = match infos.as_slice() {
-        [one] => one.to_string(),
-        [] => return Err(bad("no .dist-info/WHEEL".into())),
-        _ => {
-            return Err(bad(format!(
-                "several .dist-info directories: {}",
-                infos.join(", ")
-            )))
-        }
-    };
-    let read_small = |zip: &mut zip::ZipArchive<_>, path: &str| -> Result<String> {
-        let bytes = read_metadata_file(zip, path).map_err(bad)?;
-        String::from_utf8(bytes).map_err(|_| bad(format!("{path}: not UTF-8")))
-    };
-    let wheel_meta = read_small(&mut zip, &format!("{dist_info}/WHEEL"))?;
-    let version = field(&wheel_meta, "Wheel-Version").unwrap_or_default();
-    if !version.starts_with("1.") {
-        return Err(bad(format!(
-            "{dist_info}/WHEEL: Wheel-Version `{version}` is not 1.x; this installer supports 1.x"
-        )));
-    }
-    let record_path = format!("{dist_info}/RECORD");
-    let record_text = read_small(&mut zip, &record_path)?;
-    let mut expected: BTreeMap<String, Expected> = BTreeMap::new();
-    for line in record_text.lines().filter(|l| !l.trim().is_empty()) {
-        let fields = csv_fields(line);
-        let path = fields.first().cloned().unwrap_or_default();
-        let hash = fields
-            .get(1)
-            .filter(|h| !h.is_empty())
-            .and_then(|h| h.split_once('='))
-            .map(|(a, d)| (a.to_string(), d.to_string()));
-        expected.insert(path, hash);
-    }
-    let stem = dist_info.trim_end_matches(".dist-info");
-    let (dist_name, dist_version) = stem
-        .split_once('-')
-        .ok_or_else(|| bad(format!("`{dist_info}` is not NAME-VERSION.dist-info")))?;
-    let data_dir = format!("{stem}.data/");
-
-    let mut files = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| bad(format!("entry {i}: {e}")))?;
-        if entry.is_dir() {
-            continue;
-        }
-        let name = entry.name().to_string();
-        check_member_path(&name).map_err(|why| bad(format!("{name}: {why}")))?;
-        if name == record_path
-            || name == format!("{dist_info}/RECORD.jws")
-            || name == format!("{dist_info}/RECORD.p7s")
-        {
-            continue;
-        }
-        if !seen.insert(name.clone()) {
-            return Err(bad(format!("{name}: appears twice in the archive")));
-        }
-        let Some(want) = expected.get(&name) else {
-            return Err(bad(format!("{name}: not listed in RECORD")));
-        };
-        if entry.size() > MAX_ENTRY {
-            return Err(bad(format!(
-                "{name}: {} bytes is beyond the {MAX_ENTRY}-byte limit",
-                entry.size()
-            )));
-        }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
-            .by_ref()
-            .take(MAX_ENTRY + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| bad(format!("{name}: {e}")))?;
-        let unix_mode = entry.unix_mode().unwrap_or(0o644);
-        drop(entry);
-        match want {
-            Some((alg, digest)) => {
-                check_hash(&bytes, alg, digest).map_err(|why| bad(format!("{name}: {why}")))?
-            }
-            None => return Err(bad(format!("{name}: its RECORD row has no hash"))),
-        }
-        let (dest, script) = match name.strip_prefix(&data_dir) {
-            Some(rest) => {
-                let (scheme, rest) = rest
-                    .split_once('/')
-                    .ok_or_else(|| bad(format!("{name}: not inside a scheme directory")))?;
-                let dir = match scheme {
-                    "purelib" | "platlib" => layout.site_packages.clone(),
-                    "scripts" => layout.scripts.clone(),
-                    "headers" => join(&layout.headers, dist_name),
-                    "data" => layout.data.clone(),
-                    other => return Err(bad(format!("{name}: unknown scheme `{other}`"))),
-                };
-                (join(&dir, rest), scheme == "scripts")
-            }
-            None => (join(&layout.site_packages, &name), false),
-        };
-        if script && bytes.starts_with(b"#!python") {
-            let end = bytes
-                .iter()
-                .position(|&b| b == b'\n')
-                .unwrap_or(bytes.len());
-            let mut rewritten = format!("#!{}", layout.shebang).into_bytes();
-            rewritten.extend_from_slice(&bytes[end..]);
-            bytes = rewritten;
-        }
-        let executable = script || unix_mode & 0o111 != 0;
-        files.push(write_claimed(root, dest, &bytes, executable, file, claims)?);
-    }
-    if let Some(missing) = expected.keys().find(|p| {
-        **p != record_path && !seen.contains(*p) && !p.ends_with(".jws") && !p.ends_with(".p7s")
-    }) {
-        return Err(bad(format!(
-            "{missing}: listed in RECORD but not in the archive"
-        )));
-    }
-
-    // Launchers for console and GUI scripts.
-    let mut scripts = Vec::new();
-    let ep_path = format!("{dist_info}/entry_points.txt");
-    if names.contains(&ep_path) {
-        let text = read_small(&mut zip, &ep_path)?;
-        let groups = entry_points::parse(text.as_bytes(), &ep_path, &mut Vec::new());
-        for (group, gui) in [("console_scripts", false), ("gui_scripts", true)] {
-            for (script_name, reference) in groups.get(group).into_iter().flatten() {
-                if script_name.contains(['/', '\\'])
-                    || script_name.starts_with('.')
-                    || script_name.is_empty()
-                {
-                    return Err(bad(format!(
-                        "{ep_path}: script name `{script_name}` is not a file name"
-                    )));
-                }
-                if !entry_points::valid_reference(reference) || !reference.contains(':') {
-                    return Err(bad(format!(
-                        "{ep_path}: `{script_name} = {reference}` is not `module:attr`"
-                    )));
-                }
-                let object = reference
-                    .split('[')
-                    .next()
-                    .unwrap_or(reference)
-                    .trim()
-                    .to_string();
-                let text = launcher(&layout.shebang, &object);
-                let dest = join(&layout.scripts, script_name);
-                files.push(write_claimed(
-                    root,
-                    dest,
-                    text.as_bytes(),
-                    true,
-                    file,
-                    claims,
-                )?);
-                scripts.push(Script {
-                    name: script_name.clone(),
-                    distribution: dist_name.to_string(),
-                    object,
-                    gui,
-                });
-            }
-        }
-    }
-
+    let mut w = open(wheel)?;
+    // `shebang` is parallel to `files`: which begin with the layout's
+    // interpreter line.
+    let (mut files, mut shebang) = unpack(&mut w, root, layout, claims)?;
+    let scripts = launchers(&mut w, root, layout, claims, &mut files)?;
+    shebang.resize(files.len(), true);
     // INSTALLER and the installed RECORD, paths relative to site-packages.
-    let info_dir = join(&layout.site_packages, &dist_info);
-    let installer = b"gradient\n";
+    let info_dir = join(&layout.site_packages, &w.dist_info);
     let installer_path = format!("{info_dir}/INSTALLER");
     files.push(write_claimed(
         root,
         installer_path,
-        installer,
+        b"gradient\n",
         false,
-        file,
+        w.file,
         claims,
     )?);
+    shebang.push(false);
+    let listed = files
+        .iter()
+        .zip(shebang)
+        .map(|(f, shebang)| Listed {
+            path: f.path.clone(),
+            shebang,
+        })
+        .collect();
+    let (record_dest, record) = installed_record(&files, &info_dir, layout);
+    files.push(write_claimed(
+        root,
+        record_dest,
+        record.as_bytes(),
+        false,
+        w.file,
+        claims,
+    )?);
+    Ok(Installation {
+        installed: Installed {
+            name: crate::names::normalize(&w.name),
+            version: w.version.clone(),
+            dist_info: info_dir,
+            listed,
+        },
+        files,
+        scripts,
+    })
+}
+
+/// Unpack every member to its scheme, verified against RECORD; a file
+/// missing from RECORD, or a RECORD row without its file, is an error.
+/// Returns the files and which of them had `#!python` rewritten.
+fn unpack(
+    w: &mut Opened<'_>,
+    root: &Path,
+    layout: &Layout,
+    claims: &Claims,
+) -> Result<(Vec<TreeFile>, Vec<bool>)> {
+    let record_path = w.record_path();
+    let unrecorded = [
+        record_path.clone(),
+        format!("{record_path}.jws"),
+        format!("{record_path}.p7s"),
+    ];
+    let mut files = Vec::new();
+    let mut shebang = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..w.zip.len() {
+        let Some((name, bytes, unix_mode)) = member(w, i)? else {
+            continue;
+        };
+        if unrecorded.contains(&name) {
+            continue;
+        }
+        if !seen.insert(name.clone()) {
+            return Err(w.bad(format!("{name}: appears twice in the archive")));
+        }
+        match w.expected.get(&name) {
+            None => return Err(w.bad(format!("{name}: not listed in RECORD"))),
+            Some(None) => return Err(w.bad(format!("{name}: its RECORD row has no hash"))),
+            Some(Some((alg, digest))) => {
+                check_hash(&bytes, alg, digest).map_err(|why| w.bad(format!("{name}: {why}")))?
+            }
+        }
+        let (dest, script) = scheme_path(w, &name, layout)?;
+        let rewrite = script && bytes.starts_with(b"#!python");
+        let bytes = match rewrite {
+            true => relayout::reshebang(&bytes, &layout.shebang),
+            false => bytes,
+        };
+        let executable = script || unix_mode & 0o111 != 0;
+        files.push(write_claimed(
+            root, dest, &bytes, executable, w.file, claims,
+        )?);
+        shebang.push(rewrite);
+    }
+    if let Some(missing) = w.expected.keys().find(|p| {
+        **p != record_path && !seen.contains(*p) && !p.ends_with(".jws") && !p.ends_with(".p7s")
+    }) {
+        return Err(w.bad(format!(
+            "{missing}: listed in RECORD but not in the archive"
+        )));
+    }
+    Ok((files, shebang))
+}
+
+/// Member `i`: its checked name, bytes (bounded) and Unix mode; `None` for
+/// a directory.
+fn member(w: &mut Opened<'_>, i: usize) -> Result<Option<(String, Vec<u8>, u32)>> {
+    let file = w.file;
+    let bad = |why: String| Error::Closure(format!("{file}: {why}"));
+    let mut entry = w
+        .zip
+        .by_index(i)
+        .map_err(|e| bad(format!("entry {i}: {e}")))?;
+    if entry.is_dir() {
+        return Ok(None);
+    }
+    let name = entry.name().to_string();
+    check_member_path(&name).map_err(|why| bad(format!("{name}: {why}")))?;
+    if entry.size() > MAX_ENTRY {
+        return Err(bad(format!(
+            "{name}: {} bytes is beyond the {MAX_ENTRY}-byte limit",
+            entry.size()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry
+        .by_ref()
+        .take(MAX_ENTRY + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(format!("{name}: {e}")))?;
+    let unix_mode = entry.unix_mode().unwrap_or(0o644);
+    Ok(Some((name, bytes, unix_mode)))
+}
+
+/// Where member `name` goes in `layout`, and whether it is a script.
+fn scheme_path(w: &Opened<'_>, name: &str, layout: &Layout) -> Result<(String, bool)> {
+    let data_dir = format!("{}-{}.data/", w.name, w.version);
+    let Some(rest) = name.strip_prefix(&data_dir) else {
+        return Ok((join(&layout.site_packages, name), false));
+    };
+    let (scheme, rest) = rest
+        .split_once('/')
+        .ok_or_else(|| w.bad(format!("{name}: not inside a scheme directory")))?;
+    let dir = match scheme {
+        "purelib" | "platlib" => layout.site_packages.clone(),
+        "scripts" => layout.scripts.clone(),
+        "headers" => join(&layout.headers, &w.name),
+        "data" => layout.data.clone(),
+        other => return Err(w.bad(format!("{name}: unknown scheme `{other}`"))),
+    };
+    Ok((join(&dir, rest), scheme == "scripts"))
+}
+
+/// Launchers for the console and GUI scripts of entry_points.txt ("Entry
+/// points specification" § Use for scripts), appended to `files`.
+fn launchers(
+    w: &mut Opened<'_>,
+    root: &Path,
+    layout: &Layout,
+    claims: &Claims,
+    files: &mut Vec<TreeFile>,
+) -> Result<Vec<Script>> {
+    let mut scripts = Vec::new();
+    let ep_path = format!("{}/entry_points.txt", w.dist_info);
+    if !w.names.contains(&ep_path) {
+        return Ok(scripts);
+    }
+    let text = w.read_text(&ep_path)?;
+    let groups = entry_points::parse(text.as_bytes(), &ep_path, &mut Vec::new());
+    for (group, gui) in [("console_scripts", false), ("gui_scripts", true)] {
+        for (script_name, reference) in groups.get(group).into_iter().flatten() {
+            if script_name.contains(['/', '\\'])
+                || script_name.starts_with('.')
+                || script_name.is_empty()
+            {
+                return Err(w.bad(format!(
+                    "{ep_path}: script name `{script_name}` is not a file name"
+                )));
+            }
+            let object = ObjectRef::parse(reference)
+                .map_err(|why| w.bad(format!("{ep_path}: `{script_name} = {reference}`: {why}")))?;
+            let text = object.launcher(&layout.shebang);
+            let dest = join(&layout.scripts, script_name);
+            files.push(write_claimed(
+                root,
+                dest,
+                text.as_bytes(),
+                true,
+                w.file,
+                claims,
+            )?);
+            scripts.push(Script {
+                name: script_name.clone(),
+                distribution: w.name.clone(),
+                object: object.object(),
+                gui,
+            });
+        }
+    }
+    Ok(scripts)
+}
+
+/// The installed RECORD of a distribution's `files` ("Recording installed
+/// projects": paths relative to site-packages): its path and text.
+fn installed_record(files: &[TreeFile], info_dir: &str, layout: &Layout) -> (String, String) {
     let relative_rows: Vec<(String, [u8; 32], u64)> = files
         .iter()
         .map(|f| {
@@ -381,52 +486,11 @@ fn install_one(
             )
         })
         .collect();
-    let record_rel = relative_to(&join(&info_dir, "RECORD"), &layout.site_packages);
-    let record = crate::record::render(&relative_rows, &record_rel);
-    let record_dest = join(&info_dir, "RECORD");
-    files.push(write_claimed(
-        root,
+    let record_dest = join(info_dir, "RECORD");
+    let record_rel = relative_to(&record_dest, &layout.site_packages);
+    (
         record_dest,
-        record.as_bytes(),
-        false,
-        file,
-        claims,
-    )?);
-    Ok(Installation {
-        installed: Installed {
-            name: crate::names::normalize(dist_name),
-            version: dist_version.to_string(),
-            dist_info: info_dir,
-        },
-        files,
-        scripts,
-    })
-}
-
-/// A metadata file of a wheel (WHEEL, RECORD, METADATA, ...), bounded:
-/// these are small, and a huge one is hostile.
-pub(crate) fn read_metadata_file<R: std::io::Read + std::io::Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    path: &str,
-) -> std::result::Result<Vec<u8>, String> {
-    const MAX: u64 = 16 << 20;
-    let file = zip.by_name(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut out = Vec::new();
-    file.take(MAX + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("{path}: {e}"))?;
-    if out.len() as u64 > MAX {
-        return Err(format!("{path}: larger than {MAX} bytes"));
-    }
-    Ok(out)
-}
-
-/// The launcher pip and `installer` write for a `module:attr` entry point.
-fn launcher(shebang: &str, object: &str) -> String {
-    let (module, attr) = object.split_once(':').unwrap_or((object, ""));
-    let head = attr.split('.').next().unwrap_or(attr);
-    format!(
-        "#!{shebang}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom {module} import {head}\nif __name__ == \"__main__\":\n    sys.argv[0] = re.sub(r\"(-script\\.pyw|\\.exe)?$\", \"\", sys.argv[0])\n    sys.exit({attr}())\n"
+        crate::record::render(&relative_rows, &record_rel),
     )
 }
 
@@ -440,13 +504,6 @@ fn relative_to(path: &str, base: &str) -> String {
     }
     let ups = base.split('/').count();
     format!("{}{path}", "../".repeat(ups))
-}
-
-fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    text.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 /// Archive member names must stay inside the tree.
@@ -486,7 +543,7 @@ fn write_claimed(
     bytes: &[u8],
     executable: bool,
     wheel: &str,
-    claims: &Mutex<HashMap<String, (String, [u8; 32])>>,
+    claims: &Claims,
 ) -> Result<TreeFile> {
     let digest: [u8; 32] = Sha256::digest(bytes).into();
     let file = TreeFile {

@@ -189,18 +189,10 @@ pub fn read_wheel_metadata(
     let bad = |why: String| Error::Closure(format!("{file_name}: {why}"));
     let mut zip =
         zip::ZipArchive::new(wheel).map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
-    let path = zip
-        .file_names()
-        .find(|n| {
-            n.ends_with("/METADATA")
-                && n.matches('/').count() == 1
-                && n.split('/')
-                    .next()
-                    .is_some_and(|d| d.ends_with(".dist-info"))
-        })
-        .map(str::to_string)
-        .ok_or_else(|| bad("no .dist-info/METADATA".into()))?;
-    crate::apptree::read_metadata_file(&mut zip, &path).map_err(bad)
+    let path = crate::wheel::read::dist_info(zip.file_names(), "METADATA")
+        .map(|dir| format!("{dir}/METADATA"))
+        .map_err(bad)?;
+    crate::wheel::read::read_member(&mut zip, &path).map_err(bad)
 }
 
 #[cfg(test)]

@@ -25,14 +25,17 @@ pub mod scripts;
 pub mod version;
 
 use crate::apptree::AppTree;
+use crate::elf;
 use crate::frozen::{self, Runtime};
-use crate::plan::{Entry, Format, Plan, Source};
+use crate::plan::{Container, Entry, Format, Part, Plan, Source};
+use crate::progress::{Progress, Silent};
 use crate::project::Project;
+use crate::sink::{self, ar_writer::ArWriter, TarSpec, Written};
 use crate::runtime::Target;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Debian's own interpreter, which the system layout runs on.
 pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
@@ -46,13 +49,7 @@ pub enum Layout {
 }
 
 /// How data.tar and control.tar are compressed (deb(5)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Compression {
-    Zstd,
-    Xz,
-    Gzip,
-}
+pub use crate::plan::Compression;
 
 impl std::str::FromStr for Layout {
     type Err = String;
@@ -61,29 +58,6 @@ impl std::str::FromStr for Layout {
             "bundled" => Ok(Layout::Bundled),
             "system" => Ok(Layout::System),
             _ => Err(format!("unknown Debian layout `{s}`; valid: bundled, system")),
-        }
-    }
-}
-
-impl std::str::FromStr for Compression {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "zstd" => Ok(Compression::Zstd),
-            "xz" => Ok(Compression::Xz),
-            "gzip" => Ok(Compression::Gzip),
-            _ => Err(format!("unknown compression `{s}`; valid: zstd, xz, gzip")),
-        }
-    }
-}
-
-impl Compression {
-    /// The member name suffix (`.zst`, `.xz`, `.gz`).
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Compression::Zstd => ".zst",
-            Compression::Xz => ".xz",
-            Compression::Gzip => ".gz",
         }
     }
 }
@@ -107,7 +81,10 @@ impl Options {
     pub fn compression(&self, project: &Project) -> Compression {
         self.compression
             .or_else(|| project.settings.deb.compression.as_deref()?.parse().ok())
-            .unwrap_or(Compression::Zstd)
+            // xz, not zstd: bookworm's lintian reads only gzip and xz
+            // members (zstd ones are `malformed-deb-archive`), and xz is
+            // what dpkg-deb itself defaults to. zstd stays available.
+            .unwrap_or(Compression::Xz)
     }
 }
 
@@ -268,6 +245,7 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
     entries.dedup_by(|a, b| a.path == b.path);
 
     let (architecture, control) = control_file(inputs, &id, &entries, &needs, &home)?;
+    let data_entries = data_part(entries, &conffiles);
     let scripts = scripts::render(&scripts::ScriptInput {
         package: &id.package,
         python: &python,
@@ -276,6 +254,13 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
             .as_ref()
             .map(|(unit, user)| (unit.as_str(), Some(user.as_str()))),
     });
+    let control_text = control::render(&control.fields);
+    let scripts: Vec<(String, String)> = scripts
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t))
+        .collect();
+    let mut entries = data_entries;
+    entries.extend(control_part(&entries, &control_text, &conffiles, &scripts));
     let plan = Plan {
         format: Format::Deb,
         file_name: format!(
@@ -286,8 +271,9 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
         entries,
         excluded: Vec::new(),
         mtime: inputs.mtime,
-        preamble: Vec::new(),
-        trailer_key: None,
+        container: Container::Ar {
+            compression: inputs.compression,
+        },
     };
     let package = Package {
         name: id.package,
@@ -295,12 +281,9 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
         architecture,
         layout,
         compression: inputs.compression,
-        control: control::render(&control.fields),
+        control: control_text,
         conffiles,
-        scripts: scripts
-            .into_iter()
-            .map(|(n, t)| (n.to_string(), t))
-            .collect(),
+        scripts,
         depends: control.depends,
         bundled_libraries: needs.libraries,
     };
@@ -466,7 +449,8 @@ type Tree = (Vec<Entry>, String, String, Needs);
 
 /// The runtime and the tree under `/usr/lib/<package>/`, shared libraries
 /// a Debian package provides as Depends and the others bundled next to
-/// libpython (where the interpreter's `$ORIGIN/../lib` RUNPATH finds them).
+/// libpython (where the interpreter's `$ORIGIN/../lib` RUNPATH finds them),
+/// every ELF file stripped as dh_strip would.
 fn bundled_tree(
     (package, project): (&str, &str),
     tree: &AppTree,
@@ -475,37 +459,35 @@ fn bundled_tree(
 ) -> Result<Tree> {
     let home = home(package, Layout::Bundled, true);
     let own_launchers = own_launcher_paths(tree, project);
-    let mut entries: Vec<Entry> = frozen::runtime_entries(tree, rt, scratch)?
-        .into_iter()
-        .filter(|e| !own_launchers.contains(&e.path))
-        .collect();
-    let present: BTreeSet<String> = entries
-        .iter()
-        .filter_map(|e| e.path.rsplit('/').next().map(str::to_string))
-        .collect();
-    let roots = [rt.executable.clone()];
-    let candidates =
-        frozen::bundled_libraries(&entries, &roots, Some(rt), &present, &mut |_, _| false)?;
-    let owned = depends::owners(&candidates.values().cloned().collect::<Vec<PathBuf>>());
+    let strip = elf::strip::Strip::unneeded(scratch)?;
     let mut needs = Needs::default();
-    let mut provided = |soname: &str, path: &Path| match owned.get(path) {
+    let mut provided = |soname: &str, path: &Path| match depends::owners(&[path.to_path_buf()])
+        .into_values()
+        .next()
+    {
         Some(pkg) => {
-            needs.depends.push(depends::dependency(pkg, soname));
+            needs.depends.push(depends::dependency(&pkg, soname));
             true
         }
         None => false,
     };
-    let bundled = frozen::bundled_libraries(&entries, &roots, Some(rt), &present, &mut provided)?;
+    let mut entries: Vec<Entry> =
+        frozen::payload(tree, rt, &strip, BUNDLED_LIBS, &mut provided)?
+            .into_iter()
+            .filter(|e| !own_launchers.contains(&e.path))
+            .collect();
     needs.depends.sort();
     needs.depends.dedup();
-    for (soname, from) in &bundled {
-        frozen::put(
-            &mut entries,
-            format!("python/lib/{soname}"),
-            from,
-            "shared library no Debian package provides",
-        )?;
-        needs.libraries.push(soname.clone());
+    let prefix = format!("{BUNDLED_LIBS}/");
+    for e in &mut entries {
+        if let Some(soname) = e.path.strip_prefix(&prefix) {
+            if e.reason == "shared library it needs" {
+                needs.libraries.push(soname.to_string());
+                e.reason = "shared library no Debian package provides".into();
+            }
+        }
+        strip_entry(e, &strip)?;
+        quiet_shebang(e)?;
     }
     relocate(&mut entries)?;
     for e in &mut entries {
@@ -513,6 +495,54 @@ fn bundled_tree(
     }
     let python = format!("/{home}/python/bin/{}", rt.name());
     Ok((entries, home, python, needs))
+}
+
+/// Where bundled shared libraries go: beside libpython.
+const BUNDLED_LIBS: &str = "python/lib";
+
+/// Standard-library modules keep the `#!` lines of CPython's source tree
+/// (`#! /usr/local/bin/python`) though they are modules, not programs
+/// (0644): in a package they name an interpreter that is not there
+/// (lintian's `unusual-interpreter`, `script-not-executable`). `#!`
+/// becomes `# `, a comment of the same length, so planned sizes hold.
+fn quiet_shebang(e: &mut Entry) -> Result<()> {
+    if e.mode & 0o111 != 0 || !e.path.ends_with(".py") {
+        return Ok(());
+    }
+    let Source::File { path } = &e.source else {
+        return Ok(());
+    };
+    let mut head = [0u8; 2];
+    let starts = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && &head == b"#!";
+    if starts {
+        let mut bytes = std::fs::read(path).map_err(|err| Error::io(path, err))?;
+        bytes[1] = b' ';
+        e.source = Source::Bytes { data: bytes.into() };
+    }
+    Ok(())
+}
+
+/// A file of the tree stripped like the runtime (wheels' extension modules
+/// often keep their symbol tables); Debian Policy 10.1.
+fn strip_entry(e: &mut Entry, strip: &elf::strip::Strip) -> Result<()> {
+    if let Source::File { path } = &e.source {
+        let stripped = strip.copy(path);
+        if &stripped != path {
+            e.size = std::fs::metadata(&stripped)
+                .map_err(|err| Error::io(&stripped, err))?
+                .len();
+            e.source = Source::File { path: stripped };
+        }
+    }
+    // Shared objects are not programs (Policy 10.9: 0644).
+    let name = e.path.rsplit('/').next().unwrap_or_default();
+    if name.ends_with(".so") || name.contains(".so.") {
+        e.mode = 0o644;
+    }
+    Ok(())
 }
 
 /// Point every ELF file's RUNPATH that names a directory of the build
@@ -523,7 +553,7 @@ fn bundled_tree(
 fn relocate(entries: &mut [Entry]) -> Result<()> {
     for e in entries.iter_mut() {
         let bytes = match &e.source {
-            Source::File { path } if frozen::is_elf(path) => {
+            Source::File { path } if elf::resolve::is_elf(path) => {
                 std::fs::read(path).map_err(|err| Error::io(path, err))?
             }
             _ => continue,
@@ -547,7 +577,7 @@ fn relocate(entries: &mut [Entry]) -> Result<()> {
             }
             None => "$ORIGIN/../lib".to_string(),
         };
-        let relocated = frozen::relocate_runpath(&bytes, &target).ok_or_else(|| {
+        let relocated = elf::patch::relocate_runpath(&bytes, &target).ok_or_else(|| {
             Error::Plan(format!(
                 "{}: its RUNPATH {:?} names the build machine and has no room for {target}",
                 e.path, info.runpath
@@ -658,6 +688,100 @@ fn read_license_files(project: &Project) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// The data part of a package: the data tree's entries with every
+/// directory made explicit (dpkg records each), the configuration files in
+/// their own part so md5sums leaves them out (dpkg tracks conffiles'
+/// digests itself, as dh_md5sums does).
+fn data_part(entries: Vec<Entry>, conffiles: &[String]) -> Vec<Entry> {
+    let mut out: Vec<Entry> = directories(&entries)
+        .into_iter()
+        .map(|d| Entry::directory(d, "directory").in_part(DATA))
+        .collect();
+    out.extend(entries.into_iter().map(|e| {
+        let part = match conffiles.contains(&format!("/{}", e.path)) {
+            true => CONFFILES,
+            false => DATA,
+        };
+        e.in_part(part)
+    }));
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// The control part (deb(5), Policy 3.10): control, md5sums derived from
+/// the data part as it is written, conffiles and the maintainer scripts.
+fn control_part(
+    data: &[Entry],
+    control: &str,
+    conffiles: &[String],
+    scripts: &[(String, String)],
+) -> Vec<Entry> {
+    let md5sums_size = crate::sink::derive::md5sums_size(data.iter().filter(|e| e.part == DATA));
+    let mut out = vec![
+        Entry::bytes("control", control.as_bytes().to_vec(), "control file"),
+        Entry::derived(
+            "md5sums",
+            Source::Md5sums { of: DATA },
+            md5sums_size,
+            "md5 of every file but conffiles",
+        ),
+    ];
+    if !conffiles.is_empty() {
+        let text: String = conffiles.iter().map(|c| format!("{c}\n")).collect();
+        out.push(Entry::bytes("conffiles", text.into_bytes(), "configuration files"));
+    }
+    for (name, text) in scripts {
+        let mut e = Entry::bytes(name.clone(), text.as_bytes().to_vec(), "maintainer script");
+        e.mode = 0o755;
+        out.push(e);
+    }
+    out.into_iter().map(|e| e.in_part(CONTROL)).collect()
+}
+
+/// The data tree's part.
+pub const DATA: Part = Part::named("data");
+/// Configuration files: in data.tar, not in md5sums.
+pub const CONFFILES: Part = Part::named("conffiles");
+/// control.tar's part.
+pub const CONTROL: Part = Part::named("control");
+
+/// Write a planned package (deb(5)): `debian-binary`, then control.tar and
+/// data.tar, compressed as planned. data.tar is written first, into a
+/// spool, hashing md5 as it goes; control.tar's md5sums is derived from
+/// those digests, so no file is read twice.
+pub fn write(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
+    let Container::Ar { compression } = plan.container else {
+        return Err(Error::Plan(format!(
+            "{}: not planned as a Debian package",
+            plan.file_name
+        )));
+    };
+    let spec = TarSpec {
+        mtime: plan.mtime,
+        compression,
+        md5: true,
+    };
+    let data: Vec<Entry> = plan
+        .entries
+        .iter()
+        .filter(|e| e.part == DATA || e.part == CONFFILES)
+        .cloned()
+        .collect();
+    let control: Vec<Entry> = plan.part(&CONTROL).cloned().collect();
+    sink::write_with(dest, 0o644, |out| {
+        let mut ar = ArWriter::new(out, plan.mtime)?;
+        ar.member_bytes("debian-binary", b"2.0\n")?;
+        let (data_tar, digests) =
+            sink::spool(|w| sink::write_tar(&data, &[], spec, w, progress))?;
+        let (control_tar, _) =
+            sink::spool(|w| sink::write_tar(&control, &digests, spec, w, &Silent))?;
+        let suffix = compression.suffix();
+        ar.member_spooled(&format!("control.tar{suffix}"), control_tar)?;
+        ar.member_spooled(&format!("data.tar{suffix}"), data_tar)?;
+        ar.finish().map(|_| ())
+    })
+}
+
 /// Every directory holding an entry, parents first (`usr`, `usr/bin`, ...).
 pub fn directories(entries: &[Entry]) -> BTreeSet<String> {
     let mut dirs = BTreeSet::new();
@@ -672,3 +796,6 @@ pub fn directories(entries: &[Entry]) -> BTreeSet<String> {
     }
     dirs
 }
+
+#[cfg(test)]
+mod tests;

@@ -97,26 +97,32 @@ pub fn never_packaged(rel: &Path) -> bool {
     })
 }
 
-/// Walk `project.root`.
+/// Walk `project.root`. Symbolic links are followed only while they stay
+/// inside the project and do not lead back to a directory being walked
+/// (see [`crate::links`]); the others are excluded, naming their target.
 pub fn scan(project: &Project) -> Result<FileSet> {
     let exclude = Globs::new(&project.settings.exclude, "tool.gradient.exclude")?;
     let mut walk = Walk {
-        root: &project.root,
+        root: crate::links::Root::new(&project.root),
         exclude,
         out: FileSet::default(),
+        walking: Vec::new(),
     };
     let ignores = parent_gitignores(&project.root);
     walk.dir(&project.root, "", &ignores)?;
     Ok(walk.out)
 }
 
-struct Walk<'a> {
-    root: &'a Path,
+struct Walk {
+    root: crate::links::Root,
     exclude: Globs,
     out: FileSet,
+    /// (device, inode) of the directories being walked, outermost first: a
+    /// link to one of them is a loop.
+    walking: Vec<(u64, u64)>,
 }
 
-impl Walk<'_> {
+impl Walk {
     fn dir(&mut self, dir: &Path, rel_dir: &str, ignores: &[Gitignore]) -> Result<()> {
         let mut own;
         let ignores = match gitignore_in(dir) {
@@ -133,51 +139,66 @@ impl Walk<'_> {
             .filter_map(|e| e.file_name().into_string().ok().map(|n| (n, e)))
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+        self.walking.push(identity(&meta));
         for (name, entry) in entries {
             let rel = if rel_dir.is_empty() {
                 name.clone()
             } else {
                 format!("{rel_dir}/{name}")
             };
-            let path = entry.path();
-            // Symlinks are followed only when they stay inside the project.
-            let meta = match std::fs::metadata(&path) {
-                Ok(m) => m,
-                Err(_) => continue,
-            };
-            let is_dir = meta.is_dir();
-            if let Some(rule) =
-                self.excluded_by(&name, &rel, &path, is_dir, rel_dir.is_empty(), ignores)
-            {
-                self.out
-                    .excluded
-                    .push(crate::plan::Excluded { path: rel, rule });
-                continue;
+            self.entry(&name, rel, &entry, rel_dir.is_empty(), ignores)?;
+        }
+        self.walking.pop();
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        name: &str,
+        rel: String,
+        entry: &std::fs::DirEntry,
+        at_root: bool,
+        ignores: &[Gitignore],
+    ) -> Result<()> {
+        let path = entry.path();
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(_) if is_link => {
+                let target = crate::links::shown_target(&path, None);
+                return self.exclude(rel, format!("{} {target}", crate::links::DANGLING));
             }
-            if is_dir {
-                self.dir(&path, &rel, ignores)?;
-            } else if meta.is_file() {
-                if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-                    let inside = std::fs::canonicalize(&path)
-                        .ok()
-                        .zip(std::fs::canonicalize(self.root).ok())
-                        .is_some_and(|(target, root)| target.starts_with(root));
-                    if !inside {
-                        self.out.excluded.push(crate::plan::Excluded {
-                            path: rel,
-                            rule: "symlink out of the project".into(),
-                        });
-                        continue;
-                    }
-                }
-                self.out.files.push(SourceFile {
-                    rel,
-                    abs: path,
-                    size: meta.len(),
-                    executable: is_executable(&meta),
-                });
+            Err(_) => return Ok(()),
+        };
+        let is_dir = meta.is_dir();
+        if let Some(rule) = self.excluded_by(name, &rel, &path, is_dir, at_root, ignores) {
+            return self.exclude(rel, rule);
+        }
+        if is_link {
+            if let Some((rule, target)) = self.root.escape(&path) {
+                return self.exclude(rel, format!("{rule} ({target})"));
+            }
+            if is_dir && self.walking.contains(&identity(&meta)) {
+                let target = crate::links::shown_target(&path, None);
+                return self.exclude(rel, format!("{} ({target})", crate::links::LOOP));
             }
         }
+        if is_dir {
+            self.dir(&path, &rel, ignores)?;
+        } else if meta.is_file() {
+            self.out.files.push(SourceFile {
+                rel,
+                abs: path,
+                size: meta.len(),
+                executable: is_executable(&meta),
+            });
+        }
+        Ok(())
+    }
+
+    fn exclude(&mut self, path: String, rule: String) -> Result<()> {
+        self.out.excluded.push(crate::plan::Excluded { path, rule });
         Ok(())
     }
 
@@ -211,6 +232,17 @@ impl Walk<'_> {
             .matching(rel)
             .map(|g| format!("tool.gradient.exclude: {g}"))
     }
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
 }
 
 #[cfg(unix)]
@@ -464,6 +496,45 @@ mod tests {
             module_names: names.iter().map(|s| s.to_string()).collect(),
             ..Settings::default()
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_project_nowhere_or_in_loops_are_excluded_by_name() {
+        use std::os::unix::fs::symlink;
+        let outside = tree(&["id_rsa"]);
+        let dir = tree(&["pyproject.toml", "demo/__init__.py", "demo/a/__init__.py"]);
+        let d = dir.path().join("demo");
+        symlink(outside.path(), d.join("keys")).expect("link");
+        symlink(outside.path().join("id_rsa"), d.join("key.txt")).expect("link");
+        symlink(".", d.join("loop")).expect("link");
+        symlink("..", d.join("a/up")).expect("link");
+        symlink("missing", d.join("gone")).expect("link");
+        symlink("__init__.py", d.join("alias.py")).expect("link");
+        let files = scan(&project_at(dir.path(), settings(&["demo"]))).expect("scan");
+        let rels: Vec<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            [
+                "demo/__init__.py",
+                "demo/a/__init__.py",
+                "demo/alias.py",
+                "pyproject.toml"
+            ]
+        );
+        let rule = |path: &str| {
+            files
+                .excluded
+                .iter()
+                .find(|e| e.path == path)
+                .map(|e| e.rule.clone())
+                .unwrap_or_else(|| panic!("{path} not excluded: {:?}", files.excluded))
+        };
+        assert!(rule("demo/keys").starts_with(crate::links::OUTSIDE));
+        assert!(rule("demo/key.txt").contains("id_rsa"));
+        assert!(rule("demo/loop").starts_with(crate::links::LOOP));
+        assert!(rule("demo/a/up").contains("-> .."));
+        assert!(rule("demo/gone").starts_with(crate::links::DANGLING));
     }
 
     #[test]

@@ -11,14 +11,13 @@
 
 use crate::apptree::AppTree;
 use crate::elf;
-use crate::plan::{Entry, Format, Plan, Source};
+use crate::entry_points::EntryPoint;
+use crate::plan::{Container, Entry, Format, Plan, Source, ZipComment};
 use crate::runtime::Target;
-use crate::zipapp::EntryPoint;
 use crate::{Error, Result};
 use gradient_launcher::{Manifest, MANIFEST, RECORD};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const BOOT: &str = include_str!("frozen/boot.py");
 
@@ -39,26 +38,6 @@ const STDLIB_LEFT_OUT: &[&str] = &[
 const DYNLOAD_LEFT_OUT: &[&str] = &["_tkinter", "nis", "_ctypes_test"];
 /// Prefixes of lib-dynload modules that exist only for CPython's own tests.
 const DYNLOAD_TEST_PREFIXES: &[&str] = &["_test", "xx", "_xx"];
-
-/// The C library and the loader, which the target system provides and which
-/// must match its kernel: never bundled.
-const GLIBC_FAMILY: &[&str] = &[
-    "libc.so.6",
-    "libm.so.6",
-    "libdl.so.2",
-    "libpthread.so.0",
-    "librt.so.1",
-    "libutil.so.1",
-    "libresolv.so.2",
-    "libanl.so.1",
-    "libBrokenLocale.so.1",
-    "libmvec.so.1",
-    "libnsl.so.1",
-    "libnss_files.so.2",
-    "libnss_dns.so.2",
-    "libthread_db.so.1",
-    "libc_malloc_debug.so.0",
-];
 
 /// A Python installation to freeze: a described interpreter's parts.
 #[derive(Debug, Clone)]
@@ -122,11 +101,7 @@ pub fn unpack_runtime(archive: &Path, cache: &Path) -> Result<PathBuf> {
     if let Some(python) = interpreter(&dir) {
         return Ok(python);
     }
-    std::fs::create_dir_all(&runtimes).map_err(|e| Error::io(&runtimes, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".unpacking-")
-        .tempdir_in(&runtimes)
-        .map_err(|e| Error::io(&runtimes, e))?;
+    let tmp = crate::atomic::AtomicDir::create(&dir).map_err(|e| Error::io(&runtimes, e))?;
     let gz = flate2::read::GzDecoder::new(bytes.as_slice());
     let mut tar = tar::Archive::new(gz);
     tar.set_preserve_permissions(true);
@@ -139,10 +114,8 @@ pub fn unpack_runtime(archive: &Path, cache: &Path) -> Result<PathBuf> {
                 .into(),
         ));
     }
-    let unpacked = tmp.keep();
-    if std::fs::rename(&unpacked, &dir).is_err() {
-        let _ = std::fs::remove_dir_all(&unpacked);
-    }
+    // A concurrent build that unpacked it first wins; its copy is the same.
+    let _ = tmp.commit();
     interpreter(&dir).ok_or_else(|| bad("unpacking failed".into()))
 }
 
@@ -183,45 +156,19 @@ pub fn plan(
     mtime: u64,
     scratch: &Path,
 ) -> Result<Plan> {
-    let (name, version) = name_version;
-    let mut entries = payload(tree, runtime, scratch)?;
-    let py = runtime.name();
-
-    // What to run.
-    let (module, attr) = entry
-        .object
-        .split_once(':')
-        .ok_or_else(|| Error::Plan(format!("entry point `{}` has no `:attr`", entry.object)))?;
-    let boot = BOOT
-        .replace("@MODULE@", module)
-        .replace("@HEAD@", attr.split('.').next().unwrap_or(attr))
-        .replace("@ATTR@", attr);
-    entries.push(Entry::bytes(
-        ".gradient/boot.py",
-        boot.into_bytes(),
-        format!("runs {} ({})", entry.name, entry.object),
-    ));
-    let manifest = Manifest {
-        app: format!("{}-{version}", crate::names::normalize(name)),
-        program: format!("python/bin/{py}"),
-        args: vec!["-I".into(), "{root}/.gradient/boot.py".into()],
-        library_path: vec!["lib".into(), "python/lib".into()],
-    };
-    entries.push(Entry::bytes(
-        MANIFEST,
-        manifest.render().into_bytes(),
-        "what the launcher runs",
-    ));
+    let name = name_version.0;
+    let strip = elf::strip::Strip::new(scratch)?;
+    let mut entries = payload(tree, runtime, &strip, "lib", &mut |_, _| false)?;
+    launch(&mut entries, name_version, runtime, entry)?;
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     entries.dedup_by(|a, b| a.path == b.path);
     let record_size = crate::record::record_size(&entries, RECORD);
-    entries.push(Entry {
-        path: RECORD.into(),
-        source: Source::Record,
-        mode: 0o644,
-        size: record_size,
-        reason: "sha256 of every file, for GRADIENT_EXE=verify".into(),
-    });
+    entries.push(Entry::derived(
+        RECORD,
+        Source::Record,
+        record_size,
+        "sha256 of every file, for GRADIENT_EXE=verify",
+    ));
     Ok(Plan {
         format: Format::Exe,
         file_name: if entry.name.contains(':') {
@@ -232,54 +179,27 @@ pub fn plan(
         entries,
         excluded: Vec::new(),
         mtime,
-        preamble: launcher,
-        trailer_key: Some(key),
+        container: Container::Zip {
+            preamble: launcher.into(),
+            comment: Some(trailer(key)),
+        },
     })
 }
 
-/// [`runtime_entries`] and the shared libraries the ELF files need that the
-/// target may lack (`lib/<soname>`): everything a self-contained application
-/// holds. Shared by frozen executables and container images.
-pub fn payload(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Result<Vec<Entry>> {
-    let mut entries = runtime_entries(tree, runtime, scratch)?;
-    let present: BTreeSet<String> = entries
-        .iter()
-        .filter_map(|e| e.path.rsplit('/').next().map(str::to_string))
-        .collect();
-    for (soname, from) in bundled_libraries(
-        &entries,
-        std::slice::from_ref(&runtime.executable),
-        Some(runtime),
-        &present,
-        &mut |_, _| false,
-    )? {
-        put(
-            &mut entries,
-            format!("lib/{soname}"),
-            &from,
-            "shared library it needs",
-        )?;
-    }
-    Ok(entries)
-}
-
-/// The runtime and the application as payload entries (paths relative to
-/// the runtime's home: `python/bin/python3.X`, `python/lib/...`): the
-/// interpreter pointed at its libpython, the standard library without what
-/// applications never need, its extension modules, debug information
-/// stripped, and the installed tree.
-pub fn runtime_entries(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Result<Vec<Entry>> {
-    let mut entries = Vec::new();
-    let py = runtime.name();
-
-    // The interpreter, pointed at the bundled libpython.
-    let strip = Strip::new(scratch)?;
-    let executable = strip.copy(&runtime.executable);
-    let exe_bytes = std::fs::read(&executable).map_err(|e| Error::io(&executable, e))?;
-    let exe_bytes = relocate_runpath(&exe_bytes, "$ORIGIN/../lib").unwrap_or(exe_bytes);
-    let mut interpreter = Entry::bytes(format!("python/bin/{py}"), exe_bytes, "the interpreter");
-    interpreter.mode = 0o755;
-    entries.push(interpreter);
+/// Everything a self-contained application holds, paths relative to its
+/// home: the interpreter pointed at its libpython, the standard library
+/// without what applications never need, its extension modules stripped,
+/// the installed tree, and in `libs/` the shared libraries they need that
+/// `provided(soname, path)` does not say the target system has. Frozen
+/// executables, bundled Debian packages and images hold this.
+pub fn payload(
+    tree: &AppTree,
+    runtime: &Runtime,
+    strip: &elf::strip::Strip,
+    libs: &str,
+    provided: &mut dyn FnMut(&str, &Path) -> bool,
+) -> Result<Vec<Entry>> {
+    let mut entries = vec![interpreter(runtime, strip)?];
     if let Some(lib) = &runtime.libpython {
         let dir = runtime
             .libdir
@@ -292,10 +212,39 @@ pub fn runtime_entries(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Res
             "libpython",
         )?;
     }
+    standard_library(&mut entries, runtime, uses_tkinter(tree))?;
+    strip_dynload(&mut entries, strip)?;
+    for f in &tree.files {
+        put(
+            &mut entries,
+            f.path.clone(),
+            &tree.root.join(&f.path),
+            "application",
+        )?;
+    }
+    libraries(&mut entries, runtime, libs, provided)?;
+    Ok(entries)
+}
 
-    // The standard library and its extension modules; tkinter only for an
-    // application that imports it.
-    let tk = uses_tkinter(tree);
+/// The interpreter, stripped and pointed at the bundled libpython.
+fn interpreter(runtime: &Runtime, strip: &elf::strip::Strip) -> Result<Entry> {
+    let executable = strip.copy(&runtime.executable);
+    let bytes = std::fs::read(&executable).map_err(|e| Error::io(&executable, e))?;
+    let bytes = elf::patch::relocate_runpath(&bytes, "$ORIGIN/../lib").unwrap_or(bytes);
+    let mut interpreter = Entry::bytes(
+        format!("python/bin/{}", runtime.name()),
+        bytes,
+        "the interpreter",
+    );
+    interpreter.mode = 0o755;
+    Ok(interpreter)
+}
+
+/// The standard library and its extension modules, without what
+/// applications never need; tkinter only when `tk` (the application
+/// imports it).
+fn standard_library(entries: &mut Vec<Entry>, runtime: &Runtime, tk: bool) -> Result<()> {
+    let py = runtime.name();
     let mut stdlib = Vec::new();
     walk(&runtime.stdlib, "", &mut stdlib)?;
     for rel in stdlib {
@@ -309,7 +258,7 @@ pub fn runtime_entries(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Res
             || rel.ends_with(".a");
         if !skip {
             put(
-                &mut entries,
+                entries,
                 format!("python/lib/{py}/{rel}"),
                 &runtime.stdlib.join(&rel),
                 "standard library",
@@ -321,7 +270,7 @@ pub fn runtime_entries(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Res
         walk(&runtime.dynload, "", &mut dynload)?;
         for rel in dynload {
             put(
-                &mut entries,
+                entries,
                 format!("python/lib/{py}/lib-dynload/{rel}"),
                 &runtime.dynload.join(&rel),
                 "extension module of the standard library",
@@ -341,9 +290,13 @@ pub fn runtime_entries(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Res
         let left_out = DYNLOAD_LEFT_OUT.contains(&module) && !(tk && module == "_tkinter");
         !(e.path.contains("/lib-dynload/") && (left_out || test_only))
     });
+    Ok(())
+}
 
-    // Debug information is most of the runtime's native code and no use to
-    // the application: strip it (the application's own files stay as built).
+/// Debug information is most of the runtime's native code and no use to
+/// the application: strip lib-dynload (the application's own files stay as
+/// built).
+fn strip_dynload(entries: &mut [Entry], strip: &elf::strip::Strip) -> Result<()> {
     for e in entries
         .iter_mut()
         .filter(|e| e.path.contains("/lib-dynload/"))
@@ -356,18 +309,84 @@ pub fn runtime_entries(tree: &AppTree, runtime: &Runtime, scratch: &Path) -> Res
             e.source = Source::File { path: stripped };
         }
     }
+    Ok(())
+}
 
-    // The application.
-    for f in &tree.files {
+/// Shared libraries the ELF files need that the target may lack, into
+/// `libs/`.
+fn libraries(
+    entries: &mut Vec<Entry>,
+    runtime: &Runtime,
+    libs: &str,
+    provided: &mut dyn FnMut(&str, &Path) -> bool,
+) -> Result<()> {
+    let present: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| e.path.rsplit('/').next().map(str::to_string))
+        .collect();
+    let mut objects: Vec<PathBuf> = entries
+        .iter()
+        .filter_map(|e| match &e.source {
+            Source::File { path } if elf::resolve::is_elf(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    objects.push(runtime.executable.clone());
+    let libdirs: Vec<PathBuf> = runtime.libdir.iter().cloned().collect();
+    for (soname, from) in elf::resolve::needed_libraries(objects, &libdirs, &present, provided)? {
         put(
-            &mut entries,
-            f.path.clone(),
-            &tree.root.join(&f.path),
-            "application",
+            entries,
+            format!("{libs}/{soname}"),
+            &from,
+            "shared library it needs",
         )?;
     }
+    Ok(())
+}
 
-    Ok(entries)
+/// What to run: the boot script and the launcher's manifest.
+fn launch(
+    entries: &mut Vec<Entry>,
+    (name, version): (&str, &str),
+    runtime: &Runtime,
+    entry: &EntryPoint,
+) -> Result<()> {
+    let boot = entry.reference()?.fill(BOOT);
+    entries.push(Entry::bytes(
+        ".gradient/boot.py",
+        boot.into_bytes(),
+        format!("runs {} ({})", entry.name, entry.object),
+    ));
+    let manifest = Manifest {
+        app: format!("{}-{version}", crate::names::normalize(name)),
+        program: format!("python/bin/{}", runtime.name()),
+        args: vec!["-I".into(), "{root}/.gradient/boot.py".into()],
+        library_path: vec!["lib".into(), "python/lib".into()],
+    };
+    entries.push(Entry::bytes(
+        MANIFEST,
+        manifest.render().into_bytes(),
+        "what the launcher runs",
+    ));
+    Ok(())
+}
+
+/// The launcher's trailer (`gradient_launcher::Trailer`) as the payload
+/// zip's comment: where the payload starts, how long it is, and its key.
+fn trailer(key: [u8; 32]) -> ZipComment {
+    ZipComment {
+        len: gradient_launcher::TRAILER_LEN as u16,
+        render: std::sync::Arc::new(move |payload_offset, end| {
+            gradient_launcher::Trailer {
+                version: gradient_launcher::FORMAT_VERSION,
+                payload_offset,
+                payload_size: end - payload_offset,
+                key,
+            }
+            .encode()
+            .to_vec()
+        }),
+    }
 }
 
 /// Whether any module of the application imports tkinter (a line starting
@@ -384,49 +403,6 @@ fn uses_tkinter(tree: &AppTree) -> bool {
                 })
             })
         })
-}
-
-/// `strip --strip-debug` into a scratch directory, when binutils' strip is
-/// on this machine; otherwise files are used as they are.
-struct Strip {
-    dir: PathBuf,
-    available: bool,
-}
-
-impl Strip {
-    fn new(scratch: &Path) -> Result<Strip> {
-        let dir = scratch.join("stripped");
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        let available = Command::new("strip")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        Ok(Strip { dir, available })
-    }
-
-    /// The stripped copy of `file`, or `file` itself.
-    fn copy(&self, file: &Path) -> PathBuf {
-        if !self.available || !is_elf(file) {
-            return file.to_path_buf();
-        }
-        let name = file
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
-        let out = self.dir.join(name);
-        let ok = Command::new("strip")
-            .arg("--strip-debug")
-            .arg("-o")
-            .arg(&out)
-            .arg(file)
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            out
-        } else {
-            file.to_path_buf()
-        }
-    }
 }
 
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
@@ -450,139 +426,6 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The libraries (soname → file) every ELF entry needs, transitively, that
-/// are neither in the glibc family nor already in the payload.
-///
-/// `provided(soname, path)` says the target system provides a library (a
-/// Debian package's Depends): it is then neither bundled nor followed.
-/// `roots` are further objects to read (files the entries hold as bytes);
-/// `runtime` adds its library directory to the search.
-pub fn bundled_libraries(
-    entries: &[Entry],
-    roots: &[PathBuf],
-    runtime: Option<&Runtime>,
-    present: &BTreeSet<String>,
-    provided: &mut dyn FnMut(&str, &Path) -> bool,
-) -> Result<BTreeMap<String, PathBuf>> {
-    let mut queue: Vec<PathBuf> = entries
-        .iter()
-        .filter_map(|e| match &e.source {
-            Source::File { path } if is_elf(path) => Some(path.clone()),
-            _ => None,
-        })
-        .collect();
-    queue.extend(roots.iter().cloned());
-    let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
-    while let Some(object) = queue.pop() {
-        if !seen.insert(object.clone()) {
-            continue;
-        }
-        let bytes = std::fs::read(&object).map_err(|e| Error::io(&object, e))?;
-        let info = match elf::analyse(&object.to_string_lossy(), &bytes) {
-            Ok(info) => info,
-            Err(_) => continue,
-        };
-        let origin = object.parent().unwrap_or(Path::new("/"));
-        for needed in &info.needed {
-            if GLIBC_FAMILY.contains(&needed.as_str())
-                || elf::is_loader(needed)
-                || found.contains_key(needed)
-            {
-                continue;
-            }
-            let Some(at) = locate(needed, origin, &info.rpath, &info.runpath, runtime) else {
-                return Err(Error::Plan(format!(
-                    "{}: needs {needed}, which is not found on this machine",
-                    object.display()
-                )));
-            };
-            // Libraries shipped inside a wheel (auditwheel's `.libs`) are
-            // already in the tree, found through their own RUNPATH.
-            if present.contains(needed) && at.starts_with(origin.parent().unwrap_or(origin)) {
-                continue;
-            }
-            if provided(needed, &at) {
-                continue;
-            }
-            queue.push(at.clone());
-            found.insert(needed.clone(), at);
-        }
-    }
-    Ok(found)
-}
-
-pub(crate) fn is_elf(path: &Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .map(|()| &magic == b"\x7fELF")
-        .unwrap_or(false)
-}
-
-/// Where the loader would find `needed` for an object in `origin`.
-fn locate(
-    needed: &str,
-    origin: &Path,
-    rpath: &[String],
-    runpath: &[String],
-    runtime: Option<&Runtime>,
-) -> Option<PathBuf> {
-    let expand = |p: &String| {
-        PathBuf::from(
-            p.replace("$ORIGIN", &origin.to_string_lossy())
-                .replace("${ORIGIN}", &origin.to_string_lossy()),
-        )
-    };
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if runpath.is_empty() {
-        dirs.extend(rpath.iter().map(expand));
-    }
-    dirs.extend(runpath.iter().map(expand));
-    dirs.extend(runtime.and_then(|r| r.libdir.clone()));
-    for d in [
-        "/lib/x86_64-linux-gnu",
-        "/usr/lib/x86_64-linux-gnu",
-        "/lib/aarch64-linux-gnu",
-        "/usr/lib/aarch64-linux-gnu",
-        "/lib64",
-        "/usr/lib64",
-        "/lib",
-        "/usr/lib",
-        "/usr/local/lib",
-    ] {
-        dirs.push(PathBuf::from(d));
-    }
-    dirs.into_iter()
-        .map(|d| d.join(needed))
-        .find(|p| p.is_file())
-}
-
-/// Rewrite an ELF file's DT_RUNPATH (or DT_RPATH) in place to `new`, when
-/// the new string fits in the old one's space; `None` when there is none or
-/// it does not fit (the loader path from the launcher then covers it).
-pub fn relocate_runpath(bytes: &[u8], new: &str) -> Option<Vec<u8>> {
-    let elf = goblin::elf::Elf::parse(bytes).ok()?;
-    let dynamic = elf.dynamic.as_ref()?;
-    let tag = dynamic.dyns.iter().find(|d| {
-        d.d_tag == goblin::elf::dynamic::DT_RUNPATH || d.d_tag == goblin::elf::dynamic::DT_RPATH
-    })?;
-    let strtab = elf.section_headers.iter().find(|s| {
-        s.sh_type == goblin::elf::section_header::SHT_STRTAB
-            && s.sh_addr == dynamic.info.strtab as u64
-    })?;
-    let at = (strtab.sh_offset + tag.d_val) as usize;
-    let old_len = bytes.get(at..)?.iter().position(|&b| b == 0)?;
-    if new.len() > old_len {
-        return None;
-    }
-    let mut out = bytes.to_vec();
-    out[at..at + old_len].fill(0);
-    out[at..at + new.len()].copy_from_slice(new.as_bytes());
-    Some(out)
 }
 
 #[cfg(test)]
@@ -627,32 +470,5 @@ mod tests {
             "import os\n    from tkinter import ttk\n",
         )]);
         assert!(uses_tkinter(&gui));
-    }
-
-    #[test]
-    fn runpath_is_rewritten_in_place_when_it_fits() {
-        let out = Command::new("python3")
-            .args([
-                "-c",
-                "import os, sys; print(os.path.realpath(sys.executable))",
-            ])
-            .output()
-            .unwrap();
-        let exe = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        let bytes = std::fs::read(&exe).unwrap();
-        let before = elf::analyse("python", &bytes).unwrap();
-        let had = before.runpath.first().or(before.rpath.first()).cloned();
-        match relocate_runpath(&bytes, "$ORIGIN/../lib") {
-            Some(patched) => {
-                assert_eq!(patched.len(), bytes.len());
-                let after = elf::analyse("python", &patched).unwrap();
-                let now = after.runpath.first().or(after.rpath.first()).cloned();
-                assert_eq!(now.as_deref(), Some("$ORIGIN/../lib"));
-                assert!(had.is_some_and(|h| h.len() >= "$ORIGIN/../lib".len()));
-            }
-            None => assert!(had.is_none_or(|h| h.len() < "$ORIGIN/../lib".len())),
-        }
-        // A longer path than the space holds is refused, not overflowed.
-        assert!(relocate_runpath(&bytes, &"x".repeat(4096)).is_none());
     }
 }

@@ -12,9 +12,10 @@ pub mod blob;
 pub mod core_metadata;
 pub mod deb_check;
 pub mod diff;
-pub mod entry_points;
+pub mod elf_read;
 pub mod exe_check;
 pub mod finding;
+pub mod foreign;
 pub mod lint;
 pub mod native;
 pub mod pyc;
@@ -27,6 +28,9 @@ pub mod zipapp_check;
 
 use crate::elf::policy::Verdict;
 use crate::elf::ElfInfo;
+/// entry_points.txt is read by the installer too: one parser, kept at the
+/// crate root.
+pub use crate::entry_points;
 use archive::{Archive, Limits, Member};
 use blob::Blob;
 use core_metadata::CoreMetadata;
@@ -103,6 +107,9 @@ pub struct Report {
     pub entries: Vec<Member>,
     pub bytecode: Vec<pyc::Pyc>,
     pub native: Vec<ElfInfo>,
+    /// Native code for macOS and Windows (Mach-O, PE).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub foreign: Vec<foreign::ForeignInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
     pub findings: Vec<Finding>,
@@ -128,7 +135,7 @@ pub fn inspect(path: &Path) -> crate::Result<Report> {
     if crate::oci::inspect::is_image(path) {
         return image_report(path);
     }
-    let blob = blob::FileBlob::open(path).map_err(|e| crate::Error::io(path, e))?;
+    let blob = blob::FileBlob::open_regular(path).map_err(|e| crate::Error::io(path, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -174,6 +181,7 @@ fn image_report(path: &Path) -> crate::Result<Report> {
         zipapp: None,
         exe: None,
         deb: None,
+        foreign: Vec::new(),
         metadata: None,
         entry_points: BTreeMap::new(),
         entries,
@@ -215,13 +223,14 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         entries: Vec::new(),
         bytecode: Vec::new(),
         native: Vec::new(),
+        foreign: Vec::new(),
         verdict: None,
         findings: Vec::new(),
     };
     let exe = exe_trailer(blob);
     if exe.is_none() && starts_with(blob, 0, b"\x7fELF") {
         report.kind = Kind::Elf;
-        inspect_elf(blob, limits, &mut report);
+        inspect_elf(blob, &mut report);
         return report;
     }
     if starts_with(blob, 0, b"!<arch>\n") {
@@ -340,23 +349,13 @@ fn classify(name: &str, archive: &Archive, is_zip: bool) -> Kind {
     }
 }
 
-fn inspect_elf(blob: &dyn Blob, limits: &Limits, report: &mut Report) {
-    if blob.len() > limits.max_elf_bytes {
-        report.findings.push(Finding::error(
-            "E004",
-            None,
-            "the ELF file is larger than the inspector's limit",
-        ));
-        return;
-    }
-    let mut bytes = vec![0u8; blob.len() as usize];
-    if let Err(e) = blob.read_exact_at(&mut bytes, 0) {
-        report
-            .findings
-            .push(Finding::error("E004", None, format!("unreadable: {e}")));
-        return;
-    }
-    match crate::elf::analyse(&report.path.clone(), &bytes) {
+fn inspect_elf(blob: &dyn Blob, report: &mut Report) {
+    let mut ranges = elf_read::BlobRanges {
+        blob,
+        start: 0,
+        len: blob.len(),
+    };
+    match elf_read::analyse(&report.path.clone(), &mut ranges) {
         Ok(info) => {
             report.verdict = crate::elf::policy::verdict(std::slice::from_ref(&info), None);
             report.native.push(info);

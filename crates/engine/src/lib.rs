@@ -10,28 +10,33 @@
 //! The live preview and `--dry-run` show the same plan the writer consumes.
 
 pub mod apptree;
+pub mod atomic;
 pub mod build;
 pub mod closure;
 pub mod deb;
 pub mod discovery;
 pub mod elf;
+pub mod entry_points;
 pub mod epoch;
 pub mod error;
 pub mod frozen;
 pub mod gradient;
 pub mod inspect;
+pub mod links;
 pub mod metadata;
 pub mod names;
 pub mod oci;
 pub mod plan;
 pub mod progress;
 pub mod project;
+pub mod publish;
 pub mod record;
-pub mod replace;
 pub mod runtime;
 pub mod sdist;
 pub mod sink;
 pub mod tags;
+pub mod text;
+pub mod trust;
 pub mod wheel;
 pub mod zipapp;
 

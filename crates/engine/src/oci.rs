@@ -30,7 +30,7 @@ pub mod registry;
 pub mod spec;
 
 use crate::apptree::AppTree;
-use crate::plan::{Entry, Format, Plan};
+use crate::plan::{Container, Entry, Format, Part, Plan};
 use crate::progress::Progress;
 use crate::project::{OciSettings, Project};
 use crate::sink::Written;
@@ -76,7 +76,7 @@ pub fn plan_layers(
     project: &Project,
     payload: Vec<Entry>,
     tree: &AppTree,
-    entry: &crate::zipapp::EntryPoint,
+    entry: &crate::entry_points::EntryPoint,
     python: (u32, u32),
     bundled: bool,
 ) -> Result<AppLayers> {
@@ -154,7 +154,7 @@ pub fn plan_layers(
 fn app_run(
     root: &str,
     tree: &AppTree,
-    entry: &crate::zipapp::EntryPoint,
+    entry: &crate::entry_points::EntryPoint,
     python: (u32, u32),
     bundled: bool,
     has_libs: bool,
@@ -268,6 +268,7 @@ pub fn preview_plan(project: &Project, layers: &AppLayers, mtime: u64) -> Plan {
                     mode: e.mode,
                     size: e.size,
                     reason: format!("{} layer", l.name),
+                    part: Part(l.name.clone().into()),
                 }),
                 _ => None,
             })
@@ -279,8 +280,7 @@ pub fn preview_plan(project: &Project, layers: &AppLayers, mtime: u64) -> Plan {
         entries,
         excluded: Vec::new(),
         mtime,
-        preamble: Vec::new(),
-        trailer_key: None,
+        container: Container::OciBlobs,
     }
 }
 

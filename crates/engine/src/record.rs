@@ -51,13 +51,13 @@ pub fn render(rows: &[(String, [u8; 32], u64)], record_path: &str) -> String {
     out
 }
 
-/// The exact size RECORD will have for `entries` (every entry but the RECORD
-/// itself), known before any hash is computed because the hash field has a
+/// The exact size RECORD will have for `entries` (its regular files; the
+/// RECORD itself is derived), known before any hash is computed because the hash field has a
 /// fixed length.
 pub fn record_size(entries: &[Entry], record_path: &str) -> u64 {
     let rows: usize = entries
         .iter()
-        .filter(|e| !matches!(e.source, Source::Record))
+        .filter(|e| matches!(e.source, Source::File { .. } | Source::Bytes { .. }))
         .map(|e| {
             csv_field(&e.path).len()
                 + ",sha256=".len()

@@ -5,10 +5,9 @@
 //! and the sources.
 
 use crate::discovery::{self, FileSet, Globs, SourceFile};
-use crate::epoch;
 use crate::metadata;
 use crate::names;
-use crate::plan::{Entry, Excluded, Format, Plan};
+use crate::plan::{Compression, Container, Entry, Excluded, Format, Plan};
 use crate::project::Project;
 use crate::Result;
 use std::collections::BTreeMap;
@@ -22,7 +21,14 @@ pub fn stem(project: &Project) -> String {
     )
 }
 
-pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
+/// An sdist is a gzip-compressed tar.
+const CONTAINER: Container = Container::Tar {
+    compression: Compression::Gzip,
+};
+
+/// Plan the sdist of `project` from its discovered `files`; every entry
+/// gets `mtime` (an input: [`crate::epoch`]).
+pub fn plan(project: &Project, files: &FileSet, mtime: u64) -> Result<Plan> {
     let top = stem(project);
     let settings = &project.settings;
     // archive path (relative to the top directory) → (file, reason)
@@ -100,9 +106,8 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
         file_name: format!("{top}.tar.gz"),
         entries,
         excluded,
-        mtime: epoch::source_date_epoch(),
-        preamble: Vec::new(),
-        trailer_key: None,
+        mtime,
+        container: CONTAINER,
     })
 }
 

@@ -1,30 +1,73 @@
 //! Sinks: serialise a [`Plan`] into an artifact.
 //!
-//! - Every sink reads each source file exactly once, hashing (sha256) the
-//!   bytes as they stream through; RECORD is generated from those hashes.
-//! - The artifact's own sha256 and size are computed while it is written.
-//! - Output is atomic: a temporary file beside the destination, fsync, rename.
-//! - Output is deterministic: entries in plan order, `plan.mtime` everywhere,
-//!   uid/gid 0, modes as planned.
+//! - Every regular file is streamed: read once, in chunks, hashed (sha256,
+//!   and md5 when the plan derives `md5sums`) as it passes into the archive
+//!   ([`EntryReader`]). Derived entries (RECORD, md5sums) are generated from
+//!   those digests ([`derive`]).
+//! - Writers are generic over [`std::io::Write`] and return their writer, so
+//!   they nest: a gzip-compressed tar can be an `ar` member
+//!   ([`ar_writer::ArWriter`]) or a content-addressed blob ([`Spool`]).
+//! - [`HashingWriter`] gives any format the digest (sha256, md5, ...) and
+//!   size of whatever passes through it.
+//! - Output to a path is atomic ([`crate::atomic`]): the artifact appears
+//!   complete or not at all; its own sha256 and size are computed while it
+//!   is written.
+//! - Output is deterministic: entries in plan order, `plan.mtime`
+//!   everywhere, uid/gid 0, modes as planned.
+//!
+//! A new format plans entries (kinds and parts in [`crate::plan`]) and
+//! either names a container the generic [`write`] handles (zip, tar,
+//! directory), or composes the writers here for one it assembles itself:
+//!
+//! ```no_run
+//! # use gradient_engine::{plan::{Plan, Part, Compression}, progress::Silent, sink};
+//! # fn deb(plan: &Plan) -> gradient_engine::Result<()> {
+//! use std::io::Write;
+//! let dest = std::path::Path::new("dist/app_1.0_amd64.deb");
+//! let data_part = Part::named("data");
+//! sink::write_with(dest, 0o644, |out| {
+//!     let mut ar = sink::ar_writer::ArWriter::new(out, plan.mtime)?;
+//!     ar.member_bytes("debian-binary", b"2.0\n")?;
+//!     // data.tar.gz first (md5sums is derived from it), spooled to disk.
+//!     let spec = sink::TarSpec { mtime: plan.mtime, compression: Compression::Gzip, md5: true };
+//!     let data: Vec<_> = plan.part(&data_part).cloned().collect();
+//!     let (data_tar, digests) = sink::spool(|w| sink::write_tar(&data, &[], spec, w, &Silent))?;
+//!     // control.tar.gz: its `Source::Md5sums { of: data_part }` entry is
+//!     // generated from `digests`.
+//!     let control: Vec<_> = plan.part(&Part::named("control")).cloned().collect();
+//!     let (control_tar, _) =
+//!         sink::spool(|w| sink::write_tar(&control, &digests, spec, w, &Silent))?;
+//!     ar.member_spooled("control.tar.gz", control_tar)?;
+//!     ar.member_spooled("data.tar.gz", data_tar)?;
+//!     ar.finish()?;
+//!     Ok(())
+//! })?;
+//! # Ok(()) }
+//! ```
 
+pub mod ar_writer;
 pub mod compress;
-mod deb_writer;
+pub mod derive;
 mod dir_writer;
-pub(crate) mod output;
+mod entry_reader;
+mod hash;
+mod spool;
 mod tar_writer;
 mod zip_writer;
 
-use crate::plan::{Entry, Plan, Source};
+use crate::atomic::AtomicFile;
+use crate::plan::{Container, Plan};
 use crate::progress::Progress;
 use crate::{Error, Result};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-pub use deb_writer::write_deb;
 pub use dir_writer::write_dir;
-pub use tar_writer::write_tar_gz;
-pub use zip_writer::write_zip;
+pub use entry_reader::{EntryReader, Hashed};
+pub use hash::HashingWriter;
+pub use spool::{spool, Spool, Spooled};
+pub use tar_writer::{write_tar, write_tar_gz, TarSpec};
+pub use zip_writer::{write_zip, write_zip_to};
 
 /// A finished artifact.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -35,61 +78,45 @@ pub struct Written {
     pub sha256: String,
 }
 
-/// The bytes of one entry, read once, with their sha256.
-struct Loaded {
-    data: Vec<u8>,
-    sha256: [u8; 32],
-}
-
-/// Read an entry's bytes (a file is read exactly once) and hash them. A file
-/// whose size changed since planning is an error: the preview promised
-/// something else.
-fn load(entry: &Entry) -> Result<Loaded> {
-    let data = match &entry.source {
-        Source::File { path } => {
-            let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            if data.len() as u64 != entry.size {
-                return Err(Error::Plan(format!(
-                    "{}: changed while building ({} bytes planned, {} found); build again",
-                    path.display(),
-                    entry.size,
-                    data.len()
-                )));
-            }
-            data
+/// Write `plan` to `dest` in its container (zip, tar or directory). Formats
+/// with an `ar` or OCI container assemble their parts themselves.
+pub fn write(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
+    match &plan.container {
+        Container::Zip { .. } => write_zip(plan, dest, progress),
+        Container::Tar { compression } => {
+            let spec = TarSpec::of(plan, *compression);
+            write_with(dest, 0o644, |out| {
+                write_tar(&plan.entries, &[], spec, out, progress).map(|_| ())
+            })
         }
-        Source::Bytes { data } => data.to_vec(),
-        Source::Record => {
-            return Err(Error::Plan(format!(
-                "{}: RECORD must be generated by the sink",
-                entry.path
-            )))
-        }
-    };
-    let sha256 = Sha256::digest(&data).into();
-    Ok(Loaded { data, sha256 })
-}
-
-/// Checks shared by every sink: the RECORD, if any, is the last entry.
-fn record_position(plan: &Plan) -> Result<Option<&Entry>> {
-    let records: Vec<usize> = plan
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches!(e.source, Source::Record))
-        .map(|(i, _)| i)
-        .collect();
-    match records.as_slice() {
-        [] => Ok(None),
-        [i] if *i + 1 == plan.entries.len() => Ok(plan.entries.last()),
-        _ => Err(Error::Plan(format!(
-            "{}: RECORD must be the single last entry",
+        Container::Directory => write_dir(plan, dest, progress),
+        Container::Ar { .. } | Container::OciBlobs => Err(Error::Plan(format!(
+            "{}: this container is assembled by its format, not by sink::write",
             plan.file_name
         ))),
     }
 }
 
-fn check_cancel(progress: &dyn Progress) -> Result<()> {
+/// Write a file atomically through `fill`, computing its sha256 and size on
+/// the way: the building block of every path-level sink.
+pub fn write_with<F>(dest: &Path, mode: u32, fill: F) -> Result<Written>
+where
+    F: FnOnce(&mut HashingWriter<AtomicFile>) -> Result<()>,
+{
+    let mut file = AtomicFile::create(dest).map_err(|e| Error::io(dest, e))?;
+    file.set_mode(mode);
+    let mut out = HashingWriter::new(file);
+    fill(&mut out)?;
+    let (file, digest, size) = out.finish();
+    file.commit().map_err(|e| Error::io(dest, e))?;
+    Ok(Written {
+        path: dest.to_path_buf(),
+        size,
+        sha256: crate::record::hex(&digest),
+    })
+}
+
+pub(crate) fn check_cancel(progress: &dyn Progress) -> Result<()> {
     if progress.cancelled() {
         Err(Error::Cancelled)
     } else {

@@ -4,11 +4,12 @@
 //! configured data directories, and `.dist-info/` (METADATA, WHEEL,
 //! entry_points.txt, licenses/ per PEP 639, RECORD last) at the end.
 
+pub mod read;
+
 use crate::discovery::{self, FileSet, Globs};
-use crate::epoch;
 use crate::metadata;
 use crate::names;
-use crate::plan::{Entry, Format, Plan, Source};
+use crate::plan::{Container, Entry, Format, Plan, Source};
 use crate::project::Project;
 use crate::record;
 use crate::{Error, Result};
@@ -33,8 +34,41 @@ fn wheel_file() -> String {
     )
 }
 
-pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
+/// Plan the wheel of `project` from its discovered `files`; every entry
+/// gets `mtime` (an input: [`crate::epoch`]).
+pub fn plan(project: &Project, files: &FileSet, mtime: u64) -> Result<Plan> {
     let stem = stem(project);
+    let (root, mut excluded) = payload(project, files, &stem)?;
+    let dist_info = format!("{stem}.dist-info");
+    let mut entries: Vec<Entry> = root.into_values().collect();
+    entries.extend(dist_info_entries(project, files, &dist_info)?);
+    let record_path = format!("{dist_info}/RECORD");
+    let size = record::record_size(&entries, &record_path);
+    entries.push(Entry::derived(
+        record_path,
+        Source::Record,
+        size,
+        "RECORD (hashes taken while writing)",
+    ));
+    excluded.extend(files.excluded.iter().cloned());
+    excluded.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Plan {
+        format: Format::Wheel,
+        file_name: format!("{stem}-{TAG}.whl"),
+        entries,
+        excluded,
+        mtime,
+        container: Container::zip(),
+    })
+}
+
+/// The modules (less `wheel-exclude`) and the `.data/` directories, by
+/// archive path; and what was excluded.
+fn payload(
+    project: &Project,
+    files: &FileSet,
+    stem: &str,
+) -> Result<(BTreeMap<String, Entry>, Vec<crate::plan::Excluded>)> {
     let wheel_exclude = Globs::new(
         &project.settings.wheel_exclude,
         "tool.gradient.wheel-exclude",
@@ -65,35 +99,35 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
             });
             continue;
         }
-        put(
-            &mut root,
-            Entry::file(
-                m.archive_path,
-                m.file.abs,
-                m.file.size,
-                m.file.executable,
-                m.reason,
-            ),
-        )?;
+        let entry = Entry::file(
+            m.archive_path,
+            m.file.abs,
+            m.file.size,
+            m.file.executable,
+            m.reason,
+        );
+        put(&mut root, entry)?;
     }
     for (scheme, dir) in &project.settings.data {
         for f in files.under(&format!("{dir}/")) {
             let inner = &f.rel[dir.len() + 1..];
             let executable = f.executable || scheme == "scripts";
-            put(
-                &mut root,
-                Entry::file(
-                    format!("{stem}.data/{scheme}/{inner}"),
-                    f.abs.clone(),
-                    f.size,
-                    executable,
-                    format!("data: {scheme} ({dir}/)"),
-                ),
-            )?;
+            let entry = Entry::file(
+                format!("{stem}.data/{scheme}/{inner}"),
+                f.abs.clone(),
+                f.size,
+                executable,
+                format!("data: {scheme} ({dir}/)"),
+            );
+            put(&mut root, entry)?;
         }
     }
+    Ok((root, excluded))
+}
 
-    let dist_info = format!("{stem}.dist-info");
+/// METADATA, WHEEL, entry_points.txt and licenses/, sorted (RECORD is
+/// added last by [`plan`]).
+fn dist_info_entries(project: &Project, files: &FileSet, dist_info: &str) -> Result<Vec<Entry>> {
     let mut info = vec![
         Entry::bytes(
             format!("{dist_info}/METADATA"),
@@ -129,29 +163,7 @@ pub fn plan(project: &Project, files: &FileSet) -> Result<Plan> {
         ));
     }
     info.sort_by(|a, b| a.path.cmp(&b.path));
-
-    let mut entries: Vec<Entry> = root.into_values().collect();
-    entries.extend(info);
-    let record_path = format!("{dist_info}/RECORD");
-    let size = record::record_size(&entries, &record_path);
-    entries.push(Entry {
-        path: record_path,
-        source: Source::Record,
-        mode: 0o644,
-        size,
-        reason: "RECORD (hashes taken while writing)".into(),
-    });
-    excluded.extend(files.excluded.iter().cloned());
-    excluded.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Plan {
-        format: Format::Wheel,
-        file_name: format!("{stem}-{TAG}.whl"),
-        entries,
-        excluded,
-        mtime: epoch::source_date_epoch(),
-        preamble: Vec::new(),
-        trailer_key: None,
-    })
+    Ok(info)
 }
 
 fn describe(entry: &Entry) -> String {
@@ -191,6 +203,7 @@ pub fn compare(from_tree: &Plan, from_sdist: &Plan) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::epoch::DEFAULT_EPOCH;
     use crate::project::{License, Metadata, Settings};
 
     fn project(dir: &std::path::Path, settings: Settings) -> Project {
@@ -240,7 +253,7 @@ mod tests {
         };
         let p = project(dir.path(), settings);
         let set = discovery::scan(&p).expect("scan");
-        let w = plan(&p, &set).expect("wheel");
+        let w = plan(&p, &set, DEFAULT_EPOCH).expect("wheel");
         assert_eq!(w.file_name, "foo_bar_baz-1.0.0rc1-py3-none-any.whl");
         let paths: Vec<&str> = w.entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
@@ -258,7 +271,7 @@ mod tests {
         );
         assert_eq!(w.entries[0].mode, 0o755, "scripts are executable");
 
-        let s = crate::sdist::plan(&p, &set).expect("sdist");
+        let s = crate::sdist::plan(&p, &set, DEFAULT_EPOCH).expect("sdist");
         assert_eq!(s.file_name, "foo_bar_baz-1.0.0rc1.tar.gz");
         let paths: Vec<&str> = s.entries.iter().map(|e| e.path.as_str()).collect();
         assert!(paths.contains(&"foo_bar_baz-1.0.0rc1/PKG-INFO"));
@@ -272,7 +285,8 @@ mod tests {
             .iter()
             .any(|e| e.path == "tests/t.py" && e.rule.contains("tool.gradient.include")));
 
-        let from_sdist = plan(&p, &crate::sdist::contents(&s, &set)).expect("wheel from sdist");
+        let from_sdist =
+            plan(&p, &crate::sdist::contents(&s, &set), DEFAULT_EPOCH).expect("wheel from sdist");
         assert!(compare(&w, &from_sdist).is_empty());
     }
 
@@ -295,10 +309,10 @@ mod tests {
         };
         let p = project(dir.path(), settings);
         let set = discovery::scan(&p).expect("scan");
-        let s = crate::sdist::plan(&p, &set).expect("sdist");
+        let s = crate::sdist::plan(&p, &set, DEFAULT_EPOCH).expect("sdist");
         let diff = compare(
-            &plan(&p, &set).expect("wheel"),
-            &plan(&p, &crate::sdist::contents(&s, &set)).expect("from sdist"),
+            &plan(&p, &set, DEFAULT_EPOCH).expect("wheel"),
+            &plan(&p, &crate::sdist::contents(&s, &set), DEFAULT_EPOCH).expect("from sdist"),
         );
         assert_eq!(diff.len(), 1, "{diff:?}");
         assert!(diff[0].contains("foo_bar_baz/big/data.bin"));
@@ -325,12 +339,12 @@ mod tests {
         let mut p2 = p.clone();
         p2.settings.module_names = vec!["foo_bar_baz".into(), "foo_bar_baz".into()];
         let set = discovery::scan(&p2).expect("scan");
-        let err = plan(&p2, &set).expect_err("duplicate");
+        let err = plan(&p2, &set, DEFAULT_EPOCH).expect_err("duplicate");
         assert!(
             err.to_string()
                 .contains("two files would be `foo_bar_baz/__init__.py`"),
             "{err}"
         );
-        assert!(plan(&p, &discovery::scan(&p).expect("scan")).is_ok());
+        assert!(plan(&p, &discovery::scan(&p).expect("scan"), DEFAULT_EPOCH).is_ok());
     }
 }

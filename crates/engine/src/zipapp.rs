@@ -9,10 +9,10 @@
 //! `__pycache__`, ready for the extracted tree.
 
 use crate::apptree::AppTree;
-use crate::plan::{Entry, Excluded, Format, Plan};
+use crate::entry_points::EntryPoint;
+use crate::plan::{Container, Entry, Excluded, Format, Plan};
 use crate::runtime::Target;
 use crate::{names, Error, Result};
-use serde::Serialize;
 
 const BOOTSTRAP: &str = include_str!("zipapp/bootstrap.py");
 
@@ -26,72 +26,6 @@ pub struct Options {
 }
 
 pub const DEFAULT_SHEBANG: &str = "/usr/bin/env python3";
-
-/// The entry point the archive runs.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct EntryPoint {
-    /// The script name, or the object itself when given as `module:attr`.
-    pub name: String,
-    /// `module:attr`.
-    pub object: String,
-}
-
-/// Choose the entry point: `--entry NAME` among the project's console
-/// scripts (or any script in the tree), `--entry module:attr`, or the
-/// project's only console script.
-pub fn choose_entry(
-    project_name: &str,
-    tree: &AppTree,
-    requested: Option<&str>,
-) -> Result<EntryPoint> {
-    let own = names::normalize(project_name);
-    let own_scripts: Vec<_> = tree
-        .scripts
-        .iter()
-        .filter(|s| names::normalize(&s.distribution) == own && !s.gui)
-        .collect();
-    match requested {
-        Some(object) if object.contains(':') => {
-            if !crate::inspect::entry_points::valid_reference(object) {
-                return Err(Error::Plan(format!(
-                    "--entry `{object}` is not a `module:attr` object reference"
-                )));
-            }
-            Ok(EntryPoint {
-                name: object.to_string(),
-                object: object.to_string(),
-            })
-        }
-        Some(name) => tree
-            .scripts
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| EntryPoint {
-                name: s.name.clone(),
-                object: s.object.clone(),
-            })
-            .ok_or_else(|| {
-                let known: Vec<&str> = tree.scripts.iter().map(|s| s.name.as_str()).collect();
-                Error::Plan(format!(
-                    "--entry `{name}`: no such script; the tree has: {}",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                ))
-            }),
-        None => match own_scripts.as_slice() {
-            [one] => Ok(EntryPoint {
-                name: one.name.clone(),
-                object: one.object.clone(),
-            }),
-            [] => Err(Error::Plan(format!(
-                "{project_name} declares no [project.scripts]; add one, or name the function to run with --entry module:function"
-            ))),
-            many => Err(Error::Plan(format!(
-                "{project_name} declares several console scripts ({}); choose one with --entry NAME",
-                many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-            ))),
-        },
-    }
-}
 
 /// Plan the archive for `tree` (installed, with its bytecode compiled).
 /// `key` identifies the tree's content (the extraction cache directory).
@@ -146,8 +80,10 @@ pub fn plan(
         entries,
         excluded,
         mtime,
-        preamble: format!("#!{shebang}\n").into_bytes(),
-        trailer_key: None,
+        container: Container::Zip {
+            preamble: format!("#!{shebang}\n").into_bytes().into(),
+            comment: None,
+        },
     })
 }
 
@@ -179,11 +115,7 @@ fn bootstrap(
     entry: &EntryPoint,
     key: &str,
 ) -> Result<String> {
-    let (module, attr) = entry
-        .object
-        .split_once(':')
-        .ok_or_else(|| Error::Plan(format!("entry point `{}` has no `:attr`", entry.object)))?;
-    let head = attr.split('.').next().unwrap_or(attr);
+    let reference = entry.reference()?;
     let has_pth = tree.files.iter().any(|f| {
         f.path.ends_with(".pth")
             && !f
@@ -238,17 +170,15 @@ fn bootstrap(
             )?,
         )
         .replace("@KEY@", &quote(key)?)
-        .replace("@PTH@\n", pth)
-        .replace("@MODULE@", module)
-        .replace("@HEAD@", head)
-        .replace("@ATTR@", attr);
-    Ok(text)
+        .replace("@PTH@\n", pth);
+    Ok(reference.fill(&text))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::apptree::{Installed, Layout, Script, TreeFile};
+    use crate::entry_points::choose_entry;
 
     fn tree(native: bool) -> AppTree {
         let file = |p: &str| TreeFile {
@@ -272,11 +202,13 @@ mod tests {
                     name: "click".into(),
                     version: "8.1.7".into(),
                     dist_info: "site-packages/click-8.1.7.dist-info".into(),
+                    listed: Vec::new(),
                 },
                 Installed {
                     name: "hello".into(),
                     version: "1.0".into(),
                     dist_info: "site-packages/hello-1.0.dist-info".into(),
+                    listed: Vec::new(),
                 },
             ],
             scripts: vec![
@@ -314,7 +246,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan.file_name, "hello-1.0.pyz");
-        assert_eq!(plan.preamble, b"#!/usr/bin/env python3\n");
+        assert_eq!(plan.preamble(), b"#!/usr/bin/env python3\n");
         let paths: Vec<&str> = plan.entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths[0], "__main__.py");
         assert!(paths.contains(&"hello/__init__.py") && paths.contains(&"click/core.py"));

@@ -8,10 +8,16 @@
 //! launcher action instead of the application (`cache-dir`, `verify`,
 //! `prune`, `extract`), so no application argument is ever taken.
 
+#[cfg(not(unix))]
+compile_error!("the launcher runs on Unix-like systems; others need their own");
+
+mod cache;
+
+use cache::Dir;
 use gradient_launcher::{Manifest, Trailer, ACTION_ENV, COMPLETE, MANIFEST, RECORD, TRAILER_LEN};
 use sha2::{Digest, Sha256};
 use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,38 +48,55 @@ fn run() -> Result<ExitCode, String> {
     let exe = own_file()?;
     let trailer = read_trailer(&exe)?;
     let root = cache_root()?;
-    let dir = root.join(trailer.key_hex());
+    let key = trailer.key_hex();
     match std::env::var(ACTION_ENV).ok().as_deref() {
         None | Some("") => {}
         Some("cache-dir") => {
-            println!("{}", dir.display());
+            println!("{}", root.path.join(&key).display());
             return Ok(ExitCode::SUCCESS);
         }
         Some("extract") => {
-            discard(&root, &dir);
-            extract(&exe, &trailer, &root, &dir)?;
-            println!("{}", dir.display());
+            discard(&root, &key);
+            let tree = extract(&exe, &trailer, &root)?;
+            println!("{}", tree.path.display());
             return Ok(ExitCode::SUCCESS);
         }
-        Some("verify") => return verify(&exe, &trailer, &root, &dir),
-        Some("prune") => return prune(&root, &dir),
+        Some("verify") => return verify(&exe, &trailer, &root),
+        Some("prune") => return prune(&root, &key),
         Some(other) => {
             return Err(format!(
                 "{ACTION_ENV}={other}: unknown action; valid: cache-dir, verify, prune, extract"
             ))
         }
     }
-    if !dir.join(COMPLETE).is_file() {
-        // Absent, or damaged (an interrupted cleanup, a removed marker).
-        discard(&root, &dir);
-        extract(&exe, &trailer, &root, &dir)?;
-    }
-    let manifest = read_manifest(&dir)?;
-    if !dir.join(&manifest.program).is_file() {
-        discard(&root, &dir);
-        extract(&exe, &trailer, &root, &dir)?;
-    }
-    launch(&dir, &manifest)
+    let (tree, manifest) = match ready(&root, &key) {
+        Some(found) => found,
+        None => {
+            // Absent, damaged (an interrupted cleanup, a removed marker), or
+            // not ours: unpack afresh. Looked at again first: a concurrent
+            // first run may have just put its tree in place.
+            if ready(&root, &key).is_none() {
+                discard(&root, &key);
+            }
+            let tree = extract(&exe, &trailer, &root)?;
+            let manifest = read_manifest(&tree)?;
+            (tree, manifest)
+        }
+    };
+    launch(&tree, &manifest)
+}
+
+/// The tree unpacked under `key`, when it is ours, we completed it (the
+/// marker holds the key) and it holds its program.
+fn ready(root: &Dir, key: &str) -> Option<(Dir, Manifest)> {
+    let tree = complete_tree(root, key)?;
+    let manifest = read_manifest(&tree).ok()?;
+    tree.is_file(&manifest.program).then_some((tree, manifest))
+}
+
+fn complete_tree(root: &Dir, key: &str) -> Option<Dir> {
+    let tree = root.open_private(key).ok()?;
+    (tree.read_owned(COMPLETE).ok()? == key).then_some(tree)
 }
 
 /// This program's file: the OS's answer (/proc/self/exe on Linux), else
@@ -116,86 +139,77 @@ fn read_trailer(exe: &Path) -> Result<Trailer, String> {
 
 /// The first usable of: `$GRADIENT_EXE_CACHE` (no fallback when set),
 /// `$XDG_CACHE_HOME/gradient/exe`, `$HOME/.cache/gradient/exe`, and a
-/// per-user directory in the temporary directory.
-fn cache_root() -> Result<PathBuf, String> {
+/// per-user directory in the temporary directory. Each is an existing
+/// directory (the base) and the private directories made inside it.
+fn cache_root() -> Result<Dir, String> {
     if let Some(explicit) = std::env::var_os("GRADIENT_EXE_CACHE").filter(|v| !v.is_empty()) {
         let dir = PathBuf::from(explicit);
-        return usable(&dir)
-            .map(|()| dir.clone())
+        let (base, name) = match (dir.parent(), dir.file_name()) {
+            (Some(base), Some(name)) => (base.to_path_buf(), name.to_string_lossy().into_owned()),
+            _ => (dir.clone(), String::new()),
+        };
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
+        let parts: Vec<String> = [name].into_iter().filter(|n| !n.is_empty()).collect();
+        return usable(&base, &parts)
             .map_err(|e| format!("GRADIENT_EXE_CACHE={}: cannot use it: {e}", dir.display()));
     }
+    let mut candidates: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    let absolute = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if let Some(x) = absolute("XDG_CACHE_HOME") {
+        candidates.push((x, vec!["gradient".into(), "exe".into()]));
+    }
+    if let Some(h) = absolute("HOME") {
+        candidates.push((h, vec![".cache".into(), "gradient".into(), "exe".into()]));
+    }
+    candidates.push((
+        std::env::temp_dir(),
+        vec![format!("gradient-exe-{}", cache::user_id())],
+    ));
     let mut tried = Vec::new();
-    let mut candidates = Vec::new();
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-    {
-        candidates.push(x.join("gradient/exe"));
-    }
-    if let Some(h) = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-    {
-        candidates.push(h.join(".cache/gradient/exe"));
-    }
-    candidates.push(std::env::temp_dir().join(format!("gradient-exe-{}", user_id())));
-    for dir in candidates {
-        match usable(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) => tried.push(format!("{} ({e})", dir.display())),
+    for (base, parts) in candidates {
+        match usable(&base, &parts) {
+            Ok(dir) => return Ok(dir),
+            Err(e) => tried.push(format!("{} ({e})", base.join(parts.join("/")).display())),
         }
     }
     Err(format!(
-        "no writable cache directory to unpack into; tried {}; set GRADIENT_EXE_CACHE to a writable directory",
+        "no private cache directory to unpack into; tried {}; set GRADIENT_EXE_CACHE to a directory only you can write",
         tried.join(", ")
     ))
 }
 
-/// Create `dir` private to this user, and refuse one another user can write.
-fn usable(dir: &Path) -> Result<(), String> {
-    create_private(dir).map_err(|e| e.to_string())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let meta = fs::metadata(dir).map_err(|e| e.to_string())?;
-        if meta.uid() != user_id() || meta.mode() & 0o022 != 0 {
-            return Err("not private to this user".into());
-        }
+/// Open `base` and every directory above it (see `cache`), then each of
+/// `parts` below it, created private to this user; and check that the last
+/// can be written (a read-only HOME is not usable).
+fn usable(base: &Path, parts: &[String]) -> Result<Dir, String> {
+    let mut dir = cache::open_trusted(base)?;
+    for part in parts {
+        dir = dir.private_child(part)?;
     }
-    let probe = dir.join(format!(".probe-{}", std::process::id()));
-    File::create(&probe).map_err(|e| e.to_string())?;
-    let _ = fs::remove_file(probe);
-    Ok(())
+    let probe = format!(".probe-{}-{}", std::process::id(), nanos());
+    dir.create_file(Path::new(&probe), 0o600)
+        .map_err(|e| format!("{}: {e}", dir.path.display()))?;
+    let _ = dir.remove_tree(&probe);
+    Ok(dir)
 }
 
-fn create_private(dir: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-#[cfg(unix)]
-fn user_id() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
-}
-
-#[cfg(not(unix))]
-fn user_id() -> u32 {
-    0
-}
-
-/// Move a damaged or stale tree out of the way (renaming is atomic, so a
-/// concurrent run never sees it half-deleted), then delete it.
-fn discard(root: &Path, dir: &Path) {
-    if !dir.exists() {
+/// Move a damaged, stale or foreign tree out of the way (renaming is atomic,
+/// so a concurrent run never sees it half-deleted), then delete it.
+fn discard(root: &Dir, key: &str) {
+    if !root.exists(key) {
         return;
     }
-    let trash = root.join(format!(".trash-{}-{}", std::process::id(), nanos()));
-    if fs::rename(dir, &trash).is_ok() {
-        let _ = fs::remove_dir_all(trash);
+    let trash = format!(".trash-{}-{}", std::process::id(), nanos());
+    if root.rename(key, &trash).is_ok() {
+        let _ = root.remove_tree(&trash);
     }
 }
 
@@ -206,37 +220,39 @@ fn nanos() -> u128 {
         .unwrap_or(0)
 }
 
-/// Unpack the payload into a temporary sibling, mark it complete, rename it
-/// into place. Losing a race to another first run is success.
-fn extract(exe: &Path, trailer: &Trailer, root: &Path, dir: &Path) -> Result<(), String> {
-    let tmp = root.join(format!(
-        ".tmp-{}-{}-{}",
-        &trailer.key_hex()[..12],
-        std::process::id(),
-        nanos()
-    ));
-    create_private(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let result = unpack(exe, &tmp)
-        .and_then(|()| fs::write(tmp.join(COMPLETE), trailer.key_hex()).map_err(|e| e.to_string()));
+/// Unpack the payload into a new private sibling, mark it complete, rename
+/// it into place. Losing a race to another first run is success.
+fn extract(exe: &Path, trailer: &Trailer, root: &Dir) -> Result<Dir, String> {
+    let key = trailer.key_hex();
+    let tmp_name = format!(".tmp-{}-{}-{}", &key[..12], std::process::id(), nanos());
+    let tmp = root.create_private(&tmp_name)?;
+    let result = unpack(exe, &tmp).and_then(|()| {
+        let mut marker = tmp
+            .create_file(Path::new(COMPLETE), 0o644)
+            .map_err(|e| format!("{COMPLETE}: {e}"))?;
+        std::io::Write::write_all(&mut marker, key.as_bytes()).map_err(|e| e.to_string())
+    });
     if let Err(e) = result {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(format!("unpacking into {} failed: {e}", root.display()));
+        let _ = root.remove_tree(&tmp_name);
+        return Err(format!(
+            "unpacking into {} failed: {e}",
+            root.path.display()
+        ));
     }
-    if fs::rename(&tmp, dir).is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-        if !dir.join(COMPLETE).is_file() {
-            return Err(format!(
-                "cannot move the unpacked tree to {}",
-                dir.display()
-            ));
-        }
+    if root.rename(&tmp_name, &key).is_err() {
+        let _ = root.remove_tree(&tmp_name);
     }
-    Ok(())
+    complete_tree(root, &key).ok_or_else(|| {
+        format!(
+            "cannot move the unpacked tree to {}",
+            root.path.join(&key).display()
+        )
+    })
 }
 
 /// Unpack every entry, in parallel (each thread reads its own share of the
-/// archive through its own file handle).
-fn unpack(exe: &Path, into: &Path) -> Result<(), String> {
+/// archive through its own file handle), relative to the tree's handle.
+fn unpack(exe: &Path, into: &Dir) -> Result<(), String> {
     let open = || -> Result<zip::ZipArchive<File>, String> {
         let file = File::open(exe).map_err(|e| e.to_string())?;
         zip::ZipArchive::new(file).map_err(|e| format!("the payload is not readable: {e}"))
@@ -252,31 +268,8 @@ fn unpack(exe: &Path, into: &Path) -> Result<(), String> {
                 s.spawn(move || -> Result<(), String> {
                     let mut zip = open()?;
                     for i in (w..count).step_by(workers) {
-                        let mut entry = zip.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
-                        let Some(rel) = entry.enclosed_name() else {
-                            return Err(format!("entry `{}` escapes the tree", entry.name()));
-                        };
-                        let path = into.join(rel);
-                        if entry.is_dir() {
-                            fs::create_dir_all(&path)
-                                .map_err(|e| format!("{}: {e}", path.display()))?;
-                            continue;
-                        }
-                        if let Some(parent) = path.parent() {
-                            fs::create_dir_all(parent)
-                                .map_err(|e| format!("{}: {e}", parent.display()))?;
-                        }
-                        let mut out =
-                            File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                        std::io::copy(&mut entry, &mut out)
-                            .map_err(|e| format!("{}: {e}", path.display()))?;
-                        #[cfg(unix)]
-                        if let Some(mode) = entry.unix_mode() {
-                            use std::os::unix::fs::PermissionsExt;
-                            let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
-                            fs::set_permissions(&path, fs::Permissions::from_mode(mode))
-                                .map_err(|e| format!("{}: {e}", path.display()))?;
-                        }
+                        let entry = zip.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
+                        unpack_entry(entry, into)?;
                     }
                     Ok(())
                 })
@@ -293,32 +286,55 @@ fn unpack(exe: &Path, into: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn read_manifest(dir: &Path) -> Result<Manifest, String> {
-    let path = dir.join(MANIFEST);
-    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Manifest::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+fn unpack_entry<R: std::io::Read>(
+    mut entry: zip::read::ZipFile<'_, R>,
+    into: &Dir,
+) -> Result<(), String> {
+    let Some(rel) = entry.enclosed_name() else {
+        return Err(format!("entry `{}` escapes the tree", entry.name()));
+    };
+    let shown = |e: std::io::Error| format!("{}: {e}", into.path.join(&rel).display());
+    if entry.is_dir() {
+        return into.create_dirs(&rel).map_err(shown);
+    }
+    let mode = match entry.unix_mode() {
+        Some(m) if m & 0o111 != 0 => 0o755,
+        _ => 0o644,
+    };
+    let mut out = into.create_file(&rel, mode).map_err(shown)?;
+    std::io::copy(&mut entry, &mut out).map_err(shown)?;
+    Ok(())
+}
+
+fn read_manifest(tree: &Dir) -> Result<Manifest, String> {
+    let shown = tree.path.join(MANIFEST);
+    let text = tree
+        .read_owned(MANIFEST)
+        .map_err(|e| format!("{}: {e}", shown.display()))?;
+    Manifest::parse(&text).map_err(|e| format!("{}: {e}", shown.display()))
 }
 
 /// Check every extracted file against the payload's RECORD; a damaged tree
 /// is unpacked again.
-fn verify(exe: &Path, trailer: &Trailer, root: &Path, dir: &Path) -> Result<ExitCode, String> {
-    let problems = if dir.join(COMPLETE).is_file() {
-        check_tree(dir)?
-    } else {
-        vec!["not unpacked (or unpacking was interrupted)".to_string()]
+fn verify(exe: &Path, trailer: &Trailer, root: &Dir) -> Result<ExitCode, String> {
+    let key = trailer.key_hex();
+    let shown = root.path.join(&key);
+    let problems = match complete_tree(root, &key) {
+        Some(tree) => check_tree(&tree)?,
+        None => vec!["not unpacked (or unpacking was interrupted)".to_string()],
     };
     if problems.is_empty() {
-        println!("{}: verified", dir.display());
+        println!("{}: verified", shown.display());
         return Ok(ExitCode::SUCCESS);
     }
     for p in &problems {
-        println!("{}: {p}", dir.display());
+        println!("{}: {p}", shown.display());
     }
-    discard(root, dir);
-    extract(exe, trailer, root, dir)?;
-    let again = check_tree(dir)?;
+    discard(root, &key);
+    let tree = extract(exe, trailer, root)?;
+    let again = check_tree(&tree)?;
     if again.is_empty() {
-        println!("{}: unpacked again, verified", dir.display());
+        println!("{}: unpacked again, verified", shown.display());
         Ok(ExitCode::SUCCESS)
     } else {
         Err(format!(
@@ -328,8 +344,10 @@ fn verify(exe: &Path, trailer: &Trailer, root: &Path, dir: &Path) -> Result<Exit
     }
 }
 
-fn check_tree(dir: &Path) -> Result<Vec<String>, String> {
-    let record = fs::read_to_string(dir.join(RECORD)).map_err(|e| format!("{RECORD}: {e}"))?;
+fn check_tree(tree: &Dir) -> Result<Vec<String>, String> {
+    let record = tree
+        .read_owned(RECORD)
+        .map_err(|e| format!("{RECORD}: {e}"))?;
     let mut problems = Vec::new();
     for line in record.lines() {
         let mut fields = line.rsplitn(3, ',');
@@ -341,8 +359,12 @@ fn check_tree(dir: &Path) -> Result<Vec<String>, String> {
             continue;
         };
         let path = path.trim_matches('"');
-        match fs::read(dir.join(path)) {
-            Ok(bytes) => {
+        let mut bytes = Vec::new();
+        match tree
+            .open_file(path)
+            .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut bytes))
+        {
+            Ok(_) => {
                 if size.parse::<u64>().ok() != Some(bytes.len() as u64)
                     || b64(&Sha256::digest(&bytes)) != expected
                 {
@@ -373,48 +395,63 @@ fn b64(bytes: &[u8]) -> String {
 
 /// Remove every other unpacked version of this application, and leftovers
 /// of interrupted runs.
-fn prune(root: &Path, keep: &Path) -> Result<ExitCode, String> {
-    let app = read_manifest(keep).map(|m| m.app).ok();
-    for entry in fs::read_dir(root)
-        .map_err(|e| format!("{}: {e}", root.display()))?
-        .flatten()
-    {
-        let path = entry.path();
-        if path == keep {
+fn prune(root: &Dir, keep: &str) -> Result<ExitCode, String> {
+    let app = complete_tree(root, keep)
+        .and_then(|t| read_manifest(&t).ok())
+        .map(|m| m.app);
+    let names = root
+        .names()
+        .map_err(|e| format!("{}: {e}", root.path.display()))?;
+    for name in names {
+        if name == keep {
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let same_app = || {
+            app.is_some()
+                && root
+                    .open_private(&name)
+                    .ok()
+                    .and_then(|t| read_manifest(&t).ok())
+                    .map(|m| m.app)
+                    == app
+        };
         let stale = name.starts_with(".trash-")
-            || (name.starts_with(".tmp-") && age_hours(&path) >= 1)
-            || (app.is_some() && read_manifest(&path).ok().map(|m| m.app) == app);
-        if stale && fs::remove_dir_all(&path).is_ok() {
-            println!("removed {}", path.display());
+            || (name.starts_with(".tmp-") && root.age_hours(&name) >= 1)
+            || same_app();
+        if stale && root.remove_tree(&name).is_ok() {
+            println!("removed {}", root.path.join(&name).display());
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn age_hours(path: &Path) -> u64 {
-    fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok())
-        .map(|d| d.as_secs() / 3600)
-        .unwrap_or(0)
-}
-
-/// Run the interpreter in place of this process (Unix: exec, so nothing of
-/// the launcher remains); the loader path goes in through the environment and
-/// the bootstrap puts the original back before the application starts, so
-/// the application's own child processes do not inherit it.
-fn launch(dir: &Path, manifest: &Manifest) -> Result<ExitCode, String> {
-    let program = dir.join(&manifest.program);
+/// Run the interpreter in place of this process (exec, so nothing of the
+/// launcher remains), found through the tree's handle; it is told its own
+/// path (argv[0]) so it finds its standard library below the tree. The
+/// loader path goes in through the environment and the bootstrap puts the
+/// original back before the application starts, so the application's own
+/// child processes do not inherit it.
+fn launch(tree: &Dir, manifest: &Manifest) -> Result<ExitCode, String> {
+    let dir = &tree.path;
     let root = dir.to_string_lossy();
-    let mut cmd = std::process::Command::new(&program);
-    cmd.args(manifest.args.iter().map(|a| a.replace("{root}", &root)));
-    cmd.args(std::env::args_os().skip(1));
+    let program = dir.join(&manifest.program);
+    let mut argv: Vec<OsString> = vec![program.clone().into_os_string()];
+    argv.extend(
+        manifest
+            .args
+            .iter()
+            .map(|a| OsString::from(a.replace("{root}", &root))),
+    );
+    argv.extend(std::env::args_os().skip(1));
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| {
+            k != "GRADIENT_EXE_ARGV0"
+                && k != "GRADIENT_EXE_LD_LIBRARY_PATH"
+                && (manifest.library_path.is_empty() || k != "LD_LIBRARY_PATH")
+        })
+        .collect();
     let argv0: OsString = std::env::args_os().next().unwrap_or_default();
-    cmd.env("GRADIENT_EXE_ARGV0", argv0);
+    env.push(("GRADIENT_EXE_ARGV0".into(), argv0));
     if !manifest.library_path.is_empty() {
         let original = std::env::var_os("LD_LIBRARY_PATH");
         let mut paths: Vec<PathBuf> = manifest.library_path.iter().map(|l| dir.join(l)).collect();
@@ -422,27 +459,16 @@ fn launch(dir: &Path, manifest: &Manifest) -> Result<ExitCode, String> {
             paths.extend(std::env::split_paths(o));
         }
         let joined = std::env::join_paths(paths).map_err(|e| e.to_string())?;
-        cmd.env("LD_LIBRARY_PATH", joined);
+        env.push(("LD_LIBRARY_PATH".into(), joined));
         let mut saved = OsString::new();
         if let Some(o) = original {
             saved.push("=");
             saved.push(o);
         }
-        cmd.env("GRADIENT_EXE_LD_LIBRARY_PATH", saved);
+        env.push(("GRADIENT_EXE_LD_LIBRARY_PATH".into(), saved));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        let e = cmd.exec();
-        Err(format!("cannot run {}: {e}", program.display()))
-    }
-    #[cfg(not(unix))]
-    {
-        let status = cmd
-            .status()
-            .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
-        Ok(ExitCode::from(status.code().unwrap_or(1) as u8))
-    }
+    let e = tree.exec(&manifest.program, &argv, &env);
+    Err(format!("cannot run {}: {e}", program.display()))
 }
 
 #[cfg(test)]

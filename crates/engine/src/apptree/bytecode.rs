@@ -145,6 +145,9 @@ fn place(root: &Path, pyc: &str, bytes: &[u8]) -> Result<TreeFile> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
+    // A new file, not a write through an existing one: another layout's
+    // tree may share that file's inode (`relayout` hard-links).
+    let _ = std::fs::remove_file(&path);
     std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
     Ok(TreeFile {
         path: pyc.to_string(),
@@ -162,9 +165,9 @@ fn remember(store: &Path, m: &Module, compiled: Option<&PathBuf>) {
     }
     let _ = match compiled {
         Some(path) => std::fs::read(path).and_then(|bytes| {
-            crate::replace::replace_file(&store.join(format!("{}.pyc", m.key)), &bytes)
+            crate::atomic::replace_file(&store.join(format!("{}.pyc", m.key)), &bytes)
         }),
-        None => crate::replace::replace_file(&store.join(format!("{}.fails", m.key)), b""),
+        None => crate::atomic::replace_file(&store.join(format!("{}.fails", m.key)), b""),
     };
 }
 

@@ -16,11 +16,12 @@ use std::time::Duration;
 pub const PUBLIC_INDEX: &str = "https://pypi.org/simple/";
 
 /// Project pages above this size are refused (PyPI's largest are ~10 MB).
-const MAX_PAGE: u64 = 64 << 20;
+pub(crate) const MAX_PAGE: u64 = 64 << 20;
 /// Downloads above this size are refused.
 const MAX_FILE: u64 = 4 << 30;
 
-const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+/// The simple API formats asked for, JSON preferred.
+pub const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
 
 /// One file listed on a project page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,11 +75,8 @@ impl Client {
         let body = read_capped(response.into_reader(), MAX_PAGE, &page_url)?;
         let text = String::from_utf8(body)
             .map_err(|_| Error::Closure(format!("{page_url}: the page is not UTF-8")))?;
-        if content_type.contains("json") {
-            parse_json(&text, &base).map_err(|e| Error::Closure(format!("{page_url}: {e}")))
-        } else {
-            parse_html(&text, &base).map_err(|e| Error::Closure(format!("{page_url}: {e}")))
-        }
+        parse_page(&text, &content_type, &base)
+            .map_err(|e| Error::Closure(format!("{page_url}: {e}")))
     }
 
     /// The file's bytes, verified against `hashes`: from the cache when it
@@ -161,7 +159,22 @@ pub fn default_cache() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("gradient-cache"))
 }
 
-fn read_capped(reader: impl Read, cap: u64, url: &str) -> Result<Vec<u8>> {
+/// A project page in whichever form its content type says: PEP 691 JSON or
+/// PEP 503 HTML; links resolved against `base` (the URL it was served from).
+pub fn parse_page(
+    text: &str,
+    content_type: &str,
+    base: &str,
+) -> std::result::Result<Vec<IndexFile>, String> {
+    if content_type.contains("json") {
+        parse_json(text, base)
+    } else {
+        parse_html(text, base)
+    }
+}
+
+/// A response body, refused when it exceeds `cap` bytes.
+pub(crate) fn read_capped(reader: impl Read, cap: u64, url: &str) -> Result<Vec<u8>> {
     let mut body = Vec::new();
     reader
         .take(cap + 1)
@@ -179,7 +192,7 @@ fn read_capped(reader: impl Read, cap: u64, url: &str) -> Result<Vec<u8>> {
 fn store(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    crate::replace::replace_file(path, bytes).map_err(|e| Error::io(path, e))
+    crate::atomic::replace_file(path, bytes).map_err(|e| Error::io(path, e))
 }
 
 #[derive(Deserialize)]

@@ -8,8 +8,8 @@
 
 use super::hashes::Hashes;
 use super::{Closure, Origin, Pin};
+use crate::atomic::replace_file;
 use crate::names::{self, Requirement};
-use crate::replace::replace_file;
 use crate::runtime::Target;
 use crate::tags::WheelName;
 use crate::{Error, Result};

@@ -15,7 +15,7 @@ use std::process::Command;
 /// The ELF files among `entries`, as (archive path, bytes).
 fn elf_bytes(entry: &Entry) -> Result<Option<Vec<u8>>> {
     match &entry.source {
-        Source::File { path } if crate::frozen::is_elf(path) => std::fs::read(path)
+        Source::File { path } if elf::resolve::is_elf(path) => std::fs::read(path)
             .map(Some)
             .map_err(|e| crate::Error::io(path, e)),
         Source::Bytes { data } if data.starts_with(b"\x7fELF") => Ok(Some(data.to_vec())),

@@ -3,10 +3,12 @@
 //! format-specific checks, and findings about the archive itself.
 
 use super::finding::{Finding, Severity};
+use crate::elf::ElfInfo;
 use crate::record::hex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bounds that keep hostile archives from exhausting time or memory.
 #[derive(Debug, Clone, Copy)]
@@ -18,7 +20,10 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Members whose content is kept for parsing (metadata, RECORD, ...).
     pub max_kept_bytes: u64,
-    /// ELF files kept whole for analysis.
+    /// All kept content of one archive together.
+    pub max_kept_total: u64,
+    /// ELF members of tar archives, held whole for analysis (tar has no
+    /// random access; zip members and bare files are read range by range).
     pub max_elf_bytes: u64,
 }
 
@@ -26,10 +31,12 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_members: 500_000,
-            max_member_bytes: 4 << 30,
+            // Members over 4 GiB exist (Zip64); pip installs them.
+            max_member_bytes: 16 << 30,
             max_total_bytes: 32 << 30,
             max_kept_bytes: 32 << 20,
-            max_elf_bytes: 1 << 30,
+            max_kept_total: 48 << 20,
+            max_elf_bytes: 32 << 20,
         }
     }
 }
@@ -102,9 +109,33 @@ pub struct Archive {
     /// Bytes before the archive proper (a zipapp's shebang line).
     pub prefix: Vec<u8>,
     pub findings: Vec<Finding>,
+    /// ELF members (path, analysis or why there is none), in archive order,
+    /// analysed while they were read.
+    pub native: Vec<(String, Result<ElfInfo, String>)>,
+    /// Mach-O and PE members, likewise.
+    pub foreign: Vec<(String, Result<super::foreign::ForeignInfo, String>)>,
+    /// The per-member bound on kept content, for messages.
+    pub max_kept: u64,
 }
 
 impl Archive {
+    /// Why the first member at `path` has no kept content, in words that
+    /// follow its name ("METADATA is missing").
+    pub fn why_not_kept(&self, path: &str) -> String {
+        match self.members.iter().find(|m| m.path == path) {
+            None => "is missing".into(),
+            Some(m) if m.size > self.max_kept => format!(
+                "is too large: {} bytes, over the inspector's limit of {} bytes for metadata files",
+                m.size, self.max_kept
+            ),
+            Some(m) if m.sha256.is_none() => "is unreadable".into(),
+            Some(_) => {
+                "was not read: the archive's metadata files together exceed the inspector's budget"
+                    .into()
+            }
+        }
+    }
+
     /// The kept content of the first member at `path`.
     pub fn content(&self, path: &str) -> Option<&[u8]> {
         let index = self.members.iter().position(|m| m.path == path)?;
@@ -154,17 +185,52 @@ pub struct Streamed {
 }
 
 const HEAD: usize = 64;
-const ELF_MAGIC: &[u8] = b"\x7fELF";
+pub const ELF_MAGIC: &[u8] = b"\x7fELF";
+
+/// What one archive may keep of its members' content, in all: members are
+/// read in parallel, so each reserves its declared size before keeping.
+pub struct KeepBudget(AtomicU64);
+
+impl KeepBudget {
+    pub fn new(limits: &Limits) -> Self {
+        KeepBudget(AtomicU64::new(limits.max_kept_total))
+    }
+
+    fn take(&self, n: u64) -> bool {
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok()
+    }
+
+    fn give(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::SeqCst);
+    }
+}
+
+/// What to keep of a member's content besides its hash.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Nothing,
+    /// The whole content, for the format checks (bounded per member and by
+    /// the archive's [`KeepBudget`]).
+    Content,
+    /// The whole content if it is an ELF file within `max_elf_bytes`: for
+    /// sequential readers, which analyse it at once and drop it.
+    ElfOnly,
+}
 
 /// Stream a member's content once: hash, CRC, count, keep the head, and keep
-/// the whole content when the checks need it (`keep`) or it is an ELF file.
-/// Reads at most `declared + 1` bytes when `declared` is given, so a member
-/// that lies about its size is caught without inflating a bomb.
+/// the whole content as `keep` says. Reads at most `declared + 1` bytes when
+/// `declared` is given, so a member that lies about its size is caught
+/// without inflating a bomb.
 pub fn stream(
     mut reader: impl Read,
     declared: Option<u64>,
-    keep: bool,
+    keep: Keep,
     limits: &Limits,
+    budget: &KeepBudget,
 ) -> Streamed {
     let cap = declared
         .map(|d| d.saturating_add(1))
@@ -174,6 +240,7 @@ pub fn stream(
     let mut crc = crc32fast::Hasher::new();
     let mut head = Vec::new();
     let mut kept: Option<Vec<u8>> = None;
+    let (mut bound, mut reserved) = (0u64, 0u64);
     let mut size = 0u64;
     let mut buf = vec![0u8; 64 << 10];
     let mut stopped = None;
@@ -202,25 +269,27 @@ pub fn stream(
         if head.len() < HEAD {
             let take = (HEAD - head.len()).min(n);
             head.extend_from_slice(&chunk[..take]);
-            if size == 0 && kept.is_none() {
-                let elf = head.starts_with(ELF_MAGIC)
-                    && declared.is_none_or(|d| d <= limits.max_elf_bytes);
-                let small = declared.is_none_or(|d| d <= limits.max_kept_bytes);
-                if elf || (keep && small) {
-                    kept = Some(Vec::with_capacity(
-                        declared.unwrap_or(0).min(1 << 20) as usize
-                    ));
+        }
+        if size == 0 {
+            let declared = declared.unwrap_or(u64::MAX);
+            match keep {
+                Keep::Content if declared <= limits.max_kept_bytes && budget.take(declared) => {
+                    (bound, reserved) = (declared, declared);
                 }
+                Keep::ElfOnly
+                    if head.starts_with(ELF_MAGIC) && declared <= limits.max_elf_bytes =>
+                {
+                    bound = limits.max_elf_bytes;
+                }
+                _ => {}
+            }
+            if bound > 0 {
+                kept = Some(Vec::with_capacity(bound.min(1 << 20) as usize));
             }
         }
         hasher.update(chunk);
         crc.update(chunk);
         if let Some(k) = kept.as_mut() {
-            let bound = if k.starts_with(ELF_MAGIC) || head.starts_with(ELF_MAGIC) {
-                limits.max_elf_bytes
-            } else {
-                limits.max_kept_bytes
-            };
             if (k.len() + n) as u64 <= bound {
                 k.extend_from_slice(chunk);
             } else {
@@ -228,6 +297,9 @@ pub fn stream(
             }
         }
         size += n as u64;
+    }
+    if stopped.is_some() || kept.is_none() {
+        budget.give(reserved);
     }
     Streamed {
         size,
@@ -306,20 +378,47 @@ mod tests {
     #[test]
     fn streams_hash_keep_and_stop_at_lies() {
         let limits = Limits::default();
-        let read = stream(&b"hello"[..], Some(5), true, &limits);
+        let budget = KeepBudget::new(&limits);
+        let read = stream(&b"hello"[..], Some(5), Keep::Content, &limits, &budget);
         assert!(read.stopped.is_none());
         assert_eq!(read.kept.as_deref(), Some(&b"hello"[..]));
         assert_eq!(
             hex(&read.digest.expect("digest")),
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
-        let lie = stream(&b"hello world"[..], Some(5), true, &limits);
+        let lie = stream(
+            &b"hello world"[..],
+            Some(5),
+            Keep::Content,
+            &limits,
+            &budget,
+        );
         assert_eq!(
             lie.size, 6,
             "reads one byte past the declared size, no more"
         );
         assert!(lie.stopped.expect("stopped").contains("declared 5"));
         assert!(lie.digest.is_none());
+    }
+
+    #[test]
+    fn kept_content_is_bounded_per_archive_and_elf_only_on_request() {
+        let limits = Limits {
+            max_kept_total: 10,
+            ..Limits::default()
+        };
+        let budget = KeepBudget::new(&limits);
+        let keep = |data: &'static [u8], keep| {
+            stream(data, Some(data.len() as u64), keep, &limits, &budget)
+        };
+        assert!(keep(b"hello", Keep::Content).kept.is_some());
+        assert!(keep(b"world", Keep::Content).kept.is_some());
+        let over = keep(b"again", Keep::Content);
+        assert!(over.kept.is_none(), "the budget is spent");
+        assert!(over.digest.is_some(), "still hashed");
+        assert!(keep(b"\x7fELF\x02\x01", Keep::ElfOnly).kept.is_some());
+        assert!(keep(b"plain", Keep::ElfOnly).kept.is_none());
+        assert!(keep(b"\x7fELF\x02\x01", Keep::Nothing).kept.is_none());
     }
 
     #[test]

@@ -59,6 +59,32 @@ impl FileBlob {
         let len = file.metadata()?.len();
         Ok(FileBlob { file, len })
     }
+
+    /// Open a regular file only: a directory, FIFO, socket or device is an
+    /// error, found before opening (opening a FIFO waits for a writer).
+    pub fn open_regular(path: &std::path::Path) -> io::Result<Self> {
+        let what = |meta: &std::fs::Metadata| {
+            let kind = meta.file_type();
+            if kind.is_dir() {
+                Some("a directory")
+            } else if kind.is_file() {
+                None
+            } else {
+                Some("not a regular file (a FIFO, socket or device)")
+            }
+        };
+        let not_regular =
+            |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_string());
+        if let Some(what) = what(&std::fs::metadata(path)?) {
+            return Err(not_regular(what));
+        }
+        let blob = Self::open(path)?;
+        // Checked again on the open file: the name may have been replaced.
+        match what(&blob.file.metadata()?) {
+            Some(what) => Err(not_regular(what)),
+            None => Ok(blob),
+        }
+    }
 }
 
 impl Blob for FileBlob {

@@ -64,6 +64,21 @@ impl CoreMetadata {
     pub fn all(&self, field: &str) -> &[String] {
         self.fields.get(field).map(Vec::as_slice).unwrap_or(&[])
     }
+
+    /// Metadata-Version as (major, minor), when it is a number.
+    pub fn version(&self) -> Option<(u32, u32)> {
+        let (major, minor) = self.get("Metadata-Version")?.split_once('.')?;
+        Some((major.trim().parse().ok()?, minor.trim().parse().ok()?))
+    }
+
+    pub fn version_at_least(&self, major: u32, minor: u32) -> bool {
+        self.version().is_some_and(|v| v >= (major, minor))
+    }
+}
+
+/// Whether a field may appear more than once (unknown fields may).
+pub fn repeatable(name: &str) -> bool {
+    canonical(name).is_none_or(|(_, many)| many)
 }
 
 fn canonical(name: &str) -> Option<(&'static str, bool)> {
@@ -210,11 +225,7 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
             ));
         }
     }
-    let numeric = version_of_metadata.and_then(|v| {
-        let (major, minor) = v.split_once('.')?;
-        Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
-    });
-    let at_least = |major: u32, minor: u32| numeric.is_some_and(|v| v >= (major, minor));
+    let at_least = |major: u32, minor: u32| meta.version_at_least(major, minor);
     for extra in meta.all("Provides-Extra") {
         if !crate::names::is_valid_name(extra) {
             error(format!(
@@ -256,37 +267,88 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
         }
     }
     if let Some(v) = version_of_metadata {
-        if !VERSIONS.contains(&v) {
-            let severity_error = numeric.is_none_or(|(major, _)| major != 2);
-            let message = format!(
-                "Metadata-Version `{v}` is not one of {}",
-                VERSIONS.join(", ")
-            );
-            findings.push(if severity_error {
-                Finding::error("M005", Some(path), message)
-            } else {
-                Finding::warning(
-                    "M005",
-                    Some(path),
-                    format!("{message}; newer than this inspector knows"),
-                )
-            });
+        check_version(meta, v, path, findings);
+    }
+    description(meta, path, findings);
+}
+
+/// Metadata-Version itself, and fields used before the version that defines
+/// them.
+fn check_version(meta: &CoreMetadata, v: &str, path: &str, findings: &mut Vec<Finding>) {
+    let numeric = meta.version();
+    if !VERSIONS.contains(&v) {
+        let known_newest = (2, 4);
+        let (severity_error, why) = match numeric {
+            Some((2, minor)) if minor > known_newest.1 => (false, "newer than this inspector knows"),
+            // 2.0 was never a published version; tools of the time wrote it.
+            Some((2, 0)) => (false, "an old, unofficial version (wheel and setuptools wrote it before 2.1); tools read it as 2.1"),
+            _ => (true, "not a known version"),
+        };
+        let message = format!(
+            "Metadata-Version `{v}` is not one of {}: {why}",
+            VERSIONS.join(", ")
+        );
+        findings.push(if severity_error {
+            Finding::error("M005", Some(path), message)
+        } else {
+            Finding::warning("M005", Some(path), message)
+        });
+    }
+    for (field, needs) in [
+        ("License-Expression", (2, 4)),
+        ("License-File", (2, 4)),
+        ("Dynamic", (2, 2)),
+    ] {
+        if !meta.fields.contains_key(field) || meta.version_at_least(needs.0, needs.1) {
+            continue;
         }
-        for (field, needs) in [
-            ("License-Expression", (2, 4)),
-            ("License-File", (2, 4)),
-            ("Dynamic", (2, 2)),
-        ] {
-            if meta.fields.contains_key(field) && !at_least(needs.0, needs.1) {
-                findings.push(Finding::error(
-                    "M005",
-                    Some(path),
-                    format!(
-                        "`{field}` needs Metadata-Version {}.{} or later, the file says {v}",
-                        needs.0, needs.1
-                    ),
-                ));
-            }
+        let message = format!(
+            "`{field}` needs Metadata-Version {}.{} or later, the file says {v}",
+            needs.0, needs.1
+        );
+        // setuptools 56 and later and maturin wrote License-File before 2.4
+        // defined it; every installer reads it. Worth knowing, not an error.
+        findings.push(if field == "License-File" {
+            Finding::info(
+                "M005",
+                Some(path),
+                format!("{message} (written by tools that used it before 2.4 defined it)"),
+            )
+        } else {
+            Finding::error("M005", Some(path), message)
+        });
+    }
+}
+
+/// The long description, as `twine check` judges it: a missing
+/// Description-Content-Type is a warning (PyPI then renders it as
+/// reStructuredText), and a description that does not render for its type
+/// is an error PyPI rejects.
+fn description(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
+    if meta.description_bytes == 0 {
+        return;
+    }
+    let Some(kind) = meta.get("Description-Content-Type") else {
+        findings.push(Finding::warning(
+            "M009",
+            Some(path),
+            "Description-Content-Type is missing: PyPI renders the description as reStructuredText (twine check warns too)",
+        ));
+        return;
+    };
+    let mut parts = kind.split(';');
+    let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let variant = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("variant"))
+        .map(|(_, v)| v.trim().trim_matches('"'));
+    if let (true, Some(variant)) = (mime == "text/markdown", variant) {
+        if !["GFM", "CommonMark"].contains(&variant) {
+            findings.push(Finding::error(
+                "M009",
+                Some(path),
+                format!("the description does not render: Markdown variant `{variant}` is neither GFM nor CommonMark (PyPI refuses the upload)"),
+            ));
         }
     }
 }

@@ -6,10 +6,23 @@ use super::archive::Member;
 use super::finding::Finding;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Top-level names that are almost never meant to be installed.
+/// Top-level names that are almost never meant to be installed: the list
+/// check-wheel-contents 0.6 uses (`COMMON_NAMES`), matched exactly as it
+/// matches them (`test/` is flagged, a module `test.py` is not).
 const COMMON_TOPLEVEL: &[&str] = &[
-    ".eggs", ".nox", ".tox", ".venv", "build", "data", "dist", "doc", "docs", "example",
-    "examples", "src", "test", "tests", "venv",
+    ".eggs", ".nox", ".tox", ".venv", "app", "build", "cli", "data", "dist", "doc", "docs",
+    "example", "examples", "lib", "scripts", "src", "test", "tests", "venv",
+];
+
+/// Contents check-wheel-contents deliberately allows to repeat (W002):
+/// empty files, a lone line break, a coding line.
+const ALLOWED_DUPLICATES: &[&[u8]] = &[
+    b"",
+    b"\n",
+    b"\r\n",
+    b"# -*- coding: utf-8 -*-",
+    b"# -*- coding: utf-8 -*-\n",
+    b"# -*- coding: utf-8 -*-\n\r",
 ];
 
 /// Python's keywords: not importable as module or package names.
@@ -25,13 +38,28 @@ fn importable(component: &str) -> bool {
 }
 
 fn is_module(name: &str) -> bool {
-    name.ends_with(".py") || is_extension(name)
+    module_stem(name).is_some()
 }
 
-fn is_extension(name: &str) -> bool {
-    name.ends_with(".so")
-        || name.ends_with(".pyd")
-        || (name.contains(".cpython-") && name.ends_with(".so"))
+/// The module name of a file name with a module extension, as
+/// check-wheel-contents reads it: `.py`, `.pyd`, `.so`, or a tagged
+/// extension module (`x.cpython-312-x86_64-linux-gnu.so`, `x.abi3.so`,
+/// `x.cp312-win_amd64.pyd`).
+fn module_stem(name: &str) -> Option<&str> {
+    let stem = name
+        .strip_suffix(".py")
+        .or_else(|| name.strip_suffix(".pyd"))
+        .or_else(|| name.strip_suffix(".so"))?;
+    let is_tag = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let stem = match stem.rsplit_once('.') {
+        Some((base, tag)) if !name.ends_with(".py") && is_tag(tag) && !base.is_empty() => base,
+        _ => stem,
+    };
+    (!stem.is_empty()).then_some(stem)
 }
 
 /// Run the lints over a wheel's members (`dist_info` and `data` are the
@@ -56,9 +84,13 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
             ));
         }
     }
+    let allowed: BTreeSet<String> = ALLOWED_DUPLICATES
+        .iter()
+        .map(|c| crate::record::hex(&<sha2::Sha256 as sha2::Digest>::digest(c)))
+        .collect();
     let mut by_hash: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for m in files.iter().filter(|m| m.size > 0) {
-        if let Some(hash) = &m.sha256 {
+    for m in &files {
+        if let Some(hash) = m.sha256.as_deref().filter(|h| !allowed.contains(*h)) {
             by_hash.entry(hash).or_default().push(&m.path);
         }
     }
@@ -92,8 +124,12 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
                 "a file that is not a module at the top level of the library",
             ));
         }
-        if let Some(stem) = m.path.strip_suffix(".py") {
-            if let Some(bad) = stem.split('/').find(|c| !importable(c)) {
+        // auditwheel's `<pkg>.libs/` holds bundled libraries, not modules.
+        let bundled = top.ends_with(".libs") && nested;
+        if let (Some(stem), false) = (module_stem(m.name()), bundled) {
+            let dirs = m.path.rsplit_once('/').map(|(d, _)| d);
+            let parts = dirs.into_iter().flat_map(|d| d.split('/'));
+            if let Some(bad) = parts.chain([stem]).find(|c| !importable(c)) {
                 findings.push(Finding::warning(
                     "W004",
                     Some(&m.path),
@@ -103,7 +139,7 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
         }
     }
     for top in &toplevel {
-        let name = top.trim_end_matches(".py");
+        let name = *top;
         if COMMON_TOPLEVEL.contains(&name) {
             findings.push(Finding::warning("W005", Some(top), format!("`{name}` at the top level: a name this common is almost never meant to be installed")));
         }
@@ -199,6 +235,42 @@ mod tests {
             assert!(found.contains(&code), "{code} missing from {found:?}");
         }
         assert_eq!(codes(&[file("a-1.dist-info/METADATA", "1")]), ["W008"]);
+        assert_eq!(
+            codes(&[
+                file("a/__init__.py", "1"),
+                file("a/bad-name.cpython-312-x86_64-linux-gnu.so", "2")
+            ]),
+            ["W004"]
+        );
+        assert_eq!(
+            codes(&[file("a/__init__.py", "1"), file("a/class.abi3.so", "2")]),
+            ["W004"]
+        );
+        for common in [
+            "app/__init__.py",
+            "cli/__init__.py",
+            "lib/__init__.py",
+            "scripts/__init__.py",
+        ] {
+            assert!(codes(&[file(common, "1")]).contains(&"W005"), "{common}");
+        }
+    }
+
+    #[test]
+    fn what_check_wheel_contents_allows_is_allowed() {
+        let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let newline = "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b";
+        assert!(codes(&[
+            file("a/__init__.py", empty),
+            file("a/b/__init__.py", empty),
+            file("a/c/__init__.py", newline),
+            file("a/d/__init__.py", newline),
+            file("a/_x.cpython-312-x86_64-linux-gnu.so", "2"),
+            file("a.libs/libz-1a2b3c.so", "3"),
+            file("test.py", "4"),
+        ])
+        .iter()
+        .all(|c| *c == "W009"));
         assert_eq!(codes(&[file("a-1.data/scripts/x", "1")]), ["W007"]);
     }
 }

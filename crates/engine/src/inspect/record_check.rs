@@ -17,27 +17,7 @@ pub struct RecordSummary {
     pub problems: usize,
 }
 
-/// Split one CSV line as Python's `csv.reader` (default dialect) does.
-pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => fields.push(std::mem::take(&mut field)),
-            (_, c) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
-}
+pub use crate::wheel::read::{csv_fields, csv_rows};
 
 /// Files a RECORD may leave out: itself and its signatures.
 fn unrecorded_ok(path: &str, record: &str) -> bool {
@@ -71,14 +51,9 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
         .map(|m| (m.path.as_str(), m))
         .collect();
     let mut listed = HashSet::new();
-    for (number, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
+    for (number, fields) in crate::wheel::read::record_rows(&text) {
         summary.rows += 1;
-        let fields = csv_fields(line);
-        let at = |what: String| format!("RECORD line {}: {what}", number + 1);
+        let at = |what: String| format!("RECORD line {number}: {what}");
         let [path, hash, size] = fields.as_slice() else {
             findings.push(Finding::error(
                 "R006",
@@ -198,7 +173,24 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
 
 #[cfg(test)]
 mod tests {
-    use super::csv_fields;
+    use super::{csv_fields, csv_rows};
+
+    #[test]
+    fn quoted_line_breaks_stay_in_the_field() {
+        let text = "a.py,sha256=x,1\r\n\"odd\nname.txt\",sha256=y,2\n\n\"r\"\"q\",,\n";
+        let rows: Vec<_> = csv_rows(text).collect();
+        assert_eq!(
+            rows,
+            [
+                (1, vec!["a.py".to_string(), "sha256=x".into(), "1".into()]),
+                (
+                    2,
+                    vec!["odd\nname.txt".into(), "sha256=y".into(), "2".into()]
+                ),
+                (5, vec!["r\"q".into(), "".into(), "".into()]),
+            ]
+        );
+    }
 
     #[test]
     fn csv_rows_with_quotes() {

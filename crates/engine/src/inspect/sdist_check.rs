@@ -78,7 +78,13 @@ pub fn check(file_name: &str, archive: &Archive, is_zip: bool, report: &mut Repo
             if let Some((name, version)) = stem.and_then(|s| s.rsplit_once('-')) {
                 wheel_check::compare_name_version(&meta, name, version, &pkg_info, findings);
             }
-            wheel_check::check_license_files(&meta, archive, &top, &pkg_info, findings);
+            wheel_check::check_license_files(
+                &meta,
+                archive,
+                std::slice::from_ref(&top),
+                &pkg_info,
+                findings,
+            );
             report.metadata = Some(meta);
         }
         None => findings.push(Finding::error(

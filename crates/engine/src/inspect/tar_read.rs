@@ -3,28 +3,34 @@
 //! sequential, so members are read in order; inflation is bounded as a whole,
 //! and reading stops (with a finding) rather than run past the bound.
 
-use super::archive::{self, Archive, Limits, Member, MemberKind};
+use super::archive::{self, Archive, Keep, KeepBudget, Limits, Member, MemberKind};
 use super::blob::{Blob, Window};
 use super::finding::Finding;
+use crate::elf::ElfInfo;
 use std::io::Read;
 
 /// Read a tar stream (`gzip`: whether it is gzip-compressed).
 pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
     let window = Window::new(blob, 0, blob.len());
+    let budget = limits.max_total_bytes;
     let stream: Box<dyn Read + '_> = if gzip {
-        Box::new(flate2::read::GzDecoder::new(window))
+        Box::new(flate2::read::GzDecoder::new(window).take(budget))
     } else {
-        Box::new(window)
+        Box::new(window.take(budget))
     };
     read_stream(stream, limits, false)
 }
 
-/// Read a tar stream already decompressed; `md5`: also compute each file's
-/// md5 while it is read (a Debian package's md5sums).
+/// Read a tar stream already decompressed and bounded; `md5`: also compute
+/// each file's md5 while it is read (a Debian package's md5sums).
 pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
-    let mut tar = tar::Archive::new(stream.take(limits.max_total_bytes));
-    let mut out = Archive::default();
+    let mut tar = tar::Archive::new(stream);
+    let mut out = Archive {
+        max_kept: limits.max_kept_bytes,
+        ..Archive::default()
+    };
     let mut findings = Vec::new();
+    let budget = KeepBudget::new(limits);
     let entries = match tar.entries() {
         Ok(entries) => entries,
         Err(e) => {
@@ -37,6 +43,7 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
         }
     };
     let mut total = 0u64;
+    let mut complete = true;
     for entry in entries {
         let mut entry = match entry {
             Ok(entry) => entry,
@@ -49,6 +56,7 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
                         out.members.len()
                     ),
                 ));
+                complete = false;
                 break;
             }
         };
@@ -61,6 +69,7 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
                     limits.max_members
                 ),
             ));
+            complete = false;
             break;
         }
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -120,21 +129,27 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
                 ));
                 out.members.push(member);
                 out.kept.push(None);
+                complete = false;
                 break;
             }
+            let wanted = archive::want_content(&member.path);
+            let keep = if wanted { Keep::Content } else { Keep::ElfOnly };
             let mut hashing = Md5Reader {
                 inner: &mut entry,
                 md5: md5.then(<md5::Md5 as md5::Digest>::new),
             };
-            let read = archive::stream(
-                &mut hashing,
-                Some(declared),
-                archive::want_content(&member.path),
-                limits,
-            );
+            let mut read = archive::stream(&mut hashing, Some(declared), keep, limits, &budget);
             if let Some(h) = hashing.md5 {
-                use md5::Digest;
-                member.md5 = Some(crate::record::hex(&h.finalize()));
+                member.md5 = Some(crate::record::hex(&md5::Digest::finalize(h)));
+            }
+            if read.head.starts_with(archive::ELF_MAGIC) {
+                out.native.push((
+                    member.path.clone(),
+                    analyse_held(&member.path, &read, limits),
+                ));
+                if !wanted {
+                    read.kept = None;
+                }
             }
             if read.stopped.is_none() && read.size != declared {
                 findings.push(Finding::error(
@@ -152,9 +167,25 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
         out.members.push(member);
         out.kept.push(kept);
     }
+    if complete {
+        check_end(tar.into_inner(), &mut findings);
+    }
     archive::check_duplicates(&out.members, &mut findings);
     out.findings = findings;
     out
+}
+
+/// Analyse an ELF member held whole (tar has no random access, and the
+/// members are analysed one at a time, so one is held at most).
+fn analyse_held(path: &str, read: &archive::Streamed, limits: &Limits) -> Result<ElfInfo, String> {
+    match (&read.stopped, &read.kept) {
+        (Some(why), _) => Err(format!("not analysed: {why}")),
+        (None, Some(bytes)) => super::elf_read::analyse(path, &mut bytes.as_slice()),
+        (None, None) => Err(format!(
+            "not analysed: {} bytes, over the inspector's bound of {} bytes for ELF files in tar archives",
+            read.size, limits.max_elf_bytes
+        )),
+    }
 }
 
 /// Computes an md5 of what is read through it, when asked to.
@@ -167,9 +198,79 @@ impl<R: Read> Read for Md5Reader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Some(h) = self.md5.as_mut() {
-            use md5::Digest;
-            h.update(&buf[..n]);
+            md5::Digest::update(h, &buf[..n]);
         }
         Ok(n)
+    }
+}
+
+/// Bytes read after the end-of-archive blocks, at most (record padding is
+/// under 10 KiB; more is junk not worth inflating).
+const MAX_TAIL: u64 = 16 << 20;
+
+/// Read the stream to its end after the end-of-archive blocks: only then
+/// does the gzip decoder check the trailer (CRC-32 and length, RFC 1952
+/// § 2.3.1), so a truncated or corrupted `.tar.gz` is caught as `gzip -t`
+/// and GNU tar catch it.
+fn check_end(stream: impl Read, findings: &mut Vec<Finding>) {
+    match std::io::copy(&mut stream.take(MAX_TAIL + 1), &mut std::io::sink()) {
+        Ok(n) if n > MAX_TAIL => findings.push(Finding::warning(
+            "A007",
+            None,
+            format!("more than {MAX_TAIL} bytes after the end of the tar archive; not read"),
+        )),
+        Ok(_) => {}
+        Err(e) => findings.push(Finding::error(
+            "A007",
+            None,
+            format!("the compressed stream is truncated or corrupt after the last member: {e}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::blob::Bytes;
+    use std::io::Write;
+
+    fn tar_gz() -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_ustar();
+        header.set_size(5);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "demo-1.0/PKG-INFO", &b"hello"[..])
+            .expect("append");
+        let tar = builder.into_inner().expect("tar");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar).expect("gzip");
+        gz.finish().expect("gzip")
+    }
+
+    #[test]
+    fn a_gzip_stream_without_its_trailer_is_truncated() {
+        let whole = tar_gz();
+        let archive = read(&Bytes(&whole), true, &Limits::default());
+        assert!(archive.findings.is_empty(), "{:?}", archive.findings);
+        assert_eq!(archive.members.len(), 1);
+        for cut in 1..=8 {
+            let archive = read(
+                &Bytes(&whole[..whole.len() - cut]),
+                true,
+                &Limits::default(),
+            );
+            assert!(
+                archive.findings.iter().any(|f| f.code == "A007"),
+                "{cut} bytes cut: {:?}",
+                archive.findings
+            );
+        }
+        let mut bad_crc = whole.clone();
+        let at = bad_crc.len() - 8;
+        bad_crc[at] ^= 1;
+        let archive = read(&Bytes(&bad_crc), true, &Limits::default());
+        assert!(archive.findings.iter().any(|f| f.code == "A007"));
     }
 }

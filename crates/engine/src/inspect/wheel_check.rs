@@ -38,12 +38,8 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             None
         }
     };
-    let dist_infos: BTreeSet<&str> = archive
-        .members
-        .iter()
-        .filter_map(|m| m.path.split_once('/').map(|(top, _)| top))
-        .filter(|top| top.ends_with(".dist-info"))
-        .collect();
+    let dist_infos: BTreeSet<&str> =
+        crate::wheel::read::dist_info_dirs(archive.members.iter().map(|m| m.path.as_str()), None);
     let expected = parsed.as_ref().map(|w| {
         format!(
             "{}-{}.dist-info",
@@ -110,19 +106,14 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             if let Some(w) = &parsed {
                 compare_name_version(&meta, &w.name, &w.version, &metadata_path, findings);
             }
-            check_license_files(
-                &meta,
-                archive,
-                &format!("{dist_info}/licenses"),
-                &metadata_path,
-                findings,
-            );
+            let dirs = license_dirs(&meta, &dist_info);
+            check_license_files(&meta, archive, &dirs, &metadata_path, findings);
             report.metadata = Some(meta);
         }
         None => findings.push(Finding::error(
             "M001",
             Some(&metadata_path),
-            "METADATA is missing or unreadable",
+            format!("METADATA {}", archive.why_not_kept(&metadata_path)),
         )),
     }
 
@@ -197,25 +188,47 @@ fn same_dist_info(actual: &str, expected: &str) -> bool {
     matches!((split(actual), split(expected)), (Some(a), Some(b)) if a == b)
 }
 
-/// Every License-File the metadata names must be in the archive under `dir`
-/// (core metadata 2.4, License-File).
+/// Every License-File the metadata names must be in the archive under one
+/// of `dirs` (core metadata 2.4, License-File).
 pub fn check_license_files(
     meta: &core_metadata::CoreMetadata,
     archive: &Archive,
-    dir: &str,
+    dirs: &[String],
     path: &str,
     findings: &mut Vec<Finding>,
 ) {
+    let defined = meta.version_at_least(2, 4);
     for license in meta.all("License-File") {
-        let at = format!("{dir}/{license}");
-        if !archive.has(&at) {
-            findings.push(Finding::error(
+        if dirs.iter().any(|d| archive.has(&format!("{d}/{license}"))) {
+            continue;
+        }
+        let at = format!("{}/{license}", dirs[0]);
+        findings.push(if defined {
+            Finding::error(
                 "M006",
                 Some(path),
                 format!("License-File `{license}` is not in the archive at {at}"),
-            ));
-        }
+            )
+        } else {
+            Finding::warning(
+                "M006",
+                Some(path),
+                format!("License-File `{license}` is in none of the places tools used before metadata 2.4 ({})", dirs.join(", ")),
+            )
+        });
     }
+}
+
+/// Where a wheel's license files may be: `licenses/` (metadata 2.4); before
+/// 2.4, setuptools (56 to 68) wrote them at the top of `.dist-info` and
+/// later in `license_files/`, maturin in `license_files/`.
+fn license_dirs(meta: &core_metadata::CoreMetadata, dist_info: &str) -> Vec<String> {
+    let mut dirs = vec![format!("{dist_info}/licenses")];
+    if !meta.version_at_least(2, 4) {
+        dirs.push(dist_info.to_string());
+        dirs.push(format!("{dist_info}/license_files"));
+    }
+    dirs
 }
 
 /// METADATA's Name and Version must be those of the file name.
@@ -251,6 +264,23 @@ pub fn compare_name_version(
             ));
         }
     }
+}
+
+/// A compressed tag set (`py2.py3-none-any`) as the tags it stands for.
+fn expand_tag(tag: &str) -> Vec<String> {
+    let parts: Vec<&str> = tag.splitn(3, '-').collect();
+    let [python, abi, platform] = parts.as_slice() else {
+        return vec![tag.to_string()];
+    };
+    let mut out = Vec::new();
+    for p in python.split('.') {
+        for a in abi.split('.') {
+            for pl in platform.split('.') {
+                out.push(format!("{p}-{a}-{pl}"));
+            }
+        }
+    }
+    out
 }
 
 fn check_wheel_file(
@@ -298,10 +328,13 @@ fn check_wheel_file(
         }
     }
     if let Some(w) = name {
-        let declared: BTreeSet<&str> = fields
+        // maturin writes compressed tag sets (`cp311-cp311-a.b`) on one
+        // Tag line; installers accept them, so they are expanded first.
+        let declared: BTreeSet<String> = fields
             .get("Tag")
-            .map(|v| v.iter().map(String::as_str).collect())
+            .map(|v| v.iter().flat_map(|t| expand_tag(t)).collect())
             .unwrap_or_default();
+        let declared: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
         let from_name = w.tags();
         let from_name: BTreeSet<&str> = from_name.iter().map(String::as_str).collect();
         if declared != from_name {

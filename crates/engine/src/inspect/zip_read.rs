@@ -9,9 +9,12 @@
 //! more than an entry declares, and reads entries in parallel at their own
 //! offsets so each byte of the file is read once.
 
-use super::archive::{self, Archive, Limits, Member, MemberKind, Streamed};
+use super::archive::{self, Archive, Keep, KeepBudget, Limits, Member, MemberKind, Streamed};
 use super::blob::{Blob, Window};
+use super::elf_read::{self, BlobRanges, InflateRanges};
 use super::finding::Finding;
+use super::foreign::{self, ForeignInfo};
+use crate::elf::ElfInfo;
 use rayon::prelude::*;
 
 const EOCD_SIG: u32 = 0x0605_4b50;
@@ -69,6 +72,31 @@ fn find_eocd(blob: &dyn Blob) -> Option<(u64, Vec<u8>)> {
     fallback
 }
 
+/// The Zip64 end of central directory record (APPNOTE § 4.3.14) and its
+/// position, when a Zip64 locator (§ 4.3.15) precedes the end record. The
+/// record is looked for where writers put it, right before the locator (as
+/// Python's zipfile does: that survives bytes prepended to the archive),
+/// then at the offset the locator gives.
+fn zip64_record(blob: &dyn Blob, eocd_at: u64) -> Result<Option<(u64, [u8; 56])>, String> {
+    let Some(locator_at) = eocd_at.checked_sub(20) else {
+        return Ok(None);
+    };
+    let mut loc = [0u8; 20];
+    if blob.read_exact_at(&mut loc, locator_at).is_err() || u32_at(&loc, 0) != ZIP64_LOCATOR_SIG {
+        return Ok(None);
+    }
+    let candidates = [locator_at.checked_sub(56), Some(u64_at(&loc, 8))];
+    for at in candidates.into_iter().flatten() {
+        let mut rec = [0u8; 56];
+        if blob.read_exact_at(&mut rec, at).is_ok() && u32_at(&rec, 0) == ZIP64_EOCD_SIG {
+            return Ok(Some((at, rec)));
+        }
+    }
+    Err(format!(
+        "no Zip64 end of central directory record before the locator at offset {locator_at}"
+    ))
+}
+
 /// A central directory entry, with the numbers needed to read its data.
 struct Central {
     member: Member,
@@ -90,26 +118,13 @@ pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
     let mut cd_size = u32_at(&eocd, 12) as u64;
     let mut cd_offset = u32_at(&eocd, 16) as u64;
     let mut cd_end = eocd_at;
-    if eocd_at >= 20 {
-        let mut loc = [0u8; 20];
-        if blob.read_exact_at(&mut loc, eocd_at - 20).is_ok()
-            && u32_at(&loc, 0) == ZIP64_LOCATOR_SIG
-        {
-            let at = u64_at(&loc, 8);
-            let mut rec = [0u8; 56];
-            blob.read_exact_at(&mut rec, at).map_err(|e| {
-                format!("the Zip64 end of central directory at {at} is unreadable: {e}")
-            })?;
-            if u32_at(&rec, 0) != ZIP64_EOCD_SIG {
-                return Err(format!(
-                    "no Zip64 end of central directory record at offset {at}"
-                ));
-            }
-            count = u64_at(&rec, 32);
-            cd_size = u64_at(&rec, 40);
-            cd_offset = u64_at(&rec, 48);
-            cd_end = eocd_at - 20;
-        }
+    if let Some((at, rec)) = zip64_record(blob, eocd_at)? {
+        count = u64_at(&rec, 32);
+        cd_size = u64_at(&rec, 40);
+        cd_offset = u64_at(&rec, 48);
+        // The central directory ends where the Zip64 end record begins,
+        // not at the locator that follows the record.
+        cd_end = at;
     }
     // Bytes before the zip (a zipapp's shebang) shift every offset.
     let cd_start = cd_end
@@ -147,25 +162,32 @@ pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
 
     let data_starts = locate_data(blob, &centrals, cd_start, &mut findings);
     let readable = budget(&centrals, &data_starts, limits, &mut findings);
-    let reads: Vec<Option<(Streamed, Vec<Finding>)>> = centrals
+    let keep_budget = KeepBudget::new(limits);
+    let reads: Vec<Option<Entry>> = centrals
         .par_iter()
         .zip(data_starts.par_iter())
         .zip(readable.par_iter())
         .map(|((c, start), ok)| match (start, ok) {
-            (Some(start), true) => Some(read_entry(blob, c, *start, limits)),
+            (Some(start), true) => Some(read_entry(blob, c, *start, limits, &keep_budget)),
             _ => None,
         })
         .collect();
 
     let mut archive = Archive {
         prefix,
+        max_kept: limits.max_kept_bytes,
         ..Archive::default()
     };
     for (c, read) in centrals.into_iter().zip(reads) {
         let mut member = c.member;
         let mut kept = None;
-        if let Some((read, entry_findings)) = read {
+        if let Some((read, entry_findings, elf)) = read {
             findings.extend(entry_findings);
+            match elf {
+                Native::Elf(info) => archive.native.push((member.path.clone(), info)),
+                Native::Foreign(info) => archive.foreign.push((member.path.clone(), info)),
+                Native::None => {}
+            }
             archive::record_read(&mut member, &read, &mut findings);
             if member.kind == MemberKind::Symlink {
                 member.target = read
@@ -407,23 +429,84 @@ fn budget(
         .collect()
 }
 
+/// One entry read: its content's summary, findings about it, and for native
+/// code its analysis (or why there is none).
+type Entry = (Streamed, Vec<Finding>, Native);
+
+/// The analysis of a member that holds native code.
+enum Native {
+    None,
+    Elf(Result<ElfInfo, String>),
+    Foreign(Result<ForeignInfo, String>),
+}
+
 fn read_entry(
     blob: &dyn Blob,
     c: &Central,
     data: u64,
     limits: &Limits,
+    budget: &KeepBudget,
+) -> Entry {
+    let (read, findings) = stream_entry(blob, c, data, limits, budget);
+    let path = c.member.path.as_str();
+    let elf = read.head.starts_with(archive::ELF_MAGIC);
+    let foreign = foreign::is_foreign(&read.head) && foreign::native_name(path);
+    if !elf && !foreign {
+        return (read, findings, Native::None);
+    }
+    if let Some(why) = &read.stopped {
+        let why = format!("not analysed: {why}");
+        let native = if elf {
+            Native::Elf(Err(why))
+        } else {
+            Native::Foreign(Err(why))
+        };
+        return (read, findings, native);
+    }
+    let mut stored;
+    let mut deflated;
+    let src: &mut dyn crate::elf::Ranges = if c.method == 0 {
+        stored = BlobRanges {
+            blob,
+            start: data,
+            len: c.declared,
+        };
+        &mut stored
+    } else {
+        deflated = InflateRanges::new(blob, data, c.compressed, c.declared);
+        &mut deflated
+    };
+    let native = if elf {
+        Native::Elf(elf_read::analyse(path, src))
+    } else {
+        Native::Foreign(foreign::analyse(path, src))
+    };
+    (read, findings, native)
+}
+
+fn stream_entry(
+    blob: &dyn Blob,
+    c: &Central,
+    data: u64,
+    limits: &Limits,
+    budget: &KeepBudget,
 ) -> (Streamed, Vec<Finding>) {
     let path = c.member.path.as_str();
-    let keep = archive::want_content(path) || c.member.kind == MemberKind::Symlink;
+    let keep = if archive::want_content(path) || c.member.kind == MemberKind::Symlink {
+        Keep::Content
+    } else {
+        Keep::Nothing
+    };
     let window = Window::new(blob, data, data + c.compressed);
     let mut findings = Vec::new();
     let read = match c.method {
-        0 => archive::stream(window, Some(c.declared), keep, limits),
+        0 => archive::stream(window, Some(c.declared), keep, limits, budget),
         8 => archive::stream(
             flate2::read::DeflateDecoder::new(window),
             Some(c.declared),
             keep,
             limits,
+            budget,
         ),
         other => {
             findings.push(Finding::warning(
@@ -431,7 +514,8 @@ fn read_entry(
                 Some(path),
                 format!("compression method {other} is not stored (0) or deflate (8): content not verified"),
             ));
-            let mut read = archive::stream(std::io::empty(), Some(0), false, limits);
+            let mut read =
+                archive::stream(std::io::empty(), Some(0), Keep::Nothing, limits, budget);
             read.digest = None;
             return (read, findings);
         }
@@ -529,6 +613,48 @@ mod tests {
         out.extend_from_slice(&(cd_start as u32).to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out
+    }
+
+    /// The same archive with Zip64 end records (APPNOTE § 4.3.14, 4.3.15):
+    /// the classic end record says "see Zip64" in every field.
+    fn as_zip64(classic: &[u8], prefix_len: usize) -> Vec<u8> {
+        let eocd = classic.len() - EOCD_LEN as usize;
+        let count = u16_at(classic, eocd + 10) as u64;
+        let cd_size = u32_at(classic, eocd + 12) as u64;
+        let cd_offset = u32_at(classic, eocd + 16) as u64;
+        let mut out = classic[..eocd].to_vec();
+        let record_at = (out.len() - prefix_len) as u64;
+        out.extend_from_slice(&ZIP64_EOCD_SIG.to_le_bytes());
+        out.extend_from_slice(&44u64.to_le_bytes());
+        out.extend_from_slice(&[45, 3, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for v in [count, count, cd_size, cd_offset] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&ZIP64_LOCATOR_SIG.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&record_at.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&EOCD_SIG.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        out.extend_from_slice(&[0xff; 8]);
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn the_zip64_end_record_locates_the_central_directory() {
+        for prefix in [&b""[..], b"#!/usr/bin/python3\n"] {
+            let classic = build(prefix, &[raw("a.txt", "hello"), raw("b.txt", "world")], &[]);
+            let bytes = as_zip64(&classic, prefix.len());
+            let archive = read(&Bytes(&bytes), &Limits::default()).expect("zip64");
+            assert!(archive.findings.is_empty(), "{:?}", archive.findings);
+            let names: Vec<&str> = archive.members.iter().map(|m| m.path.as_str()).collect();
+            assert_eq!(names, ["a.txt", "b.txt"]);
+            assert_eq!(
+                archive.members[1].sha256.as_deref().map(|h| &h[..8]),
+                Some("486ea462")
+            );
+        }
     }
 
     fn codes(archive: &Archive) -> Vec<(&'static str, String)> {

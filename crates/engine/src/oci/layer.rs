@@ -12,12 +12,13 @@
 
 use crate::plan::Source;
 use crate::{Error, Result};
-use flate2::{Compression, GzBuilder};
+use crate::plan::Compression;
+use crate::sink::compress::Compressor;
+use crate::sink::HashingWriter;
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::Arc;
 
 /// What a path in a layer is.
@@ -108,40 +109,6 @@ pub struct LayerBlob {
     pub bytes: Arc<[u8]>,
 }
 
-/// Counts and hashes the bytes passing through to `inner`.
-pub struct HashingWriter<W> {
-    pub inner: W,
-    hasher: Sha256,
-    pub count: u64,
-}
-
-impl<W: Write> HashingWriter<W> {
-    pub fn new(inner: W) -> Self {
-        HashingWriter {
-            inner,
-            hasher: Sha256::new(),
-            count: 0,
-        }
-    }
-    /// `sha256:<hex>` of everything written, and the inner writer.
-    pub fn finish(self) -> (String, u64, W) {
-        let digest = format!("sha256:{}", crate::record::hex(&self.hasher.finalize()));
-        (digest, self.count, self.inner)
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// Sort `entries`, drop later duplicates of a path, and add every missing
 /// parent directory (0755, root-owned; an entry given for the directory
 /// itself, e.g. `/tmp` 1777, takes its place).
@@ -185,12 +152,12 @@ pub fn normalise(entries: Vec<LayerEntry>) -> Result<Vec<LayerEntry>> {
 /// Write one layer: tar → sha256 (diff_id) → gzip → sha256 (digest).
 pub fn write_layer(spec: &LayerSpec, mtime: u64) -> Result<LayerBlob> {
     let entries = normalise(spec.entries.clone())?;
-    let compressed = HashingWriter::new(Vec::new());
-    let gz = GzBuilder::new().write(compressed, Compression::new(6));
-    let mut tar = tar::Builder::new(HashingWriter::new(gz));
     let fail = |path: &str, e: std::io::Error| {
         Error::Plan(format!("layer `{}`: cannot add `{path}`: {e}", spec.name))
     };
+    let compressed = HashingWriter::new(Vec::new());
+    let gz = Compressor::new(Compression::Gzip, compressed).map_err(|e| fail(&spec.name, e))?;
+    let mut tar = tar::Builder::new(HashingWriter::new(gz));
     for e in &entries {
         let mut header = tar::Header::new_gnu();
         header.set_mtime(mtime);
@@ -220,8 +187,10 @@ pub fn write_layer(spec: &LayerSpec, mtime: u64) -> Result<LayerBlob> {
         }
     }
     let io = |err: std::io::Error| fail("the end of the archive", err);
-    let (diff_id, uncompressed_size, gz) = tar.into_inner().map_err(io)?.finish();
-    let (digest, size, bytes) = gz.finish().map_err(io)?.finish();
+    let (gz, diff_id, uncompressed_size) = tar.into_inner().map_err(io)?.finish();
+    let (bytes, digest, size) = gz.finish().map_err(io)?.finish();
+    let sha256 = |d: &[u8]| format!("sha256:{}", crate::record::hex(d));
+    let (digest, diff_id) = (sha256(&digest), sha256(&diff_id));
     Ok(LayerBlob {
         name: spec.name.clone(),
         created_by: spec.created_by.clone(),
@@ -259,7 +228,9 @@ fn read_source(source: &Source, size: u64, path: &str) -> Result<Arc<[u8]>> {
             }
             Ok(data.into())
         }
-        Source::Record => Err(Error::Plan(format!("{path}: a layer has no RECORD"))),
+        _ => Err(Error::Plan(format!(
+            "{path}: not a regular file's content"
+        ))),
     }
 }
 

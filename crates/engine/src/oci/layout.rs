@@ -15,8 +15,8 @@
 
 use super::image::{json, Image};
 use super::spec::{self, Descriptor, ImageConfig, Index, Manifest};
-use crate::sink::output::AtomicOutput;
-use crate::sink::Written;
+use crate::atomic::AtomicDir;
+use crate::sink::{self, Written};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -40,18 +40,10 @@ pub struct DockerManifest {
     pub layers: Vec<String>,
 }
 
-/// Write `image` as a layout directory at `dest` (replacing one there).
+/// Write `image` as a layout directory at `dest` (replacing one there):
+/// filled beside it and renamed into place ([`AtomicDir`]).
 pub fn write_dir(image: &Image, dest: &Path) -> Result<Written> {
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".gradient-")
-        .suffix(".part")
-        .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
+    let tmp = AtomicDir::create(dest).map_err(|e| Error::io(dest, e))?;
     let put = |rel: &str, bytes: &[u8]| -> Result<()> {
         let path = tmp.path().join(rel);
         std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
@@ -68,15 +60,22 @@ pub fn write_dir(image: &Image, dest: &Path) -> Result<Written> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755));
     }
-    if dest.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".gradient-old-")
-            .tempdir_in(parent)
-            .map_err(|e| Error::io(parent, e))?;
-        std::fs::rename(dest, old.path().join("x")).map_err(|e| Error::io(dest, e))?;
-    }
-    let kept = tmp.keep();
-    std::fs::rename(&kept, dest).map_err(|e| Error::io(dest, e))?;
+    // The previous image moves aside (removed when `old` drops) only once
+    // the new one is complete.
+    let old = match dest.exists() {
+        true => {
+            let parent = dest.parent().unwrap_or(Path::new("."));
+            let old = tempfile::Builder::new()
+                .prefix(".gradient-old-")
+                .tempdir_in(parent)
+                .map_err(|e| Error::io(parent, e))?;
+            std::fs::rename(dest, old.path().join("x")).map_err(|e| Error::io(dest, e))?;
+            Some(old)
+        }
+        false => None,
+    };
+    tmp.commit().map_err(|e| Error::io(dest, e))?;
+    drop(old);
     Ok(Written {
         path: dest.to_path_buf(),
         size: image.blobs().iter().map(|(_, b)| b.len() as u64).sum(),
@@ -91,48 +90,57 @@ pub fn blob_path(digest: &str) -> Result<String> {
         .ok_or_else(|| Error::Plan(format!("`{digest}` is not a sha256 digest")))
 }
 
-/// Write `image` as an oci-archive (`docker` false) or a docker-load tar.
+/// Write `image` as an oci-archive (`docker` false) or a docker-load tar,
+/// atomically, hashing as it goes ([`sink::write_with`]).
 pub fn write_archive(image: &Image, dest: &Path, docker: bool, mtime: u64) -> Result<Written> {
-    let out = AtomicOutput::create(dest)?;
-    let mut tar = tar::Builder::new(out);
     let io = |e| Error::io(dest, e);
-    let add = |tar: &mut tar::Builder<AtomicOutput>, path: &str, bytes: &[u8]| {
-        let mut h = tar::Header::new_gnu();
-        h.set_mtime(mtime);
-        h.set_uid(0);
-        h.set_gid(0);
-        if path.ends_with('/') {
-            h.set_entry_type(tar::EntryType::Directory);
-            h.set_mode(0o755);
-        } else {
-            h.set_entry_type(tar::EntryType::Regular);
-            h.set_mode(0o644);
+    sink::write_with(dest, 0o644, |out| {
+        let mut tar = tar::Builder::new(out);
+        add(&mut tar, "blobs/", &[], mtime).map_err(io)?;
+        add(&mut tar, "blobs/sha256/", &[], mtime).map_err(io)?;
+        for (digest, bytes) in image.blobs() {
+            add(&mut tar, &blob_path(&digest)?, &bytes, mtime).map_err(io)?;
         }
-        h.set_size(bytes.len() as u64);
-        tar.append_data(&mut h, path, bytes)
-    };
-    add(&mut tar, "blobs/", &[]).map_err(io)?;
-    add(&mut tar, "blobs/sha256/", &[]).map_err(io)?;
-    for (digest, bytes) in image.blobs() {
-        add(&mut tar, &blob_path(&digest)?, &bytes).map_err(io)?;
+        add(&mut tar, "index.json", &image.index_json()?, mtime).map_err(io)?;
+        if docker {
+            let manifest = vec![DockerManifest {
+                config: blob_path(&image.config_digest)?,
+                repo_tags: Some(vec![format!("{}:{}", image.name, image.tag)]),
+                layers: image
+                    .layers
+                    .iter()
+                    .map(|l| blob_path(&l.digest))
+                    .collect::<Result<_>>()?,
+            }];
+            add(&mut tar, "manifest.json", &json(&manifest)?, mtime).map_err(io)?;
+        }
+        add(&mut tar, "oci-layout", OCI_LAYOUT, mtime).map_err(io)?;
+        tar.into_inner().map_err(io)?;
+        Ok(())
+    })
+}
+
+/// One member of an image archive: root-owned, `mtime`, directories when
+/// the path ends in `/`.
+fn add<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &str,
+    bytes: &[u8],
+    mtime: u64,
+) -> std::io::Result<()> {
+    let mut h = tar::Header::new_gnu();
+    h.set_mtime(mtime);
+    h.set_uid(0);
+    h.set_gid(0);
+    if path.ends_with('/') {
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(0o755);
+    } else {
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o644);
     }
-    add(&mut tar, "index.json", &image.index_json()?).map_err(io)?;
-    if docker {
-        let manifest = vec![DockerManifest {
-            config: blob_path(&image.config_digest)?,
-            repo_tags: Some(vec![format!("{}:{}", image.name, image.tag)]),
-            layers: image
-                .layers
-                .iter()
-                .map(|l| blob_path(&l.digest))
-                .collect::<Result<_>>()?,
-        }];
-        add(&mut tar, "manifest.json", &json(&manifest)?).map_err(io)?;
-    }
-    add(&mut tar, "oci-layout", OCI_LAYOUT).map_err(io)?;
-    let mut out = tar.into_inner().map_err(io)?;
-    out.flush().map_err(io)?;
-    out.finish()
+    h.set_size(bytes.len() as u64);
+    tar.append_data(&mut h, path, bytes)
 }
 
 /// An image store opened for reading: a layout directory or the files of

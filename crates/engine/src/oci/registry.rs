@@ -407,7 +407,7 @@ fn get_blob(client: &Client, digest: &str, limit: u64) -> Result<Arc<[u8]>> {
     }
     if let Some(dir) = cached.parent() {
         if std::fs::create_dir_all(dir).is_ok() {
-            let _ = crate::replace::replace_file(&cached, &bytes);
+            let _ = crate::atomic::replace_file(&cached, &bytes);
         }
     }
     Ok(bytes.into())

@@ -4,7 +4,7 @@
 
 use super::parse::GRADIENT_KEYS;
 use super::ProjectError;
-use crate::replace::replace_file;
+use crate::atomic::replace_file;
 use std::path::Path;
 
 /// A value for a `[tool.gradient]` key.

@@ -323,6 +323,9 @@ fn version_from_module(root: &Path, settings: &Settings) -> Option<(String, Stri
             } else {
                 format!("{r}/{candidate}")
             };
+            if crate::links::named_file_escape(root, &rel).is_some() {
+                continue;
+            }
             if let Ok(text) = std::fs::read_to_string(root.join(&rel)) {
                 return text.lines().find_map(dunder_version).map(|v| (v, rel));
             }
@@ -357,6 +360,9 @@ fn relative_file(doc: &Doc, root: &Path, item: &Item) -> Result<String, ProjectE
                 root.display()
             ),
         ));
+    }
+    if let Some(why) = crate::links::named_file_escape(root, &item.text) {
+        return Err(doc.err(&item.span, &item.field, why));
     }
     Ok(item.text.clone())
 }
@@ -562,6 +568,9 @@ pub(crate) fn glob_files(root: &Path, pattern: &str) -> Result<Vec<String>, Stri
         .collect();
     let base = if literal.len() == pattern.split('/').count() {
         // No glob characters at all: a plain path.
+        if let Some(why) = crate::links::named_file_escape(root, pattern) {
+            return Err(why);
+        }
         return Ok(if root.join(pattern).is_file() {
             vec![pattern.to_string()]
         } else {

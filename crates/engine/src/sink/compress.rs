@@ -3,22 +3,25 @@
 //! multi-threaded with a fixed thread count (their output depends on the
 //! block layout, which the thread count must not change between machines).
 
-use crate::deb::Compression;
+use crate::plan::Compression;
 use std::io::{self, Write};
 
 /// Threads for xz and zstd. Fixed, so every machine writes the same bytes.
 const THREADS: u32 = 4;
 
-/// Levels as dpkg-deb uses them by default (`-Zgzip` 9, `-Zxz` 6, `-Zzstd` 3).
+/// Levels: xz and zstd as dpkg-deb uses them by default (`-Zxz` 6,
+/// `-Zzstd` 3); gzip 6, zlib's default (sdists have always used it).
 pub fn level(c: Compression) -> u32 {
     match c {
-        Compression::Gzip => 9,
+        Compression::None => 0,
+        Compression::Gzip => 6,
         Compression::Xz => 6,
         Compression::Zstd => 3,
     }
 }
 
 pub enum Compressor<W: Write> {
+    None(W),
     Gzip(flate2::write::GzEncoder<W>),
     Xz(liblzma::write::XzEncoder<W>),
     Zstd(zstd::stream::write::Encoder<'static, W>),
@@ -27,6 +30,8 @@ pub enum Compressor<W: Write> {
 impl<W: Write> Compressor<W> {
     pub fn new(c: Compression, out: W) -> io::Result<Self> {
         Ok(match c {
+            Compression::None => Compressor::None(out),
+            // GzBuilder without mtime/filename: mtime 0, OS byte 255.
             Compression::Gzip => Compressor::Gzip(
                 flate2::GzBuilder::new().write(out, flate2::Compression::new(level(c))),
             ),
@@ -51,6 +56,7 @@ impl<W: Write> Compressor<W> {
     /// End the stream and give back the writer.
     pub fn finish(self) -> io::Result<W> {
         match self {
+            Compressor::None(w) => Ok(w),
             Compressor::Gzip(g) => g.finish(),
             Compressor::Xz(x) => x.finish(),
             Compressor::Zstd(z) => z.finish(),
@@ -61,6 +67,7 @@ impl<W: Write> Compressor<W> {
 impl<W: Write> Write for Compressor<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
+            Compressor::None(w) => w.write(buf),
             Compressor::Gzip(g) => g.write(buf),
             Compressor::Xz(x) => x.write(buf),
             Compressor::Zstd(z) => z.write(buf),
@@ -68,6 +75,7 @@ impl<W: Write> Write for Compressor<W> {
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
+            Compressor::None(w) => w.flush(),
             Compressor::Gzip(g) => g.flush(),
             Compressor::Xz(x) => x.flush(),
             Compressor::Zstd(z) => z.flush(),
@@ -81,6 +89,7 @@ pub fn decompressor<'a, R: io::BufRead + 'a>(
     input: R,
 ) -> io::Result<Box<dyn io::Read + 'a>> {
     Ok(match c {
+        Compression::None => Box::new(input),
         Compression::Gzip => Box::new(flate2::bufread::GzDecoder::new(input)),
         Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new(input)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(input)?),

@@ -1,12 +1,16 @@
 //! The directory sink: the plan as plain files, built in a temporary sibling
-//! directory and renamed into place, so it appears complete or not at all.
+//! directory and renamed into place ([`crate::atomic::AtomicDir`]), so it
+//! appears complete or not at all.
 
-use super::{check_cancel, load, record_position, Written};
-use crate::plan::{Entry, Plan};
+use super::entry_reader::{EntryReader, Hashed};
+use super::{check_cancel, derive, Written};
+use crate::atomic::AtomicDir;
+use crate::plan::{Entry, Plan, Source};
 use crate::progress::Progress;
 use crate::record;
 use crate::{Error, Result};
-use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// Write `plan` as plain files under the directory `dest` (which must not
@@ -19,61 +23,86 @@ pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
             std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists"),
         ));
     }
-    let record = record_position(plan)?;
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".gradient-")
-        .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
+    let out = AtomicDir::create(dest).map_err(|e| Error::io(dest, e))?;
     progress.start(plan.total_size());
-    let mut rows = Vec::with_capacity(plan.entries.len());
-    let files = &plan.entries[..plan.entries.len() - usize::from(record.is_some())];
-    for entry in files {
+    let md5 = derive::needs_md5(&plan.entries);
+    let mut written: Vec<Hashed> = Vec::with_capacity(plan.entries.len());
+    let mut record_path = None;
+    for entry in &plan.entries {
         check_cancel(progress)?;
-        let loaded = load(entry)?;
-        put(tmp.path(), entry, &loaded.data)?;
-        rows.push((entry.path.clone(), loaded.sha256, loaded.data.len() as u64));
-        progress.advance(loaded.data.len() as u64);
+        if matches!(entry.source, Source::Record) {
+            record_path = Some(entry.path.as_str());
+        }
+        if let Some(hashed) = put(out.path(), entry, md5, &written)? {
+            written.push(hashed);
+        }
+        progress.advance(entry.size);
     }
-    let listing = record::render(&rows, record.map_or("RECORD", |r| r.path.as_str()));
-    if let Some(entry) = record {
-        put(tmp.path(), entry, listing.as_bytes())?;
-    }
-    let size = rows.iter().map(|r| r.2).sum();
-    let kept = tmp.keep();
-    std::fs::rename(&kept, dest).map_err(|e| {
-        let _ = std::fs::remove_dir_all(&kept);
-        Error::io(dest, e)
-    })?;
+    let rows: Vec<_> = written
+        .iter()
+        .map(|h| (h.path.clone(), h.sha256, h.size))
+        .collect();
+    let listing = record::render(&rows, record_path.unwrap_or("RECORD"));
+    out.commit().map_err(|e| Error::io(dest, e))?;
     Ok(Written {
         path: dest.to_path_buf(),
-        size,
-        sha256: format!("{:x}", Sha256::digest(listing.as_bytes())),
+        size: rows.iter().map(|r| r.2).sum(),
+        sha256: record::sha256_hex(listing.as_bytes()),
     })
 }
 
-fn put(root: &Path, entry: &Entry, data: &[u8]) -> Result<()> {
+/// Create one entry under `root`; the digests of a regular file.
+fn put(root: &Path, entry: &Entry, md5: bool, written: &[Hashed]) -> Result<Option<Hashed>> {
     // Plans hold relative paths; never write outside the destination.
     if entry.path.starts_with('/') || entry.path.split(['/', '\\']).any(|c| c == "..") {
-        return Err(Error::Plan(format!(
-            "`{}`: unsafe path in plan",
-            entry.path
-        )));
+        return Err(Error::entry(&entry.path, "unsafe path in plan"));
     }
     let path = root.join(&entry.path);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
-    std::fs::write(&path, data).map_err(|e| Error::io(&path, e))?;
+    let hashed = match &entry.source {
+        Source::Directory => {
+            std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            None
+        }
+        Source::Symlink { target } => {
+            symlink(target, &path)?;
+            return Ok(None);
+        }
+        Source::Record | Source::Md5sums { .. } => {
+            let data = derive::render(entry, written)?;
+            std::fs::write(&path, data).map_err(|e| Error::io(&path, e))?;
+            None
+        }
+        Source::File { .. } | Source::Bytes { .. } => {
+            let mut reader = EntryReader::open(entry, md5)?;
+            let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+            let mut out = BufWriter::new(file);
+            std::io::copy(&mut reader, &mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| Error::io(&path, e))?;
+            Some(reader.finish()?)
+        }
+    };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(entry.mode))
             .map_err(|e| Error::io(&path, e))?;
     }
-    Ok(())
+    Ok(hashed)
+}
+
+#[cfg(unix)]
+fn symlink(target: &str, path: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(target, path).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(not(unix))]
+fn symlink(_: &str, path: &Path) -> Result<()> {
+    Err(Error::Plan(format!(
+        "{}: symbolic links need a Unix system",
+        path.display()
+    )))
 }

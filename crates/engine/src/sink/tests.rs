@@ -1,7 +1,10 @@
 use super::*;
-use crate::plan::{Format, Plan};
+use crate::plan::{Container, Entry, Format, Plan, Source};
+use crate::progress::Progress;
 use crate::progress::Silent;
-use std::io::Read;
+use crate::Error;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -31,13 +34,12 @@ fn plan_with(dir: &Path, record: bool) -> Plan {
     }
     if record {
         let size = crate::record::record_size(&entries, "pkg-1.dist-info/RECORD");
-        entries.push(Entry {
-            path: "pkg-1.dist-info/RECORD".into(),
-            source: Source::Record,
-            mode: 0o644,
+        entries.push(Entry::derived(
+            "pkg-1.dist-info/RECORD",
+            Source::Record,
             size,
-            reason: "RECORD".into(),
-        });
+            "RECORD",
+        ));
     }
     Plan {
         format: Format::Wheel,
@@ -45,8 +47,7 @@ fn plan_with(dir: &Path, record: bool) -> Plan {
         entries,
         excluded: vec![],
         mtime: 1_700_000_000,
-        preamble: Vec::new(),
-        trailer_key: None,
+        container: Container::zip(),
     }
 }
 
@@ -209,4 +210,236 @@ fn dos_time_conversion() {
     let (d, t) = dos_datetime(1_700_000_000);
     assert_eq!((d >> 9, (d >> 5) & 15, d & 31), (43, 11, 14));
     assert_eq!((t >> 11, (t >> 5) & 63, (t & 31) * 2), (22, 13, 20));
+}
+
+/// A Debian-shaped artifact: an `ar` holding a gzip tar of directories,
+/// a symlink and files (the data part), then a tar whose md5sums is derived
+/// from the data part; every layer nested without touching the disk twice.
+#[test]
+fn nested_tar_in_ar_with_kinds_and_derived_md5sums() {
+    use crate::plan::{Compression, Part};
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("app"), "#!/bin/sh\necho hi\n").expect("write");
+    let data = Part::named("data");
+    let entries = vec![
+        Entry::directory("./usr/", "dir").in_part(data.clone()),
+        Entry::directory("./usr/bin/", "dir").in_part(data.clone()),
+        Entry::file("./usr/lib/app/run", dir.path().join("app"), 18, true, "f")
+            .in_part(data.clone()),
+        Entry::symlink("./usr/bin/app", "../lib/app/run", "link").in_part(data.clone()),
+    ];
+    let plain = TarSpec {
+        mtime: 1_700_000_000,
+        compression: Compression::Gzip,
+        md5: false,
+    };
+    let (_, digests) = write_tar(&entries, &[], plain, std::io::sink(), &Silent).expect("tar");
+    assert_eq!(digests.len(), 1, "one regular file");
+    assert!(digests[0].md5.is_none(), "md5 only when asked for");
+    let spec = TarSpec { md5: true, ..plain };
+    let (spooled, digests) = spool(|w| write_tar(&entries, &[], spec, w, &Silent)).expect("data");
+    let control = [
+        Entry::bytes("./control", b"Package: app\n".to_vec(), "c"),
+        Entry::derived(
+            "./md5sums",
+            Source::Md5sums { of: data },
+            derive::md5sums_size(&entries),
+            "md5",
+        ),
+    ];
+    let (control_tar, _) =
+        spool(|w| write_tar(&control, &digests, spec, w, &Silent)).expect("control");
+
+    let dest = dir.path().join("out/app.deb");
+    let written = write_with(&dest, 0o644, |out| {
+        let mut ar = ar_writer::ArWriter::new(out, 0)?;
+        ar.member_bytes("debian-binary", b"2.0\n")?;
+        ar.member_spooled("control.tar.gz", control_tar)?;
+        ar.member_spooled("data.tar.gz", spooled)?;
+        ar.finish().map(|_| ())
+    })
+    .expect("deb");
+    let bytes = std::fs::read(&dest).expect("read");
+    assert_eq!(written.sha256, crate::record::sha256_hex(&bytes));
+    assert!(bytes.starts_with(
+        b"!<arch>\ndebian-binary   0           0     0     100644  4         `\n2.0\n"
+    ));
+
+    // Read the members back: the control tar's md5sums names the file with
+    // the md5 of its bytes; the data tar has the kinds as planned.
+    let members = ar_members(&bytes);
+    assert_eq!(
+        members.iter().map(|m| m.0.as_str()).collect::<Vec<_>>(),
+        ["debian-binary", "control.tar.gz", "data.tar.gz"]
+    );
+    // tar-rs writes paths without their leading `./` (dpkg reads both).
+    let md5sums = tar_file(&members[1].1, "md5sums");
+    let expected = format!(
+        "{:x}  usr/lib/app/run\n",
+        md5::Md5::digest(b"#!/bin/sh\necho hi\n")
+    );
+    assert_eq!(String::from_utf8(md5sums).expect("utf-8"), expected);
+    let gz = flate2::read::GzDecoder::new(members[2].1.as_slice());
+    let mut tar = tar::Archive::new(gz);
+    let kinds: Vec<(String, tar::EntryType, Option<String>)> = tar
+        .entries()
+        .expect("entries")
+        .map(|e| {
+            let e = e.expect("entry");
+            let link = e
+                .link_name()
+                .expect("link")
+                .map(|l| l.to_string_lossy().into_owned());
+            (
+                e.path().expect("path").to_string_lossy().into_owned(),
+                e.header().entry_type(),
+                link,
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("usr/".to_string(), tar::EntryType::Directory, None),
+            ("usr/bin/".to_string(), tar::EntryType::Directory, None),
+            ("usr/lib/app/run".to_string(), tar::EntryType::Regular, None),
+            (
+                "usr/bin/app".to_string(),
+                tar::EntryType::Symlink,
+                Some("../lib/app/run".to_string())
+            ),
+        ]
+    );
+}
+
+fn ar_members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut at = 8;
+    let mut out = Vec::new();
+    while at + 60 <= bytes.len() {
+        let header = std::str::from_utf8(&bytes[at..at + 60]).expect("header");
+        let name = header[..16].trim_end().to_string();
+        let size: usize = header[48..58].trim_end().parse().expect("size");
+        out.push((name, bytes[at + 60..at + 60 + size].to_vec()));
+        at += 60 + size + size % 2;
+    }
+    out
+}
+
+fn tar_file(gz: &[u8], name: &str) -> Vec<u8> {
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(gz));
+    for e in tar.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        if e.path().expect("path").to_string_lossy() == name {
+            let mut out = Vec::new();
+            e.read_to_end(&mut out).expect("read");
+            return out;
+        }
+    }
+    panic!("{name} not in the tar")
+}
+
+/// A file larger than the in-memory limit streams through a spool: the zip
+/// reads back with the right bytes and RECORD hash, in stored or deflated
+/// form, and both kinds of large entry are deterministic.
+#[test]
+fn large_entries_stream_and_read_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let size = (zip_writer::STREAM_BYTES + 12_345) as usize;
+    // Compressible and incompressible (an LCG's bytes) large inputs.
+    let text: Vec<u8> = b"abcdefgh".iter().copied().cycle().take(size).collect();
+    let mut x: u32 = 1;
+    let noise: Vec<u8> = (0..size)
+        .map(|_| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(dir.path().join("text"), &text).expect("write");
+    std::fs::write(dir.path().join("noise"), &noise).expect("write");
+    let mut entries = vec![
+        Entry::file("big/text", dir.path().join("text"), size as u64, false, "t"),
+        Entry::bytes("small.py", b"x = 1\n".to_vec(), "s"),
+        Entry::file(
+            "big/noise",
+            dir.path().join("noise"),
+            size as u64,
+            false,
+            "n",
+        ),
+    ];
+    let record_size = crate::record::record_size(&entries, "x-1.dist-info/RECORD");
+    entries.push(Entry::derived(
+        "x-1.dist-info/RECORD",
+        Source::Record,
+        record_size,
+        "RECORD",
+    ));
+    let plan = Plan {
+        format: Format::Wheel,
+        file_name: "x.whl".into(),
+        entries,
+        excluded: vec![],
+        mtime: 0,
+        container: Container::zip(),
+    };
+    let a = write_zip(&plan, &dir.path().join("a.whl"), &Silent).expect("zip");
+    let b = write_zip(&plan, &dir.path().join("b.whl"), &Silent).expect("zip");
+    assert_eq!(a.sha256, b.sha256, "deterministic");
+    let file = std::fs::File::open(&a.path).expect("open");
+    let mut zip = zip::ZipArchive::new(file).expect("zip");
+    for (name, want, method) in [
+        ("big/text", &text, zip::CompressionMethod::Deflated),
+        ("big/noise", &noise, zip::CompressionMethod::Stored),
+    ] {
+        let mut member = zip.by_name(name).expect("member");
+        assert_eq!(member.compression(), method, "{name}");
+        let mut got = Vec::new();
+        member.read_to_end(&mut got).expect("read");
+        assert!(got == *want, "{name} reads back");
+    }
+    let mut record = String::new();
+    zip.by_name("x-1.dist-info/RECORD")
+        .expect("record")
+        .read_to_string(&mut record)
+        .expect("read");
+    let noise_hash = crate::record::hash_b64(&Sha256::digest(&noise));
+    assert!(
+        record.contains(&format!("big/noise,sha256={noise_hash},{size}\n")),
+        "{record}"
+    );
+    assert_eq!(record.len() as u64, record_size);
+}
+
+#[test]
+fn blobs_are_content_addressed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (blob, ()) = spool(|mut w| {
+        w.write_all(b"layer").map_err(|e| Error::io("blob", e))?;
+        Ok((w, ()))
+    })
+    .expect("spool");
+    let digest = blob.sha256_hex();
+    let path = blob.persist_blob(dir.path()).expect("blob");
+    assert_eq!(path, dir.path().join("blobs/sha256").join(&digest));
+    assert_eq!(
+        crate::record::sha256_hex(&std::fs::read(&path).expect("read")),
+        digest
+    );
+}
+
+#[test]
+fn generic_write_follows_the_container() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plan = plan_with(dir.path(), false);
+    plan.entries.truncate(2);
+    plan.container = Container::Tar {
+        compression: crate::plan::Compression::Gzip,
+    };
+    let via_container = write(&plan, &dir.path().join("a.tar.gz"), &Silent).expect("tar");
+    let direct = write_tar_gz(&plan, &dir.path().join("b.tar.gz"), &Silent).expect("tar");
+    assert_eq!(via_container.sha256, direct.sha256);
+    plan.container = Container::Ar {
+        compression: crate::plan::Compression::Xz,
+    };
+    assert!(write(&plan, &dir.path().join("c"), &Silent).is_err());
 }

@@ -1,16 +1,19 @@
-//! The zip sink (wheels, zipapps): PKWARE APPNOTE.TXT 6.3 § 4.3 (local file
-//! headers, central directory, end of central directory, Zip64), with the
-//! binary distribution format's requirements on top (RECORD last, generated
-//! from hashes computed while writing).
+//! The zip sink (wheels, zipapps, frozen executables): PKWARE APPNOTE.TXT
+//! 6.3 § 4.3 (local file headers, central directory, end of central
+//! directory, Zip64), with the binary distribution format's requirements on
+//! top (RECORD last, generated from hashes computed while writing).
 //!
-//! Entries are read and compressed in parallel, in bounded batches, then
-//! appended in plan order, so the output does not depend on scheduling.
+//! Small entries are read and compressed in parallel, in bounded batches,
+//! then appended in plan order, so the output does not depend on
+//! scheduling. Large entries are streamed through the compressor into a
+//! spool (the local header needs the compressed size first), so memory stays
+//! bounded whatever the input.
 
-use super::output::AtomicOutput;
-use super::{check_cancel, load, record_position, Written};
-use crate::plan::{Entry, Plan};
+use super::entry_reader::{EntryReader, Hashed};
+use super::spool::{Spool, Spooled};
+use super::{check_cancel, derive, write_with, Written};
+use crate::plan::{Container, Entry, Plan, Source, ZipComment};
 use crate::progress::Progress;
-use crate::record;
 use crate::{Error, Result};
 use flate2::{write::DeflateEncoder, Compression};
 use rayon::prelude::*;
@@ -20,19 +23,35 @@ use std::path::Path;
 /// Bytes of planned input compressed per parallel batch: bounds memory.
 const BATCH_BYTES: u64 = 64 << 20;
 const BATCH_ENTRIES: usize = 512;
+/// Entries larger than this are streamed through a spool, not loaded.
+pub(super) const STREAM_BYTES: u64 = 32 << 20;
 /// zlib's default: the size/speed balance pip, uv and hatchling also use.
 const LEVEL: u32 = 6;
 const METHOD_STORED: u16 = 0;
 const METHOD_DEFLATED: u16 = 8;
 const U32_MAX: u64 = 0xFFFF_FFFF;
 
+/// The compressed bytes of one entry.
+enum Data {
+    Memory(Vec<u8>),
+    Spooled(Spooled),
+}
+
+impl Data {
+    fn len(&self) -> u64 {
+        match self {
+            Data::Memory(v) => v.len() as u64,
+            Data::Spooled(s) => s.size,
+        }
+    }
+}
+
 /// One entry ready to append.
 struct Packed {
     crc: u32,
-    sha256: [u8; 32],
-    size: u64,
+    hashed: Hashed,
     method: u16,
-    data: Vec<u8>,
+    data: Data,
 }
 
 /// What the central directory needs of each written entry.
@@ -46,100 +65,256 @@ struct Central {
     offset: u64,
 }
 
-fn pack(entry: &Entry) -> Result<Packed> {
-    let loaded = load(entry)?;
-    let crc = crc32fast::hash(&loaded.data);
+/// Compress bytes in memory; store what deflate cannot shrink.
+fn pack_bytes(entry: &Entry, data: Vec<u8>, hashed: Hashed) -> Result<Packed> {
+    let crc = crc32fast::hash(&data);
     let mut encoder = DeflateEncoder::new(
-        Vec::with_capacity(loaded.data.len() / 3 + 64),
+        Vec::with_capacity(data.len() / 3 + 64),
         Compression::new(LEVEL),
     );
     let deflated = encoder
-        .write_all(&loaded.data)
+        .write_all(&data)
         .and_then(|()| encoder.finish())
-        .map_err(|e| Error::Plan(format!("{}: compression failed: {e}", entry.path)))?;
-    let size = loaded.data.len() as u64;
-    // Store what deflate cannot shrink (already-compressed data).
-    let (method, data) = if deflated.len() < loaded.data.len() {
+        .map_err(|e| Error::write(&entry.path, e))?;
+    let (method, data) = if deflated.len() < data.len() {
         (METHOD_DEFLATED, deflated)
     } else {
-        (METHOD_STORED, loaded.data)
+        (METHOD_STORED, data)
     };
     Ok(Packed {
         crc,
-        sha256: loaded.sha256,
-        size,
+        hashed,
         method,
-        data,
+        data: Data::Memory(data),
     })
 }
 
-/// Write `plan` as a zip archive to `dest`, compressing entries in parallel.
-pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
-    let record = record_position(plan)?;
-    let files: &[Entry] = match record {
-        Some(_) => &plan.entries[..plan.entries.len() - 1],
-        None => &plan.entries,
-    };
-    progress.start(plan.total_size());
-    let (date, time) = dos_datetime(plan.mtime);
-    let mut out = AtomicOutput::create(dest)?;
-    if !plan.preamble.is_empty() {
-        // Offsets stay relative to the start of the file, as Python's
-        // zipapp and zipfile write them.
-        out.set_executable();
-        out.write_all(&plan.preamble)
-            .map_err(|e| Error::io(dest, e))?;
-    }
-    let mut central = Vec::with_capacity(plan.entries.len());
-    let mut rows = Vec::with_capacity(files.len());
-
-    let mut start = 0;
-    while start < files.len() {
-        check_cancel(progress)?;
-        let mut end = start;
-        let mut bytes = 0;
-        while end < files.len()
-            && end - start < BATCH_ENTRIES
-            && (bytes < BATCH_BYTES || end == start)
-        {
-            bytes += files[end].size;
-            end += 1;
-        }
-        let packed: Vec<Result<Packed>> = files[start..end].par_iter().map(pack).collect();
-        for (entry, packed) in files[start..end].iter().zip(packed) {
-            let packed = packed?;
-            rows.push((entry.path.clone(), packed.sha256, packed.size));
-            central.push(append(&mut out, entry, &packed, date, time)?);
-            progress.advance(packed.size);
-        }
-        start = end;
-    }
-    if let Some(entry) = record {
-        let text = record::render(&rows, &entry.path);
-        let generated = Entry::bytes(entry.path.clone(), text.into_bytes(), entry.reason.clone());
-        let packed = pack(&generated)?;
-        central.push(append(&mut out, entry, &packed, date, time)?);
-        progress.advance(packed.size);
-    }
-    check_cancel(progress)?;
-    let trailer = plan
-        .trailer_key
-        .map(|key| (plan.preamble.len() as u64, key));
-    finish_central_directory(&mut out, &central, date, time, trailer)
-        .map_err(|e| Error::io(dest, e))?;
-    out.finish()
+fn pack(entry: &Entry, md5: bool) -> Result<Packed> {
+    let (data, hashed) = EntryReader::open(entry, md5)?.read_all()?;
+    pack_bytes(entry, data, hashed)
 }
 
-fn append(
-    out: &mut AtomicOutput,
+/// Stream a large entry: read once, into a deflated and a stored spool at
+/// the same time, keeping the smaller (the rule of [`pack_bytes`]).
+fn pack_streamed(entry: &Entry, md5: bool) -> Result<Packed> {
+    let mut reader = EntryReader::open(entry, md5)?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut stored = Spool::new()?;
+    let mut deflated = DeflateEncoder::new(Spool::new()?, Compression::new(LEVEL));
+    let failed = |e| Error::write(&entry.path, e);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut reader, &mut buf).map_err(|e| match &entry.source {
+            Source::File { path } => Error::io(path, e),
+            _ => failed(e),
+        })?;
+        if n == 0 {
+            break;
+        }
+        crc.update(&buf[..n]);
+        deflated.write_all(&buf[..n]).map_err(failed)?;
+        stored.write_all(&buf[..n]).map_err(failed)?;
+    }
+    let hashed = reader.finish()?;
+    let deflated = deflated.finish().map_err(failed)?.finish()?;
+    let stored = stored.finish()?;
+    let (method, data) = if deflated.size < stored.size {
+        (METHOD_DEFLATED, deflated)
+    } else {
+        (METHOD_STORED, stored)
+    };
+    Ok(Packed {
+        crc: crc.finalize(),
+        hashed,
+        method,
+        data: Data::Spooled(data),
+    })
+}
+
+/// A writer that knows its offset (zip headers record where entries start).
+struct Counting<W> {
+    inner: W,
+    at: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Write `plan` as a zip archive to `dest`, atomically.
+pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
+    let mode = if plan.preamble().is_empty() {
+        0o644
+    } else {
+        0o755
+    };
+    write_with(dest, mode, |out| {
+        write_zip_to(plan, out, progress).map(|_| ())
+    })
+}
+
+/// The derived entries of a zip: a RECORD, if any, is the single last entry.
+fn check_derived(plan: &Plan) -> Result<()> {
+    let derived: Vec<usize> = plan
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_derived())
+        .map(|(i, _)| i)
+        .collect();
+    match derived.as_slice() {
+        [] => Ok(()),
+        [i] if *i + 1 == plan.entries.len() => Ok(()),
+        _ => Err(Error::Plan(format!(
+            "{}: RECORD must be the single last entry",
+            plan.file_name
+        ))),
+    }
+}
+
+/// Write `plan` (a [`Container::Zip`]) to `out`; returns `out` and the
+/// digests of every regular file written.
+pub fn write_zip_to<W: Write>(
+    plan: &Plan,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<(W, Vec<Hashed>)> {
+    let Container::Zip { preamble, comment } = &plan.container else {
+        return Err(Error::Plan(format!("{}: not a zip plan", plan.file_name)));
+    };
+    check_derived(plan)?;
+    let md5 = derive::needs_md5(&plan.entries);
+    progress.start(plan.total_size());
+    let mut out = Counting { inner: out, at: 0 };
+    // Offsets stay relative to the start of the file, as Python's zipapp
+    // and zipfile write them.
+    out.write_all(preamble)
+        .map_err(|e| Error::write(&plan.file_name, e))?;
+    let mut zip = ZipState {
+        out,
+        dos: dos_datetime(plan.mtime),
+        central: Vec::with_capacity(plan.entries.len()),
+        written: Vec::with_capacity(plan.entries.len()),
+        md5,
+    };
+    let entries = &plan.entries;
+    let mut start = 0;
+    while start < entries.len() {
+        check_cancel(progress)?;
+        start = zip.next(entries, start, progress)?;
+    }
+    check_cancel(progress)?;
+    let payload_start = preamble.len() as u64;
+    finish_central_directory(
+        &mut zip.out,
+        &zip.central,
+        zip.dos,
+        payload_start,
+        comment.as_ref(),
+    )
+    .map_err(|e| Error::write(&plan.file_name, e))?;
+    Ok((zip.out.inner, zip.written))
+}
+
+struct ZipState<W> {
+    out: Counting<W>,
+    dos: (u16, u16),
+    central: Vec<Central>,
+    written: Vec<Hashed>,
+    /// md5 as well as sha256 for every file (the plan derives md5sums).
+    md5: bool,
+}
+
+impl<W: Write> ZipState<W> {
+    /// Write the entry at `start` (or a batch of small ones); the index of
+    /// the next entry to write.
+    fn next(&mut self, entries: &[Entry], start: usize, progress: &dyn Progress) -> Result<usize> {
+        let md5 = self.md5;
+        let entry = &entries[start];
+        let packed = match &entry.source {
+            Source::Directory | Source::Symlink { .. } => {
+                return Err(Error::entry(
+                    &entry.path,
+                    "a zip container holds regular files only",
+                ))
+            }
+            Source::Record | Source::Md5sums { .. } => {
+                let data = derive::render(entry, &self.written)?;
+                let hashed = Hashed {
+                    path: entry.path.clone(),
+                    part: entry.part.clone(),
+                    size: data.len() as u64,
+                    sha256: [0; 32],
+                    md5: None,
+                };
+                pack_bytes(entry, data, hashed)?
+            }
+            _ if entry.size > STREAM_BYTES => pack_streamed(entry, md5)?,
+            _ => return self.batch(entries, start, progress),
+        };
+        let derived = entry.is_derived();
+        self.append(entry, packed, derived)?;
+        progress.advance(entry.size);
+        Ok(start + 1)
+    }
+
+    /// Compress the small regular entries from `start` in parallel.
+    fn batch(&mut self, entries: &[Entry], start: usize, progress: &dyn Progress) -> Result<usize> {
+        let md5 = self.md5;
+        let mut end = start;
+        let mut bytes = 0;
+        while end < entries.len()
+            && end - start < BATCH_ENTRIES
+            && (bytes < BATCH_BYTES || end == start)
+            && matches!(
+                entries[end].source,
+                Source::File { .. } | Source::Bytes { .. }
+            )
+            && entries[end].size <= STREAM_BYTES
+        {
+            bytes += entries[end].size;
+            end += 1;
+        }
+        let packed: Vec<Result<Packed>> = entries[start..end]
+            .par_iter()
+            .map(|e| pack(e, md5))
+            .collect();
+        for (entry, packed) in entries[start..end].iter().zip(packed) {
+            let packed = packed?;
+            let size = packed.hashed.size;
+            self.append(entry, packed, false)?;
+            progress.advance(size);
+        }
+        Ok(end)
+    }
+
+    fn append(&mut self, entry: &Entry, mut packed: Packed, derived: bool) -> Result<()> {
+        let central = append(&mut self.out, entry, &mut packed, self.dos)?;
+        self.central.push(central);
+        if !derived {
+            self.written.push(packed.hashed);
+        }
+        Ok(())
+    }
+}
+
+fn append<W: Write>(
+    out: &mut Counting<W>,
     entry: &Entry,
-    packed: &Packed,
-    date: u16,
-    time: u16,
+    packed: &mut Packed,
+    (date, time): (u16, u16),
 ) -> Result<Central> {
-    let offset = out.position();
-    let csize = packed.data.len() as u64;
-    let zip64 = packed.size >= U32_MAX || csize >= U32_MAX;
+    let offset = out.at;
+    let csize = packed.data.len();
+    let size = packed.hashed.size;
+    let zip64 = size >= U32_MAX || csize >= U32_MAX;
     let name = entry.path.as_bytes();
     let mut header = Vec::with_capacity(30 + name.len() + 20);
     put32(&mut header, 0x0403_4b50);
@@ -155,11 +330,7 @@ fn append(
     );
     put32(
         &mut header,
-        if zip64 {
-            U32_MAX as u32
-        } else {
-            packed.size as u32
-        },
+        if zip64 { U32_MAX as u32 } else { size as u32 },
     );
     put16(&mut header, name.len() as u16);
     put16(&mut header, if zip64 { 20 } else { 0 });
@@ -167,31 +338,36 @@ fn append(
     if zip64 {
         put16(&mut header, 0x0001);
         put16(&mut header, 16);
-        put64(&mut header, packed.size);
+        put64(&mut header, size);
         put64(&mut header, csize);
     }
-    let io = |e| Error::io(&entry.path, e);
+    let io = |e| Error::write(&entry.path, e);
     out.write_all(&header).map_err(io)?;
-    out.write_all(&packed.data).map_err(io)?;
+    match &mut packed.data {
+        Data::Memory(bytes) => out.write_all(bytes).map_err(io)?,
+        Data::Spooled(spooled) => {
+            spooled.copy_to(out).map_err(io)?;
+        }
+    }
     Ok(Central {
         name: entry.path.clone(),
         mode: entry.mode,
         crc: packed.crc,
-        size: packed.size,
+        size,
         csize,
         method: packed.method,
         offset,
     })
 }
 
-fn finish_central_directory(
-    out: &mut AtomicOutput,
+fn finish_central_directory<W: Write>(
+    out: &mut Counting<W>,
     central: &[Central],
-    date: u16,
-    time: u16,
-    trailer: Option<(u64, [u8; 32])>,
+    (date, time): (u16, u16),
+    payload_start: u64,
+    comment: Option<&ZipComment>,
 ) -> std::io::Result<()> {
-    let cd_offset = out.position();
+    let cd_offset = out.at;
     let mut buf = Vec::with_capacity(central.len() * 80);
     for c in central {
         let mut extra = Vec::new();
@@ -255,19 +431,17 @@ fn finish_central_directory(
     put16(&mut buf, count.min(0xFFFF) as u16);
     put32(&mut buf, cd_size.min(U32_MAX) as u32);
     put32(&mut buf, cd_offset.min(U32_MAX) as u32);
-    match trailer {
-        // A frozen executable: the launcher's trailer is the zip comment, so
-        // the file stays a valid zip and the launcher finds it at the end.
-        Some((payload_offset, key)) => {
-            let end = cd_offset + buf.len() as u64 + 2 + gradient_launcher::TRAILER_LEN as u64;
-            let t = gradient_launcher::Trailer {
-                version: gradient_launcher::FORMAT_VERSION,
-                payload_offset,
-                payload_size: end - payload_offset,
-                key,
-            };
-            put16(&mut buf, gradient_launcher::TRAILER_LEN as u16);
-            buf.extend_from_slice(&t.encode());
+    match comment {
+        // e.g. a frozen executable's launcher trailer: the file stays a
+        // valid zip and the launcher finds the trailer at the end.
+        Some(comment) => {
+            let end = cd_offset + buf.len() as u64 + 2 + u64::from(comment.len);
+            let bytes = (comment.render)(payload_start, end);
+            if bytes.len() != usize::from(comment.len) {
+                return Err(std::io::Error::other("zip comment of the wrong length"));
+            }
+            put16(&mut buf, comment.len);
+            buf.extend_from_slice(&bytes);
         }
         None => put16(&mut buf, 0),
     }

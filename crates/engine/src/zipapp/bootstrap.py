@@ -30,61 +30,223 @@ def _check_interpreter():
         )
 
 
-def _cache_root():
+# The extraction cache, safe against other local users: every directory on
+# the way is opened one component at a time without following symbolic
+# links and checked on the opened handle (ancestors belong to this user or
+# root and are writable by others only when sticky; the cache directories
+# belong to this user and nobody else may write them); every later step
+# works relative to those handles (dir_fd), and a tree is used only when it
+# is ours and holds the marker we wrote last. Since only this user or root
+# can change a directory on the path, the path then names the same tree.
+_COMPLETE = ".gradient-complete"
+
+
+class _Untrusted(Exception):
+    pass
+
+
+def _dir_flags():
+    import os
+    return os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _check(fd, shown, private):
+    import os
+    st = os.fstat(fd)
+    uid = os.getuid()
+    if private and (st.st_uid != uid or st.st_mode & 0o022):
+        raise _Untrusted("%s is not private to this user" % shown)
+    if not private and (st.st_uid not in (uid, 0)
+                        or (st.st_mode & 0o022 and not st.st_mode & 0o1000)):
+        raise _Untrusted("%s can be changed by another user" % shown)
+
+
+def _step(fd, name):
+    # The directory `name` in `fd`, which is closed once it is open (on
+    # failure `fd` stays open for the caller to close).
+    import errno
+    import os
+    import stat
+    try:
+        new = os.open(name, _dir_flags(), dir_fd=fd)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(
+                os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+            raise _Untrusted("%s is a symbolic link, which is not followed" % name)
+        raise
+    os.close(fd)
+    return new
+
+
+def _open_cache(base, parts):
+    # -> (handle of the last of parts, its path)
+    import os
+    path = os.path.realpath(base)
+    fd = os.open("/", _dir_flags() & ~os.O_NOFOLLOW)
+    shown = "/"
+    try:
+        _check(fd, shown, False)
+        for name in [p for p in path.split("/") if p]:
+            shown = os.path.join(shown, name)
+            fd = _step(fd, name)
+            _check(fd, shown, False)
+        for name in parts:
+            shown = os.path.join(shown, name)
+            try:
+                os.mkdir(name, 0o700, dir_fd=fd)
+            except FileExistsError:
+                pass
+            fd = _step(fd, name)
+            _check(fd, shown, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, shown
+
+
+def _cache_candidates():
     import os
     explicit = os.environ.get("GRADIENT_ZIPAPP_CACHE")
     if explicit:
-        return explicit
+        explicit = os.path.abspath(explicit)
+        return [(os.path.dirname(explicit), [os.path.basename(explicit)])]
+    found = []
     base = os.environ.get("XDG_CACHE_HOME")
-    if not base or not os.path.isabs(base):
-        home = os.path.expanduser("~")
-        if home == "~" or not os.path.isabs(home):
-            import tempfile
-            return os.path.join(tempfile.gettempdir(), "gradient-zipapps-%d" % os.getuid())
-        base = os.path.join(home, ".cache")
-    return os.path.join(base, "gradient", "zipapps")
+    if base and os.path.isabs(base):
+        found.append((base, ["gradient", "zipapps"]))
+    home = os.path.expanduser("~")
+    if home != "~" and os.path.isabs(home):
+        found.append((home, [".cache", "gradient", "zipapps"]))
+    import tempfile
+    found.append((tempfile.gettempdir(), ["gradient-zipapps-%d" % os.getuid()]))
+    return found
+
+
+def _cache_root():
+    import os
+    tried = []
+    for base, parts in _cache_candidates():
+        try:
+            return _open_cache(base, parts)
+        except (OSError, _Untrusted) as e:
+            tried.append("%s (%s)" % (os.path.join(base, *parts), getattr(e, "strerror", None) or e))
+    _fail("no private extraction cache; tried %s; set GRADIENT_ZIPAPP_CACHE to a directory "
+          "only you can write" % ", ".join(tried))
+
+
+def _complete(root_fd):
+    import os
+    try:
+        fd = os.open(_KEY, _dir_flags(), dir_fd=root_fd)
+    except OSError:
+        return False
+    try:
+        _check(fd, _KEY, True)
+        marker = os.open(_COMPLETE, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+        try:
+            st = os.fstat(marker)
+            return st.st_uid == os.getuid() and os.read(marker, 128) == _KEY.encode()
+        finally:
+            os.close(marker)
+    except (OSError, _Untrusted):
+        return False
+    finally:
+        os.close(fd)
+
+
+def _remove_at(dir_fd, name):
+    import os
+    try:
+        fd = os.open(name, _dir_flags(), dir_fd=dir_fd)
+    except FileNotFoundError:
+        return
+    except OSError:
+        os.unlink(name, dir_fd=dir_fd)
+        return
+    try:
+        for entry in list(os.scandir(fd)):
+            _remove_at(fd, entry.name)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=dir_fd)
+
+
+def _write_entry(zf, info, tree_fd):
+    import os
+    import shutil
+    parts = info.filename.split("/")
+    if info.filename.startswith("/") or any(p in ("", ".", "..") or "\\" in p for p in parts):
+        raise _Untrusted("archive entry %r leaves the tree" % info.filename)
+    fd = os.dup(tree_fd)
+    try:
+        for name in parts[:-1]:
+            try:
+                os.mkdir(name, 0o755, dir_fd=fd)
+            except FileExistsError:
+                pass
+            fd = _step(fd, name)
+        mode = 0o755 if (info.external_attr >> 16) & 0o111 else 0o644
+        out = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                      mode, dir_fd=fd)
+        os.fchmod(out, mode)
+    finally:
+        os.close(fd)
+    with zf.open(info) as src, open(out, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def _unpack(archive, root_fd, root):
+    # Into a new private sibling, the marker last, renamed into place; when
+    # two first runs race, the loser uses the winner's tree.
+    import os
+    import zipfile
+    tmp = ".tmp-%s-%d-%s" % (_KEY[:12], os.getpid(), os.urandom(4).hex())
+    os.mkdir(tmp, 0o700, dir_fd=root_fd)
+    try:
+        fd = os.open(tmp, _dir_flags(), dir_fd=root_fd)
+        try:
+            _check(fd, tmp, True)
+            with zipfile.ZipFile(archive) as zf:
+                for info in zf.infolist():
+                    if info.filename != "__main__.py" and not info.is_dir():
+                        _write_entry(zf, info, fd)
+            marker = os.open(_COMPLETE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                             0o644, dir_fd=fd)
+            with open(marker, "wb") as f:
+                f.write(_KEY.encode())
+        finally:
+            os.close(fd)
+        try:
+            os.rename(tmp, _KEY, src_dir_fd=root_fd, dst_dir_fd=root_fd)
+        except OSError:
+            pass
+    finally:
+        _remove_at(root_fd, tmp)
+    if not _complete(root_fd):
+        _fail("cannot move the extracted tree into %s" % root)
 
 
 def _extract(archive):
     # Extension modules cannot be imported from a zip: extract once per
-    # content hash, privately, atomically (a temporary sibling renamed into
-    # place; when two first runs race, the loser uses the winner's tree).
+    # content hash into the private cache.
     import os
-    root = _cache_root()
-    final = os.path.join(root, _KEY)
-    if os.path.isdir(final):
-        return final
-    import shutil
-    import tempfile
-    import zipfile
+    root_fd, root = _cache_root()
     try:
-        os.makedirs(root, mode=0o700, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".%s-" % _KEY[:12], dir=root)
-    except OSError as e:
-        _fail("cannot create the extraction cache in %s (%s); set GRADIENT_ZIPAPP_CACHE "
-              "to a writable directory" % (root, e.strerror or e))
-    st = os.stat(root)
-    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-        shutil.rmtree(tmp, ignore_errors=True)
-        _fail("the extraction cache %s is not private to this user; refusing to run code from it" % root)
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():
-                if info.filename == "__main__.py" or info.is_dir():
-                    continue
-                path = zf.extract(info, tmp)
-                if (info.external_attr >> 16) & 0o111:
-                    os.chmod(path, 0o755)
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            if not os.path.isdir(final):
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+        if not _complete(root_fd):
+            # Absent, interrupted, or not ours: out of the way, then afresh.
+            trash = ".trash-%d-%s" % (os.getpid(), os.urandom(4).hex())
+            try:
+                os.rename(_KEY, trash, src_dir_fd=root_fd, dst_dir_fd=root_fd)
+                _remove_at(root_fd, trash)
+            except FileNotFoundError:
+                pass
+            _unpack(archive, root_fd, root)
+    except (OSError, _Untrusted) as e:
+        _fail("cannot extract into %s (%s); refusing to run code from it"
+              % (root, getattr(e, "strerror", None) or e))
+    finally:
+        os.close(root_fd)
+    return os.path.join(root, _KEY)
 
 
 _check_interpreter()

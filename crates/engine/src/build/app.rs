@@ -1,0 +1,486 @@
+//! Staging applications: the target is described, the project's wheel
+//! built (in memory), the closure resolved and fetched, and everything
+//! installed — once per build, whatever the number of application formats —
+//! then each format's tree is derived ([`apptree::relayout`]), its bytecode
+//! compiled, and its archive planned.
+
+use super::options::{default_launcher, AppOptions, TargetChoice};
+use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
+use crate::closure::{self, lock, Closure, Sources};
+use crate::discovery;
+use crate::entry_points::{choose_entry, EntryPoint};
+use crate::frozen;
+use crate::deb;
+use crate::plan::{Entry, Format, Plan};
+use crate::progress::{Progress, Silent};
+use crate::project::Project;
+use crate::runtime::Target;
+use crate::sink;
+use crate::wheel;
+use crate::zipapp;
+use crate::{Error, Result};
+use sha2::Digest;
+use std::sync::{Arc, Mutex};
+
+/// The application formats.
+pub fn is_app(format: Format) -> bool {
+    matches!(
+        format,
+        Format::Zipapp | Format::Exe | Format::Deb | Format::Oci
+    )
+}
+
+/// Closures resolved earlier, by everything that decides them (the
+/// project's name, version and dependencies, the target, the sources and
+/// what the wheelhouses and lock hold). The studio keeps one for the open
+/// project, so an edit that leaves the dependencies alone previews without
+/// resolving or fetching again; a build from the command line starts empty.
+#[derive(Default)]
+pub struct ClosureCache {
+    last: Mutex<Option<(String, Arc<Closure>)>>,
+}
+
+impl ClosureCache {
+    fn resolve(
+        &self,
+        project: &Project,
+        target: &Target,
+        sources: &Sources,
+        progress: &dyn Progress,
+    ) -> Result<Arc<Closure>> {
+        let key = closure_key(project, target, sources);
+        if let Ok(last) = self.last.lock() {
+            if let Some((k, closure)) = last.as_ref() {
+                if *k == key {
+                    return Ok(closure.clone());
+                }
+            }
+        }
+        let closure = Arc::new(closure::resolve(
+            (&project.metadata.name, &project.metadata.version),
+            &project.metadata.dependencies,
+            target,
+            sources,
+            progress,
+        )?);
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((key, closure.clone()));
+        }
+        Ok(closure)
+    }
+}
+
+/// What decides a closure, as text; wheelhouses and the lock by content
+/// listing (file names, sizes and modification times).
+fn closure_key(project: &Project, target: &Target, sources: &Sources) -> String {
+    let m = &project.metadata;
+    let mut key = format!(
+        "{}\0{}\0{:?}\0{target:?}\0{sources:?}",
+        m.name, m.version, m.dependencies
+    );
+    let stamp = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .ok()
+            .map(|m| format!("{}:{:?}", m.len(), m.modified().ok()))
+    };
+    for dir in &sources.wheelhouses {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| format!("{:?}={:?}", e.file_name(), stamp(&e.path())))
+            .collect();
+        names.sort();
+        key.push_str(&names.join("\0"));
+    }
+    if let Some(lock) = &sources.lock {
+        key.push_str(&format!("{:?}", stamp(lock)));
+    }
+    key
+}
+
+/// Every requested application format staged: one closure, one
+/// installation, one tree per format (in a staging directory that lives as
+/// long as this value) and the entry point they run.
+pub struct AppStage {
+    pub target: Target,
+    pub closure: Arc<Closure>,
+    /// The entry point the archives run.
+    pub entry: EntryPoint,
+    pub notes: Vec<String>,
+    /// The sources the closure came from (with the default index filled in).
+    pub sources: Sources,
+    trees: Vec<(Format, AppTree)>,
+    runtime: Option<frozen::Runtime>,
+    /// The Debian package's layout, when deb is staged.
+    deb_layout: Option<deb::Layout>,
+    /// The image runs on its base's Python (nothing bundled).
+    oci_base_python: bool,
+    own_sha256: String,
+    staging: tempfile::TempDir,
+}
+
+/// Stage `formats` (application formats) of `project`.
+pub fn stage(
+    project: &Project,
+    formats: &[Format],
+    options: &AppOptions,
+    cache: &ClosureCache,
+    mtime: u64,
+    progress: &dyn Progress,
+) -> Result<AppStage> {
+    if formats.is_empty() {
+        return Err(Error::Plan("no application format to stage".into()));
+    }
+    if let Some(other) = formats.iter().find(|f| !is_app(**f)) {
+        return Err(Error::Plan(format!(
+            "{} cannot be built yet: {}",
+            other.name(),
+            other
+                .availability()
+                .err()
+                .unwrap_or("not an application format")
+        )));
+    }
+    progress.step("target");
+    let deb_layout = match formats.contains(&Format::Deb) {
+        true => {
+            deb::check_project(project)?;
+            Some(options.deb.layout(project))
+        }
+        false => None,
+    };
+    let target = describe_target(options, deb_layout)?;
+    let bundles = formats.contains(&Format::Exe)
+        || deb_layout == Some(deb::Layout::Bundled)
+        || (formats.contains(&Format::Oci) && !options.oci.base_python);
+    let runtime = match bundles {
+        true => Some(frozen::Runtime::of(&target)?),
+        false => None,
+    };
+    check_requires_python(project, &target)?;
+    let staging = tempfile::Builder::new()
+        .prefix("gradient-app-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+
+    progress.step("wheel");
+    let own_plan = wheel::plan(project, &discovery::scan(project)?, mtime)?;
+    // The project's own wheel goes straight into memory for the installer.
+    let (own_bytes, own_digest, _) = {
+        let out = sink::HashingWriter::new(Vec::new());
+        sink::write_zip_to(&own_plan, out, &Silent)?.0.finish()
+    };
+    let sources = options.sources.clone().with_default_index();
+    let closure = cache.resolve(project, &target, &sources, progress)?;
+    let mut notes = Vec::new();
+    if let Some(path) = &options.write_lock {
+        lock::write(path, &closure, &target)?;
+        notes.push(format!("wrote the lock {}", path.display()));
+    }
+    let mut wheels = vec![WheelInput {
+        file_name: &own_plan.file_name,
+        bytes: &own_bytes,
+    }];
+    wheels.extend(closure.wheels.iter().map(|w| WheelInput {
+        file_name: &w.file_name,
+        bytes: &w.bytes,
+    }));
+    let mut stage = AppStage {
+        entry: EntryPoint {
+            name: String::new(),
+            object: String::new(),
+        },
+        trees: Vec::new(),
+        target,
+        closure: closure.clone(),
+        notes,
+        sources,
+        runtime,
+        deb_layout,
+        oci_base_python: options.oci.base_python,
+        own_sha256: crate::record::hex(&own_digest),
+        staging,
+    };
+    stage.install(project, formats, &wheels, progress)?;
+    stage.compile(progress)?;
+    let first = &stage.trees[0].1;
+    stage.entry = choose_entry(
+        &project.metadata.name,
+        first,
+        options.zipapp.entry.as_deref(),
+    )?;
+    Ok(stage)
+}
+
+/// The target: the chosen one, except that a Debian package for the
+/// system's Python is built for Debian's own python3 by default.
+fn describe_target(options: &AppOptions, deb_layout: Option<deb::Layout>) -> Result<Target> {
+    let system = std::path::Path::new(deb::SYSTEM_PYTHON);
+    match (&options.target, deb_layout) {
+        (TargetChoice::Default, Some(deb::Layout::System)) if system.exists() => {
+            Target::describe(system)
+        }
+        (choice, _) => choice.describe(),
+    }
+}
+
+fn check_requires_python(project: &Project, target: &Target) -> Result<()> {
+    let Some(rp) = &project.metadata.requires_python else {
+        return Ok(());
+    };
+    let spec: pep440_rs::VersionSpecifiers = rp
+        .parse()
+        .map_err(|e| Error::Plan(format!("requires-python `{rp}`: {e}")))?;
+    if spec.contains(&target.python_version()) {
+        return Ok(());
+    }
+    Err(Error::Target(format!(
+        "{}: requires-python `{rp}` excludes the target {}",
+        project.pyproject_path.display(),
+        target.label()
+    )))
+}
+
+impl AppStage {
+    /// The layout of `format`'s tree.
+    fn layout(&self, format: Format, project: &Project) -> Result<Layout> {
+        let bundled = |rt: &frozen::Runtime, shebang: String| Layout {
+            site_packages: rt.site_packages(),
+            scripts: "python/bin".into(),
+            headers: "python/include".into(),
+            data: "python".into(),
+            shebang,
+        };
+        Ok(match (&self.runtime, format, self.deb_layout) {
+            // The tree becomes the bundled interpreter's own site-packages.
+            (Some(rt), Format::Exe, _) => bundled(rt, zipapp::DEFAULT_SHEBANG.into()),
+            // Installed under /usr/lib/<package>: scripts name the interpreter.
+            (Some(rt), Format::Deb, Some(deb::Layout::Bundled)) => {
+                let home = deb::home(&deb::package_name(project)?, deb::Layout::Bundled, true);
+                bundled(rt, format!("/{home}/python/bin/{}", rt.name()))
+            }
+            // A private module directory run by Debian's python3.
+            (_, Format::Deb, _) => Layout {
+                site_packages: String::new(),
+                ..Layout::standard(deb::SYSTEM_PYTHON)
+            },
+            // In an image the interpreter's place is known too.
+            (Some(rt), Format::Oci, _) if !self.oci_base_python => {
+                let root = crate::oci::app_root(&project.metadata.name);
+                bundled(rt, format!("{root}/python/bin/{}", rt.name()))
+            }
+            _ => Layout::standard(&match &self.target.interpreter {
+                Some(p) => p.display().to_string(),
+                None => zipapp::DEFAULT_SHEBANG.to_string(),
+            }),
+        })
+    }
+
+    /// Install the wheels once, in the first format's layout; the other
+    /// formats' trees are derived from it.
+    fn install(
+        &mut self,
+        project: &Project,
+        formats: &[Format],
+        wheels: &[WheelInput<'_>],
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        if progress.cancelled() {
+            return Err(Error::Cancelled);
+        }
+        progress.step("install");
+        let mut formats = formats.to_vec();
+        formats.dedup();
+        for (i, format) in formats.iter().enumerate() {
+            let root = self.staging.path().join(format!("tree-{}", format.name()));
+            let layout = self.layout(*format, project)?;
+            let tree = match self.trees.first() {
+                None => apptree::install(wheels, &root, &layout, progress)?,
+                Some((_, first)) => apptree::relayout(first, &root, &layout)?,
+            };
+            debug_assert_eq!(self.trees.len(), i);
+            self.trees.push((*format, tree));
+        }
+        Ok(())
+    }
+
+    /// Compile each tree's bytecode where its archive wants it.
+    fn compile(&mut self, progress: &dyn Progress) -> Result<()> {
+        if progress.cancelled() {
+            return Err(Error::Cancelled);
+        }
+        progress.step("bytecode");
+        let store = self
+            .sources
+            .cache
+            .clone()
+            .unwrap_or_else(closure::index::default_cache)
+            .join("pyc");
+        let Some(compiler) = self.target.compiler(Some(store)) else {
+            self.notes.push(format!(
+                "no bytecode: {} was described, not run; pass --python to compile it, or every start compiles from source",
+                self.target.label()
+            ));
+            return Ok(());
+        };
+        if self.deb_layout.is_some() {
+            self.notes.push(
+                "bytecode is compiled by the package's postinst, as Debian Python policy asks"
+                    .into(),
+            );
+        }
+        for (format, tree) in &mut self.trees {
+            if *format == Format::Deb {
+                // Debian Python policy: compiled by postinst on the target.
+                continue;
+            }
+            let placement = if tree.native || matches!(format, Format::Exe | Format::Oci) {
+                PycPlacement::Cache
+            } else {
+                PycPlacement::Legacy
+            };
+            apptree::compile(tree, &compiler, placement)?;
+        }
+        Ok(())
+    }
+
+    /// The installed tree of `format`.
+    pub fn tree(&self, format: Format) -> Option<&AppTree> {
+        self.trees
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map(|(_, t)| t)
+    }
+
+    /// The archive plan of `format` (staged by [`stage`]).
+    pub fn plan(
+        &self,
+        project: &Project,
+        format: Format,
+        options: &AppOptions,
+        mtime: u64,
+    ) -> Result<Plan> {
+        let tree = self.tree(format).ok_or_else(|| {
+            Error::Plan(format!("{} was not staged for this build", format.name()))
+        })?;
+        let name_version = (
+            project.metadata.name.as_str(),
+            project.metadata.version.as_str(),
+        );
+        if format == Format::Deb {
+            return Ok(self.deb(project, options, mtime)?.0);
+        }
+        if format == Format::Oci {
+            let layers = self.image(project)?;
+            return Ok(crate::oci::preview_plan(project, &layers, mtime));
+        }
+        let key = self.cache_key();
+        match (&self.runtime, format) {
+            (Some(rt), Format::Exe) => {
+                let mut key = key;
+                key.update(rt.executable.to_string_lossy().as_bytes());
+                let launcher = options.launcher.clone().unwrap_or_else(default_launcher);
+                let launcher_bytes = std::fs::read(&launcher).map_err(|e| {
+                    Error::Plan(format!(
+                        "{}: the launcher stub cannot be read ({e}); build it with `cargo build -p gradient-launcher` or set GRADIENT_LAUNCHER",
+                        launcher.display()
+                    ))
+                })?;
+                key.update(&launcher_bytes);
+                let scratch = self.staging.path().join("exe");
+                frozen::plan(
+                    name_version,
+                    tree,
+                    rt,
+                    &self.entry,
+                    launcher_bytes,
+                    key.finalize().into(),
+                    mtime,
+                    &scratch,
+                )
+            }
+            _ => zipapp::plan(
+                name_version,
+                tree,
+                &self.target,
+                &self.entry,
+                &options.zipapp,
+                &crate::record::hex(&key.finalize()[..16]),
+                mtime,
+            ),
+        }
+    }
+
+    /// The Debian package's plan and its control part, as the preview shows it.
+    pub fn deb(
+        &self,
+        project: &Project,
+        options: &AppOptions,
+        mtime: u64,
+    ) -> Result<(Plan, deb::Package)> {
+        let tree = self.staged_tree(Format::Deb)?;
+        let layout = self.deb_layout.unwrap_or(deb::Layout::Bundled);
+        deb::plan(&deb::Inputs {
+            project,
+            tree,
+            target: &self.target,
+            runtime: self.runtime.as_ref().filter(|_| layout == deb::Layout::Bundled),
+            layout,
+            compression: options.deb.compression(project),
+            mtime,
+            scratch: &self.staging.path().join("deb"),
+        })
+    }
+
+    /// The image's application layers (runtime, dependencies, project).
+    pub fn image(&self, project: &Project) -> Result<crate::oci::AppLayers> {
+        let tree = self.staged_tree(Format::Oci)?;
+        let runtime = self.runtime.as_ref().filter(|_| !self.oci_base_python);
+        let payload = match runtime {
+            Some(rt) => {
+                let strip = crate::elf::strip::Strip::new(&self.staging.path().join("oci"))?;
+                frozen::payload(tree, rt, &strip, "lib", &mut |_, _| false)?
+            }
+            None => tree
+                .files
+                .iter()
+                .map(|f| {
+                    Entry::file(
+                        f.path.clone(),
+                        tree.root.join(&f.path),
+                        f.size,
+                        f.executable,
+                        "application",
+                    )
+                })
+                .collect(),
+        };
+        crate::oci::plan_layers(
+            project,
+            payload,
+            tree,
+            &self.entry,
+            self.target.version,
+            runtime.is_some(),
+        )
+    }
+
+    fn staged_tree(&self, format: Format) -> Result<&AppTree> {
+        self.tree(format).ok_or_else(|| {
+            Error::Plan(format!("{} was not staged for this build", format.name()))
+        })
+    }
+
+    /// The extraction cache key: everything that decides the tree's content.
+    fn cache_key(&self) -> sha2::Sha256 {
+        let mut key = sha2::Sha256::new();
+        key.update(self.own_sha256.as_bytes());
+        for w in &self.closure.wheels {
+            key.update(w.sha256.as_bytes());
+        }
+        key.update(self.target.label().as_bytes());
+        key.update(self.entry.object.as_bytes());
+        key
+    }
+}

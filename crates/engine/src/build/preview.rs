@@ -1,0 +1,73 @@
+//! The preview: what one format's artifact will hold, planned by the same
+//! code as the build. Both front ends (`gradient preview`, the studio's
+//! preview tab) render this and nothing else.
+
+use super::app::{self, is_app, ClosureCache};
+use super::options::AppOptions;
+use crate::epoch;
+use crate::plan::{Format, Plan};
+use crate::progress::Progress;
+use crate::project::Project;
+use crate::Result;
+use serde::Serialize;
+
+/// One format's preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub plan: Plan,
+    /// For applications: the target, how many distributions from which
+    /// sources, and the entry point the archive runs.
+    pub summary: Option<String>,
+    /// Things the person should know (no bytecode, a lock written, ...).
+    pub notes: Vec<String>,
+    /// A Debian package's control part as it will be (format deb).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deb: Option<crate::deb::Package>,
+}
+
+/// Plan `format` of `project` for the preview. Application formats stage
+/// their closure through `cache`, so a preview after an edit that leaves
+/// the dependencies alone does not resolve or fetch again.
+pub fn preview(
+    project: &Project,
+    format: Format,
+    options: &AppOptions,
+    cache: &ClosureCache,
+    progress: &dyn Progress,
+) -> Result<Preview> {
+    if !is_app(format) {
+        return Ok(Preview {
+            plan: super::plan(project, format)?,
+            summary: None,
+            notes: Vec::new(),
+            deb: None,
+        });
+    }
+    let mtime = epoch::source_date_epoch();
+    let stage = app::stage(project, &[format], options, cache, mtime, progress)?;
+    let distributions = stage.tree(format).map_or(0, |t| t.distributions.len());
+    let mut summary = format!(
+        "for {} · {distributions} distributions from {} · runs {}",
+        stage.target.label(),
+        stage.sources.describe(),
+        stage.entry.name,
+    );
+    let (plan, deb) = match format {
+        Format::Deb => {
+            let (plan, package) = stage.deb(project, options, mtime)?;
+            (plan, Some(package))
+        }
+        Format::Oci => {
+            let layers = stage.image(project)?;
+            summary.push_str(&crate::oci::describe(project, &layers, &options.oci.settings));
+            (crate::oci::preview_plan(project, &layers, mtime), None)
+        }
+        _ => (stage.plan(project, format, options, mtime)?, None),
+    };
+    Ok(Preview {
+        summary: Some(summary),
+        notes: stage.notes.clone(),
+        plan,
+        deb,
+    })
+}

@@ -1,0 +1,127 @@
+//! Reading one planned entry: a file is opened and streamed once, hashed as
+//! the sink consumes it, and checked against the size the plan promised.
+
+use crate::plan::{Entry, Part, Source};
+use crate::{Error, Result};
+use md5::Md5;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::Read;
+
+/// What a sink learned about one regular file while writing it: the input
+/// of derived entries (RECORD, md5sums) and of a format's own indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hashed {
+    pub path: String,
+    pub part: Part,
+    pub size: u64,
+    pub sha256: [u8; 32],
+    /// Computed only when the plan derives `md5sums`.
+    pub md5: Option<[u8; 16]>,
+}
+
+enum Inner<'a> {
+    File(std::io::Take<File>),
+    Bytes(&'a [u8]),
+}
+
+/// A regular entry's bytes as a [`Read`], hashed as they are read.
+pub struct EntryReader<'a> {
+    entry: &'a Entry,
+    inner: Inner<'a>,
+    sha256: Sha256,
+    md5: Option<Md5>,
+    read: u64,
+}
+
+impl<'a> EntryReader<'a> {
+    /// Open `entry` (a `File` or `Bytes` source); `md5` adds that digest.
+    pub fn open(entry: &'a Entry, md5: bool) -> Result<EntryReader<'a>> {
+        let inner = match &entry.source {
+            Source::File { path } => {
+                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                Inner::File(file.take(entry.size))
+            }
+            Source::Bytes { data } => Inner::Bytes(data),
+            _ => {
+                return Err(Error::entry(
+                    &entry.path,
+                    "not a regular file with content to read",
+                ))
+            }
+        };
+        Ok(EntryReader {
+            entry,
+            inner,
+            sha256: Sha256::new(),
+            md5: md5.then(Md5::new),
+            read: 0,
+        })
+    }
+
+    /// The whole entry in memory (small entries, compressed in parallel).
+    pub fn read_all(mut self) -> Result<(Vec<u8>, Hashed)> {
+        let mut data = Vec::with_capacity(self.entry.size as usize);
+        self.read_to_end(&mut data).map_err(|e| self.error(e))?;
+        let hashed = self.finish()?;
+        Ok((data, hashed))
+    }
+
+    fn error(&self, e: std::io::Error) -> Error {
+        match &self.entry.source {
+            Source::File { path } => Error::io(path, e),
+            _ => Error::write(&self.entry.path, e),
+        }
+    }
+
+    /// The digests, once everything was read. A file whose size changed
+    /// since planning is an error: the preview promised something else.
+    pub fn finish(self) -> Result<Hashed> {
+        let mut extra = 0;
+        if let Inner::File(take) = self.inner {
+            let mut byte = [0u8; 1];
+            let mut file = take.into_inner();
+            extra = file.read(&mut byte).unwrap_or(0) as u64;
+        }
+        if self.read != self.entry.size || extra != 0 {
+            let shown = match &self.entry.source {
+                Source::File { path } => path.display().to_string(),
+                _ => self.entry.path.clone(),
+            };
+            let found = if extra != 0 {
+                "more".to_string()
+            } else {
+                self.read.to_string()
+            };
+            return Err(Error::entry(
+                shown,
+                format!(
+                    "changed while building ({} bytes planned, {found} found); build again",
+                    self.entry.size
+                ),
+            ));
+        }
+        Ok(Hashed {
+            path: self.entry.path.clone(),
+            part: self.entry.part.clone(),
+            size: self.read,
+            sha256: self.sha256.finalize().into(),
+            md5: self.md5.map(|m| m.finalize().into()),
+        })
+    }
+}
+
+impl Read for EntryReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = match &mut self.inner {
+            Inner::File(f) => f.read(buf)?,
+            Inner::Bytes(rest) => rest.read(buf)?,
+        };
+        self.sha256.update(&buf[..n]);
+        if let Some(m) = &mut self.md5 {
+            m.update(&buf[..n]);
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
