@@ -56,11 +56,24 @@ pub fn built(layout: &str) -> &'static Path {
 }
 
 /// lintian's tags at warning level and above, as `W: tag` / `E: tag`.
+/// lintian exits 0 only when it read the package and found no error.
 fn lintian(deb: &Path) -> Vec<String> {
     let out = run(Command::new("lintian")
-        .args(["--no-cfg", "--display-level", ">=warning", "--suppress-tags", "none"])
+        .args(["--no-cfg", "--display-level", ">=warning"])
         .arg(deb));
-    stdout(&out)
+    assert!(
+        matches!(out.status.code(), Some(0 | 2)),
+        "lintian did not run: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        out.status.success() || text.contains("E: "),
+        "lintian failed without an error tag: {text}{}",
+        stderr(&out)
+    );
+    text
         .lines()
         .filter_map(|l| {
             let (sev, rest) = l.split_once(": ")?;
@@ -71,7 +84,22 @@ fn lintian(deb: &Path) -> Vec<String> {
 }
 
 /// Warnings lintian gives these packages on purpose, each with the reason.
-const ACCEPTED_WARNINGS: &[&str] = &[];
+/// The package also ships overrides for the bundled CPython
+/// (`/usr/share/lintian/overrides/greet`: embedded-library expat,
+/// library-not-linked-against-libc and shared-library-lacks-prerequisites
+/// for lib-dynload), the same tags Debian's own libpython3.X packages
+/// override for the same files.
+const ACCEPTED_WARNINGS: &[&str] = &[
+    // The changelog is the package's own, not an upload to Debian's
+    // archive: there is no ITP bug to close.
+    "initial-upload-closes-no-bugs",
+    // The fixture declares no authors, years or license file: the DEP-5
+    // file says "the greet authors" rather than invent a notice.
+    "copyright-without-copyright-notice",
+    // The bundled interpreter is Debian's own /usr/bin/python3.X, which
+    // Debian builds without PIE for speed; it is shipped as built.
+    "hardening-no-pie",
+];
 
 #[test]
 fn lintian_and_dpkg_deb_accept_both_layouts() {
@@ -99,19 +127,21 @@ fn lintian_and_dpkg_deb_accept_both_layouts() {
         let contents = run(Command::new("dpkg-deb").arg("--contents").arg(deb));
         let contents = stdout(&contents);
         assert!(
-            contents.contains("-rwxr-xr-x root/root") && contents.contains("./usr/bin/greet\n"),
+            contents
+                .lines()
+                .any(|l| l.starts_with("-rwxr-xr-x 0/0") && l.ends_with(" usr/bin/greet")),
             "{contents}"
         );
-        assert!(contents.contains("./usr/share/doc/greet/copyright\n"));
+        assert!(contents.contains(" usr/share/doc/greet/copyright\n"));
         assert!(!contents.contains(".pyc"), "bytecode is made on the target");
         match layout {
             "bundled" => {
-                assert!(contents.contains("./usr/lib/greet/python/bin/python3."));
+                assert!(contents.contains(" usr/lib/greet/python/bin/python3."));
                 assert!(!info.contains("python3 ("), "no system Python: {info}");
             }
             _ => {
                 assert!(info.contains("python3 (>= 3.") && info.contains("python3 (<< 3."), "{info}");
-                assert!(contents.contains("./usr/lib/greet/greet/cli.py\n"), "{contents}");
+                assert!(contents.contains(" usr/lib/greet/greet/cli.py\n"), "{contents}");
             }
         }
 

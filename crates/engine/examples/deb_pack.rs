@@ -5,8 +5,8 @@
 //!
 //!     cargo run --release -p gradient-engine --example deb_pack -- DIR OUT.deb zstd|xz|gzip
 
-use gradient_engine::deb::{Compression, Layout, Package};
-use gradient_engine::plan::{Entry, Format, Plan};
+use gradient_engine::deb::{assemble, Compression, Members};
+use gradient_engine::plan::Entry;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -40,32 +40,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     let control_dir = root.join("DEBIAN");
     let read = |name: &str| std::fs::read_to_string(control_dir.join(name)).ok();
-    let scripts = ["preinst", "postinst", "prerm", "postrm"]
+    let scripts: Vec<(String, String)> = ["preinst", "postinst", "prerm", "postrm"]
         .iter()
         .filter_map(|n| Some((n.to_string(), read(n)?)))
         .collect();
-    let package = Package {
-        name: "staged".into(),
-        version: "0".into(),
-        architecture: "any".into(),
-        layout: Layout::Bundled,
-        compression: compression.parse::<Compression>()?,
-        control: read("control").ok_or("DEBIAN/control is missing")?,
-        conffiles: read("conffiles").map(|c| c.lines().map(str::to_string).collect()).unwrap_or_default(),
-        scripts,
-        depends: Vec::new(),
-        bundled_libraries: Vec::new(),
+    let conffiles: Vec<String> = read("conffiles")
+        .map(|c| c.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    let control = read("control").ok_or("DEBIAN/control is missing")?;
+    let members = Members {
+        control: &control,
+        conffiles: &conffiles,
+        scripts: &scripts,
     };
-    let plan = Plan {
-        format: Format::Deb,
-        file_name: out.clone(),
+    let plan = assemble(
+        out.clone(),
         entries,
-        excluded: Vec::new(),
-        mtime: gradient_engine::epoch::source_date_epoch(),
-        preamble: Vec::new(),
-        trailer_key: None,
-    };
-    gradient_engine::sink::write_deb(&plan, &package, Path::new(out), &gradient_engine::progress::Silent)?;
+        members,
+        compression.parse::<Compression>()?,
+        gradient_engine::epoch::source_date_epoch(),
+    );
+    gradient_engine::deb::write(&plan, Path::new(out), &gradient_engine::progress::Silent)?;
     println!("{:.6}", start.elapsed().as_secs_f64());
     Ok(())
 }

@@ -208,7 +208,7 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
                     .into(),
             ))
         }
-        (Layout::System, _) => system_tree(&id.package, tree)?,
+        (Layout::System, _) => system_tree(&id.package, tree, inputs.scratch)?,
     };
     let own = crate::names::normalize(&project.metadata.name);
     let commands: Vec<_> = tree
@@ -239,13 +239,15 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
         ));
     }
     documents(&mut entries, project, &id, inputs.mtime)?;
+    if let (Layout::Bundled, Some(rt)) = (layout, inputs.runtime) {
+        entries.push(lintian_overrides(&id.package, &home, &rt.name()));
+    }
     let conffiles = conffiles(&mut entries, project)?;
     let service = service(&mut entries, project, &id, &commands[0].name);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     entries.dedup_by(|a, b| a.path == b.path);
 
     let (architecture, control) = control_file(inputs, &id, &entries, &needs, &home)?;
-    let data_entries = data_part(entries, &conffiles);
     let scripts = scripts::render(&scripts::ScriptInput {
         package: &id.package,
         python: &python,
@@ -259,22 +261,22 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
         .into_iter()
         .map(|(n, t)| (n.to_string(), t))
         .collect();
-    let mut entries = data_entries;
-    entries.extend(control_part(&entries, &control_text, &conffiles, &scripts));
-    let plan = Plan {
-        format: Format::Deb,
-        file_name: format!(
-            "{}_{}_{architecture}.deb",
-            id.package,
-            version::without_epoch(&id.version)
-        ),
+    let file_name = format!(
+        "{}_{}_{architecture}.deb",
+        id.package,
+        version::without_epoch(&id.version)
+    );
+    let plan = assemble(
+        file_name,
         entries,
-        excluded: Vec::new(),
-        mtime: inputs.mtime,
-        container: Container::Ar {
-            compression: inputs.compression,
+        Members {
+            control: &control_text,
+            conffiles: &conffiles,
+            scripts: &scripts,
         },
-    };
+        inputs.compression,
+        inputs.mtime,
+    );
     let package = Package {
         name: id.package,
         version: id.version,
@@ -500,15 +502,42 @@ fn bundled_tree(
 /// Where bundled shared libraries go: beside libpython.
 const BUNDLED_LIBS: &str = "python/lib";
 
+/// lintian's overrides for the bundled CPython (Policy 2.5 lets packages
+/// ship them, `/usr/share/lintian/overrides/<package>`): the same tags, for
+/// the same files, that Debian's own libpython3.X, libpython3.X-stdlib and
+/// python3.X-minimal override, each scoped to the runtime's paths.
+fn lintian_overrides(package: &str, home: &str, python: &str) -> Entry {
+    let dynload = format!("{home}/python/lib/{python}/lib-dynload/*");
+    let text = format!(
+        "# pyexpat.c carries expat's error messages, which lintian takes for an\n\
+         # embedded copy of expat (overridden by Debian's libpython3.X too).\n\
+         {package}: embedded-library expat [{home}/python/*]\n\
+         # Some of CPython's extension modules need nothing from any library,\n\
+         # not even libc (overridden by Debian's libpython3.X-stdlib too).\n\
+         {package}: library-not-linked-against-libc [{dynload}]\n\
+         {package}: shared-library-lacks-prerequisites [{dynload}]\n"
+    );
+    Entry::bytes(
+        format!("usr/share/lintian/overrides/{package}"),
+        text.into_bytes(),
+        "lintian overrides for the bundled CPython",
+    )
+}
+
 /// Standard-library modules keep the `#!` lines of CPython's source tree
-/// (`#! /usr/local/bin/python`) though they are modules, not programs
-/// (0644): in a package they name an interpreter that is not there
-/// (lintian's `unusual-interpreter`, `script-not-executable`). `#!`
-/// becomes `# `, a comment of the same length, so planned sizes hold.
+/// (`#! /usr/local/bin/python`) though they are modules, not programs:
+/// in a package they name an interpreter that is not there (lintian's
+/// `unusual-interpreter`, `interpreter-in-usr-local`). They become 0644
+/// and `#!` becomes `# `, a comment of the same length, so planned sizes
+/// hold.
 fn quiet_shebang(e: &mut Entry) -> Result<()> {
-    if e.mode & 0o111 != 0 || !e.path.ends_with(".py") {
+    // Modules under python/lib are imported, never run as programs
+    // (Debian's own stdlib ships a few executable: python3-script-but-
+    // no-python3-dep in a package that has no python3 dependency).
+    if !(e.path.starts_with("python/lib/") && e.path.ends_with(".py")) {
         return Ok(());
     }
+    e.mode = 0o644;
     let Source::File { path } = &e.source else {
         return Ok(());
     };
@@ -593,7 +622,8 @@ fn relocate(entries: &mut [Entry]) -> Result<()> {
 
 /// The installed tree as a private module directory (Debian Python policy:
 /// `/usr/share/<package>`, `/usr/lib/<package>` when architecture-specific).
-fn system_tree(package: &str, tree: &AppTree) -> Result<Tree> {
+fn system_tree(package: &str, tree: &AppTree, scratch: &Path) -> Result<Tree> {
+    let strip = elf::strip::Strip::unneeded(scratch)?;
     let home = home(package, Layout::System, tree.native);
     // Launchers need the module directory on sys.path: only /usr/bin's do.
     let launchers: BTreeSet<String> = tree
@@ -609,6 +639,9 @@ fn system_tree(package: &str, tree: &AppTree) -> Result<Tree> {
             &tree.root.join(&f.path),
             "application",
         )?;
+    }
+    for e in &mut entries {
+        strip_entry(e, &strip)?;
     }
     Ok((entries, home, SYSTEM_PYTHON.into(), Needs::default()))
 }
@@ -688,6 +721,36 @@ fn read_license_files(project: &Project) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// The control part's members as text.
+pub struct Members<'a> {
+    pub control: &'a str,
+    /// Absolute paths of configuration files.
+    pub conffiles: &'a [String],
+    /// Maintainer scripts, (name, text).
+    pub scripts: &'a [(String, String)],
+}
+
+/// The plan of a package from its data tree (paths relative to `/`) and
+/// its control members: what [`write`] writes.
+pub fn assemble(
+    file_name: String,
+    data: Vec<Entry>,
+    members: Members,
+    compression: Compression,
+    mtime: u64,
+) -> Plan {
+    let mut entries = data_part(data, members.conffiles);
+    entries.extend(control_part(&entries, &members));
+    Plan {
+        format: Format::Deb,
+        file_name,
+        entries,
+        excluded: Vec::new(),
+        mtime,
+        container: Container::Ar { compression },
+    }
+}
+
 /// The data part of a package: the data tree's entries with every
 /// directory made explicit (dpkg records each), the configuration files in
 /// their own part so md5sums leaves them out (dpkg tracks conffiles'
@@ -710,12 +773,12 @@ fn data_part(entries: Vec<Entry>, conffiles: &[String]) -> Vec<Entry> {
 
 /// The control part (deb(5), Policy 3.10): control, md5sums derived from
 /// the data part as it is written, conffiles and the maintainer scripts.
-fn control_part(
-    data: &[Entry],
-    control: &str,
-    conffiles: &[String],
-    scripts: &[(String, String)],
-) -> Vec<Entry> {
+fn control_part(data: &[Entry], members: &Members) -> Vec<Entry> {
+    let Members {
+        control,
+        conffiles,
+        scripts,
+    } = *members;
     let md5sums_size = crate::sink::derive::md5sums_size(data.iter().filter(|e| e.part == DATA));
     let mut out = vec![
         Entry::bytes("control", control.as_bytes().to_vec(), "control file"),
@@ -730,7 +793,7 @@ fn control_part(
         let text: String = conffiles.iter().map(|c| format!("{c}\n")).collect();
         out.push(Entry::bytes("conffiles", text.into_bytes(), "configuration files"));
     }
-    for (name, text) in scripts {
+    for (name, text) in scripts.iter() {
         let mut e = Entry::bytes(name.clone(), text.as_bytes().to_vec(), "maintainer script");
         e.mode = 0o755;
         out.push(e);

@@ -46,7 +46,7 @@ pub fn maintainer(project: &Project) -> Result<String> {
 /// characters, no final period), then each paragraph wrapped and indented,
 /// paragraphs separated by ` .`.
 pub fn description(synopsis: &str, paragraphs: &[String]) -> String {
-    let mut synopsis = synopsis.trim().trim_end_matches('.').to_string();
+    let mut synopsis = without_article(synopsis.trim().trim_end_matches('.')).to_string();
     if synopsis.chars().count() > 79 {
         let cut: String = synopsis.chars().take(76).collect();
         let at = cut.rfind(' ').unwrap_or(cut.len());
@@ -63,6 +63,16 @@ pub fn description(synopsis: &str, paragraphs: &[String]) -> String {
         }
     }
     out
+}
+
+/// The synopsis without a leading article (Developer's Reference 6.2.2:
+/// "the synopsis ... should not start with an article").
+fn without_article(synopsis: &str) -> &str {
+    ["A ", "An ", "The "]
+        .iter()
+        .find_map(|a| synopsis.strip_prefix(a))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(synopsis)
 }
 
 /// Greedy word wrap at `width` columns.
@@ -117,6 +127,13 @@ pub fn installed_size(file_sizes: impl Iterator<Item = u64>, others: usize) -> u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_synopsis_starts_without_an_article() {
+        assert_eq!(description("A small tool.", &[]), "small tool");
+        assert_eq!(description("The greeter", &[]), "greeter");
+        assert_eq!(description("Anagram finder", &[]), "Anagram finder");
+    }
 
     #[test]
     fn maintainers_parse() {

@@ -27,6 +27,9 @@ pub fn render(input: &ScriptInput) -> Vec<(&'static str, String)> {
         tree,
         service,
     } = *input;
+    // dpkg runs maintainer scripts with a PATH holding /usr/bin; a command
+    // from there is named without its directory (Policy 6.1).
+    let python = python.strip_prefix("/usr/bin/").unwrap_or(python);
     let mut postinst = format!("{HEAD}\n# {package}: configure\n");
     if let Some((_, Some(user))) = service {
         postinst.push_str(&format!(
@@ -149,7 +152,7 @@ mod tests {
     fn scripts_are_valid_sh_and_compile_with_the_packages_interpreter() {
         let plain = input(None);
         assert_eq!(plain.iter().map(|s| s.0).collect::<Vec<_>>(), ["postinst", "prerm"]);
-        assert!(plain[0].1.contains("/usr/bin/python3 -I -m compileall -q -j 0 /usr/share/greet"));
+        assert!(plain[0].1.contains("\n    python3 -I -m compileall -q -j 0 /usr/share/greet"));
         assert!(plain[1].1.contains("find /usr/share/greet -depth -type d -name __pycache__"));
         let service = input(Some(("greet.service", Some("greet"))));
         assert_eq!(service.len(), 3);
