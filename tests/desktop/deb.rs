@@ -49,14 +49,23 @@ async fn previews_builds_and_inspects_a_debian_package() {
 
     // The installed tree, each path with why it is there.
     let reasons = studio.cells("#entries tbody td.reason").await;
-    assert!(reasons.iter().any(|r| r == "runs greet.cli:main"), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("copyright")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r == "runs greet.cli:main"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("copyright")),
+        "{reasons:?}"
+    );
     let dirs = studio.cells("#entries tbody td.dirname").await;
     assert!(dirs.iter().any(|d| d.contains("usr/bin")), "{dirs:?}");
     // The control file as it will be.
     let control = studio.wait_text("#deb-control", "Package: greet").await;
     assert!(control.contains("Version: 1.2.0-1"), "{control}");
-    assert!(control.contains("Maintainer: Studio Tests <studio@example.org>"), "{control}");
+    assert!(
+        control.contains("Maintainer: Studio Tests <studio@example.org>"),
+        "{control}"
+    );
     assert!(control.contains("Depends: libc6 (>= 2."), "{control}");
     assert!(control.contains("DEBIAN/postinst"), "{control}");
     studio.wait_text("#cli-command", "--format deb").await;
@@ -64,22 +73,35 @@ async fn previews_builds_and_inspects_a_debian_package() {
 
     studio.click("#build").await;
     let path = wait_long(&studio, "#result-path", ".deb", 300).await;
-    assert_eq!(PathBuf::from(&path), project.join("dist/greet_1.2.0-1_amd64.deb"));
+    assert_eq!(
+        PathBuf::from(&path),
+        project.join("dist/greet_1.2.0-1_amd64.deb")
+    );
 
     studio.click("#inspect-result").await;
     wait_long(&studio, "#report-verdict", "verifies", 60).await;
     let facts = studio.cells("#report-facts dd").await;
-    assert!(facts.iter().any(|f| f == "greet 1.2.0-1 (amd64)"), "{facts:?}");
     assert!(
-        facts.iter().any(|f| f.contains("files verified, 0 problems")),
+        facts.iter().any(|f| f == "greet 1.2.0-1 (amd64)"),
         "{facts:?}"
     );
     assert!(
-        facts.iter().any(|f| f.starts_with("bundled layout, runs on /usr/lib/greet/python/bin/python3.")),
+        facts
+            .iter()
+            .any(|f| f.contains("files verified, 0 problems")),
+        "{facts:?}"
+    );
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.starts_with("bundled layout, runs on /usr/lib/greet/python/bin/python3.")),
         "{facts:?}"
     );
     let files = studio.cells("#files tbody td.path").await;
-    assert!(files.iter().any(|f| f.ends_with("usr/bin/greet")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("usr/bin/greet")),
+        "{files:?}"
+    );
     studio.screenshot("deb-inspect").await;
     studio.close().await;
 }

@@ -29,7 +29,14 @@ pub fn build_deb(app: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -
     let result = run(gradient()
         .arg("build")
         .arg(app)
-        .args(["--format", "deb", "--json", "--python", &python(), "--wheelhouse"])
+        .args([
+            "--format",
+            "deb",
+            "--json",
+            "--python",
+            &python(),
+            "--wheelhouse",
+        ])
         .arg(app_wheels("host"))
         .arg("--out")
         .arg(out)
@@ -45,11 +52,20 @@ pub fn build_deb(app: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -
 pub fn built(layout: &str) -> &'static Path {
     static BUNDLED: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     static SYSTEM: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let cell = if layout == "bundled" { &BUNDLED } else { &SYSTEM };
+    let cell = if layout == "bundled" {
+        &BUNDLED
+    } else {
+        &SYSTEM
+    };
     &cell
         .get_or_init(|| {
             let (tmp, app) = project("1.2.0", MAINTAINER);
-            let deb = build_deb(&app, &tmp.path().join("out"), &["--deb-layout", layout], &[]);
+            let deb = build_deb(
+                &app,
+                &tmp.path().join("out"),
+                &["--deb-layout", layout],
+                &[],
+            );
             (tmp, deb)
         })
         .1
@@ -73,8 +89,7 @@ fn lintian(deb: &Path) -> Vec<String> {
         "lintian failed without an error tag: {text}{}",
         stderr(&out)
     );
-    text
-        .lines()
+    text.lines()
         .filter_map(|l| {
             let (sev, rest) = l.split_once(": ")?;
             let tag = rest.split_once(": ")?.1.split_whitespace().next()?;
@@ -140,8 +155,14 @@ fn lintian_and_dpkg_deb_accept_both_layouts() {
                 assert!(!info.contains("python3 ("), "no system Python: {info}");
             }
             _ => {
-                assert!(info.contains("python3 (>= 3.") && info.contains("python3 (<< 3."), "{info}");
-                assert!(contents.contains(" usr/lib/greet/greet/cli.py\n"), "{contents}");
+                assert!(
+                    info.contains("python3 (>= 3.") && info.contains("python3 (<< 3."),
+                    "{info}"
+                );
+                assert!(
+                    contents.contains(" usr/lib/greet/greet/cli.py\n"),
+                    "{contents}"
+                );
             }
         }
 
@@ -156,7 +177,10 @@ fn lintian_and_dpkg_deb_accept_both_layouts() {
         assert!(md5["verified"].as_u64().unwrap() > 10);
         let app = &report["deb"]["python"];
         assert_eq!(app["layout"], layout, "{app}");
-        assert!(app["distributions"].to_string().contains("click 8.1.8"), "{app}");
+        assert!(
+            app["distributions"].to_string().contains("click 8.1.8"),
+            "{app}"
+        );
     }
 }
 
@@ -176,7 +200,10 @@ fn builds_are_byte_identical_from_different_paths_and_times() {
             built.push((tmp, std::fs::read(deb).unwrap()));
             std::thread::sleep(std::time::Duration::from_millis(1100));
         }
-        assert!(built[0].1 == built[1].1, "{layout}/{compression}: the two builds differ");
+        assert!(
+            built[0].1 == built[1].1,
+            "{layout}/{compression}: the two builds differ"
+        );
     }
 }
 
@@ -201,23 +228,40 @@ fn refused(version: &str, extra: &str, expected: &[&str]) {
 
 #[test]
 fn bad_input_is_refused_with_where_to_fix_it() {
-    refused("1.2.0", "", &["project.maintainers", "tool.gradient.deb.maintainer"]);
+    refused(
+        "1.2.0",
+        "",
+        &["project.maintainers", "tool.gradient.deb.maintainer"],
+    );
     refused(
         "1.2.0",
         "[tool.gradient.deb]\nmaintainer = \"Ada <ada@example.org>\"\npackage = \"Greet_App\"\n",
-        &["pyproject.toml:", "tool.gradient.deb.package", "not a Debian package name"],
+        &[
+            "pyproject.toml:",
+            "tool.gradient.deb.package",
+            "not a Debian package name",
+        ],
     );
-    refused("1.2.0+local.7", MAINTAINER, &["project.version", "local version label"]);
+    refused(
+        "1.2.0+local.7",
+        MAINTAINER,
+        &["project.version", "local version label"],
+    );
     refused(
         "1.2.0",
-        &format!("{MAINTAINER}conffiles = {{ \"/usr/share/greet/greet.toml\" = \"pyproject.toml\" }}\n"),
+        &format!(
+            "{MAINTAINER}conffiles = {{ \"/usr/share/greet/greet.toml\" = \"pyproject.toml\" }}\n"
+        ),
         &["tool.gradient.deb.conffiles", "not a file under /etc"],
     );
     let (tmp, app) = fixture("app");
     let text = std::fs::read_to_string(app.join("pyproject.toml")).unwrap();
     std::fs::write(
         app.join("pyproject.toml"),
-        format!("{}\n{MAINTAINER}", text.replace("name = \"greet\"", "name = \"g\"")),
+        format!(
+            "{}\n{MAINTAINER}",
+            text.replace("name = \"greet\"", "name = \"g\"")
+        ),
     )
     .unwrap();
     let result = run(gradient()

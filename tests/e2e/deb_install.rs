@@ -16,14 +16,25 @@ const PACKAGE: &str = "greet";
 
 fn apt(args: &[&str]) -> Output {
     run(Command::new("apt-get")
-        .args(["-o", "DPkg::Lock::Timeout=900", "-y", "--no-install-recommends"])
+        .args([
+            "-o",
+            "DPkg::Lock::Timeout=900",
+            "-y",
+            "--no-install-recommends",
+        ])
         .args(args)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn install(deb: &Path) {
     let out = apt(&["install", &deb.display().to_string()]);
-    assert!(out.status.success(), "apt-get install {}: {}{}", deb.display(), stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "apt-get install {}: {}{}",
+        deb.display(),
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 fn purge() -> Output {
@@ -45,7 +56,9 @@ impl Drop for Cleanup {
 /// and /bin are links into /usr). /usr/local is the administrator's.
 fn snapshot() -> BTreeSet<PathBuf> {
     fn walk(dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        let Ok(items) = std::fs::read_dir(dir) else { return };
+        let Ok(items) = std::fs::read_dir(dir) else {
+            return;
+        };
         for item in items.flatten() {
             let path = item.path();
             if path == Path::new("/usr/local") {
@@ -59,7 +72,14 @@ fn snapshot() -> BTreeSet<PathBuf> {
         }
     }
     let mut out = BTreeSet::new();
-    for top in ["/usr", "/etc", "/opt", "/srv", "/var/lib/systemd", "/var/lib/dpkg/info"] {
+    for top in [
+        "/usr",
+        "/etc",
+        "/opt",
+        "/srv",
+        "/var/lib/systemd",
+        "/var/lib/dpkg/info",
+    ] {
         walk(Path::new(top), &mut out);
     }
     out
@@ -82,7 +102,9 @@ fn left_behind(before: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         .filter(|p| {
             // dpkg's state for packages others installed meanwhile.
             let other_info = p.starts_with("/var/lib/dpkg/info")
-                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&format!("{PACKAGE}.")));
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{PACKAGE}.")));
             !other_info
         })
         .collect()
@@ -91,11 +113,14 @@ fn left_behind(before: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
 fn dpkg_version() -> Option<String> {
     let out = run(Command::new("dpkg-query").args(["-W", "-f", "${Status} ${Version}", PACKAGE]));
     let text = stdout(&out);
-    text.strip_prefix("install ok installed ").map(str::to_string)
+    text.strip_prefix("install ok installed ")
+        .map(str::to_string)
 }
 
 fn greet(args: &[&str]) -> Output {
-    run(Command::new("/usr/bin/greet").args(args).env("PATH", "/usr/bin:/bin"))
+    run(Command::new("/usr/bin/greet")
+        .args(args)
+        .env("PATH", "/usr/bin:/bin"))
 }
 
 /// A root holding the installed files of the package, the loader and the
@@ -113,11 +138,20 @@ fn chroot_with_package() -> tempfile::TempDir {
         let to = r.join(line.trim_start_matches('/'));
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(from, &to).unwrap();
-        let head = std::fs::read(from).map(|b| b.starts_with(b"\x7fELF")).unwrap_or(false);
+        let head = std::fs::read(from)
+            .map(|b| b.starts_with(b"\x7fELF"))
+            .unwrap_or(false);
         if head {
             let ldd = run(Command::new("ldd").arg(from));
             for l in stdout(&ldd).lines() {
-                let path = l.split("=>").last().unwrap_or(l).trim().split(' ').next().unwrap_or("");
+                let path = l
+                    .split("=>")
+                    .last()
+                    .unwrap_or(l)
+                    .trim()
+                    .split(' ')
+                    .next()
+                    .unwrap_or("");
                 if path.starts_with('/') && !path.starts_with("/usr/lib/greet") {
                     libs.insert(PathBuf::from(path));
                 }
@@ -146,7 +180,11 @@ fn in_chroot(root: &Path, args: &[&str]) -> Output {
 #[test]
 fn installed_upgraded_and_purged_by_apt_for_real() {
     // SAFETY: geteuid has no preconditions.
-    assert_eq!(unsafe { libc::geteuid() }, 0, "installing packages needs root (the test machine is a root box)");
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "installing packages needs root (the test machine is a root box)"
+    );
     let _ = purge();
     let _cleanup = Cleanup;
     let before = snapshot();
@@ -155,12 +193,23 @@ fn installed_upgraded_and_purged_by_apt_for_real() {
     install(built("bundled"));
     assert_eq!(dpkg_version().as_deref(), Some("1.2.0-1"));
     let hello = greet(&["Ada", "--html", "<b>"]);
-    assert_eq!(stdout(&hello), "Hello, Ada!\nescaped: &lt;b&gt;\n", "{}", stderr(&hello));
+    assert_eq!(
+        stdout(&hello),
+        "Hello, Ada!\nescaped: &lt;b&gt;\n",
+        "{}",
+        stderr(&hello)
+    );
     let verify = run(Command::new("dpkg").args(["--verify", PACKAGE]));
-    assert!(verify.status.success() && stdout(&verify).is_empty(), "{}", stdout(&verify));
-    let compiled = Path::new("/usr/lib/greet/python/lib").read_dir().unwrap().flatten().any(|d| {
-        d.path().join("site-packages/greet/__pycache__").is_dir()
-    });
+    assert!(
+        verify.status.success() && stdout(&verify).is_empty(),
+        "{}",
+        stdout(&verify)
+    );
+    let compiled = Path::new("/usr/lib/greet/python/lib")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .any(|d| d.path().join("site-packages/greet/__pycache__").is_dir());
     assert!(compiled, "postinst compiles bytecode");
     // Its own Python, untouched by the environment's.
     let isolated = run(Command::new("/usr/bin/greet")
@@ -168,14 +217,23 @@ fn installed_upgraded_and_purged_by_apt_for_real() {
         .env("PYTHONHOME", "/nonexistent")
         .env("PYTHONPATH", "/nonexistent")
         .env("PATH", "/nonexistent"));
-    assert!(stdout(&isolated).contains("speedups: /usr/lib/greet/python/lib/"), "{}{}", stdout(&isolated), stderr(&isolated));
+    assert!(
+        stdout(&isolated).contains("speedups: /usr/lib/greet/python/lib/"),
+        "{}{}",
+        stdout(&isolated),
+        stderr(&isolated)
+    );
 
     // With no Python on the system at all.
     let root = chroot_with_package();
     assert!(!root.path().join("usr/bin/python3").exists());
     let jailed = in_chroot(root.path(), &["Bo", "--where"]);
     assert!(jailed.status.success(), "{}", stderr(&jailed));
-    assert!(stdout(&jailed).starts_with("Hello, Bo!\nspeedups: /usr/lib/greet/"), "{}", stdout(&jailed));
+    assert!(
+        stdout(&jailed).starts_with("Hello, Bo!\nspeedups: /usr/lib/greet/"),
+        "{}",
+        stdout(&jailed)
+    );
 
     // Version 2 upgrades in place.
     let (tmp, app) = project("1.3.0", MAINTAINER);
@@ -187,17 +245,36 @@ fn installed_upgraded_and_purged_by_apt_for_real() {
     let purged = purge();
     assert!(purged.status.success(), "{}", stderr(&purged));
     assert_eq!(dpkg_version(), None);
-    assert_eq!(left_behind(&before), Vec::<PathBuf>::new(), "purge of the bundled layout");
+    assert_eq!(
+        left_behind(&before),
+        Vec::<PathBuf>::new(),
+        "purge of the bundled layout"
+    );
 
     // The system layout: Debian's own python3.
     install(built("system"));
     let where_ = greet(&["--where"]);
-    assert!(stdout(&where_).contains("speedups: /usr/lib/greet/markupsafe/"), "{}{}", stdout(&where_), stderr(&where_));
-    let py = run(Command::new("/usr/bin/python3").args(["-c", "import sys; print('python: %d.%d' % sys.version_info[:2])"]));
-    assert!(stdout(&where_).contains(stdout(&py).trim()), "runs on /usr/bin/python3");
+    assert!(
+        stdout(&where_).contains("speedups: /usr/lib/greet/markupsafe/"),
+        "{}{}",
+        stdout(&where_),
+        stderr(&where_)
+    );
+    let py = run(Command::new("/usr/bin/python3").args([
+        "-c",
+        "import sys; print('python: %d.%d' % sys.version_info[:2])",
+    ]));
+    assert!(
+        stdout(&where_).contains(stdout(&py).trim()),
+        "runs on /usr/bin/python3"
+    );
     assert!(Path::new("/usr/lib/greet/greet/__pycache__").is_dir());
     assert!(purge().status.success());
-    assert_eq!(left_behind(&before), Vec::<PathBuf>::new(), "purge of the system layout");
+    assert_eq!(
+        left_behind(&before),
+        Vec::<PathBuf>::new(),
+        "purge of the system layout"
+    );
 
     service_variant(&before);
 }
@@ -212,13 +289,24 @@ fn service_variant(before: &BTreeSet<PathBuf>) {
     let deb = build_deb(&app, &tmp.path().join("out"), &[], &[]);
     install(&deb);
     let unit = std::fs::read_to_string("/usr/lib/systemd/system/greet.service").unwrap();
-    assert!(unit.contains("ExecStart=/usr/bin/greet --wait\nUser=greet\nGroup=greet\n"), "{unit}");
+    assert!(
+        unit.contains("ExecStart=/usr/bin/greet --wait\nUser=greet\nGroup=greet\n"),
+        "{unit}"
+    );
     assert!(unit.contains("Environment=\"GREETING=hello\""), "{unit}");
     let user = run(Command::new("getent").args(["passwd", PACKAGE]));
-    assert!(stdout(&user).contains(":/nonexistent:/usr/sbin/nologin"), "{}", stdout(&user));
+    assert!(
+        stdout(&user).contains(":/nonexistent:/usr/sbin/nologin"),
+        "{}",
+        stdout(&user)
+    );
     let wants = Path::new("/etc/systemd/system/multi-user.target.wants/greet.service");
     assert!(wants.symlink_metadata().is_ok(), "enabled on install");
     assert!(purge().status.success());
     assert!(wants.symlink_metadata().is_err(), "forgotten on purge");
-    assert_eq!(left_behind(before), Vec::<PathBuf>::new(), "purge of the service variant");
+    assert_eq!(
+        left_behind(before),
+        Vec::<PathBuf>::new(),
+        "purge of the service variant"
+    );
 }

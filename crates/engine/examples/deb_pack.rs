@@ -14,7 +14,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>) -> std::io::Result<()> {
     for item in std::fs::read_dir(dir)? {
         let item = item?;
         let path = item.path();
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
         if rel == "DEBIAN" {
             continue;
         }
@@ -22,7 +26,13 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>) -> std::io::Result<()> {
         if meta.is_dir() {
             walk(root, &path, out)?;
         } else {
-            out.push(Entry::file(rel, path.clone(), meta.len(), meta.permissions().mode() & 0o111 != 0, "staged"));
+            out.push(Entry::file(
+                rel,
+                path.clone(),
+                meta.len(),
+                meta.permissions().mode() & 0o111 != 0,
+                "staged",
+            ));
         }
     }
     Ok(())

@@ -221,7 +221,9 @@ pub fn build(
                 images.push(built);
                 continue;
             }
-            (Format::Deb, _) => crate::deb::write(plan, &req.out_dir.join(&plan.file_name), progress)?,
+            (Format::Deb, _) => {
+                crate::deb::write(plan, &req.out_dir.join(&plan.file_name), progress)?
+            }
             _ => sink::write(plan, &req.out_dir.join(&plan.file_name), progress)?,
         };
         artifacts.push(Artifact {

@@ -30,8 +30,8 @@ use crate::frozen::{self, Runtime};
 use crate::plan::{Container, Entry, Format, Part, Plan, Source};
 use crate::progress::{Progress, Silent};
 use crate::project::Project;
-use crate::sink::{self, ar_writer::ArWriter, TarSpec, Written};
 use crate::runtime::Target;
+use crate::sink::{self, ar_writer::ArWriter, TarSpec, Written};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -57,7 +57,9 @@ impl std::str::FromStr for Layout {
         match s {
             "bundled" => Ok(Layout::Bundled),
             "system" => Ok(Layout::System),
-            _ => Err(format!("unknown Debian layout `{s}`; valid: bundled, system")),
+            _ => Err(format!(
+                "unknown Debian layout `{s}`; valid: bundled, system"
+            )),
         }
     }
 }
@@ -112,9 +114,8 @@ pub struct Package {
 pub fn package_name(project: &Project) -> Result<String> {
     match &project.settings.deb.package {
         Some(p) => Ok(p.clone()),
-        None => name::derive(&project.metadata.name).map_err(|why| {
-            Error::Plan(format!("{}: {why}", project.pyproject_path.display()))
-        }),
+        None => name::derive(&project.metadata.name)
+            .map_err(|why| Error::Plan(format!("{}: {why}", project.pyproject_path.display()))),
     }
 }
 
@@ -192,7 +193,10 @@ fn identity(project: &Project) -> Result<Identity> {
 /// part.
 pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
     let Inputs {
-        project, tree, layout, ..
+        project,
+        tree,
+        layout,
+        ..
     } = *inputs;
     let id = identity(project)?;
     let (mut entries, home, python, needs) = match (layout, inputs.runtime) {
@@ -202,12 +206,10 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
             rt,
             inputs.scratch,
         )?,
-        (Layout::Bundled, None) => {
-            return Err(Error::Target(
-                "the bundled layout brings its own interpreter: name one with --python or --runtime"
-                    .into(),
-            ))
-        }
+        (Layout::Bundled, None) => return Err(Error::Target(
+            "the bundled layout brings its own interpreter: name one with --python or --runtime"
+                .into(),
+        )),
         (Layout::System, _) => system_tree(&id.package, tree, inputs.scratch)?,
     };
     let own = crate::names::normalize(&project.metadata.name);
@@ -343,7 +345,10 @@ fn service(
 ) -> Option<(String, String)> {
     let s = project.settings.deb.service.as_ref()?;
     let user = s.user.clone().unwrap_or_else(|| id.package.clone());
-    let command = s.command.clone().unwrap_or_else(|| first_command.to_string());
+    let command = s
+        .command
+        .clone()
+        .unwrap_or_else(|| first_command.to_string());
     // systemd wants an absolute program; a bare name is one of /usr/bin's.
     let exec = if command.starts_with('/') {
         command
@@ -405,10 +410,8 @@ fn control_file(
     let mut seen = BTreeSet::new();
     depends.retain(|d| seen.insert(d.clone()));
 
-    let installed = control::installed_size(
-        entries.iter().map(|e| e.size),
-        directories(entries).len(),
-    );
+    let installed =
+        control::installed_size(entries.iter().map(|e| e.size), directories(entries).len());
     let mut paragraphs = Vec::new();
     if id.about != id.summary {
         paragraphs.push(id.about.clone());
@@ -423,7 +426,10 @@ fn control_file(
         .iter()
         .map(|d| format!("{} {}", d.name, d.version))
         .collect();
-    paragraphs.push(format!("Python distributions included: {}.", distributions.join(", ")));
+    paragraphs.push(format!(
+        "Python distributions included: {}.",
+        distributions.join(", ")
+    ));
     let deb = &project.settings.deb;
     let fields = vec![
         ("Package", id.package.clone()),
@@ -432,10 +438,19 @@ fn control_file(
         ("Maintainer", id.maintainer.clone()),
         ("Installed-Size", installed.to_string()),
         ("Depends", depends.join(", ")),
-        ("Section", deb.section.clone().unwrap_or_else(|| "utils".into())),
-        ("Priority", deb.priority.clone().unwrap_or_else(|| "optional".into())),
+        (
+            "Section",
+            deb.section.clone().unwrap_or_else(|| "utils".into()),
+        ),
+        (
+            "Priority",
+            deb.priority.clone().unwrap_or_else(|| "optional".into()),
+        ),
         ("Homepage", homepage(project).unwrap_or_default()),
-        ("Description", control::description(&id.summary, &paragraphs)),
+        (
+            "Description",
+            control::description(&id.summary, &paragraphs),
+        ),
     ];
     Ok((architecture, Control { fields, depends }))
 }
@@ -473,11 +488,10 @@ fn bundled_tree(
         }
         None => false,
     };
-    let mut entries: Vec<Entry> =
-        frozen::payload(tree, rt, &strip, BUNDLED_LIBS, &mut provided)?
-            .into_iter()
-            .filter(|e| !own_launchers.contains(&e.path))
-            .collect();
+    let mut entries: Vec<Entry> = frozen::payload(tree, rt, &strip, BUNDLED_LIBS, &mut provided)?
+        .into_iter()
+        .filter(|e| !own_launchers.contains(&e.path))
+        .collect();
     needs.depends.sort();
     needs.depends.dedup();
     let prefix = format!("{BUNDLED_LIBS}/");
@@ -703,7 +717,9 @@ fn homepage(project: &Project) -> Option<String> {
             .metadata
             .urls
             .iter()
-            .find(|(label, _)| crate::names::normalize(label).replace('-', "") == w.replace('-', ""))
+            .find(|(label, _)| {
+                crate::names::normalize(label).replace('-', "") == w.replace('-', "")
+            })
             .map(|(_, url)| url.clone())
     })
 }
@@ -791,7 +807,11 @@ fn control_part(data: &[Entry], members: &Members) -> Vec<Entry> {
     ];
     if !conffiles.is_empty() {
         let text: String = conffiles.iter().map(|c| format!("{c}\n")).collect();
-        out.push(Entry::bytes("conffiles", text.into_bytes(), "configuration files"));
+        out.push(Entry::bytes(
+            "conffiles",
+            text.into_bytes(),
+            "configuration files",
+        ));
     }
     for (name, text) in scripts.iter() {
         let mut e = Entry::bytes(name.clone(), text.as_bytes().to_vec(), "maintainer script");
@@ -834,8 +854,7 @@ pub fn write(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Writte
     sink::write_with(dest, 0o644, |out| {
         let mut ar = ArWriter::new(out, plan.mtime)?;
         ar.member_bytes("debian-binary", b"2.0\n")?;
-        let (data_tar, digests) =
-            sink::spool(|w| sink::write_tar(&data, &[], spec, w, progress))?;
+        let (data_tar, digests) = sink::spool(|w| sink::write_tar(&data, &[], spec, w, progress))?;
         let (control_tar, _) =
             sink::spool(|w| sink::write_tar(&control, &digests, spec, w, &Silent))?;
         let suffix = compression.suffix();

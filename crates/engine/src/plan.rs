@@ -311,7 +311,9 @@ impl std::str::FromStr for Compression {
             "xz" => Ok(Compression::Xz),
             "gzip" => Ok(Compression::Gzip),
             "none" => Ok(Compression::None),
-            _ => Err(format!("unknown compression `{s}`; valid: xz, zstd, gzip, none")),
+            _ => Err(format!(
+                "unknown compression `{s}`; valid: xz, zstd, gzip, none"
+            )),
         }
     }
 }

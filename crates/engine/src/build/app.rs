@@ -7,10 +7,10 @@
 use super::options::{default_launcher, AppOptions, TargetChoice};
 use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
 use crate::closure::{self, lock, Closure, Sources};
+use crate::deb;
 use crate::discovery;
 use crate::entry_points::{choose_entry, EntryPoint};
 use crate::frozen;
-use crate::deb;
 use crate::plan::{Entry, Format, Plan};
 use crate::progress::{Progress, Silent};
 use crate::project::Project;
@@ -425,7 +425,10 @@ impl AppStage {
             project,
             tree,
             target: &self.target,
-            runtime: self.runtime.as_ref().filter(|_| layout == deb::Layout::Bundled),
+            runtime: self
+                .runtime
+                .as_ref()
+                .filter(|_| layout == deb::Layout::Bundled),
             layout,
             compression: options.deb.compression(project),
             mtime,
@@ -467,9 +470,8 @@ impl AppStage {
     }
 
     fn staged_tree(&self, format: Format) -> Result<&AppTree> {
-        self.tree(format).ok_or_else(|| {
-            Error::Plan(format!("{} was not staged for this build", format.name()))
-        })
+        self.tree(format)
+            .ok_or_else(|| Error::Plan(format!("{} was not staged for this build", format.name())))
     }
 
     /// The extraction cache key: everything that decides the tree's content.

@@ -59,7 +59,11 @@ pub fn preview(
         }
         Format::Oci => {
             let layers = stage.image(project)?;
-            summary.push_str(&crate::oci::describe(project, &layers, &options.oci.settings));
+            summary.push_str(&crate::oci::describe(
+                project,
+                &layers,
+                &options.oci.settings,
+            ));
             (crate::oci::preview_plan(project, &layers, mtime), None)
         }
         _ => (stage.plan(project, format, options, mtime)?, None),

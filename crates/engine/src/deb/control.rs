@@ -12,7 +12,9 @@ pub fn parse_maintainer(text: &str) -> Option<(String, String)> {
     let name = name.trim();
     let ok = !name.is_empty()
         && !name.contains([',', '<', '>', '\n'])
-        && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
         && !email.contains([' ', '<', '>']);
     ok.then(|| (name.to_string(), email.to_string()))
 }
@@ -53,7 +55,11 @@ pub fn description(synopsis: &str, paragraphs: &[String]) -> String {
         synopsis = format!("{}...", &cut[..at]);
     }
     let mut out = synopsis;
-    for (i, p) in paragraphs.iter().filter(|p| !p.trim().is_empty()).enumerate() {
+    for (i, p) in paragraphs
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
         if i > 0 {
             out.push_str("\n .");
         }
@@ -153,7 +159,10 @@ mod tests {
         );
         let mut lines = d.lines();
         assert_eq!(lines.next(), Some("A tool"));
-        assert!(d.lines().skip(1).all(|l| l.starts_with(' ') && l.len() <= 79));
+        assert!(d
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with(' ') && l.len() <= 79));
         assert!(d.contains("\n .\n second paragraph"), "{d}");
         let long = description(&"word ".repeat(30), &[]);
         assert!(long.len() < 80 && long.ends_with("..."), "{long}");
@@ -170,6 +179,9 @@ mod tests {
 
     #[test]
     fn installed_size_rounds_up_per_file() {
-        assert_eq!(installed_size([1, 1024, 1025].into_iter(), 2), 1 + 1 + 2 + 2);
+        assert_eq!(
+            installed_size([1, 1024, 1025].into_iter(), 2),
+            1 + 1 + 2 + 2
+        );
     }
 }

@@ -131,10 +131,7 @@ pub fn render(project: &Project, files: &[(String, String)], homepage: Option<&s
     if let Some(url) = homepage {
         out.push_str(&format!("Source: {url}\n"));
     }
-    out.push_str(&format!(
-        "\nFiles: *\nCopyright: {}\n",
-        holders.join("\n ")
-    ));
+    out.push_str(&format!("\nFiles: *\nCopyright: {}\n", holders.join("\n ")));
     match &meta.license {
         Some(License::Spdx(expr)) => {
             let dep5 = dep5_expression(expr);
@@ -144,7 +141,10 @@ pub fn render(project: &Project, files: &[(String, String)], homepage: Option<&s
             } else {
                 out.push_str(&format!("License: {dep5}\n"));
                 for name in names {
-                    out.push_str(&format!("\nLicense: {name}{}\n", license_text(&name, files)));
+                    out.push_str(&format!(
+                        "\nLicense: {name}{}\n",
+                        license_text(&name, files)
+                    ));
                 }
             }
         }
@@ -179,14 +179,23 @@ mod tests {
             "(Expat or Apache-2.0) and GPL-2+"
         );
         assert_eq!(dep5_expression("LGPL-2.1-only"), "LGPL-2.1");
-        assert_eq!(dep5_expression("GPL-3.0-only WITH GCC-exception-3.1"), "GPL-3 with GCC-exception-3.1");
-        assert_eq!(names("(Expat or Apache-2.0) and GPL-2+"), ["Expat", "Apache-2.0", "GPL-2+"]);
+        assert_eq!(
+            dep5_expression("GPL-3.0-only WITH GCC-exception-3.1"),
+            "GPL-3 with GCC-exception-3.1"
+        );
+        assert_eq!(
+            names("(Expat or Apache-2.0) and GPL-2+"),
+            ["Expat", "Apache-2.0", "GPL-2+"]
+        );
     }
 
     #[test]
     fn texts() {
         assert!(license_text("GPL-2+", &[]).contains("/usr/share/common-licenses/GPL-2\""));
-        let t = license_text("Expat", &[("LICENSE".into(), "Permission\n\nis granted".into())]);
+        let t = license_text(
+            "Expat",
+            &[("LICENSE".into(), "Permission\n\nis granted".into())],
+        );
         assert_eq!(t, "\n LICENSE:\n .\n Permission\n .\n is granted");
     }
 }

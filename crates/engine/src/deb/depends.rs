@@ -181,7 +181,10 @@ mod tests {
     #[test]
     fn shlibs_keys() {
         assert_eq!(shlibs_key("libssl.so.3"), Some(("libssl", "3")));
-        assert_eq!(shlibs_key("libpython3.11.so.1.0"), Some(("libpython3.11", "1.0")));
+        assert_eq!(
+            shlibs_key("libpython3.11.so.1.0"),
+            Some(("libpython3.11", "1.0"))
+        );
         assert_eq!(shlibs_key("libfoo-1.2.so"), Some(("libfoo", "1.2")));
         assert_eq!(shlibs_key("libfoo.so"), None);
     }
@@ -193,7 +196,11 @@ mod tests {
             return;
         }
         let found = owners(&[libc.to_path_buf(), PathBuf::from("/nonexistent/libx.so.1")]);
-        assert_eq!(found.get(libc).map(String::as_str), Some("libc6"), "{found:?}");
+        assert_eq!(
+            found.get(libc).map(String::as_str),
+            Some("libc6"),
+            "{found:?}"
+        );
         assert_eq!(found.len(), 1);
         assert!(dependency("libc6", "libc.so.6").starts_with("libc6 (>= 2."));
         assert_eq!(debian_arch("x86_64"), "amd64");

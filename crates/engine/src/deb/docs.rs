@@ -77,7 +77,14 @@ fn roff(text: &str) -> String {
 }
 
 /// A manual page (man(7)) for `command`.
-pub fn manpage(command: &str, package: &str, version: &str, summary: &str, about: &str, secs: u64) -> String {
+pub fn manpage(
+    command: &str,
+    package: &str,
+    version: &str,
+    summary: &str,
+    about: &str,
+    secs: u64,
+) -> String {
     format!(
         ".TH {} 1 \"{}\" \"{package} {version}\" \"User Commands\"\n.SH NAME\n{} \\- {}\n.SH SYNOPSIS\n.B {}\n[\\fIOPTIONS\\fR] [\\fIARGUMENTS\\fR]\n.SH DESCRIPTION\n{}\n.PP\nRun\n.B {} \\-\\-help\nfor its options.\n",
         roff(&command.to_uppercase()),

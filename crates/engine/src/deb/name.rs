@@ -6,8 +6,9 @@ pub fn is_valid(name: &str) -> bool {
     let b = name.as_bytes();
     b.len() >= 2
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.'))
+        && b.iter().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.')
+        })
 }
 
 /// The package name for a project: its PEP 503 normalised name (lowercase,
@@ -32,7 +33,9 @@ mod tests {
     fn names() {
         assert_eq!(derive("Greet").unwrap(), "greet");
         assert_eq!(derive("My_Cool.App").unwrap(), "my-cool-app");
-        assert!(derive("x").unwrap_err().contains("tool.gradient.deb.package"));
+        assert!(derive("x")
+            .unwrap_err()
+            .contains("tool.gradient.deb.package"));
         assert!(is_valid("python3-foo+bar.2"));
         assert!(!is_valid("-foo"));
         assert!(!is_valid("Foo"));

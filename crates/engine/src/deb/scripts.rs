@@ -151,18 +151,36 @@ mod tests {
     #[test]
     fn scripts_are_valid_sh_and_compile_with_the_packages_interpreter() {
         let plain = input(None);
-        assert_eq!(plain.iter().map(|s| s.0).collect::<Vec<_>>(), ["postinst", "prerm"]);
-        assert!(plain[0].1.contains("\n    python3 -I -m compileall -q -j 0 /usr/share/greet"));
-        assert!(plain[1].1.contains("find /usr/share/greet -depth -type d -name __pycache__"));
+        assert_eq!(
+            plain.iter().map(|s| s.0).collect::<Vec<_>>(),
+            ["postinst", "prerm"]
+        );
+        assert!(plain[0]
+            .1
+            .contains("\n    python3 -I -m compileall -q -j 0 /usr/share/greet"));
+        assert!(plain[1]
+            .1
+            .contains("find /usr/share/greet -depth -type d -name __pycache__"));
         let service = input(Some(("greet.service", Some("greet"))));
         assert_eq!(service.len(), 3);
         assert!(service[0].1.contains("useradd --system"));
-        assert!(service[0].1.contains("deb-systemd-helper enable 'greet.service'"));
-        assert!(service[2].1.contains("deb-systemd-helper purge 'greet.service'"));
+        assert!(service[0]
+            .1
+            .contains("deb-systemd-helper enable 'greet.service'"));
+        assert!(service[2]
+            .1
+            .contains("deb-systemd-helper purge 'greet.service'"));
         for (name, text) in plain.iter().chain(&service) {
             assert!(text.starts_with("#!/bin/sh\nset -e\n"));
-            let check = Command::new("sh").args(["-n", "-c", text]).output().unwrap();
-            assert!(check.status.success(), "{name}: {}", String::from_utf8_lossy(&check.stderr));
+            let check = Command::new("sh")
+                .args(["-n", "-c", text])
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&check.stderr)
+            );
         }
     }
 

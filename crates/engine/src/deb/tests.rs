@@ -68,7 +68,10 @@ fn dpkg_deb_reads_every_compression_and_the_inspector_verifies_md5sums() {
             line("usr/share/demo").is_some_and(|l| l.starts_with("drwxr-xr-x 0/0")),
             "{listing}"
         );
-        let field = run(Command::new("dpkg-deb").arg("--field").arg(&dest).arg("Package"));
+        let field = run(Command::new("dpkg-deb")
+            .arg("--field")
+            .arg(&dest)
+            .arg("Package"));
         assert_eq!(field, "demo\n");
         let out = dir.path().join(format!("x-{c:?}"));
         run(Command::new("dpkg-deb").arg("-R").arg(&dest).arg(&out));

@@ -76,7 +76,11 @@ pub fn check(blob: &dyn Blob, limits: &Limits, report: &mut Report) -> Archive {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                findings.push(Finding::error("D001", None, format!("the ar archive is unreadable: {e}")));
+                findings.push(Finding::error(
+                    "D001",
+                    None,
+                    format!("the ar archive is unreadable: {e}"),
+                ));
                 break;
             }
         };
@@ -85,7 +89,9 @@ pub fn check(blob: &dyn Blob, limits: &Limits, report: &mut Report) -> Archive {
             // deb(5): members starting with `_` may follow; they are ignored.
             continue;
         }
-        let expected = ["debian-binary", "control.tar", "data.tar"].get(index).copied();
+        let expected = ["debian-binary", "control.tar", "data.tar"]
+            .get(index)
+            .copied();
         index += 1;
         if !expected.is_some_and(|e| name.starts_with(e)) {
             findings.push(Finding::error(
@@ -116,14 +122,22 @@ pub fn check(blob: &dyn Blob, limits: &Limits, report: &mut Report) -> Archive {
             facts.compression = Some(c);
             match crate::sink::compress::decompressor(c, BufReader::new(&mut entry)) {
                 Ok(stream) => data = tar_read::read_stream(stream, limits, true),
-                Err(e) => findings.push(Finding::error("D002", Some(&name), format!("cannot decompress: {e}"))),
+                Err(e) => findings.push(Finding::error(
+                    "D002",
+                    Some(&name),
+                    format!("cannot decompress: {e}"),
+                )),
             }
         } else {
             data = tar_read::read_stream(&mut entry, limits, true);
         }
     }
     if index < 3 {
-        findings.push(Finding::error("D001", None, "incomplete: deb(5) needs debian-binary, control.tar and data.tar"));
+        findings.push(Finding::error(
+            "D001",
+            None,
+            "incomplete: deb(5) needs debian-binary, control.tar and data.tar",
+        ));
     }
     normalize_paths(&mut data);
     control(&control_files, &mut facts, &mut findings);
@@ -144,7 +158,11 @@ fn normalize_paths(data: &mut Archive) {
     }
     data.members.retain(|m| !m.path.is_empty());
     for f in &mut data.findings {
-        if let Some(p) = f.path.as_mut().and_then(|p| p.strip_prefix("./").map(str::to_string)) {
+        if let Some(p) = f
+            .path
+            .as_mut()
+            .and_then(|p| p.strip_prefix("./").map(str::to_string))
+        {
             f.path = Some(p);
         }
         if f.code == "A003" {
@@ -164,7 +182,11 @@ fn read_control(
         Some(c) => match crate::sink::compress::decompressor(c, BufReader::new(limited)) {
             Ok(s) => Box::new(s.take(MAX_CONTROL_BYTES)),
             Err(e) => {
-                findings.push(Finding::error("D002", Some("control.tar"), format!("cannot decompress: {e}")));
+                findings.push(Finding::error(
+                    "D002",
+                    Some("control.tar"),
+                    format!("cannot decompress: {e}"),
+                ));
                 return files;
             }
         },
@@ -172,12 +194,20 @@ fn read_control(
     };
     let mut tar = tar::Archive::new(stream);
     let Ok(entries) = tar.entries() else {
-        findings.push(Finding::error("D002", Some("control.tar"), "not a tar archive"));
+        findings.push(Finding::error(
+            "D002",
+            Some("control.tar"),
+            "not a tar archive",
+        ));
         return files;
     };
     for entry in entries.take(MAX_CONTROL_MEMBERS) {
         let Ok(mut entry) = entry else {
-            findings.push(Finding::error("D002", Some("control.tar"), "truncated or corrupt"));
+            findings.push(Finding::error(
+                "D002",
+                Some("control.tar"),
+                "truncated or corrupt",
+            ));
             break;
         };
         if entry.header().entry_type() != tar::EntryType::Regular {
@@ -213,32 +243,63 @@ pub fn parse_fields(text: &str) -> Vec<(String, String)> {
 
 fn control(files: &BTreeMap<String, Vec<u8>>, facts: &mut DebFacts, findings: &mut Vec<Finding>) {
     let Some(text) = files.get("control") else {
-        findings.push(Finding::error("D003", Some("control"), "missing: the package has no control file"));
+        findings.push(Finding::error(
+            "D003",
+            Some("control"),
+            "missing: the package has no control file",
+        ));
         return;
     };
     facts.control = parse_fields(&String::from_utf8_lossy(text));
-    for required in ["Package", "Version", "Architecture", "Maintainer", "Description"] {
+    for required in [
+        "Package",
+        "Version",
+        "Architecture",
+        "Maintainer",
+        "Description",
+    ] {
         if facts.field(required).is_none_or(str::is_empty) {
-            findings.push(Finding::error("D003", Some("control"), format!("no {required} field (Policy 5.3)")));
+            findings.push(Finding::error(
+                "D003",
+                Some("control"),
+                format!("no {required} field (Policy 5.3)"),
+            ));
         }
     }
     if let Some(c) = files.get("conffiles") {
-        facts.conffiles = String::from_utf8_lossy(c).lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+        facts.conffiles = String::from_utf8_lossy(c)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
     }
     for name in ["preinst", "postinst", "prerm", "postrm", "config"] {
         if let Some(bytes) = files.get(name) {
             let text = String::from_utf8_lossy(bytes).into_owned();
             if !text.starts_with("#!") {
-                findings.push(Finding::warning("D005", Some(name), "a maintainer script without a #! line"));
+                findings.push(Finding::warning(
+                    "D005",
+                    Some(name),
+                    "a maintainer script without a #! line",
+                ));
             }
             facts.scripts.push((name.to_string(), text));
         }
     }
 }
 
-fn md5sums(files: &BTreeMap<String, Vec<u8>>, data: &Archive, facts: &mut DebFacts, findings: &mut Vec<Finding>) {
+fn md5sums(
+    files: &BTreeMap<String, Vec<u8>>,
+    data: &Archive,
+    facts: &mut DebFacts,
+    findings: &mut Vec<Finding>,
+) {
     let Some(text) = files.get("md5sums") else {
-        findings.push(Finding::warning("D004", Some("md5sums"), "missing: debsums and dpkg --verify cannot check the files"));
+        findings.push(Finding::warning(
+            "D004",
+            Some("md5sums"),
+            "missing: debsums and dpkg --verify cannot check the files",
+        ));
         return;
     };
     let by_path: BTreeMap<&str, Option<&str>> = data
@@ -249,11 +310,18 @@ fn md5sums(files: &BTreeMap<String, Vec<u8>>, data: &Archive, facts: &mut DebFac
         .collect();
     let mut listed = std::collections::BTreeSet::new();
     let summary = &mut facts.md5sums;
-    for line in String::from_utf8_lossy(text).lines().filter(|l| !l.trim().is_empty()) {
+    for line in String::from_utf8_lossy(text)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
         summary.listed += 1;
         let Some((sum, path)) = line.split_once("  ") else {
             summary.problems += 1;
-            findings.push(Finding::error("D004", Some("md5sums"), format!("`{line}` is not `<md5>  <path>`")));
+            findings.push(Finding::error(
+                "D004",
+                Some("md5sums"),
+                format!("`{line}` is not `<md5>  <path>`"),
+            ));
             continue;
         };
         let path = path.trim_start_matches("./").trim_start_matches('/');
@@ -262,24 +330,48 @@ fn md5sums(files: &BTreeMap<String, Vec<u8>>, data: &Archive, facts: &mut DebFac
             Some(Some(actual)) if actual.eq_ignore_ascii_case(sum) => summary.verified += 1,
             Some(_) => {
                 summary.problems += 1;
-                findings.push(Finding::error("D004", Some(path), format!("md5 does not match md5sums ({sum})")));
+                findings.push(Finding::error(
+                    "D004",
+                    Some(path),
+                    format!("md5 does not match md5sums ({sum})"),
+                ));
             }
             None => {
                 summary.problems += 1;
-                findings.push(Finding::error("D004", Some(path), "listed in md5sums but not in the data"));
+                findings.push(Finding::error(
+                    "D004",
+                    Some(path),
+                    "listed in md5sums but not in the data",
+                ));
             }
         }
     }
-    let conffiles: Vec<&str> = facts.conffiles.iter().map(|c| c.trim_start_matches('/')).collect();
-    for path in by_path.keys().filter(|p| !listed.contains(**p) && !conffiles.contains(p)) {
-        findings.push(Finding::warning("D004", Some(path), "not listed in md5sums"));
+    let conffiles: Vec<&str> = facts
+        .conffiles
+        .iter()
+        .map(|c| c.trim_start_matches('/'))
+        .collect();
+    for path in by_path
+        .keys()
+        .filter(|p| !listed.contains(**p) && !conffiles.contains(p))
+    {
+        findings.push(Finding::warning(
+            "D004",
+            Some(path),
+            "not listed in md5sums",
+        ));
     }
 }
 
 /// The Python application: a bundled interpreter under /usr/lib, or
 /// commands run by /usr/bin/python3; distributions from `.dist-info`.
 fn python_app(data: &Archive) -> Option<PythonApp> {
-    let files: Vec<&str> = data.members.iter().filter(|m| m.is_file()).map(|m| m.path.as_str()).collect();
+    let files: Vec<&str> = data
+        .members
+        .iter()
+        .filter(|m| m.is_file())
+        .map(|m| m.path.as_str())
+        .collect();
     let mut distributions: Vec<String> = files
         .iter()
         .filter_map(|p| p.strip_suffix("/METADATA"))
@@ -294,7 +386,9 @@ fn python_app(data: &Archive) -> Option<PythonApp> {
     let bundled = files.iter().find(|p| {
         p.starts_with("usr/lib/")
             && p.split('/').rev().nth(1) == Some("bin")
-            && p.rsplit('/').next().is_some_and(|n| n.starts_with("python3.") && n[8..].chars().all(|c| c.is_ascii_digit()))
+            && p.rsplit('/').next().is_some_and(|n| {
+                n.starts_with("python3.") && n[8..].chars().all(|c| c.is_ascii_digit())
+            })
     });
     let commands: Vec<String> = data
         .members
@@ -303,8 +397,16 @@ fn python_app(data: &Archive) -> Option<PythonApp> {
         .map(|m| format!("/{}", m.path))
         .collect();
     Some(PythonApp {
-        layout: if bundled.is_some() { "bundled" } else { "system" }.into(),
-        interpreter: bundled.map_or_else(|| crate::deb::SYSTEM_PYTHON.to_string(), |p| format!("/{p}")),
+        layout: if bundled.is_some() {
+            "bundled"
+        } else {
+            "system"
+        }
+        .into(),
+        interpreter: bundled.map_or_else(
+            || crate::deb::SYSTEM_PYTHON.to_string(),
+            |p| format!("/{p}"),
+        ),
         distributions,
         commands,
     })

@@ -10,11 +10,11 @@
 //! layer's `diff_id`) and of the compressed bytes (the blob digest the
 //! manifest names): both in one pass, nothing read twice.
 
-use crate::plan::Source;
-use crate::{Error, Result};
 use crate::plan::Compression;
+use crate::plan::Source;
 use crate::sink::compress::Compressor;
 use crate::sink::HashingWriter;
+use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -228,9 +228,7 @@ fn read_source(source: &Source, size: u64, path: &str) -> Result<Arc<[u8]>> {
             }
             Ok(data.into())
         }
-        _ => Err(Error::Plan(format!(
-            "{path}: not a regular file's content"
-        ))),
+        _ => Err(Error::Plan(format!("{path}: not a regular file's content"))),
     }
 }
 

@@ -46,13 +46,14 @@ pub fn settings(
             }
             Ok(Some(t.to_string()))
         };
-        let word = |what: &str, ok: &dyn Fn(&str) -> bool| -> Result<Option<String>, ProjectError> {
-            let t = doc.str(v, field)?;
-            if !ok(t) {
-                return Err(doc.err(&v.span(), field, format!("`{t}` is not {what}")));
-            }
-            Ok(Some(t.to_string()))
-        };
+        let word =
+            |what: &str, ok: &dyn Fn(&str) -> bool| -> Result<Option<String>, ProjectError> {
+                let t = doc.str(v, field)?;
+                if !ok(t) {
+                    return Err(doc.err(&v.span(), field, format!("`{t}` is not {what}")));
+                }
+                Ok(Some(t.to_string()))
+            };
         match key.get_ref().as_ref() {
             "package" => {
                 deb.package = word(
@@ -124,8 +125,7 @@ fn conffiles(
             ));
         }
         let src = &source.text;
-        if src.starts_with('/') || src.split('/').any(|c| c == "..") || !root.join(src).is_file()
-        {
+        if src.starts_with('/') || src.split('/').any(|c| c == "..") || !root.join(src).is_file() {
             return Err(doc.err(
                 &source.span,
                 &source.field,
@@ -159,7 +159,9 @@ fn service(doc: &Doc, v: &Value, f: &str) -> Result<ServiceSettings, ProjectErro
                 // The portable user-name rule of useradd(8)/adduser.conf.
                 let ok = t.len() <= 32
                     && t.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                    && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-".contains(&b));
+                    && t.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-".contains(&b)
+                    });
                 if !ok || t == "root" {
                     return Err(doc.err(&v.span(), field, format!("`{t}` is not a system user name to create (lowercase letters, digits, `_`, `-`; not root)")));
                 }
@@ -167,8 +169,12 @@ fn service(doc: &Doc, v: &Value, f: &str) -> Result<ServiceSettings, ProjectErro
             }
             "environment" => {
                 for (k, val) in doc.string_table(v, field)? {
-                    let ok = k.text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                        && k.text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                    let ok = k
+                        .text
+                        .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                        && k.text
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
                     if !ok || val.text.contains(['\n', '"', '\\']) {
                         return Err(doc.err(&k.span, &k.field, "an environment variable name (letters, digits, `_`) with a one-line value without quotes or backslashes"));
                     }
@@ -209,20 +215,32 @@ mod tests {
         assert_eq!(deb.package.as_deref(), Some("demo-app"));
         assert_eq!(deb.layout.as_deref(), Some("system"));
         assert_eq!(deb.depends, ["nginx | apache2"]);
-        assert_eq!(deb.conffiles, [("/etc/demo/demo.toml".to_string(), "demo.toml".to_string())]);
+        assert_eq!(
+            deb.conffiles,
+            [("/etc/demo/demo.toml".to_string(), "demo.toml".to_string())]
+        );
         let service = deb.service.expect("service");
         assert_eq!(service.user.as_deref(), Some("demo"));
-        assert_eq!(service.environment, [("MODE".to_string(), "prod".to_string())]);
+        assert_eq!(
+            service.environment,
+            [("MODE".to_string(), "prod".to_string())]
+        );
     }
 
     #[test]
     fn errors_name_line_and_field() {
         let e = error("maintainer = \"Ada\"\n");
-        assert_eq!((e.line, e.field.as_deref()), (Some(6), Some("tool.gradient.deb.maintainer")));
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(6), Some("tool.gradient.deb.maintainer"))
+        );
         let e = error("package = \"Demo_App\"\n");
         assert!(e.message.contains("Debian package name"), "{}", e.message);
         let e = error("conffiles = { \"/opt/demo.toml\" = \"demo.toml\" }\n");
-        assert_eq!(e.field.as_deref(), Some("tool.gradient.deb.conffiles.\"/opt/demo.toml\""));
+        assert_eq!(
+            e.field.as_deref(),
+            Some("tool.gradient.deb.conffiles.\"/opt/demo.toml\"")
+        );
         assert!(e.message.contains("not a file under /etc"), "{}", e.message);
         let e = error("conffiles = { \"/etc/demo.toml\" = \"../secret\" }\n");
         assert!(e.message.contains("inside the project"), "{}", e.message);
