@@ -157,9 +157,15 @@ pub fn plan_preview(
         deb,
         file_name: plan.file_name.clone(),
         total_size: plan.total_size(),
+        // The file tree: directories show as the paths' folders, and a
+        // package's control part is shown whole in `deb`.
         entries: plan
             .entries
             .into_iter()
+            .filter(|e| {
+                e.kind() != gradient_engine::plan::Kind::Directory
+                    && e.part != gradient_engine::deb::CONTROL
+            })
             .map(|e| EntryView {
                 path: e.path,
                 size: e.size,

@@ -224,8 +224,9 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
             project.pyproject_path.display()
         )));
     }
+    let setup = path_setup(&home, layout, inputs.runtime);
     for s in &commands {
-        entries.push(launcher(s, &home, &python, layout));
+        entries.push(launcher(s, &python, &setup));
         let page = docs::manpage(
             &s.name,
             &id.package,
@@ -683,21 +684,15 @@ fn join(dir: &str, name: &str) -> String {
 /// `/usr/bin/<script>`: the console script run by the package's
 /// interpreter, the private module directory first on the path for the
 /// system layout.
-fn launcher(script: &crate::apptree::Script, home: &str, python: &str, layout: Layout) -> Entry {
+fn launcher(script: &crate::apptree::Script, python: &str, setup: &(&str, String)) -> Entry {
+    let (flags, setup) = setup;
     let (module, attr) = script
         .object
         .split_once(':')
         .unwrap_or((&script.object, "main"));
     let head = attr.split('.').next().unwrap_or(attr);
-    let (shebang, path) = match layout {
-        Layout::Bundled => (format!("{python} -I"), String::new()),
-        Layout::System => (
-            python.to_string(),
-            format!("sys.path.insert(0, \"/{home}\")\n"),
-        ),
-    };
     let text = format!(
-        "#!{shebang}\n# {} ({}), installed by its Debian package.\nimport sys\n{path}from {module} import {head}\n\nif __name__ == \"__main__\":\n    sys.exit({attr}())\n",
+        "#!{python}{flags}\n# {} ({}), installed by its Debian package.\nimport sys\n{setup}from {module} import {head}\n\nif __name__ == \"__main__\":\n    sys.exit({attr}())\n",
         script.name, script.object
     );
     let mut e = Entry::bytes(
@@ -707,6 +702,26 @@ fn launcher(script: &crate::apptree::Script, home: &str, python: &str, layout: L
     );
     e.mode = 0o755;
     e
+}
+
+/// The lines a launcher runs before importing the application: the
+/// private module directory first on the path (system layout), or the
+/// bundled runtime's own site-packages added as a site directory (its
+/// `.pth` files processed), whatever the interpreter's build makes of its
+/// prefix (Debian's Python looks in `dist-packages`, not `site-packages`).
+/// The bundled interpreter runs isolated (`-I`): no PYTHON* variable or
+/// user site of the machine reaches it.
+fn path_setup(home: &str, layout: Layout, runtime: Option<&Runtime>) -> (&'static str, String) {
+    match (layout, runtime) {
+        (Layout::Bundled, Some(rt)) => (
+            " -I",
+            format!(
+                "import site\nsite.addsitedir(\"/{home}/{}\")\n",
+                rt.site_packages()
+            ),
+        ),
+        _ => ("", format!("sys.path.insert(0, \"/{home}\")\n")),
+    }
 }
 
 /// Homepage: the first of the project's URLs labelled like a home page.
