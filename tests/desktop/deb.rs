@@ -3,7 +3,7 @@
 //! file as it will be, the build, then the inspector reading the package it
 //! made (md5sums verified, the Python application inside).
 
-use super::{app_wheels, copy_tree};
+use super::fixture_app;
 use crate::driver::Studio;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -28,20 +28,10 @@ async fn wait_long(studio: &Studio, css: &str, needle: &str, secs: u64) -> Strin
 #[tokio::test(flavor = "multi_thread")]
 async fn previews_builds_and_inspects_a_debian_package() {
     let work = tempfile::tempdir().expect("tempdir");
-    let project = work.path().join("app");
-    copy_tree(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app"),
-        &project,
+    let project = fixture_app(
+        work.path(),
+        "\n[tool.gradient.deb]\nmaintainer = \"Studio Tests <studio@example.org>\"\n",
     );
-    let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
-    std::fs::write(
-        project.join("pyproject.toml"),
-        format!(
-            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n\n[tool.gradient.deb]\nmaintainer = \"Studio Tests <studio@example.org>\"\n",
-            app_wheels().display().to_string()
-        ),
-    )
-    .expect("write");
     let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
     studio.wait_text("#artifact-name", "greet-1.2.0").await;
     studio.click("button[data-format='deb']").await;

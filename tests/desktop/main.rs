@@ -389,10 +389,10 @@ fn deps_dir(var: &str, flag: &str) -> PathBuf {
     dir
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
-    let work = tempfile::tempdir().expect("tempdir");
-    let project = work.path().join("app");
+/// A copy of the fixture application under `work`, its closure from the
+/// prepared wheelhouse, with `extra` appended to its pyproject.toml.
+fn fixture_app(work: &Path, extra: &str) -> PathBuf {
+    let project = work.join("app");
     copy_tree(
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app"),
         &project,
@@ -401,11 +401,18 @@ async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
     std::fs::write(
         project.join("pyproject.toml"),
         format!(
-            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n",
+            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n{extra}",
             app_wheels().display().to_string()
         ),
     )
     .expect("write");
+    project
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = fixture_app(work.path(), "");
     let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
     studio.wait_text("#artifact-name", "greet-1.2.0").await;
     studio.click("button[data-format='zipapp']").await;

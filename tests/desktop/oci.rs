@@ -2,7 +2,7 @@
 //! preview listing every file with the layer it is in, the build writing the
 //! layout and both archives, then the inspector verifying every digest.
 
-use super::{app_wheels, copy_tree, deps_dir};
+use super::{deps_dir, fixture_app};
 use crate::driver::Studio;
 use std::path::PathBuf;
 
@@ -14,21 +14,11 @@ pub(crate) fn oci_debs() -> PathBuf {
 #[tokio::test(flavor = "multi_thread")]
 async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
     let work = tempfile::tempdir().expect("tempdir");
-    let project = work.path().join("app");
-    copy_tree(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app"),
-        &project,
+    let extra = format!(
+        "\n[tool.gradient.oci]\nbase = {:?}\ntag = \"greet:studio\"\nports = [\"8000\"]\n",
+        oci_debs().display().to_string()
     );
-    let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
-    std::fs::write(
-        project.join("pyproject.toml"),
-        format!(
-            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n\n[tool.gradient.oci]\nbase = {:?}\ntag = \"greet:studio\"\nports = [\"8000\"]\n",
-            app_wheels().display().to_string(),
-            oci_debs().display().to_string()
-        ),
-    )
-    .expect("write");
+    let project = fixture_app(work.path(), &extra);
     let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
     studio.wait_text("#artifact-name", "greet-1.2.0").await;
     studio.click("button[data-format='oci']").await;

@@ -169,7 +169,9 @@ fn chroot_with_package() -> tempfile::TempDir {
 }
 
 fn in_chroot(root: &Path, args: &[&str]) -> Output {
-    run(Command::new("chroot")
+    // Named by its path: the child's PATH below is what a program looks
+    // for, and it leaves /usr/sbin out.
+    run(Command::new("/usr/sbin/chroot")
         .arg(root)
         .arg("/usr/bin/greet")
         .args(args)

@@ -15,7 +15,7 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// `Thu, 01 Jan 1970 00:00:00 +0000` (RFC 5322, as the changelog wants).
 pub fn rfc2822(secs: u64) -> String {
-    let (y, m, d) = civil(secs / 86_400);
+    let (y, m, d, _) = crate::epoch::civil(secs);
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -33,23 +33,8 @@ pub fn rfc2822(secs: u64) -> String {
 
 /// `YYYY-MM-DD`.
 pub fn iso_date(secs: u64) -> String {
-    let (y, m, d) = civil(secs / 86_400);
+    let (y, m, d, _) = crate::epoch::civil(secs);
     format!("{y}-{m:02}-{d:02}")
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's `civil_from_days`).
-fn civil(days: u64) -> (i64, u32, u32) {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// One changelog entry for this build.
