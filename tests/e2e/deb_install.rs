@@ -125,7 +125,24 @@ fn greet(args: &[&str]) -> Output {
 
 /// A root holding the installed files of the package, the loader and the
 /// libraries its ELF files link (as `ldd` resolves them), and nothing else.
-fn chroot_with_package() -> tempfile::TempDir {
+/// A chroot with /proc mounted, as on any running system (the loader
+/// resolves the interpreter's `$ORIGIN` RUNPATH through /proc/self/exe);
+/// unmounted before the directory is removed.
+struct Jail(tempfile::TempDir);
+
+impl Jail {
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Jail {
+    fn drop(&mut self) {
+        let _ = run(Command::new("umount").arg(self.0.path().join("proc")));
+    }
+}
+
+fn chroot_with_package() -> Jail {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     let list = run(Command::new("dpkg").args(["-L", PACKAGE]));
@@ -165,7 +182,13 @@ fn chroot_with_package() -> tempfile::TempDir {
         std::fs::copy(&real, &to).unwrap();
     }
     std::fs::create_dir_all(r.join("tmp")).unwrap();
-    root
+    std::fs::create_dir_all(r.join("proc")).unwrap();
+    let jail = Jail(root);
+    let mounted = run(Command::new("mount")
+        .args(["-t", "proc", "proc"])
+        .arg(jail.path().join("proc")));
+    assert!(mounted.status.success(), "{}", stderr(&mounted));
+    jail
 }
 
 fn in_chroot(root: &Path, args: &[&str]) -> Output {
