@@ -11,36 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-/// The launcher as it ships: linked statically, so the executable needs
-/// nothing of the target but the kernel and, for Python, the glibc family.
-fn static_launcher() -> &'static Path {
-    static LAUNCHER: OnceLock<PathBuf> = OnceLock::new();
-    LAUNCHER.get_or_init(|| {
-        let target = repo_root().join("target/launcher");
-        let out = run(Command::new(option_env!("CARGO").unwrap_or("cargo"))
-            .args([
-                "rustc",
-                "-q",
-                "-p",
-                "gradient-launcher",
-                "--release",
-                "--bin",
-                "gradient-launcher",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .args(["--", "-C", "target-feature=+crt-static"])
-            .current_dir(repo_root()));
-        assert!(
-            out.status.success(),
-            "building the static launcher: {}",
-            stderr(&out)
-        );
-        target.join("release/gradient-launcher")
-    })
-}
-
-/// `greet` frozen into `out`, built once per test process.
+/// `greet` frozen into `out`, built once per test process with the
+/// launcher stub the `gradient` binary ships inside itself (nothing is
+/// named or found beside it), which is static: the executable needs nothing
+/// of the target but the kernel and, for Python, the glibc family.
 pub(crate) fn built() -> &'static Path {
     static EXE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &EXE.get_or_init(|| {
@@ -60,7 +34,7 @@ pub(crate) fn built() -> &'static Path {
             .arg(app_wheels("host"))
             .arg("--out")
             .arg(&out)
-            .env("GRADIENT_LAUNCHER", static_launcher()));
+            .env_remove("GRADIENT_LAUNCHER"));
         assert!(report.status.success(), "{}", stderr(&report));
         let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
         let exe = artifact(&report, "exe");
@@ -395,8 +369,7 @@ fn a_standalone_runtime_archive_is_frozen_with_runtime() {
         .arg(app_wheels("host"))
         .arg("--out")
         .arg(tmp.path().join("dist"))
-        .env("GRADIENT_CACHE_DIR", &cache)
-        .env("GRADIENT_LAUNCHER", static_launcher()));
+        .env("GRADIENT_CACHE_DIR", &cache));
     assert!(out.status.success(), "{}", stderr(&out));
     let runtimes: Vec<_> = std::fs::read_dir(cache.join("runtimes"))
         .unwrap()

@@ -19,7 +19,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 pub use app::{is_app, AppStage, ClosureCache};
-pub use options::{default_launcher, AppOptions, TargetChoice};
+pub use options::{launcher_stub, AppOptions, TargetChoice, SHIPPED_LAUNCHER};
 pub use preview::{preview, Preview};
 
 #[derive(Debug, Clone)]

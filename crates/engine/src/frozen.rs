@@ -18,6 +18,7 @@ use crate::{Error, Result};
 use gradient_launcher::{Manifest, MANIFEST, RECORD};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const BOOT: &str = include_str!("frozen/boot.py");
 
@@ -151,7 +152,7 @@ pub fn plan(
     tree: &AppTree,
     runtime: &Runtime,
     entry: &EntryPoint,
-    launcher: Vec<u8>,
+    launcher: Arc<[u8]>,
     key: [u8; 32],
     mtime: u64,
     scratch: &Path,
@@ -203,7 +204,7 @@ pub fn plan(
         excluded: Vec::new(),
         mtime,
         container: Container::Zip {
-            preamble: launcher.into(),
+            preamble: launcher,
             comment: Some(trailer(key)),
         },
     })
