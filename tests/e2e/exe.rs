@@ -407,3 +407,67 @@ fn a_standalone_runtime_archive_is_frozen_with_runtime() {
         stderr(&bad)
     );
 }
+
+/// Freeze the fixture application with `python` (and `edit` applied to its
+/// pyproject.toml) into a fresh output directory.
+fn freeze_with(python: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, Output) {
+    let (tmp, app) = fixture("app");
+    let pyproject = app.join("pyproject.toml");
+    std::fs::write(
+        &pyproject,
+        edit(std::fs::read_to_string(&pyproject).unwrap()),
+    )
+    .unwrap();
+    let out = run(gradient()
+        .arg("build")
+        .arg(&app)
+        .args(["--format", "exe", "--python", python, "--wheelhouse"])
+        .arg(app_wheels("host"))
+        .arg("--out")
+        .arg(tmp.path().join("dist")));
+    (tmp, out)
+}
+
+/// Debian's (and Ubuntu's) python3 has a `site.py` patched to look in
+/// dist-packages: frozen from it, the application must still be found.
+#[test]
+fn an_executable_frozen_from_debians_python_finds_its_application() {
+    let debian = "/usr/bin/python3";
+    let patched =
+        run(Command::new(debian).args(["-c", "import site; print(site.getsitepackages())"]));
+    assert!(
+        stdout(&patched).contains("dist-packages"),
+        "{debian} is Debian's patched python3 (scripts/deps.sh installs it): {}",
+        stdout(&patched)
+    );
+    let (tmp, out) = freeze_with(debian, |p| p);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cache = tmp.path().join("cache");
+    let ran = run(Command::new(tmp.path().join("dist/greet"))
+        .arg("Debian")
+        .env("GRADIENT_EXE_CACHE", &cache));
+    assert_eq!(stdout(&ran), "Hello, Debian!\n", "{}", stderr(&ran));
+}
+
+/// The build imports the entry point from the finished executable: one that
+/// cannot (here a module the application does not have) is never written.
+#[test]
+fn an_executable_that_cannot_import_its_entry_point_is_not_written() {
+    let (tmp, out) = freeze_with(&python(), |p| {
+        p.replace(
+            "greet = \"greet.cli:main\"",
+            "greet = \"greet.missing:main\"",
+        )
+    });
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot import its entry point greet.missing:main")
+            && err.contains("ModuleNotFoundError: No module named 'greet.missing'"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path().join("dist"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}

@@ -187,7 +187,17 @@ pub fn build(
     let mut artifacts = Vec::with_capacity(staged.plans.len());
     for plan in &staged.plans {
         progress.step(plan.format.name());
-        let written = sink::write(plan, &req.out_dir.join(&plan.file_name), progress)?;
+        let dest = req.out_dir.join(&plan.file_name);
+        let written = match (&staged.app, plan.format) {
+            (Some(app), Format::Exe) => {
+                let entry = &app.entry.object;
+                sink::write_checked(plan, &dest, progress, &|exe| {
+                    progress.step("importing the entry point from the executable");
+                    crate::frozen::smoke::import_entry(exe, &plan.file_name, entry)
+                })?
+            }
+            _ => sink::write(plan, &dest, progress)?,
+        };
         artifacts.push(Artifact {
             format: plan.format,
             written,

@@ -20,6 +20,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod smoke;
+
 const BOOT: &str = include_str!("frozen/boot.py");
 
 /// Standard-library directories applications never need (or that drag in
@@ -329,7 +331,10 @@ fn launch(
     runtime: &Runtime,
     entry: &EntryPoint,
 ) -> Result<()> {
-    let boot = entry.reference()?.fill(BOOT);
+    let boot = entry
+        .reference()?
+        .fill(BOOT)
+        .replace("@SITE_PACKAGES@", &runtime.site_packages());
     entries.push(Entry::bytes(
         ".gradient/boot.py",
         boot.into_bytes(),
