@@ -314,7 +314,7 @@ impl AppStage {
             (Some(rt), Format::Exe) => {
                 let mut key = key;
                 key.update(rt.executable.to_string_lossy().as_bytes());
-                let launcher_bytes = launcher_stub(options.launcher.as_deref())?;
+                let launcher_bytes = launcher_stub()?;
                 key.update(&launcher_bytes);
                 let scratch = self.staging.path().join("exe");
                 frozen::plan(

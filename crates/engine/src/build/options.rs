@@ -7,7 +7,7 @@ use crate::project::Project;
 use crate::runtime::Target;
 use crate::zipapp;
 use crate::{Error, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The interpreter an application is built for.
@@ -47,8 +47,6 @@ pub struct AppOptions {
     pub zipapp: zipapp::Options,
     /// Write the resolved closure as a PEP 751 lock here.
     pub write_lock: Option<PathBuf>,
-    /// The launcher stub for frozen executables; default [`launcher_stub`].
-    pub launcher: Option<PathBuf>,
 }
 
 /// The launcher stub this Gradient ships: built static by `build.rs` from
@@ -56,14 +54,10 @@ pub struct AppOptions {
 /// executables with nothing else installed.
 pub const SHIPPED_LAUNCHER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gradient-launcher"));
 
-/// The stub to put in front of a frozen executable: `explicit` (a build
-/// option), else `$GRADIENT_LAUNCHER` (a launcher being worked on), else
-/// [`SHIPPED_LAUNCHER`].
-pub fn launcher_stub(explicit: Option<&Path>) -> Result<Arc<[u8]>> {
-    let chosen = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("GRADIENT_LAUNCHER").map(PathBuf::from));
-    match chosen {
+/// The stub to put in front of a frozen executable: `$GRADIENT_LAUNCHER`
+/// (a launcher being worked on), else [`SHIPPED_LAUNCHER`].
+pub fn launcher_stub() -> Result<Arc<[u8]>> {
+    match std::env::var_os("GRADIENT_LAUNCHER").map(PathBuf::from) {
         None => Ok(Arc::from(SHIPPED_LAUNCHER)),
         Some(path) => std::fs::read(&path).map(Arc::from).map_err(|e| {
             Error::Plan(format!(
@@ -98,7 +92,6 @@ impl AppOptions {
                 entry: app.entry.clone(),
             },
             write_lock: None,
-            launcher: None,
         }
     }
 }

@@ -22,7 +22,11 @@ pub fn import_entry(exe: &Path, app: &str, entry: &str) -> Result<()> {
             .env("GRADIENT_EXE_CACHE", cache.path().join("exe"))
             .stdin(Stdio::null()),
     )
-    .map_err(|e| Error::io(exe, e))?;
+    .map_err(|e| {
+        Error::Plan(format!(
+            "{app}: the frozen executable cannot be run here to import its entry point {entry}: {e}"
+        ))
+    })?;
     if out.status.success() {
         return Ok(());
     }
