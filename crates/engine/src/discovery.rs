@@ -51,6 +51,11 @@ impl FileSet {
     }
 }
 
+/// The rule for a file name that is not UTF-8: wheel and sdist member names
+/// are UTF-8 (the binary distribution format; PEP 625 sdists are POSIX tar
+/// read by tarfile with UTF-8 names), so such a file cannot be packaged.
+const NOT_UTF8: &str = "name is not UTF-8: wheels and sdists store UTF-8 names; rename it";
+
 /// Directory names never packaged, wherever they are.
 const DEFAULT_DIRS: &[&str] = &[
     ".git",
@@ -110,6 +115,10 @@ pub fn scan(project: &Project) -> Result<FileSet> {
     };
     let ignores = parent_gitignores(&project.root);
     walk.dir(&project.root, "", &ignores)?;
+    // The walk visits `x/` (and everything in it) before `x.py`, but `.`
+    // sorts before `/`: [`FileSet::get`] and [`FileSet::under`] need the
+    // order of the whole relative path.
+    walk.out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(walk.out)
 }
 
@@ -134,10 +143,20 @@ impl Walk {
             None => ignores,
         };
         let read = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-        let mut entries: Vec<(String, std::fs::DirEntry)> = read
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok().map(|n| (n, e)))
-            .collect();
+        let mut entries: Vec<(String, std::fs::DirEntry)> = Vec::new();
+        for entry in read.filter_map(|e| e.ok()) {
+            match entry.file_name().into_string() {
+                Ok(name) => entries.push((name, entry)),
+                Err(raw) => {
+                    let shown = raw.to_string_lossy();
+                    let rel = match rel_dir {
+                        "" => shown.into_owned(),
+                        _ => format!("{rel_dir}/{shown}"),
+                    };
+                    self.exclude(rel, NOT_UTF8.into())?;
+                }
+            }
+        }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
         self.walking.push(identity(&meta));
@@ -496,6 +515,40 @@ mod tests {
             module_names: names.iter().map(|s| s.to_string()).collect(),
             ..Settings::default()
         }
+    }
+
+    /// `x.py` beside a package `x/`: the walk meets `x/` first, but the
+    /// set is in path order, so every file is found by `get`.
+    #[test]
+    fn a_module_beside_a_package_of_the_same_name_is_found() {
+        let dir = tree(&["x.py", "x/__init__.py", "x/a.py", "x-y.txt"]);
+        let files = scan(&project_at(dir.path(), settings(&["x"]))).expect("scan");
+        let rels: Vec<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["x-y.txt", "x.py", "x/__init__.py", "x/a.py"]);
+        for rel in rels {
+            assert!(files.get(rel).is_some(), "{rel}");
+        }
+        assert_eq!(files.under("x/").count(), 2);
+    }
+
+    /// A name that is not UTF-8 cannot be stored in a wheel or an sdist: it
+    /// is shown as excluded, with the reason, instead of vanishing.
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_excluded_with_the_reason() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tree(&["demo/__init__.py"]);
+        let raw = std::ffi::OsStr::from_bytes(b"caf\xe9.py");
+        std::fs::write(dir.path().join("demo").join(raw), "").expect("write");
+        let files = scan(&project_at(dir.path(), settings(&["demo"]))).expect("scan");
+        assert_eq!(files.files.len(), 1);
+        let excluded = &files.excluded[0];
+        assert_eq!(excluded.path, "demo/caf\u{fffd}.py");
+        assert!(
+            excluded.rule.starts_with("name is not UTF-8"),
+            "{}",
+            excluded.rule
+        );
     }
 
     #[cfg(unix)]
