@@ -134,6 +134,9 @@ pub fn stage(
                 .unwrap_or("not an application format")
         )));
     }
+    if let Some(path) = &options.write_lock {
+        lock::check_file_name(path)?;
+    }
     progress.step("target");
     let target = options.target.describe()?;
     let runtime = match formats.contains(&Format::Exe) {
@@ -310,7 +313,7 @@ impl AppStage {
             project.metadata.version.as_str(),
         );
         let key = self.cache_key();
-        match (&self.runtime, format) {
+        let mut plan = match (&self.runtime, format) {
             (Some(rt), Format::Exe) => {
                 let mut key = key;
                 key.update(rt.executable.to_string_lossy().as_bytes());
@@ -337,7 +340,11 @@ impl AppStage {
                 &crate::record::hex(&key.finalize()[..16]),
                 mtime,
             ),
+        }?;
+        if let Some(name) = &options.file_name {
+            plan.file_name = app_file_name(format, name)?;
         }
+        Ok(plan)
     }
 
     /// The extraction cache key: everything that decides the tree's content.
@@ -351,4 +358,21 @@ impl AppStage {
         key.update(self.entry.object.as_bytes());
         key
     }
+}
+
+/// The file an application is written as when `--name` chooses it (click
+/// and argparse print it in usage lines): a zipapp gets `.pyz` unless the
+/// name has it; an executable is the name itself.
+fn app_file_name(format: Format, name: &str) -> Result<String> {
+    let plain =
+        !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+    if !plain {
+        return Err(Error::Plan(format!(
+            "--name {name:?}: give a file name, without a directory"
+        )));
+    }
+    Ok(match format {
+        Format::Zipapp if !name.ends_with(".pyz") => format!("{name}.pyz"),
+        _ => name.to_string(),
+    })
 }
