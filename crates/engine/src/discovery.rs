@@ -107,9 +107,11 @@ pub fn never_packaged(rel: &Path) -> bool {
 /// (see [`crate::links`]); the others are excluded, naming their target.
 pub fn scan(project: &Project) -> Result<FileSet> {
     let exclude = Globs::new(&project.settings.exclude, "tool.gradient.exclude")?;
+    let include = Globs::new(&project.settings.include, "tool.gradient.include")?;
     let mut walk = Walk {
         root: crate::links::Root::new(&project.root),
         exclude,
+        include,
         out: FileSet::default(),
         walking: Vec::new(),
     };
@@ -125,6 +127,9 @@ pub fn scan(project: &Project) -> Result<FileSet> {
 struct Walk {
     root: crate::links::Root,
     exclude: Globs,
+    /// `tool.gradient.include`: an explicit include wins over .gitignore
+    /// (a generated `_version.py` is ignored by git yet shipped).
+    include: Globs,
     out: FileSet,
     /// (device, inode) of the directories being walked, outermost first: a
     /// link to one of them is a loop.
@@ -242,6 +247,7 @@ impl Walk {
         }
         for ignore in ignores.iter().rev() {
             match ignore.matched(path, is_dir) {
+                Match::Ignore(_) if self.included(rel, is_dir) => break,
                 Match::Ignore(glob) => return Some(format!(".gitignore: {}", glob.original())),
                 Match::Whitelist(_) => return None,
                 Match::None => {}
@@ -250,6 +256,14 @@ impl Walk {
         self.exclude
             .matching(rel)
             .map(|g| format!("tool.gradient.exclude: {g}"))
+    }
+}
+
+impl Walk {
+    /// Whether `tool.gradient.include` names `rel`, or (for a directory)
+    /// something below it.
+    fn included(&self, rel: &str, is_dir: bool) -> bool {
+        self.include.matching(rel).is_some() || (is_dir && self.include.names_below(rel))
     }
 }
 
@@ -352,6 +366,13 @@ impl Globs {
             names: build(names)?,
             name_index,
         })
+    }
+
+    /// Whether a pattern starts with the directory `dir`: it may match
+    /// something below it.
+    fn names_below(&self, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        self.patterns.iter().any(|p| p.starts_with(&prefix))
     }
 
     /// The first pattern matching `rel` or one of its parent directories.
@@ -472,6 +493,19 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
             format!("{rel}.py"),
         ],
     };
+    let left_out = looked.iter().find_map(|path| {
+        let path = path.trim_end_matches('/');
+        files.excluded.iter().find(|e| e.path == path)
+    });
+    if let Some(e) = left_out {
+        return Err(Error::Plan(format!(
+            "{}: module `{name}`: `{}` exists but is left out by {}; add it to \
+             tool.gradient.include to ship it",
+            project.pyproject_path.display(),
+            e.path,
+            e.rule
+        )));
+    }
     Err(Error::Plan(format!(
         "{}: module `{name}` not found (looked for {}); set tool.gradient.module-name \
          (and module-root) to the package to ship",
@@ -515,6 +549,41 @@ mod tests {
             module_names: names.iter().map(|s| s.to_string()).collect(),
             ..Settings::default()
         }
+    }
+
+    /// A file .gitignore lists is left out, naming the rule, unless
+    /// tool.gradient.include names it (or a directory it is in).
+    #[test]
+    fn an_explicit_include_wins_over_gitignore() {
+        let dir = tree(&[
+            "demo/__init__.py",
+            "demo/_version.py",
+            "gen/api.py",
+            "demo/cache.txt",
+        ]);
+        std::fs::write(dir.path().join(".gitignore"), "_version.py\ngen/\n*.txt\n").expect("write");
+        let scan_with = |include: &[&str]| {
+            let mut s = settings(&["demo"]);
+            s.include = include.iter().map(|p| p.to_string()).collect();
+            scan(&project_at(dir.path(), s)).expect("scan")
+        };
+        let plain = scan_with(&[]);
+        let rule = |f: &FileSet, path: &str| {
+            f.excluded
+                .iter()
+                .find(|e| e.path == path)
+                .map(|e| e.rule.clone())
+        };
+        assert_eq!(
+            rule(&plain, "demo/_version.py").as_deref(),
+            Some(".gitignore: _version.py")
+        );
+        assert_eq!(rule(&plain, "gen").as_deref(), Some(".gitignore: gen/"));
+        let included = scan_with(&["demo/_version.py", "gen/api.py"]);
+        for path in ["demo/_version.py", "gen/api.py"] {
+            assert!(included.get(path).is_some(), "{path}");
+        }
+        assert!(included.get("demo/cache.txt").is_none());
     }
 
     /// `x.py` beside a package `x/`: the walk meets `x/` first, but the
