@@ -110,7 +110,13 @@ pub struct AppStage {
     runtime: Option<frozen::Runtime>,
     own_sha256: String,
     staging: tempfile::TempDir,
+    /// After `staging` (fields drop in order): unlocked once it is removed.
+    _held: crate::leftovers::Held,
 }
+
+/// The staging directories of application builds, in the temporary
+/// directory (swept by [`crate::leftovers`] once their run is gone).
+const STAGING_PREFIX: &str = "gradient-app-";
 
 /// Stage `formats` (application formats) of `project`.
 pub fn stage(
@@ -144,10 +150,13 @@ pub fn stage(
         false => None,
     };
     check_requires_python(project, &target)?;
+    crate::leftovers::sweep_staging(STAGING_PREFIX);
     let staging = tempfile::Builder::new()
-        .prefix("gradient-app-")
+        .prefix(STAGING_PREFIX)
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let held =
+        crate::leftovers::hold_dir(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
 
     progress.step("wheel");
     let own_plan = wheel::plan(project, &discovery::scan(project)?, mtime)?;
@@ -184,6 +193,7 @@ pub fn stage(
         runtime,
         own_sha256: crate::record::hex(&own_digest),
         staging,
+        _held: held,
     };
     stage.install(formats, &wheels, progress)?;
     stage.compile(progress)?;
