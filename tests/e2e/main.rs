@@ -11,6 +11,7 @@ mod index_server;
 mod inspect;
 mod inspect_real;
 mod inspect_robust;
+mod interrupt;
 mod oci;
 mod publish;
 mod recommend;

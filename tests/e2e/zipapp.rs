@@ -191,6 +191,21 @@ fn concurrent_first_runs_all_succeed() {
     let out = tempfile::tempdir().unwrap();
     let pyz = build_zipapp(&app, out.path(), &["--wheelhouse", &wheelhouse_arg("host")]);
     let cache = tempfile::tempdir().unwrap();
+    // What first runs killed earlier left: removed once their process is
+    // gone, kept while it lives.
+    let dead_pid = {
+        let mut child = Command::new("true").spawn().unwrap();
+        child.wait().unwrap();
+        child.id()
+    };
+    let dead = cache
+        .path()
+        .join(format!(".tmp-0123456789ab-{dead_pid}-0badf00d"));
+    let alive = format!(".tmp-0123456789ab-{}-00c0ffee", std::process::id());
+    for planted in [dead.clone(), cache.path().join(&alive)] {
+        std::fs::create_dir_all(planted.join("pkg")).unwrap();
+        std::fs::write(planted.join("pkg/mod.py"), "").unwrap();
+    }
     let outputs = run_concurrently((0..6).map(|i| {
         let mut cmd = Command::new("python3");
         cmd.arg(&pyz)
@@ -209,11 +224,16 @@ fn concurrent_first_runs_all_succeed() {
     let entries: Vec<String> = std::fs::read_dir(cache.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| *name != alive)
         .collect();
     assert_eq!(
         entries.len(),
         1,
-        "the losers' temporary trees are gone: {entries:?}"
+        "the losers' and the dead run's temporary trees are gone: {entries:?}"
+    );
+    assert!(
+        cache.path().join(&alive).exists(),
+        "a live run's tree is kept"
     );
 }
 
@@ -602,4 +622,40 @@ fn preview_lists_the_archive_as_it_will_be() {
         .map(|e| e["path"].as_str().unwrap())
         .collect();
     assert_eq!(planned, in_archive, "the preview is the archive");
+}
+
+/// `--name` chooses the file usage lines print; `--write-lock` takes only
+/// the names PEP 751 allows, refused before any work.
+#[test]
+fn the_file_name_can_be_chosen_and_lock_names_follow_pep_751() {
+    let (_tmp, app) = fixture("app");
+    let host = app_wheels("host").display().to_string();
+    let out = tempfile::tempdir().unwrap();
+    let pyz = build_zipapp(
+        &app,
+        out.path(),
+        &["--wheelhouse", &host, "--name", "greet"],
+    );
+    assert_eq!(pyz, out.path().join("greet.pyz"));
+    let cache = tempfile::tempdir().unwrap();
+    let help = run(Command::new("python3")
+        .arg(&pyz)
+        .arg("--help")
+        .env("GRADIENT_ZIPAPP_CACHE", cache.path()));
+    assert!(
+        stdout(&help).contains("Usage: greet.pyz"),
+        "{}{}",
+        stdout(&help),
+        stderr(&help)
+    );
+
+    for bad in ["lock.toml", "pylock.a.b.toml"] {
+        let err = build_fails(&app, &["--wheelhouse", &host, "--write-lock", bad]);
+        assert!(err.contains("pylock.<name>.toml"), "{err}");
+    }
+    let err = build_fails(&app, &["--wheelhouse", &host, "--name", "../greet"]);
+    assert!(
+        err.contains("give a file name, without a directory"),
+        "{err}"
+    );
 }

@@ -75,6 +75,10 @@ pub struct AppArgs {
         help_heading = "Applications"
     )]
     write_lock: Option<PathBuf>,
+    /// The application's file name (default: NAME-VERSION.pyz for a zipapp,
+    /// NAME for an executable); usage lines print it.
+    #[arg(long = "name", value_name = "FILE", help_heading = "Applications")]
+    file_name: Option<String>,
     /// The console script to run (by name), or module:function.
     #[arg(long, value_name = "NAME", help_heading = "Applications")]
     entry: Option<String>,
@@ -154,6 +158,7 @@ impl AppArgs {
             compression: self.deb_compression,
         };
         self.oci.apply(&mut options.oci);
+        options.file_name = self.file_name;
         options
     }
 }

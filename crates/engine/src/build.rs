@@ -19,7 +19,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 pub use app::{is_app, AppStage, ClosureCache};
-pub use options::{default_launcher, AppOptions, TargetChoice};
+pub use options::{launcher_stub, AppOptions, TargetChoice, SHIPPED_LAUNCHER};
 pub use preview::{preview, Preview};
 
 #[derive(Debug, Clone)]
@@ -210,8 +210,9 @@ pub fn build(
     let mut images = Vec::new();
     for plan in &staged.plans {
         progress.step(plan.format.name());
-        let written = match (plan.format, &staged.image) {
-            (Format::Oci, Some(layers)) => {
+        let dest = req.out_dir.join(&plan.file_name);
+        let written = match (&staged.app, plan.format, &staged.image) {
+            (_, Format::Oci, Some(layers)) => {
                 let built = write_image(project, layers, req, staged.mtime, progress)?;
                 notes.extend(built.pushed.as_ref().map(push_note));
                 artifacts.extend(built.outputs.iter().map(|w| Artifact {
@@ -221,10 +222,15 @@ pub fn build(
                 images.push(built);
                 continue;
             }
-            (Format::Deb, _) => {
-                crate::deb::write(plan, &req.out_dir.join(&plan.file_name), progress)?
+            (_, Format::Deb, _) => crate::deb::write(plan, &dest, progress)?,
+            (Some(app), Format::Exe, _) => {
+                let entry = &app.entry.object;
+                sink::write_checked(plan, &dest, progress, &|exe| {
+                    progress.step("importing the entry point from the executable");
+                    crate::frozen::smoke::import_entry(exe, &plan.file_name, entry)
+                })?
             }
-            _ => sink::write(plan, &req.out_dir.join(&plan.file_name), progress)?,
+            _ => sink::write(plan, &dest, progress)?,
         };
         artifacts.push(Artifact {
             format: plan.format,

@@ -74,6 +74,7 @@ pub fn plan(
             }),
         }
     }
+    check_entry_count(entries.len(), target.version)?;
     Ok(Plan {
         format: Format::Zipapp,
         file_name: format!("{}-{version}.pyz", names::wheel_escape(name)),
@@ -85,6 +86,23 @@ pub fn plan(
             comment: None,
         },
     })
+}
+
+/// The most entries a zip holds without Zip64.
+const ZIP32_ENTRIES: usize = 0xffff;
+
+/// Before Python 3.13, zipimport reads no Zip64 end of central directory,
+/// so an archive of more than 65,535 entries builds but cannot start there:
+/// refuse it, and say what works instead.
+fn check_entry_count(count: usize, (major, minor): (u32, u32)) -> Result<()> {
+    if count <= ZIP32_ENTRIES || (major, minor) >= (3, 13) {
+        return Ok(());
+    }
+    Err(Error::Plan(format!(
+        "the zipapp would hold {count} entries; Python {major}.{minor} cannot start a zip \
+         of more than {ZIP32_ENTRIES} (its zipimport has no Zip64, added in 3.13): target \
+         Python 3.13 or later, or build an executable (--format exe)"
+    )))
 }
 
 /// Which distribution an archive path belongs to, for the preview.
@@ -176,6 +194,20 @@ fn bootstrap(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn more_entries_than_zipimport_reads_are_refused_before_python_3_13() {
+        use super::check_entry_count;
+        assert!(check_entry_count(65_535, (3, 11)).is_ok());
+        assert!(check_entry_count(70_000, (3, 13)).is_ok());
+        let err = check_entry_count(65_536, (3, 12))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.contains("65536 entries") && err.contains("3.13"),
+            "{err}"
+        );
+    }
+
     use super::*;
     use crate::apptree::{Installed, Layout, Script, TreeFile};
     use crate::entry_points::choose_entry;

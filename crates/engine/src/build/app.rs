@@ -4,7 +4,7 @@
 //! then each format's tree is derived ([`apptree::relayout`]), its bytecode
 //! compiled, and its archive planned.
 
-use super::options::{default_launcher, AppOptions, TargetChoice};
+use super::options::{launcher_stub, AppOptions, TargetChoice};
 use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
 use crate::closure::{self, lock, Closure, Sources};
 use crate::deb;
@@ -118,7 +118,13 @@ pub struct AppStage {
     oci_base_python: bool,
     own_sha256: String,
     staging: tempfile::TempDir,
+    /// After `staging` (fields drop in order): unlocked once it is removed.
+    _held: crate::leftovers::Held,
 }
+
+/// The staging directories of application builds, in the temporary
+/// directory (swept by [`crate::leftovers`] once their run is gone).
+const STAGING_PREFIX: &str = "gradient-app-";
 
 /// Stage `formats` (application formats) of `project`.
 pub fn stage(
@@ -142,6 +148,9 @@ pub fn stage(
                 .unwrap_or("not an application format")
         )));
     }
+    if let Some(path) = &options.write_lock {
+        lock::check_file_name(path)?;
+    }
     progress.step("target");
     let deb_layout = match formats.contains(&Format::Deb) {
         true => {
@@ -159,10 +168,13 @@ pub fn stage(
         false => None,
     };
     check_requires_python(project, &target)?;
+    crate::leftovers::sweep_staging(STAGING_PREFIX);
     let staging = tempfile::Builder::new()
-        .prefix("gradient-app-")
+        .prefix(STAGING_PREFIX)
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let held =
+        crate::leftovers::hold_dir(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
 
     progress.step("wheel");
     let own_plan = wheel::plan(project, &discovery::scan(project)?, mtime)?;
@@ -201,6 +213,7 @@ pub fn stage(
         oci_base_python: options.oci.base_python,
         own_sha256: crate::record::hex(&own_digest),
         staging,
+        _held: held,
     };
     stage.install(project, formats, &wheels, progress)?;
     stage.compile(progress)?;
@@ -376,17 +389,11 @@ impl AppStage {
             return Ok(crate::oci::preview_plan(project, &layers, mtime));
         }
         let key = self.cache_key();
-        match (&self.runtime, format) {
+        let mut plan = match (&self.runtime, format) {
             (Some(rt), Format::Exe) => {
                 let mut key = key;
                 key.update(rt.executable.to_string_lossy().as_bytes());
-                let launcher = options.launcher.clone().unwrap_or_else(default_launcher);
-                let launcher_bytes = std::fs::read(&launcher).map_err(|e| {
-                    Error::Plan(format!(
-                        "{}: the launcher stub cannot be read ({e}); build it with `cargo build -p gradient-launcher` or set GRADIENT_LAUNCHER",
-                        launcher.display()
-                    ))
-                })?;
+                let launcher_bytes = launcher_stub()?;
                 key.update(&launcher_bytes);
                 let scratch = self.staging.path().join("exe");
                 frozen::plan(
@@ -409,7 +416,11 @@ impl AppStage {
                 &crate::record::hex(&key.finalize()[..16]),
                 mtime,
             ),
+        }?;
+        if let Some(name) = &options.file_name {
+            plan.file_name = app_file_name(format, name)?;
         }
+        Ok(plan)
     }
 
     /// The Debian package's plan and its control part, as the preview shows it.
@@ -485,4 +496,21 @@ impl AppStage {
         key.update(self.entry.object.as_bytes());
         key
     }
+}
+
+/// The file an application is written as when `--name` chooses it (click
+/// and argparse print it in usage lines): a zipapp gets `.pyz` unless the
+/// name has it; an executable is the name itself.
+fn app_file_name(format: Format, name: &str) -> Result<String> {
+    let plain =
+        !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+    if !plain {
+        return Err(Error::Plan(format!(
+            "--name {name:?}: give a file name, without a directory"
+        )));
+    }
+    Ok(match format {
+        Format::Zipapp if !name.ends_with(".pyz") => format!("{name}.pyz"),
+        _ => name.to_string(),
+    })
 }

@@ -11,7 +11,7 @@
 
 use super::entry_reader::{EntryReader, Hashed};
 use super::spool::{Spool, Spooled};
-use super::{check_cancel, derive, write_with, Written};
+use super::{check_cancel, derive, write_with_check, Written};
 use crate::plan::{Container, Entry, Plan, Source, ZipComment};
 use crate::progress::Progress;
 use crate::{Error, Result};
@@ -96,8 +96,8 @@ fn pack(entry: &Entry, md5: bool) -> Result<Packed> {
 
 /// Stream a large entry: read once, into a deflated and a stored spool at
 /// the same time, keeping the smaller (the rule of [`pack_bytes`]).
-fn pack_streamed(entry: &Entry, md5: bool) -> Result<Packed> {
-    let mut reader = EntryReader::open(entry, md5)?;
+fn pack_streamed(entry: &Entry, md5: bool, progress: &dyn Progress) -> Result<Packed> {
+    let mut reader = EntryReader::open(entry, md5)?.stop_on(progress);
     let mut crc = crc32fast::Hasher::new();
     let mut stored = Spool::new()?;
     let mut deflated = DeflateEncoder::new(Spool::new()?, Compression::new(LEVEL));
@@ -148,16 +148,25 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
-/// Write `plan` as a zip archive to `dest`, atomically.
-pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
+/// Write `plan` as a zip archive to `dest`, atomically, once `check`
+/// accepts the finished file.
+pub fn write_zip(
+    plan: &Plan,
+    dest: &Path,
+    progress: &dyn Progress,
+    check: &dyn Fn(&Path) -> Result<()>,
+) -> Result<Written> {
     let mode = if plan.preamble().is_empty() {
         0o644
     } else {
         0o755
     };
-    write_with(dest, mode, |out| {
-        write_zip_to(plan, out, progress).map(|_| ())
-    })
+    write_with_check(
+        dest,
+        mode,
+        |out| write_zip_to(plan, out, progress).map(|_| ()),
+        check,
+    )
 }
 
 /// The derived entries of a zip: a RECORD, if any, is the single last entry.
@@ -256,7 +265,7 @@ impl<W: Write> ZipState<W> {
                 };
                 pack_bytes(entry, data, hashed)?
             }
-            _ if entry.size > STREAM_BYTES => pack_streamed(entry, md5)?,
+            _ if entry.size > STREAM_BYTES => pack_streamed(entry, md5, progress)?,
             _ => return self.batch(entries, start, progress),
         };
         let derived = entry.is_derived();

@@ -226,6 +226,22 @@ def _unpack(archive, root_fd, root):
         _fail("cannot move the extracted tree into %s" % root)
 
 
+def _sweep_dead(root_fd):
+    # Unpacks of first runs that were killed (.tmp-<key>-<pid>-<random>):
+    # removed once their process is gone. The cache is this user's own.
+    import os
+    for entry in list(os.scandir(root_fd)):
+        parts = entry.name.split("-")
+        if not entry.name.startswith(".tmp-") or len(parts) != 4 or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            _remove_at(root_fd, entry.name)
+        except OSError:
+            pass
+
+
 def _extract(archive):
     # Extension modules cannot be imported from a zip: extract once per
     # content hash into the private cache.
@@ -240,10 +256,17 @@ def _extract(archive):
                 _remove_at(root_fd, trash)
             except FileNotFoundError:
                 pass
+            _sweep_dead(root_fd)
             _unpack(archive, root_fd, root)
-    except (OSError, _Untrusted) as e:
+    except OSError as e:
+        import errno
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            _fail("cannot extract into %s: no space left there; free some, or set "
+                  "GRADIENT_ZIPAPP_CACHE to a directory with room" % root)
         _fail("cannot extract into %s (%s); refusing to run code from it"
-              % (root, getattr(e, "strerror", None) or e))
+              % (root, e.strerror or e))
+    except _Untrusted as e:
+        _fail("cannot extract into %s (%s); refusing to run code from it" % (root, e))
     finally:
         os.close(root_fd)
     return os.path.join(root, _KEY)
