@@ -22,6 +22,8 @@ async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
     let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
     studio.wait_text("#artifact-name", "greet-1.2.0").await;
     studio.click("button[data-format='oci']").await;
+    // The image preview has replaced the first format's.
+    let summary = studio.wait_text("#plan-summary", "project layer:").await;
     // The preview lists the image's files with the layer each is in.
     let paths = studio.wait_any("#entries tbody td.path", "cli.py").await;
     assert!(paths.iter().any(|p| p.contains("_speedups")), "{paths:?}");
@@ -29,7 +31,6 @@ async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
     for layer in ["runtime layer", "dependencies layer", "project layer"] {
         assert!(reasons.iter().any(|r| r == layer), "{layer}: {reasons:?}");
     }
-    let summary = studio.wait_text("#plan-summary", "project layer:").await;
     assert!(summary.contains("image greet:studio on base"), "{summary}");
     assert!(summary.contains("runtime layer:"), "{summary}");
     studio.screenshot("oci-preview").await;
