@@ -31,7 +31,7 @@ async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
     for layer in ["runtime layer", "dependencies layer", "project layer"] {
         assert!(reasons.iter().any(|r| r == layer), "{layer}: {reasons:?}");
     }
-    assert!(summary.contains("image greet:studio on base"), "{summary}");
+    assert!(summary.contains("greet:studio on base"), "{summary}");
     assert!(summary.contains("runtime layer:"), "{summary}");
     studio.screenshot("oci-preview").await;
 
