@@ -1,0 +1,426 @@
+//! The PEP 517 build frontend: a project whose `[build-system]` names a
+//! backend other than Gradient's is built by that backend, the way PEP 517
+//! § "Build frontend" describes and `python -m build` does it.
+//!
+//! 1. [`BuildSystem::read`] the table (PEP 518 fallbacks, `backend-path`
+//!    checked to stay in the tree).
+//! 2. Resolve the build requirements with the engine's resolver and install
+//!    them with its installer into a cached, content-keyed environment
+//!    ([`env`]); `get_requires_for_build_*` adds to them.
+//! 3. `build_sdist`, then `build_wheel` from the unpacked sdist (the wheel
+//!    from the tree when the backend cannot make an sdist or only a wheel
+//!    was asked for); each hook in a fresh process ([`hooks`]).
+//! 4. The inspector verifies each artifact before it is put into the output
+//!    directory atomically.
+//!
+//! On failure the backend's own output is quoted and the environment and
+//! the scratch directory (unpacked sdist, hook files) are kept and named.
+
+mod build_system;
+mod compiled;
+mod config;
+pub mod env;
+mod hooks;
+
+use crate::build::{Artifact, BuildReport};
+use crate::closure::Sources;
+use crate::plan::Format;
+use crate::progress::Progress;
+use crate::runtime::Target;
+use crate::sink::Written;
+use crate::{Error, Result};
+use hooks::{Answer, Caller, Failed};
+use std::path::{Path, PathBuf};
+
+pub use build_system::{BuildSystem, LEGACY_BACKEND, LEGACY_REQUIRES};
+pub use compiled::compiled_parts;
+pub use config::{ConfigSettings, Setting};
+pub use env::Env;
+
+/// A build by the project's own backend.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The source tree (holding pyproject.toml or setup.py).
+    pub root: PathBuf,
+    pub out_dir: PathBuf,
+    /// [`Format::Sdist`] and/or [`Format::Wheel`].
+    pub formats: Vec<Format>,
+    /// The interpreter that runs the backend; default `python3` on PATH.
+    pub python: Option<PathBuf>,
+    pub config: ConfigSettings,
+    /// Where build requirements come from (default: the public index).
+    pub sources: Sources,
+}
+
+/// Where a build got to: what to keep and name when a hook fails.
+struct Run<'a> {
+    system: &'a BuildSystem,
+    target: Target,
+    sources: Sources,
+    config: serde_json::Value,
+    scratch: PathBuf,
+    progress: &'a dyn Progress,
+    /// Environments used, for the report and for failure messages.
+    envs: Vec<(PathBuf, bool)>,
+}
+
+/// Build `req.formats` of the tree at `req.root` with its own backend.
+pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
+    let system = BuildSystem::read(&req.root)?;
+    if let Some(bad) = req
+        .formats
+        .iter()
+        .find(|f| !matches!(f, Format::Sdist | Format::Wheel))
+    {
+        return Err(Error::Plan(format!(
+            "{} of a project built by `{}`: only sdists and wheels can be built by a project's own backend yet",
+            bad.name(),
+            system.backend
+        )));
+    }
+    check_cycle(&system)?;
+    progress.step("target");
+    let python = req
+        .python
+        .clone()
+        .unwrap_or_else(Target::default_interpreter);
+    let sources = req.sources.clone().with_default_index();
+    let scratch = scratch_dir(&sources)?;
+    let mut run = Run {
+        system: &system,
+        target: Target::describe(&python)?,
+        sources,
+        config: req.config.to_json(),
+        scratch: scratch.path().to_path_buf(),
+        progress,
+        envs: Vec::new(),
+    };
+    let built = run.artifacts(&req.root, &req.formats);
+    let built = match built {
+        Ok(built) => built,
+        Err(e) => return Err(run.keep(scratch, e)),
+    };
+    let mut artifacts = Vec::new();
+    for (format, path) in built {
+        artifacts.push(Artifact {
+            format,
+            written: deliver(&path, &req.out_dir)?,
+        });
+    }
+    Ok(BuildReport {
+        artifacts,
+        notes: run.notes(),
+    })
+}
+
+/// PEP 517 § "Build requirements": a project must not need itself to build.
+fn check_cycle(system: &BuildSystem) -> Result<()> {
+    let Some(name) = &system.project_name else {
+        return Ok(());
+    };
+    for r in &system.requires {
+        if let Ok(req) = crate::names::parse_requirement(r) {
+            if crate::names::normalize(req.name.as_ref()) == *name {
+                return Err(Error::Plan(format!(
+                    "build requirement cycle: {name} lists `{r}` in [build-system] requires; a project cannot need itself to be built (PEP 517 forbids cycles)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scratch_dir(sources: &Sources) -> Result<tempfile::TempDir> {
+    let cache = sources
+        .cache
+        .clone()
+        .unwrap_or_else(crate::closure::index::default_cache);
+    let dir = cache.join("build-scratch");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    tempfile::Builder::new()
+        .prefix("build-")
+        .tempdir_in(&dir)
+        .map_err(|e| Error::io(&dir, e))
+}
+
+impl Run<'_> {
+    /// The sdist (when asked for, or as the wheel's source), then the wheel.
+    fn artifacts(&mut self, root: &Path, formats: &[Format]) -> Result<Vec<(Format, PathBuf)>> {
+        let want_sdist = formats.contains(&Format::Sdist);
+        let want_wheel = formats.contains(&Format::Wheel);
+        let mut out = Vec::new();
+        let mut wheel_tree = root.to_path_buf();
+        if want_sdist {
+            if let Some(sdist) = self.sdist(root)? {
+                if want_wheel {
+                    wheel_tree = self.unpack(&sdist)?;
+                }
+                out.push((Format::Sdist, sdist));
+            }
+        }
+        if want_wheel {
+            out.push((Format::Wheel, self.wheel(&wheel_tree)?));
+        }
+        for (_, path) in &out {
+            verify(path)?;
+        }
+        Ok(out)
+    }
+
+    /// The environment for the build requirements plus a hook's extra ones.
+    fn env_for(&mut self, tree: &Path, requires_hook: &str) -> Result<Env> {
+        let forbidden: Vec<String> = self.system.project_name.iter().cloned().collect();
+        let base = env::ensure(
+            &self.target,
+            &self.system.requires,
+            &forbidden,
+            &self.sources,
+            self.progress,
+        )?;
+        self.envs.push((base.root.clone(), base.reused));
+        let kwargs = serde_json::json!({ "config_settings": self.config });
+        let extra = self.value(&base, tree, requires_hook, kwargs)?;
+        let extra: Vec<String> = serde_json::from_value(extra).map_err(|e| {
+            Error::Backend(format!(
+                "`{requires_hook}` of {} did not return a list of requirements: {e}",
+                self.system.backend
+            ))
+        })?;
+        if extra.is_empty() {
+            return Ok(base);
+        }
+        self.progress
+            .log(&format!("{requires_hook} added {extra:?}"));
+        let mut all = self.system.requires.clone();
+        all.extend(extra);
+        drop(base);
+        let env = env::ensure(&self.target, &all, &forbidden, &self.sources, self.progress)?;
+        self.envs.push((env.root.clone(), env.reused));
+        Ok(env)
+    }
+
+    /// `build_sdist`; `None` when the backend raised UnsupportedOperation.
+    fn sdist(&mut self, root: &Path) -> Result<Option<PathBuf>> {
+        let env = self.env_for(root, "get_requires_for_build_sdist")?;
+        let dir = self.scratch.join("sdist");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        self.progress.step("sdist");
+        let kwargs = serde_json::json!({ "sdist_directory": dir, "config_settings": self.config });
+        match self.call(&env, root, "build_sdist", kwargs)? {
+            Answer::Value(name) => Ok(Some(returned_file(&dir, &name, "build_sdist")?)),
+            Answer::Unsupported(why) => {
+                self.progress.log(&format!(
+                    "build_sdist unsupported ({why}): building the wheel from the tree"
+                ));
+                Ok(None)
+            }
+        }
+    }
+
+    fn wheel(&mut self, tree: &Path) -> Result<PathBuf> {
+        let env = self.env_for(tree, "get_requires_for_build_wheel")?;
+        let dir = self.scratch.join("wheel");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        self.progress.step("wheel");
+        let kwargs = serde_json::json!({
+            "wheel_directory": dir, "config_settings": self.config, "metadata_directory": null
+        });
+        let name = self.value(&env, tree, "build_wheel", kwargs)?;
+        returned_file(&dir, &name, "build_wheel")
+    }
+
+    /// PEP 517 `prepare_metadata_for_build_wheel` (or the metadata of a
+    /// built wheel when the backend lacks it): the `.dist-info` directory.
+    fn metadata(&mut self, root: &Path) -> Result<PathBuf> {
+        let env = self.env_for(root, "get_requires_for_build_wheel")?;
+        let dir = self.scratch.join("metadata");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let kwargs =
+            serde_json::json!({ "metadata_directory": dir, "config_settings": self.config });
+        let name = self.value(&env, root, "prepare_metadata_for_build_wheel", kwargs)?;
+        returned_file(&dir, &name, "prepare_metadata_for_build_wheel")
+    }
+
+    fn call(
+        &self,
+        env: &Env,
+        tree: &Path,
+        hook: &str,
+        kwargs: serde_json::Value,
+    ) -> Result<Answer> {
+        let caller = Caller {
+            backend: &self.system.backend,
+            backend_path: &self.system.backend_path,
+            tree,
+            progress: self.progress,
+        };
+        caller
+            .call(env, hook, kwargs, &self.scratch)?
+            .map_err(|Failed(message)| Error::Backend(message))
+    }
+
+    /// A hook that may not answer UnsupportedOperation.
+    fn value(
+        &self,
+        env: &Env,
+        tree: &Path,
+        hook: &str,
+        kwargs: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        match self.call(env, tree, hook, kwargs)? {
+            Answer::Value(v) => Ok(v),
+            Answer::Unsupported(why) => Err(Error::Backend(format!(
+                "`{hook}` of {} raised UnsupportedOperation, which only build_sdist may: {why}",
+                self.system.backend
+            ))),
+        }
+    }
+
+    /// Unpack the sdist into the scratch directory: its one top directory.
+    fn unpack(&self, sdist: &Path) -> Result<PathBuf> {
+        let into = self.scratch.join("src");
+        let file = std::fs::File::open(sdist).map_err(|e| Error::io(sdist, e))?;
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        archive.unpack(&into).map_err(|e| Error::io(sdist, e))?;
+        let tops: Vec<PathBuf> = std::fs::read_dir(&into)
+            .map_err(|e| Error::io(&into, e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        match &tops[..] {
+            [top] => Ok(top.clone()),
+            _ => Err(Error::Backend(format!(
+                "{}: an sdist must hold one top-level directory {{name}}-{{version}}, not {}",
+                sdist.display(),
+                tops.len()
+            ))),
+        }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let mut notes = vec![format!(
+            "built by the project's backend `{}`",
+            self.system.backend
+        )];
+        let mut seen = Vec::new();
+        for (root, reused) in &self.envs {
+            if !seen.contains(root) {
+                seen.push(root.clone());
+                let how = if *reused { "reused" } else { "created" };
+                notes.push(format!("build environment {} ({how})", root.display()));
+            }
+        }
+        notes
+    }
+
+    /// A failed build keeps its scratch directory and names it and the
+    /// environments in the error.
+    fn keep(&self, scratch: tempfile::TempDir, e: Error) -> Error {
+        let Error::Backend(message) = e else {
+            return e;
+        };
+        let kept = scratch.keep();
+        let mut lines = vec![
+            message,
+            format!(
+                "kept for inspection: sources and hook files in {}",
+                kept.display()
+            ),
+        ];
+        if let Some((env, _)) = self.envs.last() {
+            lines.push(format!("build environment {}", env.display()));
+        }
+        Error::Backend(lines.join("\n"))
+    }
+}
+
+/// Only the metadata of the wheel the backend would build: its `.dist-info`
+/// directory, written under a scratch directory the caller removes.
+pub fn prepare_metadata(
+    req: &Request,
+    progress: &dyn Progress,
+) -> Result<(tempfile::TempDir, PathBuf)> {
+    let system = BuildSystem::read(&req.root)?;
+    check_cycle(&system)?;
+    let python = req
+        .python
+        .clone()
+        .unwrap_or_else(Target::default_interpreter);
+    let sources = req.sources.clone().with_default_index();
+    let scratch = scratch_dir(&sources)?;
+    let mut run = Run {
+        system: &system,
+        target: Target::describe(&python)?,
+        sources,
+        config: req.config.to_json(),
+        scratch: scratch.path().to_path_buf(),
+        progress,
+        envs: Vec::new(),
+    };
+    let dist_info = run.metadata(&req.root)?;
+    Ok((scratch, dist_info))
+}
+
+/// PEP 517: hooks return a basename in the directory they were given.
+fn returned_file(dir: &Path, name: &serde_json::Value, hook: &str) -> Result<PathBuf> {
+    let name = name.as_str().unwrap_or_default();
+    let path = dir.join(name);
+    let plain = !name.is_empty() && Path::new(name).file_name() == Some(std::ffi::OsStr::new(name));
+    if !plain || !path.exists() {
+        return Err(Error::Backend(format!(
+            "`{hook}` returned `{name}`, which is not a file it wrote in {}",
+            dir.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// The inspector's verification, as for a native artifact.
+fn verify(path: &Path) -> Result<()> {
+    let report = crate::inspect::inspect(path)?;
+    if report.verifies() {
+        return Ok(());
+    }
+    let problems: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::inspect::Severity::Error)
+        .map(|f| {
+            format!(
+                "{} {}{}",
+                f.code,
+                f.path
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default(),
+                f.message
+            )
+        })
+        .collect();
+    Err(Error::Backend(format!(
+        "{}: the backend's artifact does not verify:\n  {}",
+        path.display(),
+        problems.join("\n  ")
+    )))
+}
+
+/// Copy an artifact into the output directory atomically, hashing it on
+/// the way.
+fn deliver(path: &Path, out_dir: &Path) -> Result<Written> {
+    let dest = out_dir.join(path.file_name().unwrap_or_default());
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let out = crate::atomic::AtomicFile::create(&dest).map_err(|e| Error::io(&dest, e))?;
+    let mut out = crate::sink::HashingWriter::new(out);
+    std::io::copy(&mut file, &mut out).map_err(|e| Error::io(&dest, e))?;
+    let (out, digest, size) = out.finish();
+    out.commit().map_err(|e| Error::io(&dest, e))?;
+    Ok(Written {
+        path: dest,
+        size,
+        sha256: crate::record::hex(&digest),
+    })
+}
+
+#[cfg(test)]
+mod tests;
