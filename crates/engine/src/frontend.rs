@@ -279,9 +279,7 @@ impl Run<'_> {
     /// Unpack the sdist into the scratch directory: its one top directory.
     fn unpack(&self, sdist: &Path) -> Result<PathBuf> {
         let into = self.scratch.join("src");
-        let file = std::fs::File::open(sdist).map_err(|e| Error::io(sdist, e))?;
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-        archive.unpack(&into).map_err(|e| Error::io(sdist, e))?;
+        unpack_sdist(sdist, &into).map_err(|e| Error::io(sdist, e))?;
         let tops: Vec<PathBuf> = std::fs::read_dir(&into)
             .map_err(|e| Error::io(&into, e))?
             .flatten()
@@ -360,6 +358,40 @@ pub fn prepare_metadata(
     };
     let dist_info = run.metadata(&req.root)?;
     Ok((scratch, dist_info))
+}
+
+/// Unpack a .tar.gz, members that would land outside `into` skipped (the
+/// tar crate's `unpack_in`). Modification times come from the pax `mtime`
+/// record when there is one: Python's tarfile writes fractional times there
+/// and leaves the ustar field unusable, and backends that date wheel
+/// members by their files (flit-core) refuse times before 1980.
+fn unpack_sdist(sdist: &Path, into: &Path) -> std::io::Result<()> {
+    let file = std::fs::File::open(sdist)?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    std::fs::create_dir_all(into)?;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let pax_mtime = entry
+            .pax_extensions()?
+            .and_then(|exts| {
+                exts.flatten()
+                    .find(|e| e.key() == Ok("mtime"))
+                    .and_then(|e| e.value().ok()?.parse::<f64>().ok())
+            })
+            .filter(|t| t.is_finite() && *t >= 0.0);
+        let path = into.join(entry.path()?);
+        let is_file = entry.header().entry_type().is_file();
+        if entry.unpack_in(into)? && is_file {
+            if let Some(t) = pax_mtime {
+                let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(t);
+                std::fs::File::options()
+                    .write(true)
+                    .open(&path)?
+                    .set_modified(when)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// PEP 517: hooks return a basename in the directory they were given.

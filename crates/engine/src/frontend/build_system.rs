@@ -96,6 +96,17 @@ impl BuildSystem {
     pub fn is_foreign(&self) -> bool {
         self.backend != crate::project::GRADIENT_BACKEND
     }
+
+    /// True when `gradient build` hands this tree to its backend: a backend
+    /// other than Gradient's is named, or none is and a `setup.py` (or no
+    /// pyproject.toml) says the legacy setuptools build is meant. A
+    /// pyproject.toml naming no backend and no setup.py is Gradient's own.
+    pub fn needs_backend(&self, root: &Path) -> bool {
+        match self.legacy {
+            false => self.is_foreign(),
+            true => root.join("setup.py").is_file() || !root.join("pyproject.toml").is_file(),
+        }
+    }
 }
 
 /// `None`: the wrong type; `Some(None)`: absent.

@@ -77,6 +77,17 @@ def metadata_from_wheel(backend, metadata_directory, config_settings):
     return infos[0]
 
 
+# PEP 517 gives each hook's parameters by position; backends name them as
+# they like, so they are passed positionally, as pyproject_hooks does.
+PARAMETERS = {
+    "get_requires_for_build_wheel": ["config_settings"],
+    "get_requires_for_build_sdist": ["config_settings"],
+    "prepare_metadata_for_build_wheel": ["metadata_directory", "config_settings"],
+    "build_wheel": ["wheel_directory", "config_settings", "metadata_directory"],
+    "build_sdist": ["sdist_directory", "config_settings"],
+}
+
+
 def call(backend, hook, kwargs):
     fn = getattr(backend, hook, None)
     if fn is None:
@@ -87,7 +98,7 @@ def call(backend, hook, kwargs):
                 backend, kwargs["metadata_directory"], kwargs["config_settings"]
             )
         raise AttributeError("the backend has no hook %s" % hook)
-    return fn(**kwargs)
+    return fn(*[kwargs[name] for name in PARAMETERS[hook]])
 
 
 def main():

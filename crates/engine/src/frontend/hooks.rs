@@ -65,10 +65,12 @@ impl Caller<'_> {
         let (status, tail) = self.run(env, &runner, hook, control.path())?;
         let output = control.path().join("output.json");
         let answer: serde_json::Value = match std::fs::read(&output) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::io(&output, e.into()))?,
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| Error::io(&output, e.into()))?
+            }
             Err(_) => {
                 return Ok(Err(Failed(format!(
-                    "`{hook}` of {} ended ({status}) without an answer; the backend's last output:\n{tail}",
+                    "`{hook}` of {} failed ({status}, no answer); the backend said:\n{tail}",
                     self.backend
                 ))))
             }
