@@ -157,13 +157,8 @@ pub fn build(args: BuildArgs) -> ExitCode {
     if let Some(from_sdist) = args.wheel_from_sdist {
         project.settings.wheel_from_sdist = from_sdist;
     }
-    let mut formats = args.formats;
-    if formats.is_empty() {
-        formats = vec![Format::Sdist, Format::Wheel];
-    }
-    formats.dedup();
     let request = BuildRequest {
-        formats,
+        formats: default_formats(args.formats),
         out_dir: args.out.unwrap_or_else(|| project.root.join("dist")),
         native: args.native,
         app: args.app.options(&project),
@@ -178,14 +173,7 @@ pub fn build(args: BuildArgs) -> ExitCode {
     let progress = TerminalProgress::new(!args.json);
     let result = build::build(&project, &request, &progress);
     progress.finish();
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => return fail(&e, args.json),
-    };
-    if args.publish {
-        return build_and_publish(&report, &args.target, args.json);
-    }
-    print_report(&report, args.json)
+    finish(result, &args.target, args.publish, args.json)
 }
 
 /// `gradient build` of a project whose own PEP 517 backend builds it.
@@ -194,11 +182,7 @@ fn build_with_backend(args: BuildArgs, system: &frontend::BuildSystem) -> ExitCo
         Ok(config) => config,
         Err(e) => return fail(&e, args.json),
     };
-    let mut formats = args.formats;
-    if formats.is_empty() {
-        formats = vec![Format::Sdist, Format::Wheel];
-    }
-    formats.dedup();
+    let formats = default_formats(args.formats);
     if !args.json {
         eprint_text(&format!(
             "gradient: building with the project's backend `{}` (requires {:?})",
@@ -221,14 +205,33 @@ fn build_with_backend(args: BuildArgs, system: &frontend::BuildSystem) -> ExitCo
     let progress = TerminalProgress::new(!args.json);
     let result = frontend::build(&request, &progress);
     progress.finish();
+    finish(result, &args.target, args.publish, args.json)
+}
+
+/// The requested formats, sdist and wheel when none was named.
+fn default_formats(mut formats: Vec<Format>) -> Vec<Format> {
+    if formats.is_empty() {
+        formats = vec![Format::Sdist, Format::Wheel];
+    }
+    formats.dedup();
+    formats
+}
+
+/// Report a build's result, then publish what it built when asked.
+fn finish(
+    result: gradient_engine::Result<build::BuildReport>,
+    target: &crate::publish::TargetArgs,
+    publish: bool,
+    json: bool,
+) -> ExitCode {
     let report = match result {
         Ok(report) => report,
-        Err(e) => return fail(&e, args.json),
+        Err(e) => return fail(&e, json),
     };
-    if args.publish {
-        return build_and_publish(&report, &args.target, args.json);
+    if publish {
+        return build_and_publish(&report, target, json);
     }
-    print_report(&report, args.json)
+    print_report(&report, json)
 }
 
 /// Notes on stderr, artifact paths on stdout (or the report as JSON).

@@ -31,6 +31,7 @@ use crate::sink::Written;
 use crate::{Error, Result};
 use hooks::{Answer, Caller, Failed};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 pub use build_system::{BuildSystem, LEGACY_BACKEND, LEGACY_REQUIRES};
 pub use compiled::compiled_parts;
@@ -60,8 +61,10 @@ struct Run<'a> {
     config: serde_json::Value,
     scratch: PathBuf,
     progress: &'a dyn Progress,
-    /// Environments used, for the report and for failure messages.
-    envs: Vec<(PathBuf, bool)>,
+    /// Environments used, by the requirements they were made for: each set
+    /// is resolved once per build (the sdist's and the wheel's hooks share
+    /// it), and they are named in the report and in failure messages.
+    envs: Vec<(Vec<String>, Rc<Env>)>,
 }
 
 /// Build `req.formats` of the tree at `req.root` with its own backend.
@@ -78,23 +81,7 @@ pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
             system.backend
         )));
     }
-    check_cycle(&system)?;
-    progress.step("target");
-    let python = req
-        .python
-        .clone()
-        .unwrap_or_else(Target::default_interpreter);
-    let sources = req.sources.clone().with_default_index();
-    let scratch = scratch_dir(&sources)?;
-    let mut run = Run {
-        system: &system,
-        target: Target::describe(&python)?,
-        sources,
-        config: req.config.to_json(),
-        scratch: scratch.path().to_path_buf(),
-        progress,
-        envs: Vec::new(),
-    };
+    let (mut run, scratch) = Run::start(&system, req, progress)?;
     let built = run.artifacts(&req.root, &req.formats);
     let built = match built {
         Ok(built) => built,
@@ -143,7 +130,34 @@ fn scratch_dir(sources: &Sources) -> Result<tempfile::TempDir> {
         .map_err(|e| Error::io(&dir, e))
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// Check for a cycle, describe the interpreter and make the scratch
+    /// directory (removed when the returned guard drops, unless kept).
+    fn start(
+        system: &'a BuildSystem,
+        req: &Request,
+        progress: &'a dyn Progress,
+    ) -> Result<(Run<'a>, tempfile::TempDir)> {
+        check_cycle(system)?;
+        progress.step("target");
+        let python = req
+            .python
+            .clone()
+            .unwrap_or_else(Target::default_interpreter);
+        let sources = req.sources.clone().with_default_index();
+        let scratch = scratch_dir(&sources)?;
+        let run = Run {
+            system,
+            target: Target::describe(&python)?,
+            sources,
+            config: req.config.to_json(),
+            scratch: scratch.path().to_path_buf(),
+            progress,
+            envs: Vec::new(),
+        };
+        Ok((run, scratch))
+    }
+
     /// The sdist (when asked for, or as the wheel's source), then the wheel.
     fn artifacts(&mut self, root: &Path, formats: &[Format]) -> Result<Vec<(Format, PathBuf)>> {
         let want_sdist = formats.contains(&Format::Sdist);
@@ -168,16 +182,8 @@ impl Run<'_> {
     }
 
     /// The environment for the build requirements plus a hook's extra ones.
-    fn env_for(&mut self, tree: &Path, requires_hook: &str) -> Result<Env> {
-        let forbidden: Vec<String> = self.system.project_name.iter().cloned().collect();
-        let base = env::ensure(
-            &self.target,
-            &self.system.requires,
-            &forbidden,
-            &self.sources,
-            self.progress,
-        )?;
-        self.envs.push((base.root.clone(), base.reused));
+    fn env_for(&mut self, tree: &Path, requires_hook: &str) -> Result<Rc<Env>> {
+        let base = self.env_with(&self.system.requires.clone())?;
         let kwargs = serde_json::json!({ "config_settings": self.config });
         let extra = self.value(&base, tree, requires_hook, kwargs)?;
         let extra: Vec<String> = serde_json::from_value(extra).map_err(|e| {
@@ -193,9 +199,23 @@ impl Run<'_> {
             .log(&format!("{requires_hook} added {extra:?}"));
         let mut all = self.system.requires.clone();
         all.extend(extra);
-        drop(base);
-        let env = env::ensure(&self.target, &all, &forbidden, &self.sources, self.progress)?;
-        self.envs.push((env.root.clone(), env.reused));
+        self.env_with(&all)
+    }
+
+    /// The environment holding `requirements`, made or found once per build.
+    fn env_with(&mut self, requirements: &[String]) -> Result<Rc<Env>> {
+        if let Some((_, env)) = self.envs.iter().find(|(r, _)| r == requirements) {
+            return Ok(env.clone());
+        }
+        let forbidden: Vec<String> = self.system.project_name.iter().cloned().collect();
+        let env = Rc::new(env::ensure(
+            &self.target,
+            requirements,
+            &forbidden,
+            &self.sources,
+            self.progress,
+        )?);
+        self.envs.push((requirements.to_vec(), env.clone()));
         Ok(env)
     }
 
@@ -302,11 +322,11 @@ impl Run<'_> {
             self.system.backend
         )];
         let mut seen = Vec::new();
-        for (root, reused) in &self.envs {
-            if !seen.contains(root) {
-                seen.push(root.clone());
-                let how = if *reused { "reused" } else { "created" };
-                notes.push(format!("build environment {} ({how})", root.display()));
+        for (_, env) in &self.envs {
+            if !seen.contains(&env.root) {
+                seen.push(env.root.clone());
+                let how = if env.reused { "reused" } else { "created" };
+                notes.push(format!("build environment {} ({how})", env.root.display()));
             }
         }
         notes
@@ -326,8 +346,8 @@ impl Run<'_> {
                 kept.display()
             ),
         ];
-        if let Some((env, _)) = self.envs.last() {
-            lines.push(format!("build environment {}", env.display()));
+        if let Some((_, env)) = self.envs.last() {
+            lines.push(format!("build environment {}", env.root.display()));
         }
         Error::Backend(lines.join("\n"))
     }
@@ -340,22 +360,7 @@ pub fn prepare_metadata(
     progress: &dyn Progress,
 ) -> Result<(tempfile::TempDir, PathBuf)> {
     let system = BuildSystem::read(&req.root)?;
-    check_cycle(&system)?;
-    let python = req
-        .python
-        .clone()
-        .unwrap_or_else(Target::default_interpreter);
-    let sources = req.sources.clone().with_default_index();
-    let scratch = scratch_dir(&sources)?;
-    let mut run = Run {
-        system: &system,
-        target: Target::describe(&python)?,
-        sources,
-        config: req.config.to_json(),
-        scratch: scratch.path().to_path_buf(),
-        progress,
-        envs: Vec::new(),
-    };
+    let (mut run, scratch) = Run::start(&system, req, progress)?;
     let dist_info = run.metadata(&req.root)?;
     Ok((scratch, dist_info))
 }
