@@ -43,9 +43,13 @@ impl BuildSystem {
         let bad = |field: &str, why: &str| {
             Error::Plan(format!("{}: [build-system] {field}: {why}", path.display()))
         };
-        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let doc: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(1);
             Error::Plan(format!(
-                "{}: not valid TOML: {}",
+                "{}:{line}: not valid TOML: {}",
                 path.display(),
                 e.message()
             ))
@@ -196,6 +200,10 @@ mod tests {
             e.contains("backend-path") && e.contains("outside the project"),
             "{e}"
         );
+        let e = parse("[project]\nversion = 2.0.1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pyproject.toml:2: not valid TOML"), "{e}");
         let e = parse("[build-system]\nbuild-backend = \"x\"\n")
             .unwrap_err()
             .to_string();
