@@ -5,7 +5,7 @@ start-up against the same application in a plain venv.
 The application is tests/fixtures/app (greet: click, rich, markupsafe).
 PyInstaller analyses an environment where greet and its wheels are installed
 (a venv made here, untimed); gradient builds from the project and the same
-wheelhouse, its launcher linked statically as it ships.
+wheelhouse, with the static launcher stub `gradient` ships.
 
 Reported (median of --runs; ratio = tool / gradient): build time, file size
 (onedir: the directory), first run (empty cache), warm start.
@@ -40,7 +40,6 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--gradient", required=True)
-    parser.add_argument("--launcher", required=True)
     parser.add_argument("--wheelhouse", required=True)
     args = parser.parse_args()
     python = real_python()
@@ -64,7 +63,7 @@ def main():
 
     def build_gradient(out):
         return [args.gradient, "build", str(app), "--format", "exe", "--python", python,
-                "--wheelhouse", args.wheelhouse, "--out", str(out)], {"GRADIENT_LAUNCHER": args.launcher}, out / "greet"
+                "--wheelhouse", args.wheelhouse, "--out", str(out)], {}, out / "greet"
 
     def pyinstaller(mode):
         def build(out):

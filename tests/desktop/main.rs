@@ -385,7 +385,7 @@ fn app_wheels() -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
+async fn previews_and_builds_a_zipapp_and_an_executable_from_the_projects_app_settings() {
     let work = tempfile::tempdir().expect("tempdir");
     let project = work.path().join("app");
     copy_tree(
@@ -431,6 +431,32 @@ async fn previews_and_builds_a_zipapp_from_the_projects_app_settings() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "Hello, Studio!\nescaped: &lt;i&gt;\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The same settings freeze an executable with the launcher the studio
+    // ships inside itself: nothing else to build or name.
+    studio.click("button[data-format='exe']").await;
+    assert!(
+        !studio.visible("#result").await,
+        "the zipapp's result is not shown as the executable's"
+    );
+    let paths = studio
+        .wait_any("#entries tbody td.path", ".gradient/boot.py")
+        .await;
+    assert!(paths.iter().any(|p| p.contains("_speedups")), "{paths:?}");
+    studio.screenshot("exe-preview").await;
+    studio.click("#build").await;
+    let exe = PathBuf::from(studio.wait_text("#result-path", "dist/greet").await);
+    let out = std::process::Command::new(&exe)
+        .arg("Desk")
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .expect("the executable runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello, Desk!\n",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -11,36 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-/// The launcher as it ships: linked statically, so the executable needs
-/// nothing of the target but the kernel and, for Python, the glibc family.
-fn static_launcher() -> &'static Path {
-    static LAUNCHER: OnceLock<PathBuf> = OnceLock::new();
-    LAUNCHER.get_or_init(|| {
-        let target = repo_root().join("target/launcher");
-        let out = run(Command::new(option_env!("CARGO").unwrap_or("cargo"))
-            .args([
-                "rustc",
-                "-q",
-                "-p",
-                "gradient-launcher",
-                "--release",
-                "--bin",
-                "gradient-launcher",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .args(["--", "-C", "target-feature=+crt-static"])
-            .current_dir(repo_root()));
-        assert!(
-            out.status.success(),
-            "building the static launcher: {}",
-            stderr(&out)
-        );
-        target.join("release/gradient-launcher")
-    })
-}
-
-/// `greet` frozen into `out`, built once per test process.
+/// `greet` frozen into `out`, built once per test process with the
+/// launcher stub the `gradient` binary ships inside itself (nothing is
+/// named or found beside it), which is static: the executable needs nothing
+/// of the target but the kernel and, for Python, the glibc family.
 pub(crate) fn built() -> &'static Path {
     static EXE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &EXE.get_or_init(|| {
@@ -60,7 +34,7 @@ pub(crate) fn built() -> &'static Path {
             .arg(app_wheels("host"))
             .arg("--out")
             .arg(&out)
-            .env("GRADIENT_LAUNCHER", static_launcher()));
+            .env_remove("GRADIENT_LAUNCHER"));
         assert!(report.status.success(), "{}", stderr(&report));
         let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
         let exe = artifact(&report, "exe");
@@ -395,8 +369,7 @@ fn a_standalone_runtime_archive_is_frozen_with_runtime() {
         .arg(app_wheels("host"))
         .arg("--out")
         .arg(tmp.path().join("dist"))
-        .env("GRADIENT_CACHE_DIR", &cache)
-        .env("GRADIENT_LAUNCHER", static_launcher()));
+        .env("GRADIENT_CACHE_DIR", &cache));
     assert!(out.status.success(), "{}", stderr(&out));
     let runtimes: Vec<_> = std::fs::read_dir(cache.join("runtimes"))
         .unwrap()
@@ -433,4 +406,68 @@ fn a_standalone_runtime_archive_is_frozen_with_runtime() {
         "{}",
         stderr(&bad)
     );
+}
+
+/// Freeze the fixture application with `python` (and `edit` applied to its
+/// pyproject.toml) into a fresh output directory.
+fn freeze_with(python: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, Output) {
+    let (tmp, app) = fixture("app");
+    let pyproject = app.join("pyproject.toml");
+    std::fs::write(
+        &pyproject,
+        edit(std::fs::read_to_string(&pyproject).unwrap()),
+    )
+    .unwrap();
+    let out = run(gradient()
+        .arg("build")
+        .arg(&app)
+        .args(["--format", "exe", "--python", python, "--wheelhouse"])
+        .arg(app_wheels("host"))
+        .arg("--out")
+        .arg(tmp.path().join("dist")));
+    (tmp, out)
+}
+
+/// Debian's (and Ubuntu's) python3 has a `site.py` patched to look in
+/// dist-packages: frozen from it, the application must still be found.
+#[test]
+fn an_executable_frozen_from_debians_python_finds_its_application() {
+    let debian = "/usr/bin/python3";
+    let patched =
+        run(Command::new(debian).args(["-c", "import site; print(site.getsitepackages())"]));
+    assert!(
+        stdout(&patched).contains("dist-packages"),
+        "{debian} is Debian's patched python3 (scripts/deps.sh installs it): {}",
+        stdout(&patched)
+    );
+    let (tmp, out) = freeze_with(debian, |p| p);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cache = tmp.path().join("cache");
+    let ran = run(Command::new(tmp.path().join("dist/greet"))
+        .arg("Debian")
+        .env("GRADIENT_EXE_CACHE", &cache));
+    assert_eq!(stdout(&ran), "Hello, Debian!\n", "{}", stderr(&ran));
+}
+
+/// The build imports the entry point from the finished executable: one that
+/// cannot (here a module the application does not have) is never written.
+#[test]
+fn an_executable_that_cannot_import_its_entry_point_is_not_written() {
+    let (tmp, out) = freeze_with(&python(), |p| {
+        p.replace(
+            "greet = \"greet.cli:main\"",
+            "greet = \"greet.missing:main\"",
+        )
+    });
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot import its entry point greet.missing:main")
+            && err.contains("ModuleNotFoundError: No module named 'greet.missing'"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path().join("dist"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "nothing written: {left:?}");
 }

@@ -57,6 +57,10 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
       b.setAttribute("aria-pressed", String(b.dataset.format === name));
     }
     $("opt-wheel-from-sdist-row").hidden = name !== "wheel";
+    // The result panel speaks only of the format it was built as.
+    const built = lastResult?.format === name;
+    $("result").hidden = !built;
+    if (!building) $("build-status").textContent = built ? "Built." : "";
     showCommand();
     return refresh();
   }

@@ -76,6 +76,17 @@ impl AtomicFile {
 
     /// Flush, fsync and rename into place.
     pub fn commit(self) -> std::io::Result<()> {
+        self.commit_checked(|_| Ok(()))
+    }
+
+    /// Flush, fsync, close, then rename into place only if `check` accepts
+    /// the finished file (given at its temporary path, with its final mode
+    /// and no writer open, so it can be run); otherwise it is removed and
+    /// `check`'s error returned.
+    pub fn commit_checked<E: From<std::io::Error>>(
+        self,
+        check: impl FnOnce(&Path) -> Result<(), E>,
+    ) -> Result<(), E> {
         let tmp = self.file.into_inner().map_err(|e| e.into_error())?;
         let mode = match self.mode {
             Some(mode) => mode,
@@ -83,7 +94,10 @@ impl AtomicFile {
         };
         chmod(tmp.path(), mode)?;
         tmp.as_file().sync_all()?;
-        tmp.persist(&self.dest).map_err(|e| e.error)?;
+        // Closed before the check: a file open for writing cannot be run.
+        let path = tmp.into_temp_path();
+        check(&path)?;
+        path.persist(&self.dest).map_err(|e| e.error)?;
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 pub use app::{is_app, AppStage, ClosureCache};
-pub use options::{default_launcher, AppOptions, TargetChoice};
+pub use options::{launcher_stub, AppOptions, TargetChoice, SHIPPED_LAUNCHER};
 pub use preview::{preview, Preview};
 
 #[derive(Debug, Clone)]
@@ -200,7 +200,17 @@ pub fn build(
     let mut artifacts = Vec::with_capacity(staged.plans.len());
     for plan in &staged.plans {
         progress.step(plan.format.name());
-        let written = sink::write(plan, &req.out_dir.join(&plan.file_name), progress)?;
+        let dest = req.out_dir.join(&plan.file_name);
+        let written = match (&staged.app, plan.format) {
+            (Some(app), Format::Exe) => {
+                let entry = &app.entry.object;
+                sink::write_checked(plan, &dest, progress, &|exe| {
+                    progress.step("importing the entry point from the executable");
+                    crate::frozen::smoke::import_entry(exe, &plan.file_name, entry)
+                })?
+            }
+            _ => sink::write(plan, &dest, progress)?,
+        };
         artifacts.push(Artifact {
             format: plan.format,
             written,

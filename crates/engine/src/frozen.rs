@@ -18,6 +18,9 @@ use crate::{Error, Result};
 use gradient_launcher::{Manifest, MANIFEST, RECORD};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub mod smoke;
 
 const BOOT: &str = include_str!("frozen/boot.py");
 
@@ -151,7 +154,7 @@ pub fn plan(
     tree: &AppTree,
     runtime: &Runtime,
     entry: &EntryPoint,
-    launcher: Vec<u8>,
+    launcher: Arc<[u8]>,
     key: [u8; 32],
     mtime: u64,
     scratch: &Path,
@@ -203,7 +206,7 @@ pub fn plan(
         excluded: Vec::new(),
         mtime,
         container: Container::Zip {
-            preamble: launcher.into(),
+            preamble: launcher,
             comment: Some(trailer(key)),
         },
     })
@@ -328,7 +331,10 @@ fn launch(
     runtime: &Runtime,
     entry: &EntryPoint,
 ) -> Result<()> {
-    let boot = entry.reference()?.fill(BOOT);
+    let boot = entry
+        .reference()?
+        .fill(BOOT)
+        .replace("@SITE_PACKAGES@", &runtime.site_packages());
     entries.push(Entry::bytes(
         ".gradient/boot.py",
         boot.into_bytes(),

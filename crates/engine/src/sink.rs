@@ -80,8 +80,19 @@ pub struct Written {
 /// Write `plan` to `dest` in its container (zip, tar or directory). Formats
 /// with an `ar` or OCI container assemble their parts themselves.
 pub fn write(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
+    write_checked(plan, dest, progress, &|_| Ok(()))
+}
+
+/// [`write`], with `check` run on the finished file before it appears at
+/// `dest` (a frozen executable's smoke test); a refusal leaves nothing.
+pub fn write_checked(
+    plan: &Plan,
+    dest: &Path,
+    progress: &dyn Progress,
+    check: &dyn Fn(&Path) -> Result<()>,
+) -> Result<Written> {
     match &plan.container {
-        Container::Zip { .. } => write_zip(plan, dest, progress),
+        Container::Zip { .. } => write_zip(plan, dest, progress, check),
         Container::Tar { compression } => {
             let spec = TarSpec::of(plan, *compression);
             write_with(dest, 0o644, |out| {
@@ -102,17 +113,47 @@ pub fn write_with<F>(dest: &Path, mode: u32, fill: F) -> Result<Written>
 where
     F: FnOnce(&mut HashingWriter<AtomicFile>) -> Result<()>,
 {
+    write_with_check(dest, mode, fill, &|_| Ok(()))
+}
+
+/// [`write_with`], with `check` run on the finished file before it is
+/// renamed into place.
+pub fn write_with_check<F>(
+    dest: &Path,
+    mode: u32,
+    fill: F,
+    check: &dyn Fn(&Path) -> Result<()>,
+) -> Result<Written>
+where
+    F: FnOnce(&mut HashingWriter<AtomicFile>) -> Result<()>,
+{
     let mut file = AtomicFile::create(dest).map_err(|e| Error::io(dest, e))?;
     file.set_mode(mode);
     let mut out = HashingWriter::new(file);
     fill(&mut out)?;
     let (file, digest, size) = out.finish();
-    file.commit().map_err(|e| Error::io(dest, e))?;
+    file.commit_checked(|tmp| check(tmp).map_err(Commit::Check))
+        .map_err(|e| match e {
+            Commit::Io(e) => Error::io(dest, e),
+            Commit::Check(e) => e,
+        })?;
     Ok(Written {
         path: dest.to_path_buf(),
         size,
         sha256: crate::record::hex(&digest),
     })
+}
+
+/// Why a checked commit failed: writing, or the check's own refusal.
+enum Commit {
+    Io(std::io::Error),
+    Check(Error),
+}
+
+impl From<std::io::Error> for Commit {
+    fn from(e: std::io::Error) -> Commit {
+        Commit::Io(e)
+    }
 }
 
 pub(crate) fn check_cancel(progress: &dyn Progress) -> Result<()> {

@@ -4,7 +4,7 @@
 //! then each format's tree is derived ([`apptree::relayout`]), its bytecode
 //! compiled, and its archive planned.
 
-use super::options::{default_launcher, AppOptions};
+use super::options::{launcher_stub, AppOptions};
 use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
 use crate::closure::{self, lock, Closure, Sources};
 use crate::discovery;
@@ -314,13 +314,7 @@ impl AppStage {
             (Some(rt), Format::Exe) => {
                 let mut key = key;
                 key.update(rt.executable.to_string_lossy().as_bytes());
-                let launcher = options.launcher.clone().unwrap_or_else(default_launcher);
-                let launcher_bytes = std::fs::read(&launcher).map_err(|e| {
-                    Error::Plan(format!(
-                        "{}: the launcher stub cannot be read ({e}); build it with `cargo build -p gradient-launcher` or set GRADIENT_LAUNCHER",
-                        launcher.display()
-                    ))
-                })?;
+                let launcher_bytes = launcher_stub()?;
                 key.update(&launcher_bytes);
                 let scratch = self.staging.path().join("exe");
                 frozen::plan(

@@ -6,8 +6,9 @@ use crate::frozen;
 use crate::project::Project;
 use crate::runtime::Target;
 use crate::zipapp;
-use crate::Result;
+use crate::{Error, Result};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The interpreter an application is built for.
 #[derive(Debug, Clone, Default)]
@@ -46,21 +47,25 @@ pub struct AppOptions {
     pub zipapp: zipapp::Options,
     /// Write the resolved closure as a PEP 751 lock here.
     pub write_lock: Option<PathBuf>,
-    /// The launcher stub for frozen executables; default [`default_launcher`].
-    pub launcher: Option<PathBuf>,
 }
 
-/// `$GRADIENT_LAUNCHER`, else `gradient-launcher` beside the running program
-/// (cargo builds both into one directory; installs ship them together).
-pub fn default_launcher() -> PathBuf {
-    std::env::var_os("GRADIENT_LAUNCHER")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::current_exe().ok().map(|e| {
-                e.with_file_name(format!("gradient-launcher{}", std::env::consts::EXE_SUFFIX))
-            })
-        })
-        .unwrap_or_else(|| PathBuf::from("gradient-launcher"))
+/// The launcher stub this Gradient ships: built static by `build.rs` from
+/// `crates/launcher` and embedded, so every front end can freeze
+/// executables with nothing else installed.
+pub const SHIPPED_LAUNCHER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/gradient-launcher"));
+
+/// The stub to put in front of a frozen executable: `$GRADIENT_LAUNCHER`
+/// (a launcher being worked on), else [`SHIPPED_LAUNCHER`].
+pub fn launcher_stub() -> Result<Arc<[u8]>> {
+    match std::env::var_os("GRADIENT_LAUNCHER").map(PathBuf::from) {
+        None => Ok(Arc::from(SHIPPED_LAUNCHER)),
+        Some(path) => std::fs::read(&path).map(Arc::from).map_err(|e| {
+            Error::Plan(format!(
+                "{}: the launcher stub cannot be read ({e})",
+                path.display()
+            ))
+        }),
+    }
 }
 
 impl AppOptions {
@@ -87,7 +92,6 @@ impl AppOptions {
                 entry: app.entry.clone(),
             },
             write_lock: None,
-            launcher: None,
         }
     }
 }

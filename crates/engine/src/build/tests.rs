@@ -111,15 +111,12 @@ fn a_failing_wheel_from_sdist_check_leaves_no_artifact_of_any_format() {
 #[test]
 fn application_formats_share_one_closure_and_one_installation() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let launcher = dir.path().join("launcher");
-    std::fs::write(&launcher, b"\x7fELF stand-in launcher").expect("write");
     let app = AppOptions {
         target: TargetChoice::Python("python3".into()),
         sources: Sources {
             wheelhouses: vec![host_wheelhouse()],
             ..Sources::default()
         },
-        launcher: Some(launcher),
         ..AppOptions::default()
     };
     let project = Project::load(&repo_root().join("tests/fixtures/app")).expect("project");

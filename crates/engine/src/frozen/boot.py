@@ -12,7 +12,23 @@ if _saved is not None:
     else:
         os.environ.pop("LD_LIBRARY_PATH", None)
 sys.argv[0] = os.environ.pop("GRADIENT_EXE_ARGV0", sys.argv[0])
+_import_only = os.environ.pop("GRADIENT_EXE_IMPORT_ONLY", None)
 del _saved
 
+# Distributions patch site.py (Debian and Ubuntu look in dist-packages, not
+# site-packages), so the bundled site-packages is added here, .pth files and
+# all, whatever the runtime's own site.py did.
+import site
+
+_site = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "@SITE_PACKAGES@")
+if _site not in sys.path:
+    site.addsitedir(_site)
+del _site
+
 from @MODULE@ import @HEAD@
+
+# The build's smoke test: the entry point imports; nothing runs.
+if _import_only is not None:
+    @ATTR@
+    sys.exit(0)
 sys.exit(@ATTR@())

@@ -56,7 +56,7 @@ fn zip_round_trip_with_record() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = plan_with(dir.path(), true);
     let dest = dir.path().join("out/pkg.whl");
-    let written = write_zip(&plan, &dest, &Silent).expect("write");
+    let written = write_zip(&plan, &dest, &Silent, &|_| Ok(())).expect("write");
     let bytes = std::fs::read(&dest).expect("read");
     assert_eq!(written.size, bytes.len() as u64);
     assert_eq!(written.sha256, format!("{:x}", Sha256::digest(&bytes)));
@@ -101,7 +101,7 @@ fn zip_round_trip_with_record() {
     assert!(record_text.contains("\"pkg/odd, name é.txt\",sha256="));
 
     let again = dir.path().join("again.whl");
-    write_zip(&plan, &again, &Silent).expect("write again");
+    write_zip(&plan, &again, &Silent, &|_| Ok(())).expect("write again");
     assert_eq!(std::fs::read(&again).expect("read"), bytes, "deterministic");
 }
 
@@ -160,7 +160,7 @@ fn cancelled_or_failed_writes_leave_nothing() {
 
     std::fs::remove_file(dir.path().join("mod.py")).expect("rm");
     let dest = dir.path().join("out/x.whl");
-    let err = write_zip(&plan, &dest, &Silent).expect_err("missing source");
+    let err = write_zip(&plan, &dest, &Silent, &|_| Ok(())).expect_err("missing source");
     assert!(err.to_string().contains("mod.py"), "{err}");
     assert!(!dest.exists());
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out"))
@@ -175,7 +175,8 @@ fn changed_file_is_an_error() {
     let mut plan = plan_with(dir.path(), false);
     std::fs::write(dir.path().join("mod.py"), "print('changed')\n").expect("write");
     plan.entries.truncate(2);
-    let err = write_zip(&plan, &dir.path().join("x.whl"), &Silent).expect_err("size changed");
+    let err = write_zip(&plan, &dir.path().join("x.whl"), &Silent, &|_| Ok(()))
+        .expect_err("size changed");
     assert!(err.to_string().contains("changed while building"), "{err}");
 }
 
@@ -382,8 +383,8 @@ fn large_entries_stream_and_read_back() {
         mtime: 0,
         container: Container::zip(),
     };
-    let a = write_zip(&plan, &dir.path().join("a.whl"), &Silent).expect("zip");
-    let b = write_zip(&plan, &dir.path().join("b.whl"), &Silent).expect("zip");
+    let a = write_zip(&plan, &dir.path().join("a.whl"), &Silent, &|_| Ok(())).expect("zip");
+    let b = write_zip(&plan, &dir.path().join("b.whl"), &Silent, &|_| Ok(())).expect("zip");
     assert_eq!(a.sha256, b.sha256, "deterministic");
     let file = std::fs::File::open(&a.path).expect("open");
     let mut zip = zip::ZipArchive::new(file).expect("zip");
@@ -440,4 +441,33 @@ fn generic_write_follows_the_container() {
     assert_eq!(via_container.sha256, direct.sha256);
     plan.container = Container::Ar;
     assert!(write(&plan, &dir.path().join("c"), &Silent).is_err());
+}
+
+/// A checked write that the check refuses leaves nothing: neither the
+/// artifact nor its temporary; the check saw the whole file, closed.
+#[test]
+fn a_refused_check_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("app");
+    let seen = std::cell::Cell::new(0u64);
+    let err = write_with_check(
+        &dest,
+        0o755,
+        |out| {
+            out.write_all(b"#!/bin/sh\nexit 3\n")
+                .map_err(|e| Error::io(&dest, e))
+        },
+        &|tmp| {
+            seen.set(std::fs::metadata(tmp).expect("temporary exists").len());
+            let status = std::process::Command::new("sh")
+                .arg(tmp)
+                .status()
+                .expect("runs");
+            Err(Error::Plan(format!("exited {status}")))
+        },
+    )
+    .expect_err("refused");
+    assert_eq!(seen.get(), 17);
+    assert!(err.to_string().contains("exit status: 3"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 }

@@ -11,7 +11,7 @@
 
 use super::entry_reader::{EntryReader, Hashed};
 use super::spool::{Spool, Spooled};
-use super::{check_cancel, derive, write_with, Written};
+use super::{check_cancel, derive, write_with_check, Written};
 use crate::plan::{Container, Entry, Plan, Source, ZipComment};
 use crate::progress::Progress;
 use crate::{Error, Result};
@@ -148,16 +148,25 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
-/// Write `plan` as a zip archive to `dest`, atomically.
-pub fn write_zip(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Written> {
+/// Write `plan` as a zip archive to `dest`, atomically, once `check`
+/// accepts the finished file.
+pub fn write_zip(
+    plan: &Plan,
+    dest: &Path,
+    progress: &dyn Progress,
+    check: &dyn Fn(&Path) -> Result<()>,
+) -> Result<Written> {
     let mode = if plan.preamble().is_empty() {
         0o644
     } else {
         0o755
     };
-    write_with(dest, mode, |out| {
-        write_zip_to(plan, out, progress).map(|_| ())
-    })
+    write_with_check(
+        dest,
+        mode,
+        |out| write_zip_to(plan, out, progress).map(|_| ()),
+        check,
+    )
 }
 
 /// The derived entries of a zip: a RECORD, if any, is the single last entry.
