@@ -65,6 +65,8 @@ struct Run<'a> {
     /// is resolved once per build (the sdist's and the wheel's hooks share
     /// it), and they are named in the report and in failure messages.
     envs: Vec<(Vec<String>, Rc<Env>)>,
+    /// Findings in the sdist, for the report's notes.
+    warnings: Vec<String>,
 }
 
 /// Build `req.formats` of the tree at `req.root` with its own backend.
@@ -154,6 +156,7 @@ impl<'a> Run<'a> {
             scratch: scratch.path().to_path_buf(),
             progress,
             envs: Vec::new(),
+            warnings: Vec::new(),
         };
         Ok((run, scratch))
     }
@@ -175,8 +178,27 @@ impl<'a> Run<'a> {
         if want_wheel {
             out.push((Format::Wheel, self.wheel(&wheel_tree)?));
         }
-        for (_, path) in &out {
-            verify(path)?;
+        for (format, path) in &out {
+            let problems = problems(path)?;
+            if problems.is_empty() {
+                continue;
+            }
+            // The wheel is what gets installed: it must verify. The sdist
+            // is the backend's copy of the source tree, test data and all
+            // (deliberately broken ELF files, a PKG-INFO copied from the
+            // sdist it was built from): its findings are reported.
+            if *format == Format::Wheel {
+                return Err(Error::Backend(format!(
+                    "{}: the backend's wheel does not verify:\n  {}",
+                    path.display(),
+                    problems.join("\n  ")
+                )));
+            }
+            self.warnings.extend(
+                problems
+                    .into_iter()
+                    .map(|p| format!("the backend's sdist: {p}")),
+            );
         }
         Ok(out)
     }
@@ -329,6 +351,7 @@ impl<'a> Run<'a> {
                 notes.push(format!("build environment {} ({how})", env.root.display()));
             }
         }
+        notes.extend(self.warnings.iter().cloned());
         notes
     }
 
@@ -413,33 +436,18 @@ fn returned_file(dir: &Path, name: &serde_json::Value, hook: &str) -> Result<Pat
     Ok(path)
 }
 
-/// The inspector's verification, as for a native artifact.
-fn verify(path: &Path) -> Result<()> {
+/// The inspector's verification, as for a native artifact: its errors.
+fn problems(path: &Path) -> Result<Vec<String>> {
     let report = crate::inspect::inspect(path)?;
-    if report.verifies() {
-        return Ok(());
-    }
-    let problems: Vec<String> = report
+    Ok(report
         .findings
         .iter()
         .filter(|f| f.severity == crate::inspect::Severity::Error)
         .map(|f| {
-            format!(
-                "{} {}{}",
-                f.code,
-                f.path
-                    .as_deref()
-                    .map(|p| format!("{p}: "))
-                    .unwrap_or_default(),
-                f.message
-            )
+            let at = f.path.as_deref().map(|p| format!("{p}: "));
+            format!("{} {}{}", f.code, at.unwrap_or_default(), f.message)
         })
-        .collect();
-    Err(Error::Backend(format!(
-        "{}: the backend's artifact does not verify:\n  {}",
-        path.display(),
-        problems.join("\n  ")
-    )))
+        .collect())
 }
 
 /// Copy an artifact into the output directory atomically, hashing it on
