@@ -9,6 +9,7 @@ Prints one line per project (backend, built?, matches?) and the totals.
 """
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -43,12 +44,27 @@ def member(name):
     return "%s.dist-info/license:%s" % (head, rest.removeprefix("licenses/"))
 
 
+def canonical(key, value):
+    """A field's value with what PEP 503/685/508 make equal made equal:
+    names and extras normalised, marker spacing, quotes and parentheses."""
+    from packaging.utils import canonicalize_name
+    value = value.replace(" ", "").replace("'", '"')
+    if key == "Provides-Extra":
+        return canonicalize_name(value)
+    if key != "Requires-Dist":
+        return value
+    m = re.match(r"([A-Za-z0-9._-]+)(.*)", value)
+    value = canonicalize_name(m.group(1)) + m.group(2) if m else value
+    value = value.replace("(", "").replace(")", "")
+    return re.sub(r'extra=="([^"]+)"', lambda e: 'extra=="%s"' % canonicalize_name(e.group(1)), value)
+
+
 def contents(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = [n for n in zf.namelist() if not n.endswith("/")]
         meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
         headers = zf.read(meta).decode().split("\n\n", 1)[0]
-    fields = sorted((k, v.replace(" ", "").replace("'", '"')) for k, _, v in
+    fields = sorted((k, canonical(k, v)) for k, _, v in
                     (line.partition(": ") for line in headers.splitlines()) if k in FIELDS)
     return {member(n) for n in names}, fields
 
