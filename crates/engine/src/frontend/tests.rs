@@ -48,6 +48,13 @@ fn request(root: &Path, cache: &Path, formats: &[Format]) -> Request {
     }
 }
 
+/// The error of a wheel build expected to fail.
+fn fails(root: &Path, cache: &Path) -> String {
+    build(&request(root, cache, &[Format::Wheel]), &Lines::default())
+        .unwrap_err()
+        .to_string()
+}
+
 fn wheel_says_from_sdist(report: &BuildReport) -> bool {
     let wheel = report
         .artifacts
@@ -133,12 +140,7 @@ fn a_crashing_hook_quotes_the_backend_and_keeps_its_files() {
     let dir = project("");
     std::fs::write(dir.path().join("CRASH"), "the compiler is on fire").unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let e = build(
-        &request(dir.path(), cache.path(), &[Format::Wheel]),
-        &Lines::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = fails(dir.path(), cache.path());
     assert!(e.contains("`build_wheel` of fixture_backend failed"), "{e}");
     assert!(e.contains("fixture backend: about to fail"), "{e}");
     assert!(e.contains("RuntimeError: the compiler is on fire"), "{e}");
@@ -164,12 +166,7 @@ fn a_missing_backend_and_a_cycle_are_clear_errors() {
     )
     .unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let e = build(
-        &request(dir.path(), cache.path(), &[Format::Wheel]),
-        &Lines::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = fails(dir.path(), cache.path());
     assert!(
         e.contains("`no_such_backend.api` cannot be imported"),
         "{e}"
@@ -180,12 +177,7 @@ fn a_missing_backend_and_a_cycle_are_clear_errors() {
         "[project]\nname = \"Self_Made\"\n[build-system]\nrequires = [\"self-made>=1\"]\nbuild-backend = \"x\"\n",
     )
     .unwrap();
-    let e = build(
-        &request(dir.path(), cache.path(), &[Format::Wheel]),
-        &Lines::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = fails(dir.path(), cache.path());
     assert!(
         e.contains("build requirement cycle") && e.contains("self-made>=1"),
         "{e}"
@@ -227,4 +219,27 @@ fn metadata_only_comes_from_the_wheel_when_the_hook_is_missing() {
     assert!(dist_info.ends_with("fixture-1.0.dist-info"));
     let metadata = std::fs::read_to_string(dist_info.join("METADATA")).unwrap();
     assert!(metadata.contains("Name: fixture"), "{metadata}");
+}
+
+#[test]
+fn the_wheel_must_verify_and_sdist_findings_are_reported() {
+    let dir = project("");
+    std::fs::write(dir.path().join("DUP"), "").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let req = request(dir.path(), cache.path(), &[Format::Sdist, Format::Wheel]);
+    let report = build(&req, &Lines::default()).unwrap();
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("the backend's sdist: A002 fixture-1.0/PKG-INFO")),
+        "{:?}",
+        report.notes
+    );
+    std::fs::write(dir.path().join("BAD_RECORD"), "").unwrap();
+    std::fs::remove_dir_all(dir.path().join("dist")).unwrap();
+    let e = build(&req, &Lines::default()).unwrap_err().to_string();
+    assert!(e.contains("the backend's wheel does not verify"), "{e}");
+    assert!(e.contains("fixture/__init__.py"), "{e}");
+    assert!(!dir.path().join("dist").exists(), "nothing written");
 }

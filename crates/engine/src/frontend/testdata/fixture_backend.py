@@ -2,7 +2,8 @@
 
 Behaviour is chosen by the files of the source tree: CRASH (build_wheel
 raises with the file's text), NO_SDIST (build_sdist raises
-UnsupportedOperation), EXTRA (get_requires_for_build_wheel returns its lines).
+UnsupportedOperation), EXTRA (get_requires_for_build_wheel returns its lines),
+DUP (the sdist holds PKG-INFO twice), BAD_RECORD (a wrong RECORD hash).
 """
 
 import base64
@@ -43,9 +44,10 @@ def build_sdist(sdist_directory, config_settings=None):
             if name not in ("dist",):
                 tar.add(name, arcname=base + "/" + name)
         data = ("%s" % _metadata()).encode()
-        info = tarfile.TarInfo(base + "/PKG-INFO")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
+        for _ in range(2 if os.path.exists("DUP") else 1):
+            info = tarfile.TarInfo(base + "/PKG-INFO")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     return base + ".tar.gz"
 
 
@@ -65,6 +67,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         "fixture-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: fixture\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = [_row(n, d) for n, d in files.items()] + ["fixture-1.0.dist-info/RECORD,,"]
+    if os.path.exists("BAD_RECORD"):
+        record[0] = "fixture/__init__.py,sha256=AAAA,1"
     name = "fixture-1.0-py3-none-any.whl"
     with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
         for n, d in files.items():
