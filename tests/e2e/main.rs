@@ -10,6 +10,7 @@ mod index_server;
 mod inspect;
 mod inspect_real;
 mod inspect_robust;
+mod interrupt;
 mod publish;
 mod recommend;
 mod support;

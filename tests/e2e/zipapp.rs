@@ -603,3 +603,39 @@ fn preview_lists_the_archive_as_it_will_be() {
         .collect();
     assert_eq!(planned, in_archive, "the preview is the archive");
 }
+
+/// `--name` chooses the file usage lines print; `--write-lock` takes only
+/// the names PEP 751 allows, refused before any work.
+#[test]
+fn the_file_name_can_be_chosen_and_lock_names_follow_pep_751() {
+    let (_tmp, app) = fixture("app");
+    let host = app_wheels("host").display().to_string();
+    let out = tempfile::tempdir().unwrap();
+    let pyz = build_zipapp(
+        &app,
+        out.path(),
+        &["--wheelhouse", &host, "--name", "greet"],
+    );
+    assert_eq!(pyz, out.path().join("greet.pyz"));
+    let cache = tempfile::tempdir().unwrap();
+    let help = run(Command::new("python3")
+        .arg(&pyz)
+        .arg("--help")
+        .env("GRADIENT_ZIPAPP_CACHE", cache.path()));
+    assert!(
+        stdout(&help).contains("Usage: greet.pyz"),
+        "{}{}",
+        stdout(&help),
+        stderr(&help)
+    );
+
+    for bad in ["lock.toml", "pylock.a.b.toml"] {
+        let err = build_fails(&app, &["--wheelhouse", &host, "--write-lock", bad]);
+        assert!(err.contains("pylock.<name>.toml"), "{err}");
+    }
+    let err = build_fails(&app, &["--wheelhouse", &host, "--name", "../greet"]);
+    assert!(
+        err.contains("give a file name, without a directory"),
+        "{err}"
+    );
+}

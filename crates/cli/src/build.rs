@@ -80,6 +80,10 @@ pub struct AppArgs {
         help_heading = "Applications"
     )]
     write_lock: Option<PathBuf>,
+    /// The application's file name (default: NAME-VERSION.pyz for a zipapp,
+    /// NAME for an executable); usage lines print it.
+    #[arg(long = "name", value_name = "FILE", help_heading = "Applications")]
+    file_name: Option<String>,
     /// The console script to run (by name), or module:function.
     #[arg(long, value_name = "NAME", help_heading = "Applications")]
     entry: Option<String>,
@@ -110,6 +114,7 @@ impl AppArgs {
         options.zipapp.entry = self.entry.or(options.zipapp.entry);
         options.zipapp.shebang = self.shebang.or(options.zipapp.shebang);
         options.write_lock = self.write_lock;
+        options.file_name = self.file_name;
         options
     }
 }

@@ -4,6 +4,7 @@
 
 mod build;
 mod inspect;
+mod interrupt;
 mod output;
 mod publish;
 mod recommend;
@@ -59,8 +60,14 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Build(args) => build::build(args),
-        Command::Preview(args) => build::preview(args),
+        Command::Build(args) => {
+            interrupt::install();
+            build::build(args)
+        }
+        Command::Preview(args) => {
+            interrupt::install();
+            build::preview(args)
+        }
         Command::Recommend(args) => recommend::run(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Diff(args) => inspect::diff(args),

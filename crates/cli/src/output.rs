@@ -62,11 +62,20 @@ impl Progress for TerminalProgress {
             None => eprintln!("{line}"),
         }
     }
+    fn cancelled(&self) -> bool {
+        crate::interrupt::requested()
+    }
 }
 
 /// Print an engine error (to stderr; as JSON on stdout too with `--json`)
 /// and return exit code 1.
 pub fn fail(error: &Error, json: bool) -> ExitCode {
+    // Whatever failed after a stopping signal failed because of it (the
+    // terminal's Ctrl-C also reaches the interpreters a build runs).
+    if crate::interrupt::requested() {
+        eprint_text("interrupted: stopped cleanly; nothing was written");
+        return crate::interrupt::exit_code();
+    }
     eprint_text(&format!("error: {error}"));
     if json {
         let value = match error {

@@ -52,10 +52,15 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Start writing `dest` (its directory is created when missing).
     pub fn create(dest: &Path) -> std::io::Result<AtomicFile> {
+        let dir = parent_of(dest)?;
+        crate::leftovers::sweep_parts(dir);
         let tmp = tempfile::Builder::new()
             .prefix(".gradient-")
             .suffix(".part")
-            .tempfile_in(parent_of(dest)?)?;
+            .tempfile_in(dir)?;
+        // Locked while this process writes it: what a killed run leaves is
+        // told apart from a file being written, and swept.
+        crate::leftovers::hold(tmp.as_file());
         Ok(AtomicFile {
             dest: dest.to_path_buf(),
             file: BufWriter::with_capacity(1 << 20, tmp),

@@ -51,6 +51,11 @@ impl FileSet {
     }
 }
 
+/// The rule for a file name that is not UTF-8: wheel and sdist member names
+/// are UTF-8 (the binary distribution format; PEP 625 sdists are POSIX tar
+/// read by tarfile with UTF-8 names), so such a file cannot be packaged.
+const NOT_UTF8: &str = "name is not UTF-8: wheels and sdists store UTF-8 names; rename it";
+
 /// Directory names never packaged, wherever they are.
 const DEFAULT_DIRS: &[&str] = &[
     ".git",
@@ -102,20 +107,29 @@ pub fn never_packaged(rel: &Path) -> bool {
 /// (see [`crate::links`]); the others are excluded, naming their target.
 pub fn scan(project: &Project) -> Result<FileSet> {
     let exclude = Globs::new(&project.settings.exclude, "tool.gradient.exclude")?;
+    let include = Globs::new(&project.settings.include, "tool.gradient.include")?;
     let mut walk = Walk {
         root: crate::links::Root::new(&project.root),
         exclude,
+        include,
         out: FileSet::default(),
         walking: Vec::new(),
     };
     let ignores = parent_gitignores(&project.root);
     walk.dir(&project.root, "", &ignores)?;
+    // The walk visits `x/` (and everything in it) before `x.py`, but `.`
+    // sorts before `/`: [`FileSet::get`] and [`FileSet::under`] need the
+    // order of the whole relative path.
+    walk.out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(walk.out)
 }
 
 struct Walk {
     root: crate::links::Root,
     exclude: Globs,
+    /// `tool.gradient.include`: an explicit include wins over .gitignore
+    /// (a generated `_version.py` is ignored by git yet shipped).
+    include: Globs,
     out: FileSet,
     /// (device, inode) of the directories being walked, outermost first: a
     /// link to one of them is a loop.
@@ -134,10 +148,20 @@ impl Walk {
             None => ignores,
         };
         let read = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-        let mut entries: Vec<(String, std::fs::DirEntry)> = read
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok().map(|n| (n, e)))
-            .collect();
+        let mut entries: Vec<(String, std::fs::DirEntry)> = Vec::new();
+        for entry in read.filter_map(|e| e.ok()) {
+            match entry.file_name().into_string() {
+                Ok(name) => entries.push((name, entry)),
+                Err(raw) => {
+                    let shown = raw.to_string_lossy();
+                    let rel = match rel_dir {
+                        "" => shown.into_owned(),
+                        _ => format!("{rel_dir}/{shown}"),
+                    };
+                    self.exclude(rel, NOT_UTF8.into())?;
+                }
+            }
+        }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
         self.walking.push(identity(&meta));
@@ -223,6 +247,7 @@ impl Walk {
         }
         for ignore in ignores.iter().rev() {
             match ignore.matched(path, is_dir) {
+                Match::Ignore(_) if self.included(rel, is_dir) => break,
                 Match::Ignore(glob) => return Some(format!(".gitignore: {}", glob.original())),
                 Match::Whitelist(_) => return None,
                 Match::None => {}
@@ -231,6 +256,14 @@ impl Walk {
         self.exclude
             .matching(rel)
             .map(|g| format!("tool.gradient.exclude: {g}"))
+    }
+}
+
+impl Walk {
+    /// Whether `tool.gradient.include` names `rel`, or (for a directory)
+    /// something below it.
+    fn included(&self, rel: &str, is_dir: bool) -> bool {
+        self.include.matching(rel).is_some() || (is_dir && self.include.names_below(rel))
     }
 }
 
@@ -333,6 +366,13 @@ impl Globs {
             names: build(names)?,
             name_index,
         })
+    }
+
+    /// Whether a pattern starts with the directory `dir`: it may match
+    /// something below it.
+    fn names_below(&self, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        self.patterns.iter().any(|p| p.starts_with(&prefix))
     }
 
     /// The first pattern matching `rel` or one of its parent directories.
@@ -453,6 +493,19 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
             format!("{rel}.py"),
         ],
     };
+    let left_out = looked.iter().find_map(|path| {
+        let path = path.trim_end_matches('/');
+        files.excluded.iter().find(|e| e.path == path)
+    });
+    if let Some(e) = left_out {
+        return Err(Error::Plan(format!(
+            "{}: module `{name}`: `{}` exists but is left out by {}; add it to \
+             tool.gradient.include to ship it",
+            project.pyproject_path.display(),
+            e.path,
+            e.rule
+        )));
+    }
     Err(Error::Plan(format!(
         "{}: module `{name}` not found (looked for {}); set tool.gradient.module-name \
          (and module-root) to the package to ship",
@@ -496,6 +549,75 @@ mod tests {
             module_names: names.iter().map(|s| s.to_string()).collect(),
             ..Settings::default()
         }
+    }
+
+    /// A file .gitignore lists is left out, naming the rule, unless
+    /// tool.gradient.include names it (or a directory it is in).
+    #[test]
+    fn an_explicit_include_wins_over_gitignore() {
+        let dir = tree(&[
+            "demo/__init__.py",
+            "demo/_version.py",
+            "gen/api.py",
+            "demo/cache.txt",
+        ]);
+        std::fs::write(dir.path().join(".gitignore"), "_version.py\ngen/\n*.txt\n").expect("write");
+        let scan_with = |include: &[&str]| {
+            let mut s = settings(&["demo"]);
+            s.include = include.iter().map(|p| p.to_string()).collect();
+            scan(&project_at(dir.path(), s)).expect("scan")
+        };
+        let plain = scan_with(&[]);
+        let rule = |f: &FileSet, path: &str| {
+            f.excluded
+                .iter()
+                .find(|e| e.path == path)
+                .map(|e| e.rule.clone())
+        };
+        assert_eq!(
+            rule(&plain, "demo/_version.py").as_deref(),
+            Some(".gitignore: _version.py")
+        );
+        assert_eq!(rule(&plain, "gen").as_deref(), Some(".gitignore: gen/"));
+        let included = scan_with(&["demo/_version.py", "gen/api.py"]);
+        for path in ["demo/_version.py", "gen/api.py"] {
+            assert!(included.get(path).is_some(), "{path}");
+        }
+        assert!(included.get("demo/cache.txt").is_none());
+    }
+
+    /// `x.py` beside a package `x/`: the walk meets `x/` first, but the
+    /// set is in path order, so every file is found by `get`.
+    #[test]
+    fn a_module_beside_a_package_of_the_same_name_is_found() {
+        let dir = tree(&["x.py", "x/__init__.py", "x/a.py", "x-y.txt"]);
+        let files = scan(&project_at(dir.path(), settings(&["x"]))).expect("scan");
+        let rels: Vec<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["x-y.txt", "x.py", "x/__init__.py", "x/a.py"]);
+        for rel in rels {
+            assert!(files.get(rel).is_some(), "{rel}");
+        }
+        assert_eq!(files.under("x/").count(), 2);
+    }
+
+    /// A name that is not UTF-8 cannot be stored in a wheel or an sdist: it
+    /// is shown as excluded, with the reason, instead of vanishing.
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_excluded_with_the_reason() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tree(&["demo/__init__.py"]);
+        let raw = std::ffi::OsStr::from_bytes(b"caf\xe9.py");
+        std::fs::write(dir.path().join("demo").join(raw), "").expect("write");
+        let files = scan(&project_at(dir.path(), settings(&["demo"]))).expect("scan");
+        assert_eq!(files.files.len(), 1);
+        let excluded = &files.excluded[0];
+        assert_eq!(excluded.path, "demo/caf\u{fffd}.py");
+        assert!(
+            excluded.rule.starts_with("name is not UTF-8"),
+            "{}",
+            excluded.rule
+        );
     }
 
     #[cfg(unix)]

@@ -62,6 +62,13 @@ pub enum Error {
     Cancelled,
 }
 
+/// A read that stopped because the job was cancelled (see
+/// `sink::entry_reader`), not one that failed.
+fn stopped(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<crate::sink::entry_reader::Stopped>())
+}
+
 /// An error's parts, for display: what kind, where, and the cause.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ErrorView {
@@ -86,6 +93,9 @@ pub struct ErrorView {
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        if stopped(&source) {
+            return Error::Cancelled;
+        }
         Error::Io {
             path: path.into(),
             source,
@@ -94,6 +104,9 @@ impl Error {
 
     /// Entry `entry` could not be written: `source` says why.
     pub fn write(entry: impl Into<String>, source: std::io::Error) -> Self {
+        if stopped(&source) {
+            return Error::Cancelled;
+        }
         Error::Entry {
             entry: entry.into(),
             message: source.to_string(),

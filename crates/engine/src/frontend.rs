@@ -290,6 +290,9 @@ impl<'a> Run<'a> {
         hook: &str,
         kwargs: serde_json::Value,
     ) -> Result<Answer> {
+        if self.progress.cancelled() {
+            return Err(Error::Cancelled);
+        }
         let caller = Caller {
             backend: &self.system.backend,
             backend_path: &self.system.backend_path,

@@ -22,6 +22,7 @@ pub mod frontend;
 pub mod frozen;
 pub mod gradient;
 pub mod inspect;
+pub mod leftovers;
 pub mod links;
 pub mod metadata;
 pub mod names;

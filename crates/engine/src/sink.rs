@@ -48,7 +48,7 @@
 pub mod ar_writer;
 pub mod derive;
 mod dir_writer;
-mod entry_reader;
+pub(crate) mod entry_reader;
 mod hash;
 mod spool;
 mod tar_writer;

@@ -110,7 +110,13 @@ pub struct AppStage {
     runtime: Option<frozen::Runtime>,
     own_sha256: String,
     staging: tempfile::TempDir,
+    /// After `staging` (fields drop in order): unlocked once it is removed.
+    _held: crate::leftovers::Held,
 }
+
+/// The staging directories of application builds, in the temporary
+/// directory (swept by [`crate::leftovers`] once their run is gone).
+const STAGING_PREFIX: &str = "gradient-app-";
 
 /// Stage `formats` (application formats) of `project`.
 pub fn stage(
@@ -134,6 +140,9 @@ pub fn stage(
                 .unwrap_or("not an application format")
         )));
     }
+    if let Some(path) = &options.write_lock {
+        lock::check_file_name(path)?;
+    }
     progress.step("target");
     let target = options.target.describe()?;
     let runtime = match formats.contains(&Format::Exe) {
@@ -141,10 +150,13 @@ pub fn stage(
         false => None,
     };
     check_requires_python(project, &target)?;
+    crate::leftovers::sweep_staging(STAGING_PREFIX);
     let staging = tempfile::Builder::new()
-        .prefix("gradient-app-")
+        .prefix(STAGING_PREFIX)
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let held =
+        crate::leftovers::hold_dir(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
 
     progress.step("wheel");
     let own_plan = wheel::plan(project, &discovery::scan(project)?, mtime)?;
@@ -181,6 +193,7 @@ pub fn stage(
         runtime,
         own_sha256: crate::record::hex(&own_digest),
         staging,
+        _held: held,
     };
     stage.install(formats, &wheels, progress)?;
     stage.compile(progress)?;
@@ -310,7 +323,7 @@ impl AppStage {
             project.metadata.version.as_str(),
         );
         let key = self.cache_key();
-        match (&self.runtime, format) {
+        let mut plan = match (&self.runtime, format) {
             (Some(rt), Format::Exe) => {
                 let mut key = key;
                 key.update(rt.executable.to_string_lossy().as_bytes());
@@ -337,7 +350,11 @@ impl AppStage {
                 &crate::record::hex(&key.finalize()[..16]),
                 mtime,
             ),
+        }?;
+        if let Some(name) = &options.file_name {
+            plan.file_name = app_file_name(format, name)?;
         }
+        Ok(plan)
     }
 
     /// The extraction cache key: everything that decides the tree's content.
@@ -351,4 +368,21 @@ impl AppStage {
         key.update(self.entry.object.as_bytes());
         key
     }
+}
+
+/// The file an application is written as when `--name` chooses it (click
+/// and argparse print it in usage lines): a zipapp gets `.pyz` unless the
+/// name has it; an executable is the name itself.
+fn app_file_name(format: Format, name: &str) -> Result<String> {
+    let plain =
+        !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+    if !plain {
+        return Err(Error::Plan(format!(
+            "--name {name:?}: give a file name, without a directory"
+        )));
+    }
+    Ok(match format {
+        Format::Zipapp if !name.ends_with(".pyz") => format!("{name}.pyz"),
+        _ => name.to_string(),
+    })
 }

@@ -47,6 +47,9 @@ pub struct AppOptions {
     pub zipapp: zipapp::Options,
     /// Write the resolved closure as a PEP 751 lock here.
     pub write_lock: Option<PathBuf>,
+    /// The application's file name instead of `<name>-<version>.pyz` or
+    /// `<name>`.
+    pub file_name: Option<String>,
 }
 
 /// The launcher stub this Gradient ships: built static by `build.rs` from
@@ -92,6 +95,7 @@ impl AppOptions {
                 entry: app.entry.clone(),
             },
             write_lock: None,
+            file_name: None,
         }
     }
 }

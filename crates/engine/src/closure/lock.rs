@@ -221,6 +221,23 @@ fn environment_marker(target: &Target) -> String {
 
 /// Write `closure` as a PEP 751 lock for `target` at `path` (atomically).
 /// Wheelhouse files are recorded by path relative to the lock's directory.
+/// PEP 751 "File Name": `pylock.toml`, or `pylock.<name>.toml` where the
+/// name holds no dot, so tools find lock files by name alone.
+pub fn check_file_name(path: &Path) -> Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let named = name
+        .strip_prefix("pylock.")
+        .and_then(|rest| rest.strip_suffix(".toml"))
+        .is_some_and(|middle| !middle.is_empty() && !middle.contains('.'));
+    if name == "pylock.toml" || named {
+        return Ok(());
+    }
+    Err(Error::Closure(format!(
+        "{}: a PEP 751 lock file is named pylock.toml or pylock.<name>.toml (a name without dots)",
+        path.display()
+    )))
+}
+
 pub fn write(path: &Path, closure: &Closure, target: &Target) -> Result<()> {
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
     let base = path
@@ -322,6 +339,28 @@ mod tests {
                     bytes,
                 },
             ],
+        }
+    }
+
+    #[test]
+    fn lock_file_names_follow_pep_751() {
+        for good in [
+            "pylock.toml",
+            "dir/pylock.toml",
+            "pylock.dev.toml",
+            "pylock.py3-12.toml",
+        ] {
+            assert!(check_file_name(Path::new(good)).is_ok(), "{good}");
+        }
+        for bad in [
+            "lock.toml",
+            "pylock.a.b.toml",
+            "pylock..toml",
+            "pylock.toml.bak",
+            "pylock.json",
+        ] {
+            let err = check_file_name(Path::new(bad)).expect_err(bad).to_string();
+            assert!(err.contains("pylock.<name>.toml"), "{err}");
         }
     }
 

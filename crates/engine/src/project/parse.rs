@@ -66,6 +66,16 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
         field: None,
         message: format!("cannot read: {e} (a Python project needs a pyproject.toml at its root)"),
     })?;
+    if text.starts_with('\u{feff}') {
+        return Err(ProjectError {
+            file,
+            line: Some(1),
+            field: None,
+            message: "starts with a UTF-8 byte order mark, which TOML does not allow and pip's \
+                      parser (tomllib) rejects in the sdist: save the file without it"
+                .into(),
+        });
+    }
     let doc = Doc {
         file: &file,
         text: &text,
@@ -999,6 +1009,15 @@ mod tests {
     }
 
     const HEAD: &str = "[project]\nname = \"demo\"\nversion = \"1.0\"\n";
+
+    /// A byte order mark is not TOML; pip's parser rejects the sdist's copy.
+    #[test]
+    fn a_byte_order_mark_is_an_error_naming_the_file() {
+        let err = error(&format!("\u{feff}{HEAD}"), &[]);
+        assert_eq!(err.line, Some(1));
+        assert!(err.file.ends_with("pyproject.toml"));
+        assert!(err.message.contains("byte order mark"), "{}", err.message);
+    }
 
     #[test]
     fn full_project_table() {

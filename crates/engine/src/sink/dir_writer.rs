@@ -33,7 +33,7 @@ pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
         if matches!(entry.source, Source::Record) {
             record_path = Some(entry.path.as_str());
         }
-        if let Some(hashed) = put(out.path(), entry, md5, &written)? {
+        if let Some(hashed) = put(out.path(), entry, md5, &written, progress)? {
             written.push(hashed);
         }
         progress.advance(entry.size);
@@ -52,7 +52,13 @@ pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
 }
 
 /// Create one entry under `root`; the digests of a regular file.
-fn put(root: &Path, entry: &Entry, md5: bool, written: &[Hashed]) -> Result<Option<Hashed>> {
+fn put(
+    root: &Path,
+    entry: &Entry,
+    md5: bool,
+    written: &[Hashed],
+    progress: &dyn Progress,
+) -> Result<Option<Hashed>> {
     // Plans hold relative paths; never write outside the destination.
     if entry.path.starts_with('/') || entry.path.split(['/', '\\']).any(|c| c == "..") {
         return Err(Error::entry(&entry.path, "unsafe path in plan"));
@@ -76,7 +82,7 @@ fn put(root: &Path, entry: &Entry, md5: bool, written: &[Hashed]) -> Result<Opti
             None
         }
         Source::File { .. } | Source::Bytes { .. } => {
-            let mut reader = EntryReader::open(entry, md5)?;
+            let mut reader = EntryReader::open(entry, md5)?.stop_on(progress);
             let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
             let mut out = BufWriter::new(file);
             std::io::copy(&mut reader, &mut out)

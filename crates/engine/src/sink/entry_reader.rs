@@ -2,6 +2,7 @@
 //! the sink consumes it, and checked against the size the plan promised.
 
 use crate::plan::{Entry, Part, Source};
+use crate::progress::Progress;
 use crate::{Error, Result};
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -32,7 +33,21 @@ pub struct EntryReader<'a> {
     sha256: Sha256,
     md5: Option<Md5>,
     read: u64,
+    stop: Option<&'a dyn Progress>,
 }
+
+/// The payload of the read error a stopped [`EntryReader`] returns;
+/// [`Error::io`] and [`Error::write`] turn it into [`Error::Cancelled`].
+#[derive(Debug)]
+pub(crate) struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for Stopped {}
 
 impl<'a> EntryReader<'a> {
     /// Open `entry` (a `File` or `Bytes` source); `md5` adds that digest.
@@ -56,7 +71,15 @@ impl<'a> EntryReader<'a> {
             sha256: Sha256::new(),
             md5: md5.then(Md5::new),
             read: 0,
+            stop: None,
         })
+    }
+
+    /// Stop reading once `progress` is cancelled, so a stop request does
+    /// not wait for a large entry to be written in full.
+    pub fn stop_on(mut self, progress: &'a dyn Progress) -> Self {
+        self.stop = Some(progress);
+        self
     }
 
     /// The whole entry in memory (small entries, compressed in parallel).
@@ -113,6 +136,9 @@ impl<'a> EntryReader<'a> {
 
 impl Read for EntryReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stop.is_some_and(|p| p.cancelled()) {
+            return Err(std::io::Error::other(Stopped));
+        }
         let n = match &mut self.inner {
             Inner::File(f) => f.read(buf)?,
             Inner::Bytes(rest) => rest.read(buf)?,

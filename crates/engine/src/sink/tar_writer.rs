@@ -86,7 +86,7 @@ fn write_entries<W: Write>(
     let mut written: Vec<Hashed> = earlier.to_vec();
     for entry in entries {
         check_cancel(progress)?;
-        if let Some(hashed) = append(&mut tar, entry, mtime, md5, &written)? {
+        if let Some(hashed) = append(&mut tar, entry, (mtime, md5), &written, progress)? {
             written.push(hashed);
         }
         progress.advance(entry.size);
@@ -101,9 +101,9 @@ fn write_entries<W: Write>(
 fn append<W: Write>(
     tar: &mut tar::Builder<W>,
     entry: &Entry,
-    mtime: u64,
-    md5: bool,
+    (mtime, md5): (u64, bool),
     written: &[Hashed],
+    progress: &dyn Progress,
 ) -> Result<Option<Hashed>> {
     let mut header = tar::Header::new_ustar();
     header.set_mode(entry.mode);
@@ -115,7 +115,7 @@ fn append<W: Write>(
         Source::File { .. } | Source::Bytes { .. } => {
             header.set_size(entry.size);
             header.set_entry_type(tar::EntryType::Regular);
-            let mut reader = EntryReader::open(entry, md5)?;
+            let mut reader = EntryReader::open(entry, md5)?.stop_on(progress);
             tar.append_data(&mut header, &entry.path, &mut reader)
                 .map_err(failed)?;
             reader.finish().map(Some)

@@ -96,8 +96,8 @@ fn pack(entry: &Entry, md5: bool) -> Result<Packed> {
 
 /// Stream a large entry: read once, into a deflated and a stored spool at
 /// the same time, keeping the smaller (the rule of [`pack_bytes`]).
-fn pack_streamed(entry: &Entry, md5: bool) -> Result<Packed> {
-    let mut reader = EntryReader::open(entry, md5)?;
+fn pack_streamed(entry: &Entry, md5: bool, progress: &dyn Progress) -> Result<Packed> {
+    let mut reader = EntryReader::open(entry, md5)?.stop_on(progress);
     let mut crc = crc32fast::Hasher::new();
     let mut stored = Spool::new()?;
     let mut deflated = DeflateEncoder::new(Spool::new()?, Compression::new(LEVEL));
@@ -265,7 +265,7 @@ impl<W: Write> ZipState<W> {
                 };
                 pack_bytes(entry, data, hashed)?
             }
-            _ if entry.size > STREAM_BYTES => pack_streamed(entry, md5)?,
+            _ if entry.size > STREAM_BYTES => pack_streamed(entry, md5, progress)?,
             _ => return self.batch(entries, start, progress),
         };
         let derived = entry.is_derived();
