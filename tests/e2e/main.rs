@@ -5,6 +5,7 @@
 mod bad_input;
 mod build;
 mod exe;
+mod frontend;
 mod index_server;
 mod inspect;
 mod inspect_real;
