@@ -5,6 +5,7 @@
 use super::UiError;
 use crate::state::AppState;
 use gradient_engine::build::{self, BuildReport, BuildRequest};
+use gradient_engine::frontend;
 use gradient_engine::plan::Format;
 use gradient_engine::progress::{CancelFlag, Progress};
 use gradient_engine::project::Project;
@@ -19,11 +20,26 @@ use tauri::{Manager, State};
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum BuildEvent {
-    Started { total: u64 },
-    Step { label: String },
-    Progress { done: u64, total: u64 },
-    Finished { report: BuildReport },
-    Failed { error: UiError },
+    Started {
+        total: u64,
+    },
+    Step {
+        label: String,
+    },
+    /// A line a project's own build backend printed.
+    Log {
+        line: String,
+    },
+    Progress {
+        done: u64,
+        total: u64,
+    },
+    Finished {
+        report: BuildReport,
+    },
+    Failed {
+        error: UiError,
+    },
     Cancelled,
 }
 
@@ -58,6 +74,11 @@ impl Progress for ChannelProgress {
     fn step(&self, label: &str) {
         let _ = self.channel.send(BuildEvent::Step {
             label: label.to_string(),
+        });
+    }
+    fn log(&self, line: &str) {
+        let _ = self.channel.send(BuildEvent::Log {
+            line: line.to_string(),
         });
     }
     fn cancelled(&self) -> bool {
@@ -96,6 +117,22 @@ pub fn start_build(
             super::trust::check(&app, &project, *f)?;
         }
     }
+    // A project built by its own backend runs that backend's code and the
+    // project's (setup.py, in-tree backends): only once it is trusted.
+    let backend = match native {
+        Some(true) => None,
+        _ => frontend::BuildSystem::read(&root)
+            .ok()
+            .filter(|s| s.needs_backend(&root)),
+    };
+    if let Some(system) = &backend {
+        if !super::trust::is_trusted(&app, &root) {
+            return Err(UiError::needs_trust(format!(
+                "Building runs the project's build backend `{}` and its code. Gradient runs nothing a project names until you trust the project.",
+                system.backend
+            )));
+        }
+    }
     let cancel = Arc::new(CancelFlag::default());
     {
         let mut slot = state
@@ -116,20 +153,34 @@ pub fn start_build(
             last: AtomicU64::new(0),
             start: Instant::now(),
         };
-        let result = Project::load(&root)
-            .map_err(gradient_engine::Error::from)
-            .and_then(|mut project| {
-                if let Some(from_sdist) = wheel_from_sdist {
-                    project.settings.wheel_from_sdist = from_sdist;
-                }
-                let request = BuildRequest {
-                    formats,
+        let native = native.unwrap_or(false);
+        let result = match backend {
+            Some(_) => frontend::build(
+                &frontend::Request {
+                    root: root.clone(),
                     out_dir: root.join("dist"),
-                    native: native.unwrap_or(false),
-                    app: build::AppOptions::from_project(&project),
-                };
-                build::build(&project, &request, &progress)
-            });
+                    formats,
+                    python: None,
+                    config: frontend::ConfigSettings::default(),
+                    sources: Default::default(),
+                },
+                &progress,
+            ),
+            None => Project::load(&root)
+                .map_err(gradient_engine::Error::from)
+                .and_then(|mut project| {
+                    if let Some(from_sdist) = wheel_from_sdist {
+                        project.settings.wheel_from_sdist = from_sdist;
+                    }
+                    let request = BuildRequest {
+                        formats,
+                        out_dir: root.join("dist"),
+                        native,
+                        app: build::AppOptions::from_project(&project),
+                    };
+                    build::build(&project, &request, &progress)
+                }),
+        };
         let state = app.state::<AppState>();
         let event = match result {
             Ok(report) => {

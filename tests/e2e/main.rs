@@ -7,6 +7,7 @@ mod build;
 mod deb;
 mod deb_install;
 mod exe;
+mod frontend;
 mod index_server;
 mod inspect;
 mod inspect_real;

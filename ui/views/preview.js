@@ -217,6 +217,10 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           $("build-status").textContent = e.label;
           log(e.label);
           break;
+        case "log":
+          // A build backend's own output, line by line as it prints it.
+          log(`  | ${e.line}`);
+          break;
         case "finished":
           setBuilding(false);
           for (const a of e.report.artifacts) log(`wrote ${a.path} (${a.size} bytes, sha256 ${a.sha256})`);

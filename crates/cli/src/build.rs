@@ -5,6 +5,7 @@ use clap::Args;
 use gradient_engine::build::{self, AppOptions, BuildRequest, TargetChoice};
 use gradient_engine::closure::Sources;
 use gradient_engine::deb;
+use gradient_engine::frontend;
 use gradient_engine::plan::{Format, Plan};
 use gradient_engine::project::Project;
 use gradient_engine::text::shown;
@@ -22,9 +23,14 @@ pub struct BuildArgs {
     /// Output directory. Default: PROJECT/dist.
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
-    /// Build natively even when [build-system] names another backend.
+    /// Build with Gradient's native builder even when [build-system] names
+    /// another backend (refused when the project compiles code).
     #[arg(long)]
     native: bool,
+    /// A PEP 517 config setting for the project's backend (repeatable; a
+    /// repeated KEY becomes a list).
+    #[arg(long = "config-setting", short = 'C', value_name = "KEY=VALUE")]
+    config_settings: Vec<String>,
     /// Override `[tool.gradient] wheel-from-sdist` for this build.
     #[arg(long, value_name = "BOOL")]
     wheel_from_sdist: Option<bool>,
@@ -190,6 +196,15 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub fn build(args: BuildArgs) -> ExitCode {
+    if !args.native {
+        match frontend::BuildSystem::read(&args.project) {
+            Ok(system) if system.needs_backend(&args.project) => {
+                return build_with_backend(args, &system)
+            }
+            Ok(_) => {}
+            Err(e) => return fail(&e, args.json),
+        }
+    }
     let mut project = match Project::load(&args.project) {
         Ok(p) => p,
         Err(e) => return fail(&e.into(), args.json),
@@ -197,13 +212,8 @@ pub fn build(args: BuildArgs) -> ExitCode {
     if let Some(from_sdist) = args.wheel_from_sdist {
         project.settings.wheel_from_sdist = from_sdist;
     }
-    let mut formats = args.formats;
-    if formats.is_empty() {
-        formats = vec![Format::Sdist, Format::Wheel];
-    }
-    formats.dedup();
     let request = BuildRequest {
-        formats,
+        formats: default_formats(args.formats),
         out_dir: args.out.unwrap_or_else(|| project.root.join("dist")),
         native: args.native,
         app: args.app.options(&project),
@@ -218,15 +228,71 @@ pub fn build(args: BuildArgs) -> ExitCode {
     let progress = TerminalProgress::new(!args.json);
     let result = build::build(&project, &request, &progress);
     progress.finish();
-    let report = match result {
-        Ok(report) => report,
+    finish(result, &args.target, args.publish, args.json)
+}
+
+/// `gradient build` of a project whose own PEP 517 backend builds it.
+fn build_with_backend(args: BuildArgs, system: &frontend::BuildSystem) -> ExitCode {
+    let config = match frontend::ConfigSettings::parse(&args.config_settings) {
+        Ok(config) => config,
         Err(e) => return fail(&e, args.json),
     };
-    if args.publish {
-        return build_and_publish(&report, &args.target, args.json);
+    let formats = default_formats(args.formats);
+    if !args.json {
+        eprint_text(&format!(
+            "gradient: building with the project's backend `{}` (requires {:?})",
+            system.backend, system.requires
+        ));
     }
-    if args.json {
-        return print_json(&report);
+    let request = frontend::Request {
+        out_dir: args.out.unwrap_or_else(|| args.project.join("dist")),
+        root: args.project,
+        formats,
+        python: args.app.python,
+        config,
+        sources: Sources {
+            wheelhouses: args.app.wheelhouse,
+            indexes: args.app.index,
+            lock: None,
+            cache: None,
+        },
+    };
+    let progress = TerminalProgress::new(!args.json);
+    let result = frontend::build(&request, &progress);
+    progress.finish();
+    finish(result, &args.target, args.publish, args.json)
+}
+
+/// The requested formats, sdist and wheel when none was named.
+fn default_formats(mut formats: Vec<Format>) -> Vec<Format> {
+    if formats.is_empty() {
+        formats = vec![Format::Sdist, Format::Wheel];
+    }
+    formats.dedup();
+    formats
+}
+
+/// Report a build's result, then publish what it built when asked.
+fn finish(
+    result: gradient_engine::Result<build::BuildReport>,
+    target: &crate::publish::TargetArgs,
+    publish: bool,
+    json: bool,
+) -> ExitCode {
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => return fail(&e, json),
+    };
+    if publish {
+        return build_and_publish(&report, target, json);
+    }
+    print_report(&report, json)
+}
+
+/// Notes on stderr, artifact paths on stdout (or the report as JSON).
+fn print_report(report: &build::BuildReport, json: bool) -> ExitCode {
+    if json {
+        return print_json(report);
     }
     for note in &report.notes {
         eprint_text(&format!("note: {}", shown(note)));

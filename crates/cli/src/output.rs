@@ -54,6 +54,14 @@ impl Progress for TerminalProgress {
             bar.set_prefix(label.to_string());
         }
     }
+    /// A build backend's output, live, on stderr (above the bar).
+    fn log(&self, line: &str) {
+        let line = format!("  | {}", shown(line));
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
     fn cancelled(&self) -> bool {
         crate::interrupt::requested()
     }

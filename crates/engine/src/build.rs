@@ -88,8 +88,21 @@ pub fn plan(project: &Project, format: Format) -> Result<Plan> {
 }
 
 /// The build system check: a foreign `[build-system]` is built natively
-/// only when asked (`--native`); the note says so.
+/// only when asked (`--native`); the note says so. The native builder
+/// writes pure Python only, so `--native` refuses a project that compiles
+/// code rather than silently leave its extension modules out.
 fn check_backend(project: &Project, native: bool) -> Result<Vec<String>> {
+    if native {
+        let system = crate::frontend::BuildSystem::read(&project.root)?;
+        let compiled = crate::frontend::compiled_parts(&project.root, &system);
+        if !compiled.is_empty() {
+            return Err(Error::Plan(format!(
+                "{}: --native cannot build a project that compiles code (the native builder writes pure Python wheels only); found:\n  {}\nbuild without --native to use the project's backend",
+                project.root.display(),
+                compiled.join("\n  ")
+            )));
+        }
+    }
     if !project.build_system.is_foreign() {
         return Ok(Vec::new());
     }

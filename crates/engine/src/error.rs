@@ -52,6 +52,11 @@ pub enum Error {
     #[error("{0}")]
     Publish(String),
 
+    /// A project's own build backend failed (PEP 517 frontend): quotes the
+    /// backend's output and names the environment and sources kept.
+    #[error("{0}")]
+    Backend(String),
+
     /// The job was cancelled by the person who started it.
     #[error("cancelled")]
     Cancelled,
@@ -67,7 +72,8 @@ fn stopped(e: &std::io::Error) -> bool {
 /// An error's parts, for display: what kind, where, and the cause.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ErrorView {
-    /// `project`, `io`, `entry`, `plan`, `target`, `closure` or `cancelled`.
+    /// `project`, `io`, `entry`, `plan`, `target`, `closure`, `publish`,
+    /// `backend` or `cancelled`.
     pub kind: &'static str,
     /// The whole message, as `Display` prints it.
     pub message: String,
@@ -145,6 +151,7 @@ impl Error {
             Error::Target(_) => base("target"),
             Error::Closure(_) => base("closure"),
             Error::Publish(_) => base("publish"),
+            Error::Backend(_) => base("backend"),
             Error::Cancelled => base("cancelled"),
         }
     }

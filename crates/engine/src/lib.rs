@@ -19,6 +19,7 @@ pub mod elf;
 pub mod entry_points;
 pub mod epoch;
 pub mod error;
+pub mod frontend;
 pub mod frozen;
 pub mod gradient;
 pub mod inspect;

@@ -10,6 +10,9 @@ pub trait Progress: Sync {
     fn advance(&self, _bytes: u64) {}
     /// A short word on the current step ("sdist", "wheel", ...).
     fn step(&self, _label: &str) {}
+    /// One line of output from a program the build runs (a PEP 517
+    /// backend), as it is printed.
+    fn log(&self, _line: &str) {}
     /// True once the person asked to stop; long loops check it and return
     /// [`crate::Error::Cancelled`].
     fn cancelled(&self) -> bool {
