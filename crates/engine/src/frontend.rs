@@ -99,6 +99,7 @@ pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
     Ok(BuildReport {
         artifacts,
         notes: run.notes(),
+        images: Vec::new(),
     })
 }
 
