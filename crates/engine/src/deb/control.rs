@@ -158,7 +158,7 @@ mod tests {
             &["one two three ".repeat(10), "second paragraph".into()],
         );
         let mut lines = d.lines();
-        assert_eq!(lines.next(), Some("A tool"));
+        assert_eq!(lines.next(), Some("tool"), "no article, no full stop");
         assert!(d
             .lines()
             .skip(1)

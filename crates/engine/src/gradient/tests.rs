@@ -179,8 +179,9 @@ fn recommendations_carry_layers_and_buildability() {
     assert_eq!(recommendation.recommendation.format, Some(Format::Oci));
     assert!(recommendation.built_by_gradient);
     assert!(
-        recommendation.not_yet.is_some(),
-        "OCI images are not built yet"
+        recommendation.not_yet.is_none(),
+        "OCI images are built: {:?}",
+        recommendation.not_yet
     );
     assert_eq!(recommendation.assumes, vec!["kernel", "hardware"]);
     assert_eq!(path.len(), 3);
