@@ -87,6 +87,10 @@ pub fn is_image(path: &Path) -> bool {
     if path.is_dir() {
         return path.join("oci-layout").is_file() || path.join("index.json").is_file();
     }
+    // Only a regular file can be an archive: opening a FIFO would block.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let Ok(file) = std::fs::File::open(path) else {
         return false;
     };
