@@ -50,15 +50,18 @@ async fn opens_the_example_project_and_previews_the_wheel() {
     let dirs = studio.cells("#entries tbody tr.dir td.dirname").await;
     assert!(dirs.contains(&"gradient_example/".to_string()), "{dirs:?}");
 
-    // Formats the engine cannot build yet are shown, disabled, with a reason.
-    let deb = client
-        .find(Locator::Css("button[data-format='deb']"))
-        .await
-        .expect("deb button");
-    assert_eq!(
-        deb.prop("disabled").await.expect("prop").as_deref(),
-        Some("true")
-    );
+    // Every format of the gradient is offered, none disabled.
+    for format in ["sdist", "wheel", "zipapp", "exe", "deb", "oci"] {
+        let button = client
+            .find(Locator::Css(&format!("button[data-format='{format}']")))
+            .await
+            .expect("format button");
+        assert_eq!(
+            button.prop("disabled").await.expect("prop").as_deref(),
+            Some("false"),
+            "{format}"
+        );
+    }
     studio.screenshot("wheel-preview").await;
 
     // Switching to the sdist shows its single top directory.
