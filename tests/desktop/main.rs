@@ -415,20 +415,7 @@ fn fixture_app(work: &Path, extra: &str) -> PathBuf {
 #[tokio::test(flavor = "multi_thread")]
 async fn previews_and_builds_a_zipapp_and_an_executable_from_the_projects_app_settings() {
     let work = tempfile::tempdir().expect("tempdir");
-    let project = work.path().join("app");
-    copy_tree(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app"),
-        &project,
-    );
-    let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).expect("read");
-    std::fs::write(
-        project.join("pyproject.toml"),
-        format!(
-            "{pyproject}\n[tool.gradient.app]\nwheelhouse = [{:?}]\n",
-            app_wheels().display().to_string()
-        ),
-    )
-    .expect("write");
+    let project = fixture_app(work.path(), "");
     let studio = Studio::launch(&[project.to_str().expect("utf-8")]).await;
     studio.wait_text("#artifact-name", "greet-1.2.0").await;
     studio.click("button[data-format='zipapp']").await;

@@ -52,14 +52,13 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Start writing `dest` (its directory is created when missing).
     pub fn create(dest: &Path) -> std::io::Result<AtomicFile> {
-        let dir = parent_of(dest)?;
-        crate::leftovers::sweep_parts(dir);
         let tmp = tempfile::Builder::new()
             .prefix(".gradient-")
             .suffix(".part")
-            .tempfile_in(dir)?;
+            .tempfile_in(parent_of(dest)?)?;
         // Locked while this process writes it: what a killed run leaves is
-        // told apart from a file being written, and swept.
+        // told apart from a file being written, and swept (by the artifact
+        // sinks, `sink::write_with_check`).
         crate::leftovers::hold(tmp.as_file());
         Ok(AtomicFile {
             dest: dest.to_path_buf(),

@@ -459,15 +459,10 @@ fn problems(path: &Path) -> Result<Vec<String>> {
 fn deliver(path: &Path, out_dir: &Path) -> Result<Written> {
     let dest = out_dir.join(path.file_name().unwrap_or_default());
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let out = crate::atomic::AtomicFile::create(&dest).map_err(|e| Error::io(&dest, e))?;
-    let mut out = crate::sink::HashingWriter::new(out);
-    std::io::copy(&mut file, &mut out).map_err(|e| Error::io(&dest, e))?;
-    let (out, digest, size) = out.finish();
-    out.commit().map_err(|e| Error::io(&dest, e))?;
-    Ok(Written {
-        path: dest,
-        size,
-        sha256: crate::record::hex(&digest),
+    crate::sink::write_with(&dest, 0o644, |out| {
+        std::io::copy(&mut file, out)
+            .map(|_| ())
+            .map_err(|e| Error::io(&dest, e))
     })
 }
 

@@ -128,6 +128,11 @@ pub fn write_with_check<F>(
 where
     F: FnOnce(&mut HashingWriter<AtomicFile>) -> Result<()>,
 {
+    // Artifacts only: output directories are small, while cache stores
+    // (thousands of .pyc files) would pay a directory read per file.
+    if let Some(dir) = dest.parent() {
+        crate::leftovers::sweep_parts(dir);
+    }
     let mut file = AtomicFile::create(dest).map_err(|e| Error::io(dest, e))?;
     file.set_mode(mode);
     let mut out = HashingWriter::new(file);
