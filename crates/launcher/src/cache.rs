@@ -222,6 +222,13 @@ impl Dir {
         rfs::renameat(&self.fd, from, &self.fd, to).map_err(io_err)
     }
 
+    /// Hold an exclusive lock on this directory until the handle closes
+    /// (also at exec, the handle being close-on-exec, or when the process
+    /// dies), waiting for whoever holds it.
+    pub fn lock(&self) -> io::Result<()> {
+        rfs::flock(&self.fd, rfs::FlockOperation::LockExclusive).map_err(io_err)
+    }
+
     /// Whether entry `name` exists (of any kind).
     pub fn exists(&self, name: &str) -> bool {
         rfs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW).is_ok()

@@ -1,8 +1,9 @@
 //! gradient-launcher: the native stub at the front of a frozen executable.
 //!
 //! On first run it extracts its payload once into a per-user cache keyed by
-//! the payload's key (a temporary sibling, renamed into place: two first
-//! runs at once both succeed); every later run only checks that the tree is
+//! the payload's key (a temporary sibling, renamed into place; first runs
+//! take turns under a lock on the cache directory, so two at once both
+//! succeed); every later run only checks that the tree is
 //! there and execs the interpreter, so arguments, standard streams, the exit
 //! code and signals are the application's own. `GRADIENT_EXE=ACTION` runs a
 //! launcher action instead of the application (`cache-dir`, `verify`,
@@ -56,6 +57,7 @@ fn run() -> Result<ExitCode, String> {
             return Ok(ExitCode::SUCCESS);
         }
         Some("extract") => {
+            lock(&root)?;
             discard(&root, &key);
             let tree = extract(&exe, &trailer, &root)?;
             println!("{}", tree.path.display());
@@ -73,14 +75,19 @@ fn run() -> Result<ExitCode, String> {
         Some(found) => found,
         None => {
             // Absent, damaged (an interrupted cleanup, a removed marker), or
-            // not ours: unpack afresh. Looked at again first: a concurrent
-            // first run may have just put its tree in place.
-            if ready(&root, &key).is_none() {
-                discard(&root, &key);
+            // not ours: unpack afresh. First runs take turns, so none moves
+            // away the tree another has just completed and runs from; the
+            // one that waited finds it ready.
+            lock(&root)?;
+            match ready(&root, &key) {
+                Some(found) => found,
+                None => {
+                    discard(&root, &key);
+                    let tree = extract(&exe, &trailer, &root)?;
+                    let manifest = read_manifest(&tree)?;
+                    (tree, manifest)
+                }
             }
-            let tree = extract(&exe, &trailer, &root)?;
-            let manifest = read_manifest(&tree)?;
-            (tree, manifest)
         }
     };
     launch(&tree, &manifest)
@@ -199,6 +206,11 @@ fn usable(base: &Path, parts: &[String]) -> Result<Dir, String> {
         .map_err(|e| format!("{}: {e}", dir.path.display()))?;
     let _ = dir.remove_tree(&probe);
     Ok(dir)
+}
+
+fn lock(root: &Dir) -> Result<(), String> {
+    root.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", root.path.display()))
 }
 
 /// Move a damaged, stale or foreign tree out of the way (renaming is atomic,
@@ -330,6 +342,7 @@ fn verify(exe: &Path, trailer: &Trailer, root: &Dir) -> Result<ExitCode, String>
     for p in &problems {
         println!("{}: {p}", shown.display());
     }
+    lock(root)?;
     discard(root, &key);
     let tree = extract(exe, trailer, root)?;
     let again = check_tree(&tree)?;

@@ -196,8 +196,9 @@ def _write_entry(zf, info, tree_fd):
 
 
 def _unpack(archive, root_fd, root):
-    # Into a new private sibling, the marker last, renamed into place; when
-    # two first runs race, the loser uses the winner's tree.
+    # Into a new private sibling, the marker last, renamed into place; if a
+    # run of an archive built without the lock won the race meanwhile, its
+    # tree is used.
     import os
     import zipfile
     tmp = ".tmp-%s-%d-%s" % (_KEY[:12], os.getpid(), os.urandom(4).hex())
@@ -242,6 +243,19 @@ def _sweep_dead(root_fd):
             pass
 
 
+def _replace(archive, root_fd, root):
+    # Absent, interrupted, or not ours: out of the way, then afresh.
+    import os
+    trash = ".trash-%d-%s" % (os.getpid(), os.urandom(4).hex())
+    try:
+        os.rename(_KEY, trash, src_dir_fd=root_fd, dst_dir_fd=root_fd)
+        _remove_at(root_fd, trash)
+    except FileNotFoundError:
+        pass
+    _sweep_dead(root_fd)
+    _unpack(archive, root_fd, root)
+
+
 def _extract(archive):
     # Extension modules cannot be imported from a zip: extract once per
     # content hash into the private cache.
@@ -249,15 +263,14 @@ def _extract(archive):
     root_fd, root = _cache_root()
     try:
         if not _complete(root_fd):
-            # Absent, interrupted, or not ours: out of the way, then afresh.
-            trash = ".trash-%d-%s" % (os.getpid(), os.urandom(4).hex())
-            try:
-                os.rename(_KEY, trash, src_dir_fd=root_fd, dst_dir_fd=root_fd)
-                _remove_at(root_fd, trash)
-            except FileNotFoundError:
-                pass
-            _sweep_dead(root_fd)
-            _unpack(archive, root_fd, root)
+            # First runs take turns (a lock on the cache directory itself,
+            # released when the process ends however it ends): without it
+            # one run could move away the tree another just completed, or
+            # two could sweep the same dead unpack.
+            import fcntl
+            fcntl.flock(root_fd, fcntl.LOCK_EX)
+            if not _complete(root_fd):
+                _replace(archive, root_fd, root)
     except OSError as e:
         import errno
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
