@@ -7,7 +7,7 @@
 //! Parsing keeps the TOML spans so that every error names the file, the line
 //! and the dotted field, and says what would be valid.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -161,8 +161,9 @@ pub struct OciSettings {
 
 /// `[tool.gradient.app]`: the target, the sources and the entry point of an
 /// application build, so the project states them once (command-line flags
-/// override each).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+/// override each). The studio edits them (deserialised from its form).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct AppSettings {
     /// An interpreter to describe (a path or a command on PATH).
     pub python: Option<String>,

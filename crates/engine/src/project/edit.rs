@@ -1,13 +1,19 @@
-//! Saving build choices to `[tool.gradient]` in pyproject.toml. The document
-//! is edited in place (toml_edit), so the person's formatting, ordering and
-//! comments survive; the file is replaced atomically and re-validated.
+//! Saving build choices to `[tool.gradient]` and its sub-tables in
+//! pyproject.toml. The document is edited in place (toml_edit, which keeps
+//! TOML 1.0's text around what changes), so the person's formatting,
+//! ordering and comments survive; the file is replaced atomically and
+//! re-validated.
+
+mod app;
+
+pub use app::save_app_settings;
 
 use super::parse::GRADIENT_KEYS;
 use super::ProjectError;
 use crate::atomic::replace_file;
 use std::path::Path;
 
-/// A value for a `[tool.gradient]` key.
+/// A value for a key of `[tool.gradient]` or one of its tables.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Setting {
     Bool(bool),
@@ -28,47 +34,117 @@ impl Setting {
             ),
         }
     }
+
+    /// Whether `value` already says this (then its text is left as written).
+    fn matches(&self, value: &toml_edit::Value) -> bool {
+        match self {
+            Setting::Bool(b) => value.as_bool() == Some(*b),
+            Setting::Text(s) => value.as_str() == Some(s.as_str()),
+            Setting::List(items) => value.as_array().is_some_and(|a| {
+                a.len() == items.len() && a.iter().zip(items).all(|(v, i)| v.as_str() == Some(i))
+            }),
+        }
+    }
 }
 
 /// Set `tool.gradient.<key>` in `root/pyproject.toml`, creating the table
 /// when absent. Fails, leaving the file untouched, when the key is not one
 /// of Gradient's or the edited project would no longer load.
 pub fn set_tool_gradient(root: &Path, key: &str, value: &Setting) -> Result<(), ProjectError> {
+    if !GRADIENT_KEYS.contains(&key) {
+        return Err(ProjectError {
+            file: root.join("pyproject.toml"),
+            line: None,
+            field: Some(format!("tool.gradient.{key}")),
+            message: format!("unknown setting; valid: {}", GRADIENT_KEYS.join(", ")),
+        });
+    }
+    edit_table(root, &["tool", "gradient"], &[(key, Some(value.clone()))])
+}
+
+/// Apply `changes` to the table at `path` (e.g. `tool.gradient.app`) in
+/// `root/pyproject.toml`: `Some` sets a key, keeping the comments and
+/// spacing around an old value; `None` removes it. Tables are created only
+/// when something is set in them (the ones on the way implicit, so no
+/// empty `[tool]` header appears). The file is replaced atomically; an
+/// edit after which the project no longer loads is undone and its error
+/// returned.
+pub(crate) fn edit_table(
+    root: &Path,
+    path: &[&str],
+    changes: &[(&str, Option<Setting>)],
+) -> Result<(), ProjectError> {
     let file = root.join("pyproject.toml");
     let error = |line: Option<usize>, message: String| ProjectError {
         file: file.clone(),
         line,
-        field: Some(format!("tool.gradient.{key}")),
+        field: Some(path.join(".")),
         message,
     };
-    if !GRADIENT_KEYS.contains(&key) {
-        return Err(error(
-            None,
-            format!("unknown setting; valid: {}", GRADIENT_KEYS.join(", ")),
-        ));
-    }
     let text = std::fs::read_to_string(&file).map_err(|e| error(None, e.to_string()))?;
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         let line = e.span().map(|s| text[..s.start].lines().count().max(1));
         error(line, e.message().to_string())
     })?;
-    let tool = doc
-        .entry("tool")
-        .or_insert_with(|| {
-            // `[tool.gradient]` rather than an empty `[tool]` header.
-            let mut t = toml_edit::Table::new();
-            t.set_implicit(true);
-            toml_edit::Item::Table(t)
-        })
-        .as_table_like_mut()
-        .ok_or_else(|| error(None, "`tool` is not a table".into()))?;
-    let gradient = tool
-        .entry("gradient")
-        .or_insert(toml_edit::Item::Table(toml_edit::Table::new()))
-        .as_table_like_mut()
-        .ok_or_else(|| error(None, "`tool.gradient` is not a table".into()))?;
-    match gradient.get_mut(key) {
-        // Keep the decoration (comments, spacing) around an existing value.
+    let creates = changes.iter().any(|(_, v)| v.is_some());
+    if let Some(table) = table_at(doc.as_table_mut(), path, creates).map_err(|m| error(None, m))? {
+        for (key, value) in changes {
+            match value {
+                Some(value) => set(table, key, value),
+                None => {
+                    table.remove(key);
+                }
+            }
+        }
+    }
+    let edited = doc.to_string();
+    if edited == text {
+        return Ok(());
+    }
+    replace_file(&file, edited.as_bytes()).map_err(|e| error(None, e.to_string()))?;
+    // The edit must leave a valid project; otherwise put the original back.
+    if let Err(e) = super::Project::load(root) {
+        replace_file(&file, text.as_bytes()).map_err(|e| error(None, e.to_string()))?;
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// The table at `path` under `root`; missing tables are created when
+/// `create` (else `None`). Fails when a name on the way is not a table.
+fn table_at<'a>(
+    root: &'a mut dyn toml_edit::TableLike,
+    path: &[&str],
+    create: bool,
+) -> Result<Option<&'a mut dyn toml_edit::TableLike>, String> {
+    let Some((first, rest)) = path.split_first() else {
+        return Ok(Some(root));
+    };
+    if !root.contains_key(first) {
+        if !create {
+            return Ok(None);
+        }
+        root.insert(first, new_table(!rest.is_empty()));
+    }
+    let inner = root
+        .get_mut(first)
+        .and_then(toml_edit::Item::as_table_like_mut)
+        .ok_or_else(|| format!("`{first}` is not a table"))?;
+    table_at(inner, rest, create)
+}
+
+/// A table to insert: implicit when only its sub-tables will be written.
+fn new_table(implicit: bool) -> toml_edit::Item {
+    let mut t = toml_edit::Table::new();
+    t.set_implicit(implicit);
+    toml_edit::Item::Table(t)
+}
+
+/// Set `key` in `table`, keeping the decoration (comments, spacing) of an
+/// existing value, and an equal value exactly as written.
+fn set(table: &mut dyn toml_edit::TableLike, key: &str, value: &Setting) {
+    match table.get_mut(key) {
+        Some(toml_edit::Item::Value(old)) if value.matches(old) => {}
         Some(toml_edit::Item::Value(old)) => {
             let decor = old.decor().clone();
             if let toml_edit::Item::Value(mut new) = value.to_item() {
@@ -77,17 +153,9 @@ pub fn set_tool_gradient(root: &Path, key: &str, value: &Setting) -> Result<(), 
             }
         }
         _ => {
-            gradient.insert(key, value.to_item());
+            table.insert(key, value.to_item());
         }
     }
-    let edited = doc.to_string();
-    replace_file(&file, edited.as_bytes()).map_err(|e| error(None, e.to_string()))?;
-    // The edit must leave a valid project; otherwise put the original back.
-    if let Err(e) = super::Project::load(root) {
-        replace_file(&file, text.as_bytes()).map_err(|e| error(None, e.to_string()))?;
-        return Err(e);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
