@@ -12,6 +12,7 @@ fn main() {
             "formats",
             "watch_project",
             "save_settings",
+            "save_app_settings",
             "recent_projects",
             "open_recent",
             "trust_project",

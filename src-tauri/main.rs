@@ -30,6 +30,7 @@ fn main() {
             project::formats,
             project::watch_project,
             project::save_settings,
+            project::save_app_settings,
             recent::recent_projects,
             recent::open_recent,
             trust::trust_project,

@@ -20,6 +20,8 @@ pub struct ProjectView {
     summary: Option<String>,
     /// `[tool.gradient] wheel-from-sdist` as saved.
     wheel_from_sdist: bool,
+    /// `[tool.gradient.app]` as saved, for the application settings form.
+    app: gradient_engine::project::AppSettings,
     /// The `[build-system]` backend when it is not Gradient's own.
     backend: Option<String>,
     /// Programs the project names, which previews of applications would run.
@@ -54,6 +56,7 @@ pub fn view(app: &AppHandle, path: &Path) -> Result<ProjectView, UiError> {
         None
     };
     let wheel_from_sdist = project.settings.wheel_from_sdist;
+    let app_settings = project.settings.app;
     let m = project.metadata;
     Ok(ProjectView {
         path: path.display().to_string(),
@@ -61,6 +64,7 @@ pub fn view(app: &AppHandle, path: &Path) -> Result<ProjectView, UiError> {
         version: m.version,
         summary: m.description,
         wheel_from_sdist,
+        app: app_settings,
         backend,
         runs,
         trusted,
@@ -104,6 +108,9 @@ pub struct EntryView {
     path: String,
     size: u64,
     reason: String,
+    /// Where an application's file comes from (runtime, standard library,
+    /// a distribution...), for the size picture.
+    origin: gradient_engine::plan::Origin,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,6 +177,7 @@ pub fn plan_preview(
                 path: e.path,
                 size: e.size,
                 reason: e.reason,
+                origin: e.origin,
             })
             .collect(),
         excluded: plan.excluded,
@@ -243,6 +251,21 @@ pub fn save_settings(state: State<'_, AppState>, wheel_from_sdist: bool) -> Resu
         "wheel-from-sdist",
         &edit::Setting::Bool(wheel_from_sdist),
     )?;
+    Ok(())
+}
+
+/// Save the application settings form to the open project's
+/// `[tool.gradient.app]` table (and nowhere else), keeping the file's
+/// formatting and comments; a bad value is refused naming its field.
+#[tauri::command]
+pub fn save_app_settings(
+    state: State<'_, AppState>,
+    app: gradient_engine::project::AppSettings,
+) -> Result<(), UiError> {
+    let root = state
+        .current()
+        .ok_or_else(|| UiError::message("no project is open"))?;
+    edit::save_app_settings(&root, &app)?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@
 //! ("Recording installed projects").
 
 mod bytecode;
+mod owners;
 mod relayout;
 
 use crate::entry_points::{self, ObjectRef};
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub use bytecode::{compile, Compiler, PycPlacement};
+pub use owners::Owners;
 pub use relayout::relayout;
 
 /// Entries larger than this are refused (a wheel is not a disk image).

@@ -647,6 +647,7 @@ fn system_tree(package: &str, tree: &AppTree, scratch: &Path) -> Result<Tree> {
         .map(|s| join(&tree.layout.scripts, &s.name))
         .collect();
     let mut entries = Vec::new();
+    let owners = tree.owners();
     for f in tree.files.iter().filter(|f| !launchers.contains(&f.path)) {
         frozen::put(
             &mut entries,
@@ -654,6 +655,9 @@ fn system_tree(package: &str, tree: &AppTree, scratch: &Path) -> Result<Tree> {
             &tree.root.join(&f.path),
             "application",
         )?;
+        if let Some(e) = entries.last_mut() {
+            e.origin = owners.origin(&f.path);
+        }
     }
     for e in &mut entries {
         strip_entry(e, &strip)?;

@@ -12,7 +12,7 @@
 use crate::apptree::AppTree;
 use crate::elf;
 use crate::entry_points::EntryPoint;
-use crate::plan::{Container, Entry, Format, Plan, Source, ZipComment};
+use crate::plan::{Container, Entry, Format, Origin, Plan, Source, ZipComment};
 use crate::runtime::Target;
 use crate::{Error, Result};
 use gradient_launcher::{Manifest, MANIFEST, RECORD};
@@ -215,8 +215,12 @@ pub fn payload(
             "libpython",
         )?;
     }
+    mark(&mut entries, 0, &|_| Origin::Runtime);
+    let from = entries.len();
     standard_library(&mut entries, runtime, uses_tkinter(tree))?;
     strip_dynload(&mut entries, strip)?;
+    mark(&mut entries, from, &|_| Origin::StandardLibrary);
+    let from = entries.len();
     for f in &tree.files {
         put(
             &mut entries,
@@ -225,8 +229,19 @@ pub fn payload(
             "application",
         )?;
     }
+    let owners = tree.owners();
+    mark(&mut entries, from, &|path| owners.origin(path));
+    let from = entries.len();
     libraries(&mut entries, runtime, libs, provided)?;
+    mark(&mut entries, from, &|_| Origin::SharedLibrary);
     Ok(entries)
+}
+
+/// Mark the entries from `from` on with the origin `of` their path.
+fn mark(entries: &mut [Entry], from: usize, of: &dyn Fn(&str) -> Origin) {
+    for e in entries.iter_mut().skip(from) {
+        e.origin = of(&e.path);
+    }
 }
 
 /// The interpreter, stripped and pointed at the bundled libpython.

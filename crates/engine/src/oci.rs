@@ -95,12 +95,10 @@ pub fn plan_layers(
         } else {
             &mut deps
         };
-        bucket.push(LayerEntry::file(
-            format!("{rel_root}/{}", e.path),
-            e.source,
-            e.size,
-            e.mode,
-        ));
+        bucket.push(LayerEntry {
+            origin: e.origin,
+            ..LayerEntry::file(format!("{rel_root}/{}", e.path), e.source, e.size, e.mode)
+        });
     }
     let name = &project.metadata.name;
     let mut layers = Vec::new();
@@ -269,6 +267,7 @@ pub fn preview_plan(project: &Project, layers: &AppLayers, mtime: u64) -> Plan {
                     size: e.size,
                     reason: format!("{} layer", l.name),
                     part: Part(l.name.clone().into()),
+                    origin: e.origin.clone(),
                 }),
                 _ => None,
             })

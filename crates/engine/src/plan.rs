@@ -129,6 +129,42 @@ impl Part {
     }
 }
 
+/// Where an entry of an application comes from, so the preview can show
+/// what makes the artifact big (the question users of frozen applications
+/// ask most): the runtime, the standard library, each distribution of the
+/// closure, the application's own distribution, shared libraries bundled
+/// for the native code, or what the format itself adds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
+pub enum Origin {
+    /// The interpreter and libpython.
+    Runtime,
+    StandardLibrary,
+    /// A distribution of the closure, by name as installed.
+    Distribution(String),
+    /// The project's own distribution.
+    Application,
+    SharedLibrary,
+    /// Launchers, boot scripts, metadata and anything else.
+    #[default]
+    Other,
+}
+
+impl Origin {
+    /// The same origin, with the distribution named `project` (any
+    /// spelling) as the application.
+    pub fn own(self, project: &str) -> Origin {
+        match self {
+            Origin::Distribution(name)
+                if crate::names::normalize(&name) == crate::names::normalize(project) =>
+            {
+                Origin::Application
+            }
+            other => other,
+        }
+    }
+}
+
 /// One entry of an artifact: a file, a directory or a symlink.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -146,6 +182,8 @@ pub struct Entry {
     /// The part of the artifact the entry is written into.
     #[serde(skip_serializing_if = "Part::is_main")]
     pub part: Part,
+    /// Where it comes from, for applications' size picture.
+    pub origin: Origin,
 }
 
 impl Entry {
@@ -163,6 +201,7 @@ impl Entry {
             size,
             reason: reason.into(),
             part: Part::MAIN,
+            origin: Origin::Other,
         }
     }
 
@@ -179,6 +218,7 @@ impl Entry {
             mode: 0o644,
             reason: reason.into(),
             part: Part::MAIN,
+            origin: Origin::Other,
         }
     }
 
@@ -191,6 +231,7 @@ impl Entry {
             size: 0,
             reason: reason.into(),
             part: Part::MAIN,
+            origin: Origin::Other,
         }
     }
 
@@ -210,6 +251,7 @@ impl Entry {
             size: 0,
             reason: reason.into(),
             part: Part::MAIN,
+            origin: Origin::Other,
         }
     }
 
@@ -229,7 +271,14 @@ impl Entry {
             size,
             reason: reason.into(),
             part: Part::MAIN,
+            origin: Origin::Other,
         }
+    }
+
+    /// The same entry, marked as coming from `origin`.
+    pub fn from_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
     }
 
     /// The same entry in another part of the artifact.

@@ -55,15 +55,19 @@ pub fn plan(
         format!("bootstrap: runs {} ({})", entry.name, entry.object),
     )];
     let mut excluded = Vec::new();
+    let owners = tree.owners();
     for f in &tree.files {
         match f.path.strip_prefix(&prefix) {
-            Some(inside) if inside != "__main__.py" => entries.push(Entry::file(
-                inside,
-                tree.root.join(&f.path),
-                f.size,
-                f.executable,
-                reason(inside, tree),
-            )),
+            Some(inside) if inside != "__main__.py" => entries.push(
+                Entry::file(
+                    inside,
+                    tree.root.join(&f.path),
+                    f.size,
+                    f.executable,
+                    reason(inside, tree),
+                )
+                .from_origin(owners.origin(&f.path)),
+            ),
             Some(_) => excluded.push(Excluded {
                 path: f.path.clone(),
                 rule: "a top-level __main__.py would replace the bootstrap".into(),

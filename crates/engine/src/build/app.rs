@@ -456,19 +456,17 @@ impl AppStage {
                 let strip = crate::elf::strip::Strip::new(&self.staging.path().join("oci"))?;
                 frozen::payload(tree, rt, &strip, "lib", &mut |_, _| false)?
             }
-            None => tree
-                .files
-                .iter()
-                .map(|f| {
-                    Entry::file(
-                        f.path.clone(),
-                        tree.root.join(&f.path),
-                        f.size,
-                        f.executable,
-                        "application",
-                    )
-                })
-                .collect(),
+            None => {
+                let owners = tree.owners();
+                tree.files
+                    .iter()
+                    .map(|f| {
+                        let path = tree.root.join(&f.path);
+                        Entry::file(f.path.clone(), path, f.size, f.executable, "application")
+                            .from_origin(owners.origin(&f.path))
+                    })
+                    .collect()
+            }
         };
         crate::oci::plan_layers(
             project,

@@ -52,7 +52,7 @@ pub fn preview(
         stage.sources.describe(),
         stage.entry.name,
     );
-    let (plan, deb) = match format {
+    let (mut plan, deb) = match format {
         Format::Deb => {
             let (plan, package) = stage.deb(project, options, mtime)?;
             (plan, Some(package))
@@ -68,6 +68,9 @@ pub fn preview(
         }
         _ => (stage.plan(project, format, options, mtime)?, None),
     };
+    for e in &mut plan.entries {
+        e.origin = std::mem::take(&mut e.origin).own(&project.metadata.name);
+    }
     Ok(Preview {
         summary: Some(summary),
         notes: stage.notes.clone(),

@@ -156,3 +156,66 @@ fn application_formats_share_one_closure_and_one_installation() {
         "the second preview reuses the closure"
     );
 }
+
+/// The size picture's facts: every file of an application preview says
+/// where it comes from, the project's own files as the application.
+#[test]
+fn previews_tell_where_every_file_of_an_application_comes_from() {
+    use crate::plan::Origin;
+    let app = AppOptions {
+        target: TargetChoice::Python("python3".into()),
+        sources: Sources {
+            wheelhouses: vec![host_wheelhouse()],
+            ..Sources::default()
+        },
+        ..AppOptions::default()
+    };
+    let project = Project::load(&repo_root().join("tests/fixtures/app")).expect("project");
+    let cache = ClosureCache::default();
+    let origin_of = |plan: &crate::plan::Plan, suffix: &str| {
+        let e = plan.entries.iter().find(|e| e.path.ends_with(suffix));
+        e.map(|e| e.origin.clone()).expect(suffix)
+    };
+    let zipapp = preview(
+        &project,
+        Format::Zipapp,
+        &app,
+        &cache,
+        &crate::progress::Silent,
+    )
+    .expect("zipapp");
+    let zipapp = zipapp.plan;
+    assert_eq!(origin_of(&zipapp, "greet/cli.py"), Origin::Application);
+    assert_eq!(
+        origin_of(&zipapp, "click/core.py"),
+        Origin::Distribution("click".into())
+    );
+    assert_eq!(origin_of(&zipapp, "__main__.py"), Origin::Other);
+    assert!(zipapp
+        .entries
+        .iter()
+        .filter(|e| e.path.starts_with("rich/"))
+        .all(|e| e.origin == Origin::Distribution("rich".into())));
+    assert!(!zipapp.entries.iter().any(|e| e.origin == Origin::Runtime));
+
+    let exe = preview(
+        &project,
+        Format::Exe,
+        &app,
+        &cache,
+        &crate::progress::Silent,
+    )
+    .expect("exe");
+    let exe = exe.plan;
+    let interpreter = exe.entries.iter().find(|e| e.reason == "the interpreter");
+    assert_eq!(interpreter.map(|e| &e.origin), Some(&Origin::Runtime));
+    assert_eq!(origin_of(&exe, "/json/decoder.py"), Origin::StandardLibrary);
+    assert_eq!(
+        origin_of(&exe, "site-packages/click/core.py"),
+        Origin::Distribution("click".into())
+    );
+    assert_eq!(
+        origin_of(&exe, "site-packages/greet/cli.py"),
+        Origin::Application
+    );
+}

@@ -197,6 +197,7 @@ fn data_entries(tar_bytes: &[u8]) -> std::result::Result<Vec<LayerEntry>, String
             size,
             uid: 0,
             gid: 0,
+            origin: crate::plan::Origin::Other,
         });
     }
     Ok(entries)

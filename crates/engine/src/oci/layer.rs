@@ -11,7 +11,7 @@
 //! manifest names): both in one pass, nothing read twice.
 
 use crate::plan::Compression;
-use crate::plan::Source;
+use crate::plan::{Origin, Source};
 use crate::sink::compress::Compressor;
 use crate::sink::HashingWriter;
 use crate::{Error, Result};
@@ -39,6 +39,8 @@ pub struct LayerEntry {
     pub size: u64,
     pub uid: u64,
     pub gid: u64,
+    /// Where an application's file comes from, for the preview.
+    pub origin: Origin,
 }
 
 impl LayerEntry {
@@ -50,6 +52,7 @@ impl LayerEntry {
             size,
             uid: 0,
             gid: 0,
+            origin: Origin::Other,
         }
     }
 
@@ -67,6 +70,7 @@ impl LayerEntry {
             size: 0,
             uid: 0,
             gid: 0,
+            origin: Origin::Other,
         }
     }
 
@@ -78,6 +82,7 @@ impl LayerEntry {
             size: 0,
             uid: 0,
             gid: 0,
+            origin: Origin::Other,
         }
     }
 }
