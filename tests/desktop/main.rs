@@ -2,6 +2,7 @@
 //! through WebDriver (WebKitWebDriver, the WebKitGTK driver Tauri's webview
 //! speaks), with screenshots of what was seen.
 
+mod app_settings;
 mod deb;
 mod driver;
 mod measure;

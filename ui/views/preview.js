@@ -7,6 +7,8 @@ import { planChanges } from "../lib/plan-diff.js";
 import { treeRows } from "../lib/tree.js";
 import { buildCommand } from "../lib/command.js";
 import { debControlText } from "../lib/deb.js";
+import { composition, sharePercent } from "../lib/composition.js";
+import { createAppSettings } from "./app-settings.js";
 
 export function createPreview({ invoke, Channel, showError, clearError, onInspect, onResult }) {
   let project = null;
@@ -15,6 +17,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
   let refreshing = null;
   let building = false;
   let lastResult = null;
+  const appSettings = createAppSettings({ invoke, showError, clearError, log });
 
   function options() {
     return { native: $("opt-native").checked, wheelFromSdist: $("opt-wheel-from-sdist").checked };
@@ -52,12 +55,20 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     }
   }
 
+  // The options box only when it holds an option for this format.
+  function showOptions() {
+    $("build-options").hidden = $("opt-wheel-from-sdist-row").hidden && $("native-row").hidden;
+  }
+
   function select(name) {
     format = name;
     for (const b of $("formats").querySelectorAll("button")) {
       b.setAttribute("aria-pressed", String(b.dataset.format === name));
     }
     $("opt-wheel-from-sdist-row").hidden = name !== "wheel";
+    $("save-settings").hidden = name !== "wheel";
+    showOptions();
+    appSettings.show(name);
     // The result panel speaks only of the format it was built as.
     const built = lastResult?.format === name;
     $("result").hidden = !built;
@@ -126,6 +137,26 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     if (plan.deb) $("deb-control").textContent = debControlText(plan.deb);
   }
 
+  // What makes an application big: one bar per origin, largest first.
+  function renderComposition(plan) {
+    const groups = composition(plan.entries);
+    $("composition").hidden = groups.length === 0;
+    $("composition-bars").replaceChildren(
+      ...groups.map((g) => {
+        const item = element("li", undefined, `kind-${g.kind}`);
+        const bar = element("span", undefined, "comp-bar");
+        const fill = element("span", undefined, "comp-fill");
+        fill.style.width = `${g.width.toFixed(2)}%`;
+        bar.append(fill);
+        const files = `${g.files} ${g.files === 1 ? "file" : "files"}`;
+        const size = element("span", `${humanSize(g.size)} · ${sharePercent(g.percent)} · ${files}`, "comp-size");
+        item.append(element("span", g.label, "comp-label"), bar, size);
+        item.title = g.label;
+        return item;
+      }),
+    );
+  }
+
   async function refresh() {
     if (!project) return;
     // Coalesce bursts: one preview at a time, the latest request wins.
@@ -155,6 +186,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           renderEntries(plan, marks);
           renderExcluded(plan);
           renderDeb(plan);
+          renderComposition(plan);
         } catch (error) {
           $("entries").tBodies[0].replaceChildren();
           shown = null;
@@ -162,6 +194,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           $("totals").textContent = "";
           $("plan-summary").hidden = true;
           $("deb-control-box").hidden = true;
+          $("composition").hidden = true;
           showError(error);
         }
       } while (job.again);
@@ -300,7 +333,9 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
       $("opt-wheel-from-sdist").checked = view.wheel_from_sdist;
       $("opt-native").checked = false;
       $("native-row").hidden = !view.backend;
+      showOptions();
       $("backend").textContent = view.backend ?? "";
+      appSettings.setProject(view, false);
       showCommand();
       await refresh();
     },
@@ -310,6 +345,8 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
       if (!project || project.path !== view.path) return this.setProject(view);
       project = view;
       $("native-row").hidden = !view.backend;
+      showOptions();
+      appSettings.setProject(view, true);
       showCommand();
       await refresh();
     },
