@@ -48,6 +48,20 @@ fn host_wheelhouse() -> PathBuf {
     dir.join("host")
 }
 
+/// The fixture application, for the python3 on PATH from the test wheelhouse.
+fn fixture_app() -> (Project, AppOptions) {
+    let app = AppOptions {
+        target: TargetChoice::Python("python3".into()),
+        sources: Sources {
+            wheelhouses: vec![host_wheelhouse()],
+            ..Sources::default()
+        },
+        ..AppOptions::default()
+    };
+    let project = Project::load(&repo_root().join("tests/fixtures/app")).expect("project");
+    (project, app)
+}
+
 fn request(formats: &[Format], out: &Path, app: AppOptions) -> BuildRequest {
     BuildRequest {
         formats: formats.to_vec(),
@@ -111,15 +125,7 @@ fn a_failing_wheel_from_sdist_check_leaves_no_artifact_of_any_format() {
 #[test]
 fn application_formats_share_one_closure_and_one_installation() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = AppOptions {
-        target: TargetChoice::Python("python3".into()),
-        sources: Sources {
-            wheelhouses: vec![host_wheelhouse()],
-            ..Sources::default()
-        },
-        ..AppOptions::default()
-    };
-    let project = Project::load(&repo_root().join("tests/fixtures/app")).expect("project");
+    let (project, app) = fixture_app();
     let build_into = |name: &str, formats: &[Format], steps: &Steps| {
         let out = dir.path().join(name);
         build(&project, &request(formats, &out, app.clone()), steps).expect("build")
@@ -162,15 +168,7 @@ fn application_formats_share_one_closure_and_one_installation() {
 #[test]
 fn previews_tell_where_every_file_of_an_application_comes_from() {
     use crate::plan::Origin;
-    let app = AppOptions {
-        target: TargetChoice::Python("python3".into()),
-        sources: Sources {
-            wheelhouses: vec![host_wheelhouse()],
-            ..Sources::default()
-        },
-        ..AppOptions::default()
-    };
-    let project = Project::load(&repo_root().join("tests/fixtures/app")).expect("project");
+    let (project, app) = fixture_app();
     let cache = ClosureCache::default();
     let origin_of = |plan: &crate::plan::Plan, suffix: &str| {
         let e = plan.entries.iter().find(|e| e.path.ends_with(suffix));
