@@ -23,7 +23,7 @@ test("composition sums each origin and puts the largest first", () => {
       ["click", 120, 2],
       ["Runtime (interpreter, libpython)", 100, 1],
       ["Application code", 30, 1],
-      ["Other (launcher, metadata)", 20, 1],
+      ["Other", 20, 1],
       ["rich", 20, 1],
       ["Bundled shared libraries", 10, 1],
     ],

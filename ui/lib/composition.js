@@ -6,7 +6,7 @@ const LABELS = {
   "standard-library": "Standard library",
   application: "Application code",
   "shared-library": "Bundled shared libraries",
-  other: "Other (launcher, metadata)",
+  other: "Other",
 };
 
 /** The group key and label of one origin (`{kind, name}` from the engine). */

@@ -19,11 +19,13 @@ export function createAppSettings({ invoke, showError, clearError, log }) {
     for (const key of APP_FIELDS) $(`app-${key}`).value = values[key];
   }
 
+  function clearFieldError(key) {
+    $(`app-error-${key}`).hidden = true;
+    $(`app-${key}`).removeAttribute("aria-invalid");
+  }
+
   function clearFieldErrors() {
-    for (const key of APP_FIELDS) {
-      $(`app-error-${key}`).hidden = true;
-      $(`app-${key}`).removeAttribute("aria-invalid");
-    }
+    for (const key of APP_FIELDS) clearFieldError(key);
   }
 
   function updateSave() {
@@ -61,7 +63,13 @@ export function createAppSettings({ invoke, showError, clearError, log }) {
     }
   }
 
-  for (const key of APP_FIELDS) $(`app-${key}`).addEventListener("input", onInput);
+  for (const key of APP_FIELDS) {
+    $(`app-${key}`).addEventListener("input", () => {
+      // The field's error spoke of the value that was there.
+      clearFieldError(key);
+      onInput();
+    });
+  }
   $("save-app-settings").addEventListener("click", save);
 
   return {

@@ -151,6 +151,10 @@ pub enum Origin {
 }
 
 impl Origin {
+    pub fn is_other(&self) -> bool {
+        *self == Origin::Other
+    }
+
     /// The same origin, with the distribution named `project` (any
     /// spelling) as the application.
     pub fn own(self, project: &str) -> Origin {
@@ -183,6 +187,7 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Part::is_main")]
     pub part: Part,
     /// Where it comes from, for applications' size picture.
+    #[serde(skip_serializing_if = "Origin::is_other")]
     pub origin: Origin,
 }
 
