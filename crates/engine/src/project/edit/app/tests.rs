@@ -142,3 +142,32 @@ fn a_file_that_is_not_toml_is_left_alone() {
     assert_eq!(e.line, Some(5), "{e}");
     assert_eq!(read(&dir), broken);
 }
+
+#[test]
+fn edits_inline_and_dotted_tables_in_their_own_style() {
+    let inline = format!("{HEAD}\n[tool.gradient]\napp = {{ entry = \"old\" }}\n");
+    let dir = project(&inline);
+    let app = with(|a| {
+        a.entry = Some("demo".into());
+        a.wheelhouse = vec!["wheels".into()];
+    });
+    save_app_settings(dir.path(), &app).expect("save inline");
+    // Still one inline table on its line (the old value's spacing kept).
+    let text = read(&dir);
+    let line = text.strip_prefix(&format!("{HEAD}\n[tool.gradient]\n"));
+    assert!(
+        line.is_some_and(|l| l.starts_with("app = { entry = \"demo\"")
+            && l.ends_with("wheelhouse = [\"wheels\"] }\n")
+            && l.lines().count() == 1),
+        "{text}"
+    );
+    assert_eq!(loaded(&dir), app);
+
+    let dotted = format!("{HEAD}\n[tool]\ngradient.app.entry = \"old\"\n");
+    let dir = project(&dotted);
+    save_app_settings(dir.path(), &app).expect("save dotted");
+    assert_eq!(loaded(&dir), app);
+    let text = read(&dir);
+    assert!(text.starts_with(&format!("{HEAD}\n[tool]\n")), "{text}");
+    assert!(text.contains("gradient.app.entry = \"demo\"\n"), "{text}");
+}
