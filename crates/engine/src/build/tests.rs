@@ -216,4 +216,24 @@ fn previews_tell_where_every_file_of_an_application_comes_from() {
         origin_of(&exe, "site-packages/greet/cli.py"),
         Origin::Application
     );
+
+    // The same origins survive a Debian package's relocation and an
+    // image's layers.
+    let mut project = project;
+    project.settings.deb.maintainer = Some("Greeter <greet@example.org>".into());
+    for format in [Format::Deb, Format::Oci] {
+        let p = preview(&project, format, &app, &cache, &crate::progress::Silent);
+        let plan = p.expect("preview").plan;
+        let runtime = plan.entries.iter().filter(|e| e.origin == Origin::Runtime);
+        assert!(runtime.count() >= 1, "{format:?}");
+        assert_eq!(
+            origin_of(&plan, "/json/decoder.py"),
+            Origin::StandardLibrary
+        );
+        assert_eq!(
+            origin_of(&plan, "/click/core.py"),
+            Origin::Distribution("click".into())
+        );
+        assert_eq!(origin_of(&plan, "/greet/cli.py"), Origin::Application);
+    }
 }
