@@ -82,7 +82,7 @@ function showTrust(project) {
   const runs = (project.runs ?? []).map((r) => `${r.program} (${r.setting})`).join(", ");
   $("trust").hidden = !runs || project.trusted;
   $("trust-text").textContent = visible(
-    `This project names a program that previews and builds of applications would run: ${runs}. ` +
+    `This project names programs that previews and builds would run: ${runs}. ` +
       "Nothing it names runs until you trust the project.",
   );
 }

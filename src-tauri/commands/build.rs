@@ -121,9 +121,7 @@ pub fn start_build(
     // project's (setup.py, in-tree backends): only once it is trusted.
     let backend = match native {
         Some(true) => None,
-        _ => frontend::BuildSystem::read(&root)
-            .ok()
-            .filter(|s| s.needs_backend(&root)),
+        _ => super::trust::backend_to_run(&root),
     };
     if let Some(system) = &backend {
         if !super::trust::is_trusted(&app, &root) {

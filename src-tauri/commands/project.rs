@@ -48,7 +48,7 @@ pub fn load(app: &AppHandle, state: &AppState, path: &Path) -> Result<ProjectVie
 /// What the header shows of the project at `path`.
 pub fn view(app: &AppHandle, path: &Path) -> Result<ProjectView, UiError> {
     let project = Project::load(path)?;
-    let runs = gradient_engine::trust::named_programs(&project);
+    let runs = super::trust::programs_to_run(&project);
     let trusted = super::trust::is_trusted(app, path);
     let backend = if project.build_system.is_foreign() {
         project.build_system.backend.clone()

@@ -7,6 +7,7 @@
 use super::project::{config_dir, ProjectView};
 use super::UiError;
 use crate::state::AppState;
+use gradient_engine::frontend::BuildSystem;
 use gradient_engine::plan::Format;
 use gradient_engine::project::Project;
 use gradient_engine::trust::{named_programs, NamedProgram};
@@ -54,6 +55,27 @@ fn remember(app: &AppHandle, path: &Path, trusted: bool) -> Result<(), UiError> 
     gradient_engine::atomic::replace_file(&file, &text)
         .map_err(|e| UiError::message(format!("{}: {e}", file.display())))?;
     Ok(())
+}
+
+/// The build backend (PEP 517) that building the project at `root` runs,
+/// when it is not Gradient's own.
+pub fn backend_to_run(root: &Path) -> Option<BuildSystem> {
+    BuildSystem::read(root)
+        .ok()
+        .filter(|s| s.needs_backend(root))
+}
+
+/// What the trust banner names: the programs previews of applications run,
+/// and the build backend builds run.
+pub fn programs_to_run(project: &Project) -> Vec<NamedProgram> {
+    let mut runs = named_programs(project);
+    if let Some(system) = backend_to_run(&project.root) {
+        runs.push(NamedProgram {
+            program: system.backend,
+            setting: "[build-system] build-backend".into(),
+        });
+    }
+    runs
 }
 
 /// Refuse to preview or build `format` of `project` when that would run a

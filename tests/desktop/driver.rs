@@ -134,7 +134,14 @@ impl Studio {
 
     /// Wait until the element's text contains `needle`; returns the text.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_text_within(css, needle, Duration::from_secs(20))
+            .await
+    }
+
+    /// [`Studio::wait_text`] for work that may take longer (a build that
+    /// first downloads its backend).
+    pub async fn wait_text_within(&self, css: &str, needle: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
         let mut last = String::new();
         while Instant::now() < deadline {
             if let Ok(el) = self.client.find(Locator::Css(css)).await {

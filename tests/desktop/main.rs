@@ -5,6 +5,7 @@
 mod app_settings;
 mod deb;
 mod driver;
+mod frontend;
 mod measure;
 mod oci;
 mod publish;
