@@ -97,10 +97,7 @@ async fn edits_the_debian_package_and_image_options() {
         "{saved}"
     );
     studio
-        .wait_text(
-            "#plan-summary",
-            &format!("greet:form on base {other}"),
-        )
+        .wait_text("#plan-summary", &format!("greet:form on base {other}"))
         .await;
     assert!(!studio.visible("#oci-error-tag").await);
     studio.screenshot("oci-options-saved").await;

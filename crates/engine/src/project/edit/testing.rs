@@ -30,3 +30,10 @@ pub fn assert_refused<T>(
         assert_eq!(read(dir), original, "{field}");
     }
 }
+
+/// Default settings of a form with `edit` applied.
+pub fn with<T: Default>(edit: impl FnOnce(&mut T)) -> T {
+    let mut settings = T::default();
+    edit(&mut settings);
+    settings
+}

@@ -20,9 +20,7 @@ fn loaded(dir: &tempfile::TempDir) -> AppSettings {
 }
 
 fn with(edit: impl FnOnce(&mut AppSettings)) -> AppSettings {
-    let mut app = AppSettings::default();
-    edit(&mut app);
-    app
+    testing::with(edit)
 }
 
 #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::project::edit::testing::{assert_refused, project, read};
+use crate::project::edit::testing::{self, assert_refused, project, read};
 use crate::project::Project;
 
 const HEAD: &str = "[project]\nname = \"demo\"\nversion = \"1.0\"\n";
@@ -9,9 +9,7 @@ fn loaded(dir: &Path) -> DebSettings {
 }
 
 fn with(edit: impl FnOnce(&mut DebSettings)) -> DebSettings {
-    let mut deb = DebSettings::default();
-    edit(&mut deb);
-    deb
+    testing::with(edit)
 }
 
 #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::project::edit::testing::{assert_refused, project, read};
+use crate::project::edit::testing::{self, assert_refused, project, read};
 use crate::project::Project;
 
 const HEAD: &str = "[project]\nname = \"demo\"\nversion = \"1.0\"\n";
@@ -9,9 +9,7 @@ fn loaded(dir: &Path) -> OciSettings {
 }
 
 fn with(edit: impl FnOnce(&mut OciSettings)) -> OciSettings {
-    let mut oci = OciSettings::default();
-    edit(&mut oci);
-    oci
+    testing::with(edit)
 }
 
 #[test]
