@@ -1,8 +1,8 @@
-//! The Debian package and image option forms: deb chosen, its section and
-//! revision changed in the form and saved, pyproject.toml changed on disk
-//! (the rest kept) and the control file following; oci chosen, the base
-//! shown as saved, a bad tag refused next to its field, a new base and tag
-//! saved and the image preview following them.
+//! The Debian package and image option forms: deb chosen, its section,
+//! priority, layout and revision changed in the form and saved,
+//! pyproject.toml changed on disk (the rest kept) and the control file
+//! following; oci chosen, the base shown as saved, a bad tag refused next
+//! to its field, a new base and tag saved and the image preview following.
 
 use super::fixture_app;
 use crate::app_settings::changed_pyproject;
@@ -49,18 +49,21 @@ async fn edits_the_debian_package_and_image_options() {
         .await;
     fill(&studio, "#deb-section", "net").await;
     choose(&studio, "#deb-priority", "standard").await;
+    choose(&studio, "#deb-layout", "system").await;
     fill(&studio, "#deb-revision", "2").await;
     studio.click("#save-deb-settings").await;
     let saved = changed_pyproject(&project, &original).await;
     let expected = original.replace(
         "# who answers bugs\n",
-        "# who answers bugs\nsection = \"net\"\npriority = \"standard\"\nrevision = \"2\"\n",
+        "# who answers bugs\nsection = \"net\"\npriority = \"standard\"\nlayout = \"system\"\nrevision = \"2\"\n",
     );
     assert_eq!(saved, expected);
     // The watcher re-reads the project: the preview follows the file.
     let control = wait_long(&studio, "#deb-control", "Section: net", 120).await;
     assert!(control.contains("Priority: standard"), "{control}");
     assert!(control.contains("Version: 1.2.0-2"), "{control}");
+    // The system layout runs on Debian's python3, bundling none.
+    assert!(control.contains("python3 (>= 3."), "{control}");
     studio
         .wait_text("#artifact-name", "greet_1.2.0-2_amd64.deb")
         .await;
