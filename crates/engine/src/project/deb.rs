@@ -66,9 +66,12 @@ pub fn settings(
 /// The rule a text value of the table meets (`key` as in the table), shared
 /// by the loader and the studio's form; `Err` says what the value is not.
 pub(crate) fn check_text(key: &str, t: &str) -> Result<(), String> {
-    let is = |what: &str, ok: bool| match ok {
-        true => Ok(()),
-        false => Err(format!("`{t}` is not {what}")),
+    let is = |what: &str, ok: bool| {
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("`{t}` is not {what}"))
+        }
     };
     let one_of = |valid: &[&str]| is(&format!("one of: {}", valid.join(", ")), valid.contains(&t));
     match key {
