@@ -13,6 +13,8 @@ fn main() {
             "watch_project",
             "save_settings",
             "save_app_settings",
+            "save_deb_settings",
+            "save_oci_settings",
             "recent_projects",
             "open_recent",
             "trust_project",

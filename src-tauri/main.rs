@@ -31,6 +31,8 @@ fn main() {
             project::watch_project,
             project::save_settings,
             project::save_app_settings,
+            project::save_deb_settings,
+            project::save_oci_settings,
             recent::recent_projects,
             recent::open_recent,
             trust::trust_project,

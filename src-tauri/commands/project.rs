@@ -22,6 +22,10 @@ pub struct ProjectView {
     wheel_from_sdist: bool,
     /// `[tool.gradient.app]` as saved, for the application settings form.
     app: gradient_engine::project::AppSettings,
+    /// `[tool.gradient.deb]` as saved, for the Debian package form.
+    deb: gradient_engine::project::DebSettings,
+    /// `[tool.gradient.oci]` as saved, for the image form.
+    oci: gradient_engine::project::OciSettings,
     /// The `[build-system]` backend when it is not Gradient's own.
     backend: Option<String>,
     /// Programs the project names, which previews of applications would run.
@@ -56,7 +60,7 @@ pub fn view(app: &AppHandle, path: &Path) -> Result<ProjectView, UiError> {
         None
     };
     let wheel_from_sdist = project.settings.wheel_from_sdist;
-    let app_settings = project.settings.app;
+    let settings = project.settings;
     let m = project.metadata;
     Ok(ProjectView {
         path: path.display().to_string(),
@@ -64,7 +68,9 @@ pub fn view(app: &AppHandle, path: &Path) -> Result<ProjectView, UiError> {
         version: m.version,
         summary: m.description,
         wheel_from_sdist,
-        app: app_settings,
+        app: settings.app,
+        deb: settings.deb,
+        oci: settings.oci,
         backend,
         runs,
         trusted,
@@ -145,9 +151,7 @@ pub fn plan_preview(
     format: String,
 ) -> Result<PlanView, UiError> {
     let format: Format = format.parse().map_err(UiError::message)?;
-    let path = state
-        .current()
-        .ok_or_else(|| UiError::message("no project is open"))?;
+    let path = current_root(&state)?;
     let project = Project::load(&path)?;
     super::trust::check(&app, &project, format)?;
     let options = build::AppOptions::from_project(&project);
@@ -217,9 +221,7 @@ pub fn watch_project(
     state: State<'_, AppState>,
     on_change: Channel<Changed>,
 ) -> Result<(), UiError> {
-    let root = state
-        .current()
-        .ok_or_else(|| UiError::message("no project is open"))?;
+    let root = current_root(&state)?;
     let base = root.clone();
     // Changes where no artifact looks (VCS data, caches, build output) are
     // not worth a new preview.
@@ -243,9 +245,7 @@ pub fn watch_project(
 /// keeping the file's formatting and comments.
 #[tauri::command]
 pub fn save_settings(state: State<'_, AppState>, wheel_from_sdist: bool) -> Result<(), UiError> {
-    let root = state
-        .current()
-        .ok_or_else(|| UiError::message("no project is open"))?;
+    let root = current_root(&state)?;
     edit::set_tool_gradient(
         &root,
         "wheel-from-sdist",
@@ -262,11 +262,34 @@ pub fn save_app_settings(
     state: State<'_, AppState>,
     app: gradient_engine::project::AppSettings,
 ) -> Result<(), UiError> {
-    let root = state
+    Ok(edit::save_app_settings(&current_root(&state)?, &app)?)
+}
+
+/// Save the Debian package form to `[tool.gradient.deb]` (its conffiles
+/// and service tables kept as written), as `save_app_settings` does.
+#[tauri::command]
+pub fn save_deb_settings(
+    state: State<'_, AppState>,
+    deb: gradient_engine::project::DebSettings,
+) -> Result<(), UiError> {
+    Ok(edit::save_deb_settings(&current_root(&state)?, &deb)?)
+}
+
+/// Save the image form to `[tool.gradient.oci]` (its labels and env kept
+/// as written). A push target is only recorded: pushing is a build step.
+#[tauri::command]
+pub fn save_oci_settings(
+    state: State<'_, AppState>,
+    oci: gradient_engine::project::OciSettings,
+) -> Result<(), UiError> {
+    Ok(edit::save_oci_settings(&current_root(&state)?, &oci)?)
+}
+
+/// The open project's directory.
+fn current_root(state: &AppState) -> Result<PathBuf, UiError> {
+    state
         .current()
-        .ok_or_else(|| UiError::message("no project is open"))?;
-    edit::save_app_settings(&root, &app)?;
-    Ok(())
+        .ok_or_else(|| UiError::message("no project is open"))
 }
 
 /// The app's own state directory (recent projects live there).

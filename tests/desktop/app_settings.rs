@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// pyproject.toml once it differs from `before` (the save is asynchronous).
-async fn changed_pyproject(project: &Path, before: &str) -> String {
+pub(crate) async fn changed_pyproject(project: &Path, before: &str) -> String {
     let file = project.join("pyproject.toml");
     for _ in 0..100 {
         let now = std::fs::read_to_string(&file).expect("read");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// Wait up to `secs` until `css` shows `needle` (packaging a runtime takes
 /// longer than the driver's usual wait in a debug build).
-async fn wait_long(studio: &Studio, css: &str, needle: &str, secs: u64) -> String {
+pub(crate) async fn wait_long(studio: &Studio, css: &str, needle: &str, secs: u64) -> String {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let texts = studio.cells(css).await;

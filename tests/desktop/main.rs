@@ -5,6 +5,7 @@
 mod app_settings;
 mod deb;
 mod driver;
+mod format_options;
 mod frontend;
 mod measure;
 mod oci;

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { composition, sharePercent } from "../../ui/lib/composition.js";
-import { formFromSettings, settingsFromForm, formChanged, fieldOfError } from "../../ui/lib/app-settings.js";
+import { FORMS, formFromSettings, settingsFromForm, formChanged, fieldOfError } from "../../ui/lib/settings-form.js";
+
+const APP = FORMS.app;
 
 const dist = (name) => ({ kind: "distribution", name });
 
@@ -63,27 +65,27 @@ test("sharePercent shows slivers as such", () => {
 
 test("the form shows lists one a line and gives back trimmed settings", () => {
   const saved = { python: null, target: "3.12-manylinux_2_28_x86_64", wheelhouse: ["w1", "w2"], index: [], lock: null, entry: "greet", shebang: null };
-  const form = formFromSettings(saved);
+  const form = formFromSettings(APP, saved);
   assert.equal(form.wheelhouse, "w1\nw2");
   assert.equal(form.python, "");
-  assert.deepEqual(settingsFromForm(form), saved);
-  assert.equal(formChanged(saved, form), false);
+  assert.deepEqual(settingsFromForm(APP, form), saved);
+  assert.equal(formChanged(APP, saved, form), false);
   const edited = { ...form, entry: "  greet.cli:main ", wheelhouse: "w1\n\n  w3 \n", target: " " };
-  assert.deepEqual(settingsFromForm(edited), {
+  assert.deepEqual(settingsFromForm(APP, edited), {
     ...saved,
     entry: "greet.cli:main",
     wheelhouse: ["w1", "w3"],
     target: null,
   });
-  assert.equal(formChanged(saved, edited), true);
+  assert.equal(formChanged(APP, saved, edited), true);
   // A project without the table: every field empty.
-  assert.deepEqual(formFromSettings(undefined).index, "");
+  assert.deepEqual(formFromSettings(APP, undefined).index, "");
 });
 
 test("an error's field names the form field it belongs next to", () => {
-  assert.equal(fieldOfError({ field: "tool.gradient.app.wheelhouse[1]" }), "wheelhouse");
-  assert.equal(fieldOfError({ field: "tool.gradient.app.entry" }), "entry");
-  assert.equal(fieldOfError({ field: "tool.gradient.app" }), null);
-  assert.equal(fieldOfError({ field: "project.version" }), null);
-  assert.equal(fieldOfError("no project is open"), null);
+  assert.equal(fieldOfError(APP, { field: "tool.gradient.app.wheelhouse[1]" }), "wheelhouse");
+  assert.equal(fieldOfError(APP, { field: "tool.gradient.app.entry" }), "entry");
+  assert.equal(fieldOfError(APP, { field: "tool.gradient.app" }), null);
+  assert.equal(fieldOfError(APP, { field: "project.version" }), null);
+  assert.equal(fieldOfError(APP, "no project is open"), null);
 });

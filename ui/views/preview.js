@@ -8,7 +8,7 @@ import { treeRows } from "../lib/tree.js";
 import { buildCommand } from "../lib/command.js";
 import { debControlText } from "../lib/deb.js";
 import { composition, sharePercent } from "../lib/composition.js";
-import { createAppSettings } from "./app-settings.js";
+import { createSettingsForm } from "./settings-form.js";
 
 export function createPreview({ invoke, Channel, showError, clearError, onInspect, onResult }) {
   let project = null;
@@ -17,7 +17,9 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
   let refreshing = null;
   let building = false;
   let lastResult = null;
-  const appSettings = createAppSettings({ invoke, showError, clearError, log });
+  // The forms of the tables the studio edits: the application's, the
+  // Debian package's and the image's, each shown for its formats.
+  const forms = ["app", "deb", "oci"].map((name) => createSettingsForm(name, { invoke, showError, clearError, log }));
 
   function options() {
     return { native: $("opt-native").checked, wheelFromSdist: $("opt-wheel-from-sdist").checked };
@@ -68,7 +70,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     $("opt-wheel-from-sdist-row").hidden = name !== "wheel";
     $("save-settings").hidden = name !== "wheel";
     showOptions();
-    appSettings.show(name);
+    for (const f of forms) f.show(name);
     // The result panel speaks only of the format it was built as.
     const built = lastResult?.format === name;
     $("result").hidden = !built;
@@ -335,7 +337,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
       $("native-row").hidden = !view.backend;
       showOptions();
       $("backend").textContent = view.backend ?? "";
-      appSettings.setProject(view, false);
+      for (const f of forms) f.setProject(view, false);
       showCommand();
       await refresh();
     },
@@ -346,7 +348,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
       project = view;
       $("native-row").hidden = !view.backend;
       showOptions();
-      appSettings.setProject(view, true);
+      for (const f of forms) f.setProject(view, true);
       showCommand();
       await refresh();
     },

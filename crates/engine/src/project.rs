@@ -140,8 +140,10 @@ pub struct Settings {
 }
 
 /// `[tool.gradient.oci]`: choices for container images (command-line flags
-/// override each). Paths are relative to the project root.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+/// override each). Paths are relative to the project root. The studio's
+/// form sends all but the labels and environment (kept as written).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct OciSettings {
     /// A directory of .deb files, an OCI layout, an archive or a reference.
     pub base: Option<String>,
@@ -154,8 +156,10 @@ pub struct OciSettings {
     pub workdir: Option<String>,
     /// `ExposedPorts`: `8000` or `8000/tcp`, `53/udp`.
     pub ports: Vec<String>,
+    #[serde(skip_deserializing)]
     pub labels: BTreeMap<String, String>,
     /// Extra environment variables (PATH is extended, never replaced).
+    #[serde(skip_deserializing)]
     pub env: BTreeMap<String, String>,
 }
 
@@ -182,8 +186,10 @@ pub struct AppSettings {
 }
 
 /// `[tool.gradient.deb]`: how a Debian package of the application is made
-/// (command-line flags override the layout and the compression).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+/// (command-line flags override the layout and the compression). The
+/// studio's form sends all but the conffiles and service (kept as written).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct DebSettings {
     /// The package name; default derived from the project name.
     pub package: Option<String>,
@@ -200,8 +206,10 @@ pub struct DebSettings {
     /// `zstd`, `xz` or `gzip`.
     pub compression: Option<String>,
     /// Configuration files: installed path under /etc → project file.
+    #[serde(skip_deserializing)]
     pub conffiles: Vec<(String, String)>,
     /// A systemd service, when the table is present.
+    #[serde(skip_deserializing)]
     pub service: Option<ServiceSettings>,
 }
 

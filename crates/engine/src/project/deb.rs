@@ -35,62 +35,23 @@ pub fn settings(
     for (key, v) in table.iter() {
         let field = format!("{f}.{}", key.get_ref());
         let field = field.as_str();
-        let one_of = |valid: &[&str]| -> Result<Option<String>, ProjectError> {
+        let checked = || -> Result<Option<String>, ProjectError> {
             let t = doc.str(v, field)?;
-            if !valid.contains(&t) {
-                return Err(doc.err(
-                    &v.span(),
-                    field,
-                    format!("`{t}` is not one of: {}", valid.join(", ")),
-                ));
-            }
+            check_text(key.get_ref(), t).map_err(|m| doc.err(&v.span(), field, m))?;
             Ok(Some(t.to_string()))
         };
-        let word =
-            |what: &str, ok: &dyn Fn(&str) -> bool| -> Result<Option<String>, ProjectError> {
-                let t = doc.str(v, field)?;
-                if !ok(t) {
-                    return Err(doc.err(&v.span(), field, format!("`{t}` is not {what}")));
-                }
-                Ok(Some(t.to_string()))
-            };
         match key.get_ref().as_ref() {
-            "package" => {
-                deb.package = word(
-                    "a Debian package name (at least two of a-z, 0-9, `+`, `-`, `.`, starting with a letter or digit)",
-                    &crate::deb::name::is_valid,
-                )?
-            }
-            "maintainer" => {
-                deb.maintainer = word("`Name <email>`", &|t: &str| {
-                    crate::deb::control::parse_maintainer(t).is_some()
-                })?
-            }
-            "section" => {
-                deb.section = word("a section name (e.g. `utils`, `net`, `web`)", &|t: &str| {
-                    !t.is_empty()
-                        && t.bytes().all(|b| {
-                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/'
-                        })
-                })?
-            }
-            "priority" => deb.priority = one_of(PRIORITIES)?,
-            "layout" => deb.layout = one_of(LAYOUTS)?,
-            "compression" => deb.compression = one_of(COMPRESSIONS)?,
-            "revision" => {
-                deb.revision = word("a Debian revision (letters, digits, `+`, `.`, `~`)", &|t: &str| {
-                    crate::deb::version::debian("1", t).is_ok()
-                })?
-            }
+            "package" => deb.package = checked()?,
+            "maintainer" => deb.maintainer = checked()?,
+            "section" => deb.section = checked()?,
+            "priority" => deb.priority = checked()?,
+            "layout" => deb.layout = checked()?,
+            "compression" => deb.compression = checked()?,
+            "revision" => deb.revision = checked()?,
             "depends" => {
                 for item in doc.strings(v, field)? {
-                    if item.text.trim().is_empty() || item.text.contains(['\n', ',']) {
-                        return Err(doc.err(
-                            &item.span,
-                            &item.field,
-                            "one relation per entry (`pkg (>= 1.0)` or `a | b`), no commas",
-                        ));
-                    }
+                    check_depends_entry(&item.text)
+                        .map_err(|m| doc.err(&item.span, &item.field, m))?;
                     deb.depends.push(item.text.trim().to_string());
                 }
             }
@@ -100,6 +61,53 @@ pub fn settings(
         }
     }
     Ok(deb)
+}
+
+/// The rule a text value of the table meets (`key` as in the table), shared
+/// by the loader and the studio's form; `Err` says what the value is not.
+pub(crate) fn check_text(key: &str, t: &str) -> Result<(), String> {
+    let is = |what: &str, ok: bool| {
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("`{t}` is not {what}"))
+        }
+    };
+    let one_of = |valid: &[&str]| is(&format!("one of: {}", valid.join(", ")), valid.contains(&t));
+    match key {
+        "package" => is(
+            "a Debian package name (at least two of a-z, 0-9, `+`, `-`, `.`, starting with a letter or digit)",
+            crate::deb::name::is_valid(t),
+        ),
+        "maintainer" => is(
+            "`Name <email>`",
+            crate::deb::control::parse_maintainer(t).is_some(),
+        ),
+        "section" => is(
+            "a section name (e.g. `utils`, `net`, `web`)",
+            !t.is_empty()
+                && t.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/'
+                }),
+        ),
+        "priority" => one_of(PRIORITIES),
+        "layout" => one_of(LAYOUTS),
+        "compression" => one_of(COMPRESSIONS),
+        "revision" => is(
+            "a Debian revision (letters, digits, `+`, `.`, `~`)",
+            crate::deb::version::debian("1", t).is_ok(),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// One entry of `depends`: a single relation of the Depends field (Policy
+/// §7.1), alternatives allowed, as the control file joins entries by commas.
+pub(crate) fn check_depends_entry(t: &str) -> Result<(), String> {
+    if t.trim().is_empty() || t.contains(['\n', ',']) {
+        return Err("one relation per entry (`pkg (>= 1.0)` or `a | b`), no commas".into());
+    }
+    Ok(())
 }
 
 /// `conffiles = { "/etc/app/app.toml" = "packaging/app.toml" }`: Debian

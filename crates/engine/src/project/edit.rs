@@ -5,8 +5,14 @@
 //! re-validated.
 
 mod app;
+mod deb;
+mod oci;
+#[cfg(test)]
+mod testing;
 
 pub use app::save_app_settings;
+pub use deb::save_deb_settings;
+pub use oci::save_oci_settings;
 
 use super::parse::GRADIENT_KEYS;
 use super::ProjectError;
@@ -44,6 +50,79 @@ impl Setting {
                 a.len() == items.len() && a.iter().zip(items).all(|(v, i)| v.as_str() == Some(i))
             }),
         }
+    }
+}
+
+/// One value of a form: text (unset when `None`) or a list (unset when empty).
+pub(crate) enum Field<'a> {
+    Text(&'a Option<String>),
+    List(&'a [String]),
+}
+
+/// A table the studio saves whole from a form (`[tool.gradient.app]`,
+/// `.deb`, `.oci`): its fields in the form's order, which is also the order
+/// new keys are written in. Keys not in the form (sub-tables such as
+/// `deb.service`) are left as they are.
+pub(crate) struct Form<'a> {
+    pub table: &'static [&'static str],
+    pub fields: Vec<(&'static str, Field<'a>)>,
+}
+
+impl Form<'_> {
+    /// An error about `field` of the table (`wheelhouse[1]`), which the
+    /// studio shows next to that field.
+    pub(crate) fn error(&self, root: &Path, field: &str, message: String) -> ProjectError {
+        ProjectError {
+            file: root.join("pyproject.toml"),
+            line: None,
+            field: Some(format!("{}.{field}", self.table.join("."))),
+            message,
+        }
+    }
+
+    /// Check every value set before anything is written: a text must not
+    /// be blank (the person unsets it instead), and each text and each
+    /// list item must meet `rule(key, value)`; a list item's error names
+    /// it as `key[i]`.
+    pub(crate) fn check(
+        &self,
+        root: &Path,
+        rule: &dyn Fn(&str, &str) -> Result<(), String>,
+    ) -> Result<(), ProjectError> {
+        for (key, field) in &self.fields {
+            match field {
+                Field::Text(Some(t)) if t.trim().is_empty() => {
+                    let message = "must not be empty; leave it unset instead".to_string();
+                    return Err(self.error(root, key, message));
+                }
+                Field::Text(Some(t)) => rule(key, t).map_err(|m| self.error(root, key, m))?,
+                Field::Text(None) => {}
+                Field::List(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        rule(key, item).map_err(|m| self.error(root, &format!("{key}[{i}]"), m))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the set values and remove the unset ones (see [`edit_table`]).
+    pub(crate) fn save(&self, root: &Path) -> Result<(), ProjectError> {
+        let changes: Vec<_> = self
+            .fields
+            .iter()
+            .map(|(key, field)| {
+                let value = match field {
+                    Field::Text(t) => t.as_ref().map(|t| Setting::Text(t.clone())),
+                    Field::List(items) => {
+                        (!items.is_empty()).then(|| Setting::List(items.to_vec()))
+                    }
+                };
+                (*key, value)
+            })
+            .collect();
+        edit_table(root, self.table, &changes)
     }
 }
 
@@ -160,18 +239,11 @@ fn set(table: &mut dyn toml_edit::TableLike, key: &str, value: &Setting) {
 
 #[cfg(test)]
 mod tests {
+    use super::testing::project;
     use super::*;
 
-    fn project(text: &str) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("pyproject.toml"), text).expect("write");
-        std::fs::create_dir(dir.path().join("demo")).expect("mkdir");
-        std::fs::write(dir.path().join("demo/__init__.py"), "").expect("write");
-        dir
-    }
-
     fn read(dir: &tempfile::TempDir) -> String {
-        std::fs::read_to_string(dir.path().join("pyproject.toml")).expect("read")
+        testing::read(dir.path())
     }
 
     #[test]

@@ -1006,8 +1006,7 @@ fn oci_settings(doc: &Doc, value: &Value, f: &str) -> Result<OciSettings, Projec
             || -> Result<Option<String>, ProjectError> { Ok(Some(doc.str(v, field)?.to_string())) };
         let reference = || -> Result<Option<String>, ProjectError> {
             let t = doc.str(v, field)?;
-            crate::oci::reference::Reference::parse(t)
-                .map_err(|e| doc.err(&v.span(), field, e.to_string()))?;
+            check_oci_value("tag", t).map_err(|m| doc.err(&v.span(), field, m))?;
             Ok(Some(t.to_string()))
         };
         let table = || -> Result<BTreeMap<String, String>, ProjectError> {
@@ -1027,13 +1026,8 @@ fn oci_settings(doc: &Doc, value: &Value, f: &str) -> Result<OciSettings, Projec
             "env" => oci.env = table()?,
             "ports" => {
                 for item in doc.strings(v, field)? {
-                    if crate::oci::config::exposed_port(&item.text).is_none() {
-                        return Err(doc.err(
-                            &item.span,
-                            &item.field,
-                            format!("`{}` is not a port (`8000` or `8000/tcp`)", item.text),
-                        ));
-                    }
+                    check_oci_value("ports", &item.text)
+                        .map_err(|m| doc.err(&item.span, &item.field, m))?;
                     oci.ports.push(item.text);
                 }
             }
@@ -1041,6 +1035,22 @@ fn oci_settings(doc: &Doc, value: &Value, f: &str) -> Result<OciSettings, Projec
         }
     }
     Ok(oci)
+}
+
+/// The rule a value of `[tool.gradient.oci]` meets (a `ports` item for
+/// `ports`), shared by the loader and the studio's form: the tag and push
+/// target are image references (distribution spec's reference grammar), a
+/// port is `N` or `N/tcp|udp|sctp`.
+pub(crate) fn check_oci_value(key: &str, t: &str) -> Result<(), String> {
+    match key {
+        "tag" | "push" => crate::oci::reference::Reference::parse(t)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        "ports" if crate::oci::config::exposed_port(t).is_none() => {
+            Err(format!("`{t}` is not a port (`8000` or `8000/tcp`)"))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

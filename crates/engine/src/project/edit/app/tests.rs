@@ -1,20 +1,18 @@
 use super::*;
+use crate::project::edit::testing;
 use crate::project::Project;
 
 const HEAD: &str =
     "# the greeter\n[project]\nname = \"demo\"  # shown on PyPI\nversion = \"1.0\"\n";
 
 fn project(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("pyproject.toml"), text).expect("write");
-    std::fs::create_dir(dir.path().join("demo")).expect("mkdir");
-    std::fs::write(dir.path().join("demo/__init__.py"), "").expect("write");
+    let dir = testing::project(text);
     std::fs::create_dir(dir.path().join("wheels")).expect("mkdir");
     dir
 }
 
 fn read(dir: &tempfile::TempDir) -> String {
-    std::fs::read_to_string(dir.path().join("pyproject.toml")).expect("read")
+    testing::read(dir.path())
 }
 
 fn loaded(dir: &tempfile::TempDir) -> AppSettings {
@@ -22,9 +20,7 @@ fn loaded(dir: &tempfile::TempDir) -> AppSettings {
 }
 
 fn with(edit: impl FnOnce(&mut AppSettings)) -> AppSettings {
-    let mut app = AppSettings::default();
-    edit(&mut app);
-    app
+    testing::with(edit)
 }
 
 #[test]
