@@ -59,6 +59,10 @@ async fn builds_a_project_with_its_own_backend_streaming_the_backends_output() {
         .wait_text("#artifact-name", "hello_backend-0.3.0")
         .await;
     assert!(!studio.visible("#trust").await, "the banner is gone");
+    // The preview is Gradient's reading of the project; the backend decides.
+    studio
+        .wait_text("#plan-summary", "runs the project's backend `wrapped`")
+        .await;
     studio.click("#build").await;
     let built = Duration::from_secs(240);
     let path = studio

@@ -858,17 +858,21 @@ pub fn write(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Writte
             plan.file_name
         )));
     };
-    let spec = TarSpec {
-        mtime: plan.mtime,
-        compression,
-        md5: true,
-    };
     let data: Vec<Entry> = plan
         .entries
         .iter()
         .filter(|e| e.part == DATA || e.part == CONFFILES)
         .cloned()
         .collect();
+    // md5sums (in control.tar, written after) lists data.tar's files.
+    let spec = TarSpec {
+        mtime: plan.mtime,
+        compression,
+        digests: sink::Digests {
+            md5: true,
+            ..sink::derive::needs(&data)
+        },
+    };
     let control: Vec<Entry> = plan.part(&CONTROL).cloned().collect();
     sink::write_with(dest, 0o644, |out| {
         let mut ar = ArWriter::new(out, plan.mtime)?;

@@ -29,7 +29,8 @@
 //!     let mut ar = sink::ar_writer::ArWriter::new(out, plan.mtime)?;
 //!     ar.member_bytes("debian-binary", b"2.0\n")?;
 //!     // data.tar.gz first (md5sums is derived from it), spooled to disk.
-//!     let spec = sink::TarSpec { mtime: plan.mtime, compression: Compression::Gzip, md5: true };
+//!     let digests = sink::Digests { md5: true, sha256: false };
+//!     let spec = sink::TarSpec { mtime: plan.mtime, compression: Compression::Gzip, digests };
 //!     let data: Vec<_> = plan.part(&data_part).cloned().collect();
 //!     let (data_tar, digests) = sink::spool(|w| sink::write_tar(&data, &[], spec, w, &Silent))?;
 //!     // control.tar.gz: its `Source::Md5sums { of: data_part }` entry is
@@ -63,7 +64,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 pub use dir_writer::write_dir;
-pub use entry_reader::{EntryReader, Hashed};
+pub use entry_reader::{Digests, EntryReader, Hashed};
 pub use hash::HashingWriter;
 pub use spool::{spool, Spool, Spooled};
 pub use tar_writer::{write_tar, write_tar_gz, TarSpec};

@@ -39,7 +39,7 @@ pub fn preview(
         return Ok(Preview {
             plan: super::plan(project, format)?,
             summary: None,
-            notes: Vec::new(),
+            notes: backend_note(project).into_iter().collect(),
             deb: None,
         });
     }
@@ -76,5 +76,18 @@ pub fn preview(
         notes: stage.notes.clone(),
         plan,
         deb,
+    })
+}
+
+/// A project that names another build backend is built by it (PEP 517), so
+/// the sdist and wheel previews, which are Gradient's own reading of the
+/// project, may differ from what the backend writes: say so.
+fn backend_note(project: &Project) -> Option<String> {
+    let system = crate::frontend::BuildSystem::read(&project.root).ok()?;
+    system.needs_backend(&project.root).then(|| {
+        format!(
+            "`gradient build` runs the project's backend `{}` ([build-system]); this preview is Gradient's own reading of the project, and the backend decides the archive's name and contents (--native builds what is shown)",
+            system.backend
+        )
     })
 }

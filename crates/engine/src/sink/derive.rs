@@ -2,16 +2,19 @@
 //! already wrote ([`Hashed`]), so they describe the artifact's bytes exactly
 //! and no input is read a second time.
 
-use super::Hashed;
+use super::{Digests, Hashed};
 use crate::plan::{Entry, Source};
 use crate::{record, Error, Result};
 
-/// Whether any entry of `entries` derives `md5sums` (so sinks compute md5
-/// beside sha256 while writing).
-pub fn needs_md5(entries: &[Entry]) -> bool {
-    entries
-        .iter()
-        .any(|e| matches!(e.source, Source::Md5sums { .. }))
+/// The digests the derived entries of `entries` list: sha256 for a
+/// RECORD, md5 for `md5sums`.
+pub fn needs(entries: &[Entry]) -> Digests {
+    Digests {
+        sha256: entries.iter().any(|e| matches!(e.source, Source::Record)),
+        md5: entries
+            .iter()
+            .any(|e| matches!(e.source, Source::Md5sums { .. })),
+    }
 }
 
 /// The content of the derived `entry` from `written` (every regular file
@@ -19,11 +22,7 @@ pub fn needs_md5(entries: &[Entry]) -> bool {
 pub fn render(entry: &Entry, written: &[Hashed]) -> Result<Vec<u8>> {
     match &entry.source {
         Source::Record => {
-            let rows: Vec<(String, [u8; 32], u64)> = written
-                .iter()
-                .filter(|h| h.part == entry.part)
-                .map(|h| (h.path.clone(), h.sha256, h.size))
-                .collect();
+            let rows = record_rows(written.iter().filter(|h| h.part == entry.part), &entry.path)?;
             Ok(record::render(&rows, &entry.path).into_bytes())
         }
         Source::Md5sums { of } => {
@@ -53,6 +52,21 @@ pub fn md5sums_size<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> u64 {
         .sum()
 }
 
+/// The rows of the RECORD `listing`: each file's path, sha256 and size.
+pub fn record_rows<'a>(
+    written: impl Iterator<Item = &'a Hashed>,
+    listing: &str,
+) -> Result<Vec<(String, [u8; 32], u64)>> {
+    written
+        .map(|h| {
+            let sha256 = h.sha256.ok_or_else(|| {
+                Error::entry(listing, format!("no sha256 was computed for {}", h.path))
+            })?;
+            Ok((h.path.clone(), sha256, h.size))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,7 +79,7 @@ mod tests {
             path: path.into(),
             part: part.clone(),
             size: 3,
-            sha256: [0; 32],
+            sha256: None,
             md5: Some([0xab; 16]),
         };
         let written = vec![

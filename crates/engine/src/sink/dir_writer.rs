@@ -2,7 +2,7 @@
 //! directory and renamed into place ([`crate::atomic::AtomicDir`]), so it
 //! appears complete or not at all.
 
-use super::entry_reader::{EntryReader, Hashed};
+use super::entry_reader::{Digests, EntryReader, Hashed};
 use super::{check_cancel, derive, Written};
 use crate::atomic::AtomicDir;
 use crate::plan::{Entry, Plan, Source};
@@ -25,7 +25,11 @@ pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
     }
     let out = AtomicDir::create(dest).map_err(|e| Error::io(dest, e))?;
     progress.start(plan.total_size());
-    let md5 = derive::needs_md5(&plan.entries);
+    // The RECORD of the tree is written from these, whatever the plan says.
+    let digests = Digests {
+        sha256: true,
+        ..derive::needs(&plan.entries)
+    };
     let mut written: Vec<Hashed> = Vec::with_capacity(plan.entries.len());
     let mut record_path = None;
     for entry in &plan.entries {
@@ -33,16 +37,14 @@ pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
         if matches!(entry.source, Source::Record) {
             record_path = Some(entry.path.as_str());
         }
-        if let Some(hashed) = put(out.path(), entry, md5, &written, progress)? {
+        if let Some(hashed) = put(out.path(), entry, digests, &written, progress)? {
             written.push(hashed);
         }
         progress.advance(entry.size);
     }
-    let rows: Vec<_> = written
-        .iter()
-        .map(|h| (h.path.clone(), h.sha256, h.size))
-        .collect();
-    let listing = record::render(&rows, record_path.unwrap_or("RECORD"));
+    let record_path = record_path.unwrap_or("RECORD");
+    let rows = derive::record_rows(written.iter(), record_path)?;
+    let listing = record::render(&rows, record_path);
     out.commit().map_err(|e| Error::io(dest, e))?;
     Ok(Written {
         path: dest.to_path_buf(),
@@ -55,7 +57,7 @@ pub fn write_dir(plan: &Plan, dest: &Path, progress: &dyn Progress) -> Result<Wr
 fn put(
     root: &Path,
     entry: &Entry,
-    md5: bool,
+    digests: Digests,
     written: &[Hashed],
     progress: &dyn Progress,
 ) -> Result<Option<Hashed>> {
@@ -82,7 +84,7 @@ fn put(
             None
         }
         Source::File { .. } | Source::Bytes { .. } => {
-            let mut reader = EntryReader::open(entry, md5)?.stop_on(progress);
+            let mut reader = EntryReader::open(entry, digests)?.stop_on(progress);
             let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
             let mut out = BufWriter::new(file);
             std::io::copy(&mut reader, &mut out)

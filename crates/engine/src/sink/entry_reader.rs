@@ -16,9 +16,21 @@ pub struct Hashed {
     pub path: String,
     pub part: Part,
     pub size: u64,
-    pub sha256: [u8; 32],
+    /// Computed only when the plan derives a RECORD (or the sink writes one).
+    pub sha256: Option<[u8; 32]>,
     /// Computed only when the plan derives `md5sums`.
     pub md5: Option<[u8; 16]>,
+}
+
+/// Which digests a sink takes of every regular file while writing it: only
+/// those a derived entry will list (hashing what nothing reads is a fifth
+/// of the time of writing a zstd .deb).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Digests {
+    /// For a RECORD (wheels, installed trees).
+    pub sha256: bool,
+    /// For a Debian `md5sums`.
+    pub md5: bool,
 }
 
 enum Inner<'a> {
@@ -30,7 +42,7 @@ enum Inner<'a> {
 pub struct EntryReader<'a> {
     entry: &'a Entry,
     inner: Inner<'a>,
-    sha256: Sha256,
+    sha256: Option<Sha256>,
     md5: Option<Md5>,
     read: u64,
     stop: Option<&'a dyn Progress>,
@@ -50,8 +62,8 @@ impl std::fmt::Display for Stopped {
 impl std::error::Error for Stopped {}
 
 impl<'a> EntryReader<'a> {
-    /// Open `entry` (a `File` or `Bytes` source); `md5` adds that digest.
-    pub fn open(entry: &'a Entry, md5: bool) -> Result<EntryReader<'a>> {
+    /// Open `entry` (a `File` or `Bytes` source), taking `digests` of it.
+    pub fn open(entry: &'a Entry, digests: Digests) -> Result<EntryReader<'a>> {
         let inner = match &entry.source {
             Source::File { path } => {
                 let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -68,8 +80,8 @@ impl<'a> EntryReader<'a> {
         Ok(EntryReader {
             entry,
             inner,
-            sha256: Sha256::new(),
-            md5: md5.then(Md5::new),
+            sha256: digests.sha256.then(Sha256::new),
+            md5: digests.md5.then(Md5::new),
             read: 0,
             stop: None,
         })
@@ -128,7 +140,7 @@ impl<'a> EntryReader<'a> {
             path: self.entry.path.clone(),
             part: self.entry.part.clone(),
             size: self.read,
-            sha256: self.sha256.finalize().into(),
+            sha256: self.sha256.map(|s| s.finalize().into()),
             md5: self.md5.map(|m| m.finalize().into()),
         })
     }
@@ -143,7 +155,9 @@ impl Read for EntryReader<'_> {
             Inner::File(f) => f.read(buf)?,
             Inner::Bytes(rest) => rest.read(buf)?,
         };
-        self.sha256.update(&buf[..n]);
+        if let Some(s) = &mut self.sha256 {
+            s.update(&buf[..n]);
+        }
         if let Some(m) = &mut self.md5 {
             m.update(&buf[..n]);
         }

@@ -12,7 +12,7 @@
 //! image tools read both spellings).
 
 use super::compress::Compressor;
-use super::entry_reader::{EntryReader, Hashed};
+use super::entry_reader::{Digests, EntryReader, Hashed};
 use super::{check_cancel, derive, write_with, Written};
 use crate::plan::{Compression, Entry, Plan, Source};
 use crate::progress::Progress;
@@ -26,18 +26,18 @@ pub struct TarSpec {
     /// The timestamp of every entry.
     pub mtime: u64,
     pub compression: Compression,
-    /// Compute md5 as well as sha256 of every regular file, for an md5sums
-    /// derived later (a Debian package's data part).
-    pub md5: bool,
+    /// The digests taken of every regular file, for entries derived from
+    /// them in this tar or a later one (a Debian package's md5sums).
+    pub digests: Digests,
 }
 
 impl TarSpec {
-    /// The spec for a whole plan: its mtime, md5 if it derives md5sums.
+    /// The spec for a whole plan: its mtime, the digests it derives from.
     pub fn of(plan: &Plan, compression: Compression) -> TarSpec {
         TarSpec {
             mtime: plan.mtime,
             compression,
-            md5: derive::needs_md5(&plan.entries),
+            digests: derive::needs(&plan.entries),
         }
     }
 }
@@ -71,7 +71,7 @@ pub fn write_tar<W: Write>(
 fn write_entries<W: Write>(
     entries: &[Entry],
     earlier: &[Hashed],
-    TarSpec { mtime, md5, .. }: TarSpec,
+    TarSpec { mtime, digests, .. }: TarSpec,
     out: W,
     progress: &dyn Progress,
 ) -> Result<(W, Vec<Hashed>)> {
@@ -80,7 +80,7 @@ fn write_entries<W: Write>(
     let mut written: Vec<Hashed> = earlier.to_vec();
     for entry in entries {
         check_cancel(progress)?;
-        if let Some(hashed) = append(&mut tar, entry, (mtime, md5), &written, progress)? {
+        if let Some(hashed) = append(&mut tar, entry, (mtime, digests), &written, progress)? {
             written.push(hashed);
         }
         progress.advance(entry.size);
@@ -95,7 +95,7 @@ fn write_entries<W: Write>(
 fn append<W: Write>(
     tar: &mut tar::Builder<W>,
     entry: &Entry,
-    (mtime, md5): (u64, bool),
+    (mtime, digests): (u64, Digests),
     written: &[Hashed],
     progress: &dyn Progress,
 ) -> Result<Option<Hashed>> {
@@ -109,7 +109,7 @@ fn append<W: Write>(
         Source::File { .. } | Source::Bytes { .. } => {
             header.set_size(entry.size);
             header.set_entry_type(tar::EntryType::Regular);
-            let mut reader = EntryReader::open(entry, md5)?.stop_on(progress);
+            let mut reader = EntryReader::open(entry, digests)?.stop_on(progress);
             tar.append_data(&mut header, &entry.path, &mut reader)
                 .map_err(failed)?;
             reader.finish().map(Some)

@@ -232,12 +232,18 @@ fn nested_tar_in_ar_with_kinds_and_derived_md5sums() {
     let plain = TarSpec {
         mtime: 1_700_000_000,
         compression: Compression::Gzip,
-        md5: false,
+        digests: Digests::default(),
     };
     let (_, digests) = write_tar(&entries, &[], plain, std::io::sink(), &Silent).expect("tar");
     assert_eq!(digests.len(), 1, "one regular file");
     assert!(digests[0].md5.is_none(), "md5 only when asked for");
-    let spec = TarSpec { md5: true, ..plain };
+    let spec = TarSpec {
+        digests: Digests {
+            md5: true,
+            ..Digests::default()
+        },
+        ..plain
+    };
     let (spooled, digests) = spool(|w| write_tar(&entries, &[], spec, w, &Silent)).expect("data");
     let control = [
         Entry::bytes("./control", b"Package: app\n".to_vec(), "c"),

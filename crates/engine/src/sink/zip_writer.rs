@@ -9,7 +9,7 @@
 //! spool (the local header needs the compressed size first), so memory stays
 //! bounded whatever the input.
 
-use super::entry_reader::{EntryReader, Hashed};
+use super::entry_reader::{Digests, EntryReader, Hashed};
 use super::spool::{Spool, Spooled};
 use super::{check_cancel, derive, write_with_check, Written};
 use crate::plan::{Container, Entry, Plan, Source, ZipComment};
@@ -89,15 +89,15 @@ fn pack_bytes(entry: &Entry, data: Vec<u8>, hashed: Hashed) -> Result<Packed> {
     })
 }
 
-fn pack(entry: &Entry, md5: bool) -> Result<Packed> {
-    let (data, hashed) = EntryReader::open(entry, md5)?.read_all()?;
+fn pack(entry: &Entry, digests: Digests) -> Result<Packed> {
+    let (data, hashed) = EntryReader::open(entry, digests)?.read_all()?;
     pack_bytes(entry, data, hashed)
 }
 
 /// Stream a large entry: read once, into a deflated and a stored spool at
 /// the same time, keeping the smaller (the rule of [`pack_bytes`]).
-fn pack_streamed(entry: &Entry, md5: bool, progress: &dyn Progress) -> Result<Packed> {
-    let mut reader = EntryReader::open(entry, md5)?.stop_on(progress);
+fn pack_streamed(entry: &Entry, digests: Digests, progress: &dyn Progress) -> Result<Packed> {
+    let mut reader = EntryReader::open(entry, digests)?.stop_on(progress);
     let mut crc = crc32fast::Hasher::new();
     let mut stored = Spool::new()?;
     let mut deflated = DeflateEncoder::new(Spool::new()?, Compression::new(LEVEL));
@@ -199,7 +199,7 @@ pub fn write_zip_to<W: Write>(
         return Err(Error::Plan(format!("{}: not a zip plan", plan.file_name)));
     };
     check_derived(plan)?;
-    let md5 = derive::needs_md5(&plan.entries);
+    let digests = derive::needs(&plan.entries);
     progress.start(plan.total_size());
     let mut out = Counting { inner: out, at: 0 };
     // Offsets stay relative to the start of the file, as Python's zipapp
@@ -211,7 +211,7 @@ pub fn write_zip_to<W: Write>(
         dos: dos_datetime(plan.mtime),
         central: Vec::with_capacity(plan.entries.len()),
         written: Vec::with_capacity(plan.entries.len()),
-        md5,
+        digests,
     };
     let entries = &plan.entries;
     let mut start = 0;
@@ -237,15 +237,15 @@ struct ZipState<W> {
     dos: (u16, u16),
     central: Vec<Central>,
     written: Vec<Hashed>,
-    /// md5 as well as sha256 for every file (the plan derives md5sums).
-    md5: bool,
+    /// What the plan's derived entries list of every file.
+    digests: Digests,
 }
 
 impl<W: Write> ZipState<W> {
     /// Write the entry at `start` (or a batch of small ones); the index of
     /// the next entry to write.
     fn next(&mut self, entries: &[Entry], start: usize, progress: &dyn Progress) -> Result<usize> {
-        let md5 = self.md5;
+        let digests = self.digests;
         let entry = &entries[start];
         let packed = match &entry.source {
             Source::Directory | Source::Symlink { .. } => {
@@ -260,12 +260,12 @@ impl<W: Write> ZipState<W> {
                     path: entry.path.clone(),
                     part: entry.part.clone(),
                     size: data.len() as u64,
-                    sha256: [0; 32],
+                    sha256: None,
                     md5: None,
                 };
                 pack_bytes(entry, data, hashed)?
             }
-            _ if entry.size > STREAM_BYTES => pack_streamed(entry, md5, progress)?,
+            _ if entry.size > STREAM_BYTES => pack_streamed(entry, digests, progress)?,
             _ => return self.batch(entries, start, progress),
         };
         let derived = entry.is_derived();
@@ -276,7 +276,7 @@ impl<W: Write> ZipState<W> {
 
     /// Compress the small regular entries from `start` in parallel.
     fn batch(&mut self, entries: &[Entry], start: usize, progress: &dyn Progress) -> Result<usize> {
-        let md5 = self.md5;
+        let digests = self.digests;
         let mut end = start;
         let mut bytes = 0;
         while end < entries.len()
@@ -293,7 +293,7 @@ impl<W: Write> ZipState<W> {
         }
         let packed: Vec<Result<Packed>> = entries[start..end]
             .par_iter()
-            .map(|e| pack(e, md5))
+            .map(|e| pack(e, digests))
             .collect();
         for (entry, packed) in entries[start..end].iter().zip(packed) {
             let packed = packed?;
