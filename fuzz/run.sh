@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 export RUSTC_BOOTSTRAP=1
-for target in ${TARGETS:-inspect zip_reader tar_reader core_metadata elf closure}; do
+for target in ${TARGETS:-inspect zip_reader tar_reader core_metadata elf elf_patch closure}; do
   corpus="corpus/$target"
   mkdir -p "$corpus"
   for dir in "$@" seeds/*; do

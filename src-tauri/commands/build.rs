@@ -161,6 +161,7 @@ pub fn start_build(
                     python: None,
                     config: frontend::ConfigSettings::default(),
                     sources: Default::default(),
+                    repair: Some(Default::default()),
                 },
                 &progress,
             ),

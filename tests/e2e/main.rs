@@ -16,6 +16,7 @@ mod interrupt;
 mod oci;
 mod publish;
 mod recommend;
+mod repair;
 mod support;
 mod trust;
 mod upload_servers;

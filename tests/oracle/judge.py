@@ -86,7 +86,9 @@ def judge_wheel(args, out):
         except Exception as exc:
             out["installer"] = {"ok": False, "detail": repr(exc)}
         if args.import_name and out["installer"]["ok"]:
-            env = dict(os.environ, PYTHONPATH=schemes["purelib"])
+            # Root-Is-Purelib: false (compiled code) installs into platlib.
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+                [schemes["purelib"], schemes["platlib"]]))
             code, text = run([sys.executable, "-c", f"import {args.import_name}"], env=env, cwd=tmp)
             out["installer_import"] = {"ok": code == 0, "detail": text}
 

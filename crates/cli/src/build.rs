@@ -36,6 +36,12 @@ pub struct BuildArgs {
     wheel_from_sdist: Option<bool>,
     #[command(flatten)]
     app: AppArgs,
+    /// Deliver a platform wheel as the backend built it (`linux_<arch>`),
+    /// without bundling libraries and retagging it manylinux/musllinux.
+    #[arg(long, help_heading = "Wheel repair")]
+    no_repair: bool,
+    #[command(flatten)]
+    repair: crate::repair::RepairOptions,
     /// Then publish the sdist and wheel built (see `gradient publish`).
     #[arg(long, help_heading = "Publishing")]
     publish: bool,
@@ -256,6 +262,7 @@ fn build_with_backend(args: BuildArgs, system: &frontend::BuildSystem) -> ExitCo
             lock: None,
             cache: None,
         },
+        repair: (!args.no_repair).then(|| args.repair.engine()),
     };
     let progress = TerminalProgress::new(!args.json);
     let result = frontend::build(&request, &progress);

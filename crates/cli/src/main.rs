@@ -9,6 +9,7 @@ mod interrupt;
 mod output;
 mod publish;
 mod recommend;
+mod repair;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,9 +28,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Build artifacts (default: sdist and wheel into PROJECT/dist).
-    Build(build::BuildArgs),
+    Build(Box<build::BuildArgs>),
     /// Print the plan: every entry the artifact will contain and why.
-    Preview(build::PreviewArgs),
+    Preview(Box<build::PreviewArgs>),
     /// Walk the packaging gradient and recommend an artifact.
     Recommend(recommend::RecommendArgs),
     /// Open an artifact, verify it and show everything in it (exit 1 on errors).
@@ -38,6 +39,9 @@ enum Command {
     Diff(inspect::DiffArgs),
     /// Check sdists and wheels, then upload them to PyPI, TestPyPI or another index.
     Publish(publish::PublishArgs),
+    /// Make platform wheels manylinux/musllinux: bundle the libraries the
+    /// tag does not allow, rewrite the ELF files, retag (like auditwheel repair).
+    Repair(repair::RepairArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,15 +67,19 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(args) => {
             interrupt::install();
-            build::build(args)
+            build::build(*args)
         }
         Command::Preview(args) => {
             interrupt::install();
-            build::preview(args)
+            build::preview(*args)
         }
         Command::Recommend(args) => recommend::run(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Diff(args) => inspect::diff(args),
         Command::Publish(args) => publish::publish(args),
+        Command::Repair(args) => {
+            interrupt::install();
+            repair::repair(args)
+        }
     }
 }

@@ -57,6 +57,11 @@ pub enum Error {
     #[error("{0}")]
     Backend(String),
 
+    /// A wheel cannot be repaired: names the wheel, the member and the
+    /// library or symbols in the way.
+    #[error("{0}")]
+    Repair(String),
+
     /// The job was cancelled by the person who started it.
     #[error("cancelled")]
     Cancelled,
@@ -73,7 +78,7 @@ fn stopped(e: &std::io::Error) -> bool {
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ErrorView {
     /// `project`, `io`, `entry`, `plan`, `target`, `closure`, `publish`,
-    /// `backend` or `cancelled`.
+    /// `backend`, `repair` or `cancelled`.
     pub kind: &'static str,
     /// The whole message, as `Display` prints it.
     pub message: String,
@@ -152,6 +157,7 @@ impl Error {
             Error::Closure(_) => base("closure"),
             Error::Publish(_) => base("publish"),
             Error::Backend(_) => base("backend"),
+            Error::Repair(_) => base("repair"),
             Error::Cancelled => base("cancelled"),
         }
     }

@@ -51,6 +51,9 @@ pub struct Request {
     pub config: ConfigSettings,
     /// Where build requirements come from (default: the public index).
     pub sources: Sources,
+    /// Repair platform wheels (`linux_<arch>`) into manylinux/musllinux
+    /// ones before they are delivered; `None` delivers them as built.
+    pub repair: Option<crate::repair::Options>,
 }
 
 /// Where a build got to: what to keep and name when a hook fails.
@@ -90,7 +93,12 @@ pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
         Err(e) => return Err(run.keep(scratch, e)),
     };
     let mut artifacts = Vec::new();
+    let mut notes = run.notes();
     for (format, path) in built {
+        let path = match (&req.repair, format) {
+            (Some(opts), Format::Wheel) => run.repair(&path, opts, &mut notes)?,
+            _ => path,
+        };
         artifacts.push(Artifact {
             format,
             written: deliver(&path, &req.out_dir)?,
@@ -98,7 +106,7 @@ pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
     }
     Ok(BuildReport {
         artifacts,
-        notes: run.notes(),
+        notes,
         images: Vec::new(),
     })
 }
@@ -340,6 +348,25 @@ impl<'a> Run<'a> {
                 tops.len()
             ))),
         }
+    }
+
+    /// The backend's platform wheel repaired in the scratch directory
+    /// (a pure or already-tagged wheel is returned as it is), so only the
+    /// repaired wheel reaches the output directory.
+    fn repair(
+        &self,
+        wheel: &Path,
+        opts: &crate::repair::Options,
+        notes: &mut Vec<String>,
+    ) -> Result<PathBuf> {
+        let name = wheel.file_name().unwrap_or_default().to_string_lossy();
+        if !crate::repair::wants_repair(&name) {
+            return Ok(wheel.to_path_buf());
+        }
+        let out = self.scratch.join("repaired");
+        let r = crate::repair::repair(wheel, opts, &out, self.progress)?;
+        notes.push(crate::repair::summary(&r));
+        Ok(r.written.path)
     }
 
     fn notes(&self) -> Vec<String> {

@@ -33,6 +33,7 @@ pub mod progress;
 pub mod project;
 pub mod publish;
 pub mod record;
+pub mod repair;
 pub mod runtime;
 pub mod sdist;
 pub mod sink;

@@ -1,4 +1,156 @@
-//! Patching ELF files in place: the dynamic section's search path.
+//! Patching ELF files: the dynamic section's search path in place
+//! ([`relocate_runpath`], for frozen executables), and the rewrites wheel
+//! repair needs ([`rewrite`]): DT_NEEDED renamed or removed, DT_SONAME set,
+//! DT_RUNPATH set or removed. Those can grow the dynamic string table, so
+//! they go through arwen (object's ELF builder, which lays the file out
+//! again) rather than bytes overwritten in place; patchelf's history of
+//! corrupted binaries (auditwheel #716/#722, patchelf #474/#558) is why
+//! every rewritten file is parsed again and compared with what was asked.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to change in one ELF file's dynamic section.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edits {
+    /// DT_NEEDED entries renamed: old → new.
+    pub replace_needed: BTreeMap<String, String>,
+    /// DT_NEEDED entries removed (libpython, which the interpreter provides).
+    pub remove_needed: BTreeSet<String>,
+    pub soname: Option<String>,
+    /// `Some(None)` removes DT_RUNPATH/DT_RPATH; `Some(Some(p))` sets
+    /// DT_RUNPATH to `p` (removing any DT_RPATH).
+    pub runpath: Option<Option<String>>,
+}
+
+impl Edits {
+    pub fn is_empty(&self) -> bool {
+        *self == Edits::default()
+    }
+}
+
+/// `bytes` (the ELF file `name`) with `edits` applied, parsed again and
+/// checked: the needed list, soname and search path are exactly the ones
+/// asked for, and the machine, class and everything else the analysis reads
+/// are unchanged. Hostile input gives an error, never a panic.
+pub fn rewrite(name: &str, bytes: &[u8], edits: &Edits) -> Result<Vec<u8>, String> {
+    let before = super::analyse(name, bytes)?;
+    let out = std::panic::catch_unwind(|| apply(bytes, edits))
+        .map_err(|_| format!("{name}: the ELF rewriter failed on this file"))?
+        .map_err(|e| format!("{name}: cannot rewrite: {e}"))?;
+    let after = super::analyse(name, &out)
+        .map_err(|e| format!("{name}: the rewritten file does not parse again: {e}"))?;
+    check(name, &before, &after, edits)?;
+    Ok(out)
+}
+
+fn apply(bytes: &[u8], edits: &Edits) -> Result<Vec<u8>, arwen::elf::ElfError> {
+    let mut elf = arwen::elf::ElfContainer::parse(bytes)?;
+    if !edits.remove_needed.is_empty() {
+        elf.remove_needed(edits.remove_needed.iter().cloned().collect())?;
+    }
+    if !edits.replace_needed.is_empty() {
+        let map: std::collections::HashMap<String, String> = edits
+            .replace_needed
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        elf.replace_needed(&map)?;
+    }
+    if let Some(soname) = &edits.soname {
+        elf.set_soname(soname)?;
+    }
+    match &edits.runpath {
+        None => {}
+        Some(None) => elf.remove_runpath()?,
+        Some(Some(path)) => {
+            // Removing first makes the new entry a DT_RUNPATH even where
+            // the file had a DT_RPATH (which would apply to everything the
+            // process loads after it, not just this file's own needs).
+            elf.remove_runpath()?;
+            elf.set_runpath(path)?;
+        }
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 4096);
+    elf.write(&mut out)?;
+    Ok(out)
+}
+
+/// The rewritten file says what was asked and nothing else changed.
+fn check(
+    name: &str,
+    before: &super::ElfInfo,
+    after: &super::ElfInfo,
+    edits: &Edits,
+) -> Result<(), String> {
+    let wanted_needed: Vec<String> = before
+        .needed
+        .iter()
+        .filter(|n| !edits.remove_needed.contains(*n))
+        .map(|n| edits.replace_needed.get(n).unwrap_or(n).clone())
+        .collect();
+    let wanted_soname = edits.soname.clone().or(before.soname.clone());
+    let (wanted_rpath, wanted_runpath) = match &edits.runpath {
+        None => (before.rpath.clone(), before.runpath.clone()),
+        Some(None) => (Vec::new(), Vec::new()),
+        Some(Some(p)) => (Vec::new(), vec![p.clone()]),
+    };
+    let mut wrong = Vec::new();
+    if after.needed != wanted_needed {
+        wrong.push(format!(
+            "DT_NEEDED is {:?}, not {wanted_needed:?}",
+            after.needed
+        ));
+    }
+    if after.soname != wanted_soname {
+        wrong.push(format!(
+            "DT_SONAME is {:?}, not {wanted_soname:?}",
+            after.soname
+        ));
+    }
+    if after.rpath != wanted_rpath || after.runpath != wanted_runpath {
+        wrong.push(format!(
+            "the search path is RPATH {:?} RUNPATH {:?}, not RUNPATH {wanted_runpath:?}",
+            after.rpath, after.runpath
+        ));
+    }
+    if (
+        after.machine.as_str(),
+        after.bits,
+        after.kind,
+        after.python_extension,
+    ) != (
+        before.machine.as_str(),
+        before.bits,
+        before.kind,
+        before.python_extension,
+    ) || after.undefined != before.undefined
+    {
+        wrong.push("its machine, kind or symbols changed".into());
+    }
+    let versions = |i: &super::ElfInfo| -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
+        i.version_needs
+            .iter()
+            .filter(|(lib, _)| !edits.remove_needed.contains(*lib))
+            .map(|(lib, v)| {
+                (
+                    edits.replace_needed.get(lib).unwrap_or(lib).clone(),
+                    v.clone(),
+                )
+            })
+            .collect()
+    };
+    if versions(after) != versions(before) {
+        wrong.push("its symbol version requirements changed".into());
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name}: the rewritten file is not as asked: {}",
+            wrong.join("; ")
+        ))
+    }
+}
 
 /// Rewrite an ELF file's DT_RUNPATH (or DT_RPATH) in place to `new`, when
 /// the new string fits in the old one's space; `None` when there is none or
@@ -55,5 +207,34 @@ mod tests {
         }
         // A longer path than the space holds is refused, not overflowed.
         assert!(relocate_runpath(&bytes, &"x".repeat(4096)).is_none());
+    }
+
+    /// Names much longer than the old ones (the dynamic string table must
+    /// grow), checked by parsing again; and hostile bytes give errors.
+    #[test]
+    fn rewrites_grow_the_string_table_and_are_checked() {
+        let lib = std::path::Path::new("/usr/lib/x86_64-linux-gnu/libz.so.1");
+        let Ok(bytes) = std::fs::read(lib) else {
+            return; // not an x86_64 Debian machine
+        };
+        let before = super::super::analyse("libz", &bytes).unwrap();
+        let libc = before.needed.first().unwrap().clone();
+        let long = format!("{}-{}.so.6", "libc", "0123456789abcdef".repeat(8));
+        let edits = Edits {
+            replace_needed: [(libc.clone(), long.clone())].into(),
+            soname: Some(format!("libz-{}.so.1", "f".repeat(100))),
+            runpath: Some(Some("$ORIGIN/../../a-long-distribution-name.libs".into())),
+            ..Edits::default()
+        };
+        let out = rewrite("libz", &bytes, &edits).unwrap();
+        let after = super::super::analyse("libz", &out).unwrap();
+        assert!(after.needed.contains(&long) && !after.needed.contains(&libc));
+        assert_eq!(after.soname, edits.soname);
+        assert_eq!(
+            after.runpath,
+            ["$ORIGIN/../../a-long-distribution-name.libs"]
+        );
+        assert!(rewrite("libz", &bytes[..bytes.len() / 3], &edits).is_err());
+        assert!(rewrite("junk", b"\x7fELF\x02\x01\x01", &edits).is_err());
     }
 }

@@ -267,16 +267,58 @@ pub fn verdict(elfs: &[ElfInfo], libc_hint: Option<Libc>) -> Option<Verdict> {
 /// Why `elfs` are not consistent with `tag` (canonical, e.g.
 /// `manylinux_2_17_x86_64`), in words.
 pub fn verdict_blocker(elfs: &[ElfInfo], libc: Libc, tag: &str) -> String {
-    let Some(policy) = policies(libc).iter().find(|p| {
-        tag.strip_prefix(p.name.as_str())
-            .is_some_and(|r| r.starts_with('_'))
-    }) else {
-        return format!("`{tag}` is not a known policy");
-    };
-    let arch = &tag[policy.name.len() + 1..];
+    match blocker_for(elfs, libc, tag) {
+        Ok(Some(b)) => b.describe(),
+        Ok(None) => String::new(),
+        Err(e) => e,
+    }
+}
+
+/// What keeps `elfs` from `tag` (canonical): `None` when nothing does; an
+/// error when `tag` names no known policy.
+pub fn blocker_for(elfs: &[ElfInfo], libc: Libc, tag: &str) -> Result<Option<Blocker>, String> {
+    let (policy, arch) =
+        policy_of(libc, tag).ok_or_else(|| format!("`{tag}` is not a known policy"))?;
     let elfs: Vec<&ElfInfo> = elfs.iter().filter(|e| e.machine == arch).collect();
     let bundled = bundled_names(&elfs);
-    blocker(policy, libc, arch, &elfs, &bundled).describe()
+    let b = blocker(policy, libc, arch, &elfs, &bundled);
+    let clear = b.symbol_versions.is_empty() && b.libraries.is_empty() && b.blacklisted.is_empty();
+    Ok((!clear).then_some(b))
+}
+
+fn policy_of(libc: Libc, tag: &str) -> Option<(&'static Policy, &str)> {
+    let policy = policies(libc).iter().find(|p| {
+        tag.strip_prefix(p.name.as_str())
+            .is_some_and(|r| r.starts_with('_'))
+    })?;
+    Some((policy, &tag[policy.name.len() + 1..]))
+}
+
+/// The canonical tags of every policy for `arch` (`manylinux_2_5_x86_64`,
+/// ...), the most compatible first; the plain `linux` tag is not among them.
+pub fn tags_best_first(libc: Libc, arch: &str) -> Vec<String> {
+    policies(libc)
+        .iter()
+        .filter(|p| p.name != "linux" && p.symbol_versions.contains_key(arch))
+        .map(|p| format!("{}_{arch}", p.name))
+        .collect()
+}
+
+/// Whether the policy of canonical `tag` lets a wheel rely on the system's
+/// `lib` (its whitelist: libc, libstdc++, libz, libGL, ...).
+pub fn allows_library(libc: Libc, tag: &str, lib: &str) -> bool {
+    policy_of(libc, tag).is_some_and(|(p, arch)| whitelisted(p, libc, arch, lib))
+}
+
+/// `tag` (canonical) followed by its legacy aliases with the same
+/// architecture, as wheels are tagged (`manylinux_2_17_x86_64`,
+/// `manylinux2014_x86_64`; PEP 600 § "Legacy manylinux tags").
+pub fn tag_with_aliases(libc: Libc, tag: &str) -> Vec<String> {
+    let mut out = vec![tag.to_string()];
+    if let Some((p, arch)) = policy_of(libc, tag) {
+        out.extend(p.aliases.iter().map(|a| format!("{a}_{arch}")));
+    }
+    out
 }
 
 fn bundled_names<'a>(elfs: &[&'a ElfInfo]) -> HashSet<&'a str> {

@@ -93,7 +93,7 @@ pub fn is_elf(path: &Path) -> bool {
 }
 
 /// Where the loader would find `needed` for an object in `origin`.
-fn locate(
+pub fn locate(
     needed: &str,
     origin: &Path,
     rpath: &[String],
@@ -106,11 +106,20 @@ fn locate(
                 .replace("${ORIGIN}", &origin.to_string_lossy()),
         )
     };
+    // Each DT_RPATH/DT_RUNPATH string is a colon-separated list.
+    let split = |paths: &[String]| -> Vec<String> {
+        paths
+            .iter()
+            .flat_map(|p| p.split(':'))
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     let mut dirs: Vec<PathBuf> = Vec::new();
     if runpath.is_empty() {
-        dirs.extend(rpath.iter().map(expand));
+        dirs.extend(split(rpath).iter().map(expand));
     }
-    dirs.extend(runpath.iter().map(expand));
+    dirs.extend(split(runpath).iter().map(expand));
     dirs.extend(libdirs.iter().cloned());
     for d in [
         "/lib/x86_64-linux-gnu",

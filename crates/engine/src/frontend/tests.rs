@@ -45,6 +45,7 @@ fn request(root: &Path, cache: &Path, formats: &[Format]) -> Request {
             cache: Some(cache.to_path_buf()),
             ..Sources::default()
         },
+        repair: Some(Default::default()),
     }
 }
 
