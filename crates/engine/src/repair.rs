@@ -20,6 +20,7 @@ use crate::{Error, Result};
 use graft::{Choice, Graft, WheelElf};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use unpack::Member;
 
 /// What to ask of a repair.
@@ -203,7 +204,8 @@ struct Rewrite {
     path: String,
     /// The member it replaces (`None` for a grafted library).
     member: Option<String>,
-    bytes: Vec<u8>,
+    /// Shared with the plan's entry, not copied into it.
+    bytes: Arc<[u8]>,
 }
 
 /// Every member that changes and every grafted library, rewritten and
@@ -219,7 +221,9 @@ fn rewrite_all(elfs: &[WheelElf], grafts: &[Graft]) -> Result<Vec<Rewrite>> {
         out.push(Rewrite {
             path: e.path.clone(),
             member: Some(e.path.clone()),
-            bytes: crate::elf::patch::rewrite(&e.path, &bytes, &edits).map_err(Error::Repair)?,
+            bytes: crate::elf::patch::rewrite(&e.path, &bytes, &edits)
+                .map_err(Error::Repair)?
+                .into(),
         });
     }
     for g in grafts {
@@ -229,7 +233,9 @@ fn rewrite_all(elfs: &[WheelElf], grafts: &[Graft]) -> Result<Vec<Rewrite>> {
         out.push(Rewrite {
             path: g.path.clone(),
             member: None,
-            bytes: crate::elf::patch::rewrite(&label, &bytes, &edits).map_err(Error::Repair)?,
+            bytes: crate::elf::patch::rewrite(&label, &bytes, &edits)
+                .map_err(Error::Repair)?
+                .into(),
         });
     }
     Ok(out)

@@ -14,7 +14,7 @@ use crate::elf::resolve::locate;
 use crate::elf::{analyse, is_loader, ElfInfo, Libc};
 use crate::{Error, Result};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{btree_map, BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// An ELF file of the wheel, unpacked at `disk`.
@@ -78,8 +78,9 @@ pub fn decide(elfs: &[WheelElf], choice: &Choice) -> Result<Decision> {
         None => tags_best_first(choice.libc, choice.arch),
     };
     let mut last: Option<(String, Blocker)> = None;
+    let mut found = Found::new();
     for (i, tag) in candidates.iter().enumerate() {
-        let grafts = grafts_for(elfs, tag, choice)?;
+        let grafts = grafts_for(elfs, tag, choice, &mut found)?;
         let after: Vec<ElfInfo> = simulate(elfs, &grafts)
             .into_iter()
             .map(|i| without_excluded(i, choice.exclude))
@@ -119,8 +120,31 @@ fn is_libpython(lib: &str) -> bool {
     lib.starts_with("libpython") && lib.contains(".so")
 }
 
+/// Libraries already read, by the soname asked for and where it was found:
+/// their mangled name and analysis. Each candidate tag asks again for much
+/// the same libraries; each is read, hashed and analysed once per repair.
+type Found = BTreeMap<(String, PathBuf), (String, ElfInfo)>;
+
+/// The mangled name and analysis of the library `lib` found at `from`.
+fn library<'a>(found: &'a mut Found, lib: &str, from: &Path) -> Result<&'a (String, ElfInfo)> {
+    match found.entry((lib.to_string(), from.to_path_buf())) {
+        btree_map::Entry::Occupied(known) => Ok(known.into_mut()),
+        btree_map::Entry::Vacant(slot) => {
+            let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
+            let info = analyse(&from.to_string_lossy(), &bytes)
+                .map_err(|e| Error::Repair(format!("{}: {e}", from.display())))?;
+            Ok(slot.insert((mangled(lib, &bytes), info)))
+        }
+    }
+}
+
 /// The libraries to copy so the wheel meets `tag`, transitively.
-fn grafts_for(elfs: &[WheelElf], tag: &str, choice: &Choice) -> Result<Vec<Graft>> {
+fn grafts_for(
+    elfs: &[WheelElf],
+    tag: &str,
+    choice: &Choice,
+    found: &mut Found,
+) -> Result<Vec<Graft>> {
     let bundled: BTreeSet<&str> = elfs
         .iter()
         .flat_map(|e| [e.info.soname.as_deref(), e.path.rsplit('/').next()])
@@ -150,10 +174,7 @@ fn grafts_for(elfs: &[WheelElf], tag: &str, choice: &Choice) -> Result<Vec<Graft
             let origin = disk.parent().unwrap_or(Path::new("/"));
             let from = locate(lib, origin, &info.rpath, &info.runpath, choice.libdirs)
                 .ok_or_else(|| not_found(&who, lib))?;
-            let bytes = std::fs::read(&from).map_err(|e| Error::io(&from, e))?;
-            let lib_info = analyse(&from.to_string_lossy(), &bytes)
-                .map_err(|e| Error::Repair(format!("{}: {e}", from.display())))?;
-            let name = mangled(lib, &bytes);
+            let (name, lib_info) = library(found, lib, &from)?.clone();
             let path = format!("{}/{name}", choice.libs_dir);
             queue.push((path.clone(), from.clone(), lib_info.clone()));
             grafts.insert(
