@@ -130,6 +130,20 @@ fn repaired_wheels_carry_their_library_and_load_side_by_side() {
         notes.contains("repaired: linux_x86_64 -> manylinux_"),
         "{notes}"
     );
+    // The same repair, structured: what the studio's Repair panel shows.
+    let repaired = &report["repairs"][0];
+    assert_eq!(repaired["written"]["path"], report["artifacts"][0]["path"]);
+    assert_eq!(repaired["before"]["tag"], "linux_x86_64", "{repaired}");
+    assert_eq!(
+        repaired["grafted"][0]["soname"], "libgreet.so.1",
+        "{repaired}"
+    );
+    assert!(
+        repaired["input"]
+            .as_str()
+            .is_some_and(|i| i.ends_with("-linux_x86_64.whl") && !i.contains('/')),
+        "{repaired}"
+    );
     // Only the repaired wheels reach dist/.
     let names: Vec<String> = std::fs::read_dir(&dist)
         .unwrap()

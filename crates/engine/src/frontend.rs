@@ -94,20 +94,27 @@ pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
     };
     let mut artifacts = Vec::new();
     let mut notes = run.notes();
+    let mut repairs = Vec::new();
     for (format, path) in built {
-        let path = match (&req.repair, format) {
-            (Some(opts), Format::Wheel) => run.repair(&path, opts, &mut notes)?,
-            _ => path,
+        let repaired = match (&req.repair, format) {
+            (Some(opts), Format::Wheel) => run.repair(&path, opts, &req.out_dir)?,
+            _ => None,
         };
-        artifacts.push(Artifact {
-            format,
-            written: deliver(&path, &req.out_dir)?,
-        });
+        let written = match &repaired {
+            Some(r) => r.written.clone(),
+            None => deliver(&path, &req.out_dir)?,
+        };
+        artifacts.push(Artifact { format, written });
+        if let Some(r) = repaired {
+            notes.push(crate::repair::summary(&r));
+            repairs.push(r);
+        }
     }
     Ok(BuildReport {
         artifacts,
         notes,
         images: Vec::new(),
+        repairs,
     })
 }
 
@@ -353,20 +360,25 @@ impl<'a> Run<'a> {
     /// The backend's platform wheel repaired in the scratch directory
     /// (a pure or already-tagged wheel is returned as it is), so only the
     /// repaired wheel reaches the output directory.
+    /// The platform wheel repaired and delivered into `out_dir`; `None`
+    /// when it is not one repair applies to.
     fn repair(
         &self,
         wheel: &Path,
         opts: &crate::repair::Options,
-        notes: &mut Vec<String>,
-    ) -> Result<PathBuf> {
+        out_dir: &Path,
+    ) -> Result<Option<crate::repair::Repaired>> {
         let name = wheel.file_name().unwrap_or_default().to_string_lossy();
         if !crate::repair::wants_repair(&name) {
-            return Ok(wheel.to_path_buf());
+            return Ok(None);
         }
-        let out = self.scratch.join("repaired");
-        let r = crate::repair::repair(wheel, opts, &out, self.progress)?;
-        notes.push(crate::repair::summary(&r));
-        Ok(r.written.path)
+        let scratch = self.scratch.join("repaired");
+        let mut r = crate::repair::repair(wheel, opts, &scratch, self.progress)?;
+        r.written = deliver(&r.written.path, out_dir)?;
+        // The platform wheel stays in the scratch directory, removed after
+        // the build: only its name means anything to the person.
+        r.input = PathBuf::from(name.as_ref());
+        Ok(Some(r))
     }
 
     fn notes(&self) -> Vec<String> {
