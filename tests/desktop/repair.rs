@@ -106,14 +106,7 @@ async fn builds_a_c_extension_and_shows_its_repair() {
     assert_eq!(dist.len(), 1, "{dist:?}");
     assert!(dist[0].ends_with("-manylinux_2_36_x86_64.whl"), "{dist:?}");
 
-    studio
-        .client
-        .execute(
-            "document.getElementById('repairs').scrollIntoView({block: 'center'})",
-            vec![],
-        )
-        .await
-        .expect("scroll");
+    studio.scroll_to("result").await;
     studio.screenshot("repair-result").await;
     studio.close().await;
 }
