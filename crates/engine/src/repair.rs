@@ -134,7 +134,12 @@ pub fn summary(r: &Repaired) -> String {
         .iter()
         .map(|g| format!("{} as {}", g.soname, g.path))
         .collect();
-    let mut line = format!("repaired: {} -> {}", r.before.tag, r.tags.join("."));
+    let name = r.input.file_name().unwrap_or_default().to_string_lossy();
+    let mut line = format!(
+        "repaired: {} -> {}",
+        retag::platforms(&name).join("."),
+        r.tags.join(".")
+    );
     if !grafted.is_empty() {
         line.push_str(&format!("; bundled {}", grafted.join(", ")));
     }
