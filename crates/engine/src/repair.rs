@@ -216,7 +216,7 @@ struct Rewrite {
 fn rewrite_all(elfs: &[WheelElf], grafts: &[Graft]) -> Result<Vec<Rewrite>> {
     let mut out = Vec::new();
     for e in elfs {
-        let edits = graft::edits(&e.info, &e.path, grafts, None);
+        let edits = graft::edits(&e.info, &e.path, grafts, None)?;
         if edits.is_empty() {
             continue;
         }
@@ -228,7 +228,7 @@ fn rewrite_all(elfs: &[WheelElf], grafts: &[Graft]) -> Result<Vec<Rewrite>> {
         });
     }
     for g in grafts {
-        let edits = graft::edits(&g.info, &g.path, grafts, Some(g.name()));
+        let edits = graft::edits(&g.info, &g.path, grafts, Some(g.name()))?;
         let bytes = std::fs::read(&g.from).map_err(|err| Error::io(&g.from, err))?;
         let label = g.from.display().to_string();
         out.push(Rewrite {
