@@ -34,16 +34,6 @@ const FIELDS: &[&str] = &[
     "Provides-Extra",
 ];
 
-/// Downloads from PyPI, kept between runs.
-fn download_cache() -> PathBuf {
-    std::env::var_os("GRADIENT_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gradient-studio")
-        })
-        .join("pypi-releases")
-}
-
 /// The sdist and the published pure wheel of `name==version`.
 fn release(name: &str, version: &str) -> (PathBuf, PathBuf) {
     let out = run(Command::new(oracle_python())
@@ -60,23 +50,6 @@ fn release(name: &str, version: &str) -> (PathBuf, PathBuf) {
         PathBuf::from(v["sdist"].as_str().unwrap()),
         PathBuf::from(v["wheel"].as_str().unwrap()),
     )
-}
-
-/// Unpack an sdist; its one top directory.
-fn unpack(sdist: &Path, into: &Path) -> PathBuf {
-    let file = std::fs::File::open(sdist).unwrap();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    // Fresh times, as an unpacked download has: the tar crate does not read
-    // the fractional pax times Python's tarfile writes.
-    archive.set_preserve_mtime(false);
-    archive.unpack(into).unwrap();
-    let mut tops: Vec<_> = std::fs::read_dir(into)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert_eq!(tops.len(), 1, "{tops:?}");
-    tops.remove(0)
 }
 
 /// Files a `.dist-info` directory holds by specification; any other file

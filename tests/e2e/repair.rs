@@ -113,6 +113,23 @@ fn first_plat(wheel: &Path) -> String {
     plats.split('.').next().unwrap().to_string()
 }
 
+/// A fresh virtual environment at `dir` with `wheels` installed by pip.
+fn venv_with(dir: &Path, wheels: &[&Path]) -> PathBuf {
+    let made = run(Command::new(python()).args(["-m", "venv"]).arg(dir));
+    assert!(made.status.success(), "venv: {}", stderr(&made));
+    let install = run(Command::new(dir.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--disable-pip-version-check",
+        ])
+        .args(wheels));
+    assert!(install.status.success(), "pip: {}", stderr(&install));
+    dir.to_path_buf()
+}
+
 fn repair(args: &[&std::ffi::OsStr]) -> std::process::Output {
     run(gradient().arg("repair").args(args))
 }
@@ -218,21 +235,7 @@ fn repaired_wheels_carry_their_library_and_load_side_by_side() {
 
     // Both in one environment, both in one process: each extension gets its
     // own copy of libgreet.so.1.
-    let venv = tmp.path().join("venv");
-    assert!(run(Command::new(python()).args(["-m", "venv"]).arg(&venv))
-        .status
-        .success());
-    let install = run(Command::new(venv.join("bin/python"))
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--no-index",
-            "--disable-pip-version-check",
-        ])
-        .arg(&wheel_a)
-        .arg(&wheel_b));
-    assert!(install.status.success(), "pip: {}", stderr(&install));
+    let venv = venv_with(&tmp.path().join("venv"), &[&wheel_a, &wheel_b]);
     let both = run(Command::new(venv.join("bin/python")).args([
         "-c",
         "import greet_a._impl as a, greet_b._impl as b; print(a.value(), b.value())",
@@ -369,4 +372,52 @@ fn repair_names_what_holds_a_tag_back_and_refuses_what_it_cannot_do() {
         !nothing.status.success() && err.contains("pure wheel needs no repair"),
         "{err}"
     );
+}
+
+/// Real projects from their PyPI sdists, no flags: MarkupSafe (a
+/// setuptools C extension) and PyYAML (Cython, linking the system's
+/// libyaml). Each wheel is repaired as it is built, `auditwheel show`
+/// agrees with its tag, pip installs it and the extension imports; PyYAML's
+/// does so with the system's libyaml hidden (bind-mounted over in a private
+/// mount namespace, where loading the system's copy fails).
+#[test]
+fn real_extensions_from_pypi_sdists_are_repaired_and_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    let mut built = Vec::new();
+    for (name, version) in [("markupsafe", "3.0.4"), ("pyyaml", "6.0.4")] {
+        let tree = unpack(&pypi_sdist(name, version), &tmp.path().join(name));
+        let (wheel, report) = build_wheel(&tree, &dist, &[]);
+        assert_eq!(auditwheel_tag(&wheel), first_plat(&wheel), "{report}");
+        assert!(first_plat(&wheel).starts_with("manylinux_"), "{report}");
+        built.push(wheel);
+    }
+    let listing = stdout(&run(gradient().args(["inspect", "--json"]).arg(&built[1])));
+    assert!(
+        listing.contains("pyyaml.libs/libyaml-0-"),
+        "libyaml is bundled: {listing}"
+    );
+
+    let venv = venv_with(&tmp.path().join("venv"), &[&built[0], &built[1]]);
+    let system_libyaml = std::fs::canonicalize("/usr/lib/x86_64-linux-gnu/libyaml-0.so.2")
+        .expect("libyaml-0-2 is installed (scripts/deps.sh)");
+    let hidden = |python: &Path, code: &str| {
+        let script = format!(
+            "mount --bind /dev/null {} && exec {} -c \"$0\"",
+            system_libyaml.display(),
+            python.display()
+        );
+        run(Command::new("unshare").args(["-m", "sh", "-c", &script, code]))
+    };
+    let check = "import markupsafe._speedups, yaml, yaml._yaml\nassert yaml.__with_libyaml__\nprint(yaml.load('a: [1, 2]', Loader=yaml.CSafeLoader))";
+    let ok = hidden(&venv.join("bin/python"), check);
+    assert_eq!(stdout(&ok).trim(), "{'a': [1, 2]}", "{}", stderr(&ok));
+
+    // The control: in the same namespace, the system's copy cannot load,
+    // so the import above used the bundled one.
+    let control = hidden(
+        &venv.join("bin/python"),
+        "import ctypes; ctypes.CDLL('libyaml-0.so.2')",
+    );
+    assert!(!control.status.success(), "libyaml is hidden");
 }
