@@ -90,6 +90,7 @@ async fn builds_a_c_extension_and_shows_its_repair() {
     for needle in [
         "Repaired for manylinux_2_36_x86_64: 1 library grafted",
         "linux_x86_64 → manylinux_2_36_x86_64",
+        "linux_x86_64: libgreet.so.1 outside every policy",
         "greet_new.libs/libgreet-",
         &format!("{}/libgreet.so.1", lib.display()),
         "from manylinux_2_35_x86_64: GLIBC_2.36 needed by greet_new/_impl.",

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { blockerReasons, repairView } from "../../ui/lib/repair.js";
+import { blockerReasons, repairView, wheelPlatforms } from "../../ui/lib/repair.js";
 
 // The shape `gradient build --json` gives under "repairs" (serde of
 // repair::Repaired), trimmed to the fields the panel reads.
@@ -37,8 +37,9 @@ test("the panel names the tags before and after, the graft and what holds a bett
   assert.equal(view.heading, "Repaired for manylinux_2_36_x86_64: 1 library grafted");
   const facts = new Map(view.facts);
   assert.equal(facts.get("Tag"), "linux_x86_64 → manylinux_2_36_x86_64");
+  assert.equal(facts.get("Verdict before"), "linux_x86_64: libgreet.so.1 outside every policy");
+  assert.equal(facts.get("Verdict after"), "manylinux_2_36_x86_64");
   assert.equal(facts.get("Repaired from"), "greet_new-0.1-cp312-cp312-linux_x86_64.whl");
-  assert.equal(facts.get("Outside every policy"), "libgreet.so.1");
   assert.equal(view.grafted.length, 1);
   assert.equal(view.grafted[0].soname, "libgreet.so.1");
   assert.deepEqual(view.grafted[0].facts, [
@@ -51,11 +52,12 @@ test("the panel names the tags before and after, the graft and what holds a bett
   assert.equal(outcome.get("Held back"), `from manylinux_2_35_x86_64: GLIBC_2.36 needed by ${ext}: arc4random`);
 });
 
-test("legacy aliases are listed after the canonical tag; nothing grafted, nothing held back", () => {
+test("code already consistent with a tag: the file's tag and the verdict differ; aliases follow the canonical tag", () => {
   const view = repairView({
     ...repaired,
     input: "/scratch/build-x/x-1-cp312-cp312-linux_x86_64.whl",
     before: verdict("manylinux_2_17_x86_64"),
+    after: verdict("manylinux_2_17_x86_64"),
     tags: ["manylinux_2_17_x86_64", "manylinux2014_x86_64"],
     grafted: [],
     rewritten: [],
@@ -63,9 +65,9 @@ test("legacy aliases are listed after the canonical tag; nothing grafted, nothin
   });
   assert.equal(view.heading, "Repaired for manylinux_2_17_x86_64: no library grafted");
   const facts = new Map(view.facts);
-  assert.equal(facts.get("Tag"), "manylinux_2_17_x86_64 → manylinux_2_17_x86_64, manylinux2014_x86_64");
+  assert.equal(facts.get("Tag"), "linux_x86_64 → manylinux_2_17_x86_64, manylinux2014_x86_64");
+  assert.equal(facts.get("Verdict before"), "manylinux_2_17_x86_64");
   assert.equal(facts.get("Repaired from"), "x-1-cp312-cp312-linux_x86_64.whl", "only the file name");
-  assert.ok(!facts.has("Outside every policy"));
   const outcome = new Map(view.outcome);
   assert.equal(outcome.get("Rewritten"), "nothing");
   assert.ok(!outcome.has("Held back"));
@@ -86,4 +88,9 @@ test("every kind of reason gets its own line, naming versions, libraries and sym
   ]);
   const many = repairView({ ...repaired, grafted: [repaired.grafted[0], { ...repaired.grafted[0], soname: "libz.so.1" }] });
   assert.equal(many.heading, "Repaired for manylinux_2_36_x86_64: 2 libraries grafted");
+});
+
+test("a wheel file name's platform tags, compressed tag sets split", () => {
+  assert.deepEqual(wheelPlatforms("/d/a-1-cp312-cp312-linux_x86_64.whl"), ["linux_x86_64"]);
+  assert.deepEqual(wheelPlatforms("a-1-2-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"), ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]);
 });

@@ -23,17 +23,24 @@ export function blockerReasons(blocker) {
 /** The last path component of a file name as the engine reports it. */
 const baseName = (path) => String(path).split("/").pop();
 
+/** The platform tags a wheel file name carries (`…-linux_x86_64.whl`). */
+export function wheelPlatforms(fileName) {
+  return baseName(fileName).replace(/\.whl$/, "").split("-").pop().split(".");
+}
+
 /**
  * The repair as the panel shows it: a heading line, `[label, text]` facts
- * on the verdict before, one entry per grafted library, then the outcome
- * (members rewritten, what holds a better tag back).
+ * on the tags and verdicts, one entry per grafted library, then the
+ * outcome (members rewritten, what holds a better tag back).
  */
 export function repairView(r) {
-  const facts = [["Tag", `${r.before.tag} → ${r.tags.join(", ")}`]];
-  if (r.input) facts.push(["Repaired from", baseName(r.input)]);
-  if (r.before.external_libraries.length) {
-    facts.push(["Outside every policy", r.before.external_libraries.join(", ")]);
-  }
+  const outside = r.before.external_libraries;
+  const facts = [
+    ["Tag", `${wheelPlatforms(r.input).join(", ")} → ${r.tags.join(", ")}`],
+    ["Verdict before", outside.length ? `${r.before.tag}: ${outside.join(", ")} outside every policy` : r.before.tag],
+    ["Verdict after", r.after.tag],
+    ["Repaired from", baseName(r.input)],
+  ];
   const grafted = r.grafted.map((g) => ({
     soname: g.soname,
     facts: [
