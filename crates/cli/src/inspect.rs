@@ -293,7 +293,7 @@ pub fn render(r: &Report) -> String {
                 if e.needed.is_empty() {
                     "no library".to_string()
                 } else {
-                    shown(&e.needed.join(", "))
+                    shown(&e.needed.join(", ")).to_string()
                 }
             );
             for (lib, versions) in &e.version_needs {
