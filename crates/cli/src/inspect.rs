@@ -290,7 +290,11 @@ pub fn render(r: &Report) -> String {
                 e.machine,
                 e.bits,
                 e.kind,
-                shown(&e.needed.join(", "))
+                if e.needed.is_empty() {
+                    "no library".to_string()
+                } else {
+                    shown(&e.needed.join(", ")).to_string()
+                }
             );
             for (lib, versions) in &e.version_needs {
                 for (version, symbols) in versions {
