@@ -113,19 +113,17 @@ fn first_plat(wheel: &Path) -> String {
     plats.split('.').next().unwrap().to_string()
 }
 
-/// A fresh virtual environment at `dir` with `wheels` installed by pip.
-fn venv_with(dir: &Path, wheels: &[&Path]) -> PathBuf {
+/// A fresh virtual environment at `dir` with `wheels` installed by pip
+/// (their dependencies from PyPI when `index`, else none are needed).
+fn venv_with(dir: &Path, wheels: &[&Path], index: bool) -> PathBuf {
     let made = run(Command::new(python()).args(["-m", "venv"]).arg(dir));
     assert!(made.status.success(), "venv: {}", stderr(&made));
-    let install = run(Command::new(dir.join("bin/python"))
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--no-index",
-            "--disable-pip-version-check",
-        ])
-        .args(wheels));
+    let mut pip = Command::new(dir.join("bin/python"));
+    pip.args(["-m", "pip", "install", "--disable-pip-version-check"]);
+    if !index {
+        pip.arg("--no-index");
+    }
+    let install = run(pip.args(wheels));
     assert!(install.status.success(), "pip: {}", stderr(&install));
     dir.to_path_buf()
 }
@@ -235,7 +233,7 @@ fn repaired_wheels_carry_their_library_and_load_side_by_side() {
 
     // Both in one environment, both in one process: each extension gets its
     // own copy of libgreet.so.1.
-    let venv = venv_with(&tmp.path().join("venv"), &[&wheel_a, &wheel_b]);
+    let venv = venv_with(&tmp.path().join("venv"), &[&wheel_a, &wheel_b], false);
     let both = run(Command::new(venv.join("bin/python")).args([
         "-c",
         "import greet_a._impl as a, greet_b._impl as b; print(a.value(), b.value())",
@@ -398,7 +396,7 @@ fn real_extensions_from_pypi_sdists_are_repaired_and_import() {
         "libyaml is bundled: {listing}"
     );
 
-    let venv = venv_with(&tmp.path().join("venv"), &[&built[0], &built[1]]);
+    let venv = venv_with(&tmp.path().join("venv"), &[&built[0], &built[1]], false);
     let system_libyaml = std::fs::canonicalize("/usr/lib/x86_64-linux-gnu/libyaml-0.so.2")
         .expect("libyaml-0-2 is installed (scripts/deps.sh)");
     let hidden = |python: &Path, code: &str| {
@@ -420,4 +418,31 @@ fn real_extensions_from_pypi_sdists_are_repaired_and_import() {
         "import ctypes; ctypes.CDLL('libyaml-0.so.2')",
     );
     assert!(!control.status.success(), "libyaml is hidden");
+}
+
+/// A Rust extension (bcrypt, setuptools-rust and PyO3, compiled by this
+/// machine's cargo) and a C++ one (mapbox-earcut, scikit-build-core with
+/// CMake and nanobind), from their PyPI sdists with no flags: repaired,
+/// agreed with by `auditwheel show`, installed by pip into a clean
+/// environment (numpy from PyPI) and imported.
+#[test]
+fn rust_and_cmake_extensions_from_pypi_sdists_are_repaired_and_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    let mut built = Vec::new();
+    for (name, version) in [("bcrypt", "5.0.0"), ("mapbox-earcut", "2.1.0")] {
+        let tree = unpack(&pypi_sdist(name, version), &tmp.path().join(name));
+        let (wheel, report) = build_wheel(&tree, &dist, &[]);
+        assert_eq!(auditwheel_tag(&wheel), first_plat(&wheel), "{report}");
+        assert!(first_plat(&wheel).starts_with("manylinux_"), "{report}");
+        built.push(wheel);
+    }
+    let venv = venv_with(&tmp.path().join("venv"), &[&built[0], &built[1]], true);
+    let check = "import bcrypt, mapbox_earcut\n\
+        h = bcrypt.hashpw(b'pw', bcrypt.gensalt(4))\n\
+        assert bcrypt.checkpw(b'pw', h)\n\
+        import numpy as np\n\
+        print(mapbox_earcut.triangulate_float32(np.array([[0, 0], [1, 0], [1, 1]], dtype=np.float32), np.array([3], dtype=np.uint32)).tolist())";
+    let ran = run(Command::new(venv.join("bin/python")).args(["-c", check]));
+    assert_eq!(stdout(&ran).trim(), "[1, 2, 0]", "{}", stderr(&ran));
 }
