@@ -67,6 +67,8 @@ def unmangled(names):
     """`pkg.libs/libz-1a2b3c4d.so.1` → `.libs/libz.so.1`; RECORD and such kept."""
     out = set()
     for n in names:
+        if n.endswith("/"):  # directory entries some writers add
+            continue
         n = re.sub(r"^[^/]+\.libs/(.+?)-[0-9a-f]{8}(\.so.*)$", r".libs/\1\2", n)
         if ".dist-info/" in n:
             n = "dist-info/" + n.split(".dist-info/", 1)[1]
