@@ -32,6 +32,7 @@ use crate::{Error, Result};
 use hooks::{Answer, Caller, Failed};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::str::FromStr;
 
 pub use build_system::{BuildSystem, LEGACY_BACKEND, LEGACY_REQUIRES};
 pub use compiled::compiled_parts;
@@ -135,6 +136,34 @@ fn check_cycle(system: &BuildSystem) -> Result<()> {
     Ok(())
 }
 
+/// A project that declares it does not run on the interpreter is refused
+/// before its build requirements are resolved and installed (a backend
+/// would say so only after minutes of work, if at all).
+fn check_python(system: &BuildSystem, target: &Target, root: &Path) -> Result<()> {
+    let Some(spec) = &system.requires_python else {
+        return Ok(());
+    };
+    let (Ok(specifiers), Ok(version)) = (
+        pep440_rs::VersionSpecifiers::from_str(spec),
+        pep440_rs::Version::from_str(&target.full_version),
+    ) else {
+        return Ok(()); // the backend judges what a frontend cannot parse
+    };
+    if specifiers.contains(&version) {
+        return Ok(());
+    }
+    Err(Error::Plan(format!(
+        "{}: [project] requires-python = \"{spec}\", and the interpreter building it is Python {}{}: choose another with --python",
+        root.join("pyproject.toml").display(),
+        target.full_version,
+        target
+            .interpreter
+            .as_ref()
+            .map(|p| format!(" ({})", p.display()))
+            .unwrap_or_default()
+    )))
+}
+
 fn scratch_dir(sources: &Sources) -> Result<tempfile::TempDir> {
     let cache = sources
         .cache
@@ -163,10 +192,12 @@ impl<'a> Run<'a> {
             .clone()
             .unwrap_or_else(Target::default_interpreter);
         let sources = req.sources.clone().with_default_index();
+        let target = Target::describe(&python)?;
+        check_python(system, &target, &req.root)?;
         let scratch = scratch_dir(&sources)?;
         let run = Run {
             system,
-            target: Target::describe(&python)?,
+            target,
             sources,
             config: req.config.to_json(),
             scratch: scratch.path().to_path_buf(),

@@ -183,6 +183,19 @@ fn a_missing_backend_and_a_cycle_are_clear_errors() {
         e.contains("build requirement cycle") && e.contains("self-made>=1"),
         "{e}"
     );
+    // A project for another Python is refused before any environment is made.
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"later\"\nrequires-python = \">=99\"\n[build-system]\nrequires = []\nbuild-backend = \"fixture_backend\"\nbackend-path = [\"backend\"]\n",
+    )
+    .unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let e = fails(dir.path(), fresh.path());
+    assert!(
+        e.contains("requires-python = \">=99\"") && e.contains("--python"),
+        "{e}"
+    );
+    assert!(!env::envs_dir(fresh.path()).exists(), "no environment made");
 }
 
 #[test]
