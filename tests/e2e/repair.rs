@@ -372,6 +372,21 @@ fn repair_names_what_holds_a_tag_back_and_refuses_what_it_cannot_do() {
     );
 }
 
+/// Each `(name, version)` built from its PyPI sdist with no flags, into
+/// `tmp/dist`: repaired to a manylinux tag `auditwheel show` agrees with.
+fn built_from_pypi(tmp: &Path, releases: &[(&str, &str)]) -> Vec<PathBuf> {
+    let dist = tmp.join("dist");
+    let mut built = Vec::new();
+    for (name, version) in releases {
+        let tree = unpack(&pypi_sdist(name, version), &tmp.join(name));
+        let (wheel, report) = build_wheel(&tree, &dist, &[]);
+        assert_eq!(auditwheel_tag(&wheel), first_plat(&wheel), "{report}");
+        assert!(first_plat(&wheel).starts_with("manylinux_"), "{report}");
+        built.push(wheel);
+    }
+    built
+}
+
 /// Real projects from their PyPI sdists, no flags: MarkupSafe (a
 /// setuptools C extension) and PyYAML (Cython, linking the system's
 /// libyaml). Each wheel is repaired as it is built, `auditwheel show`
@@ -381,15 +396,7 @@ fn repair_names_what_holds_a_tag_back_and_refuses_what_it_cannot_do() {
 #[test]
 fn real_extensions_from_pypi_sdists_are_repaired_and_import() {
     let tmp = tempfile::tempdir().unwrap();
-    let dist = tmp.path().join("dist");
-    let mut built = Vec::new();
-    for (name, version) in [("markupsafe", "3.0.4"), ("pyyaml", "6.0.4")] {
-        let tree = unpack(&pypi_sdist(name, version), &tmp.path().join(name));
-        let (wheel, report) = build_wheel(&tree, &dist, &[]);
-        assert_eq!(auditwheel_tag(&wheel), first_plat(&wheel), "{report}");
-        assert!(first_plat(&wheel).starts_with("manylinux_"), "{report}");
-        built.push(wheel);
-    }
+    let built = built_from_pypi(tmp.path(), &[("markupsafe", "3.0.4"), ("pyyaml", "6.0.4")]);
     let listing = stdout(&run(gradient().args(["inspect", "--json"]).arg(&built[1])));
     assert!(
         listing.contains("pyyaml.libs/libyaml-0-"),
@@ -428,15 +435,10 @@ fn real_extensions_from_pypi_sdists_are_repaired_and_import() {
 #[test]
 fn rust_and_cmake_extensions_from_pypi_sdists_are_repaired_and_import() {
     let tmp = tempfile::tempdir().unwrap();
-    let dist = tmp.path().join("dist");
-    let mut built = Vec::new();
-    for (name, version) in [("bcrypt", "5.0.0"), ("mapbox-earcut", "2.1.0")] {
-        let tree = unpack(&pypi_sdist(name, version), &tmp.path().join(name));
-        let (wheel, report) = build_wheel(&tree, &dist, &[]);
-        assert_eq!(auditwheel_tag(&wheel), first_plat(&wheel), "{report}");
-        assert!(first_plat(&wheel).starts_with("manylinux_"), "{report}");
-        built.push(wheel);
-    }
+    let built = built_from_pypi(
+        tmp.path(),
+        &[("bcrypt", "5.0.0"), ("mapbox-earcut", "2.1.0")],
+    );
     let venv = venv_with(&tmp.path().join("venv"), &[&built[0], &built[1]], true);
     let check = "import bcrypt, mapbox_earcut\n\
         h = bcrypt.hashpw(b'pw', bcrypt.gensalt(4))\n\
