@@ -257,3 +257,50 @@ fn the_wheel_must_verify_and_sdist_findings_are_reported() {
     assert!(e.contains("fixture/__init__.py"), "{e}");
     assert!(!dir.path().join("dist").exists(), "nothing written");
 }
+
+/// Cancels once the backend has said it is compiling.
+#[derive(Default)]
+struct CancelWhenCompiling(std::sync::atomic::AtomicBool);
+impl Progress for CancelWhenCompiling {
+    fn log(&self, line: &str) {
+        if line.contains("compiling slowly") {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A cancelled build stops the hook and what it started (its process
+/// group), instead of waiting for the backend to finish.
+#[test]
+fn cancelling_stops_the_backend_and_its_children() {
+    let dir = project("");
+    let pid_file = dir.path().join("child.pid");
+    std::fs::write(
+        dir.path().join("SLOW"),
+        pid_file.to_string_lossy().as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("NO_SDIST"), "").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let result = build(
+        &request(dir.path(), cache.path(), &[Format::Wheel]),
+        &CancelWhenCompiling::default(),
+    );
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    // The compiler is gone (or a zombie awaiting its new parent).
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next();
+    assert!(
+        matches!(state, None | Some("Z")),
+        "the child still runs: {stat}"
+    );
+}
