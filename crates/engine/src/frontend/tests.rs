@@ -304,3 +304,27 @@ fn cancelling_stops_the_backend_and_its_children() {
         "the child still runs: {stat}"
     );
 }
+
+/// Environments unused for longer than the limit are removed, those used
+/// recently or in use (locked) are kept.
+#[test]
+fn stale_environments_are_pruned_unless_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 24 * 3600);
+    for key in ["old", "fresh", "busy"] {
+        std::fs::create_dir_all(dir.path().join(key).join("bin")).unwrap();
+        let lock = std::fs::File::create(dir.path().join(format!("{key}.lock"))).unwrap();
+        if key != "fresh" {
+            lock.set_modified(old).unwrap();
+        }
+    }
+    let busy = std::fs::File::open(dir.path().join("busy.lock")).unwrap();
+    busy.lock_shared().unwrap();
+    env::prune(dir.path(), std::time::Duration::from_secs(30 * 24 * 3600));
+    assert!(!dir.path().join("old").exists() && !dir.path().join("old.lock").exists());
+    assert!(dir.path().join("fresh/bin").exists());
+    assert!(
+        dir.path().join("busy/bin").exists(),
+        "an environment in use stays"
+    );
+}
