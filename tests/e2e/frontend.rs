@@ -377,3 +377,34 @@ fn frontend_native_refuses_compiled_code_naming_it() {
         "{err}"
     );
 }
+
+/// `--compare` builds the wheel both ways and shows how the native one
+/// differs from the backend's (flit's tomli: the same files, metadata
+/// written differently); a project the native builder builds anyway has
+/// nothing to compare with.
+#[test]
+fn frontend_compare_shows_how_the_native_wheel_differs() {
+    let (sdist, _) = release("tomli", "2.0.1");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = unpack(&sdist, tmp.path());
+    let out = run(gradient().arg("build").arg(&tree).arg("--compare"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("files: 0 added, 0 removed"), "{text}");
+    assert!(text.contains("{dist-info}/METADATA"), "{text}");
+    assert!(
+        !tree.join("dist").exists(),
+        "nothing is written to the project"
+    );
+    let json = run(gradient()
+        .arg("build")
+        .arg(&tree)
+        .args(["--compare", "--json"]));
+    let diff: Value = serde_json::from_slice(&json.stdout).expect("a JSON diff");
+    assert!(diff.is_object(), "{diff}");
+
+    let (_fx, flat) = fixture("flat");
+    let native = run(gradient().arg("build").arg(&flat).arg("--compare"));
+    assert!(!native.status.success());
+    assert!(stderr(&native).contains("no other backend to compare with"));
+}
