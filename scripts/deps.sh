@@ -127,6 +127,8 @@ case "${1:-all}" in
     # Debian packages: lintian judges them, apt installs the system layout
     # on Debian's own python3, deb-systemd-helper enables their services.
     apt_packages lintian python3 init-system-helpers binutils
+    # Wheel repair: C extensions built here (gcc, Python.h), PyYAML against libyaml.
+    apt_packages gcc python3-dev libyaml-dev util-linux
     rust; oracle; app_wheels; index_servers; oci_debs ;;
   *) say "unknown option $1"; exit 2 ;;
 esac

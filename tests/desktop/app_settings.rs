@@ -60,14 +60,7 @@ async fn edits_the_app_settings_and_shows_what_makes_a_zipapp_big() {
         .expect("value");
     assert!(wheelhouse.is_some_and(|w| w.ends_with("/host")));
     // The picture in view for the screenshot.
-    studio
-        .client
-        .execute(
-            "document.getElementById('composition').scrollIntoView()",
-            vec![],
-        )
-        .await
-        .expect("scroll");
+    studio.scroll_to("composition").await;
     studio.screenshot("app-settings-size-picture").await;
 
     // A bad entry point is refused next to its field, the file untouched.

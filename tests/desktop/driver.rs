@@ -174,6 +174,16 @@ impl Studio {
         out
     }
 
+    /// Scroll the element with `id` to the top of the view (before a
+    /// screenshot of it).
+    pub async fn scroll_to(&self, id: &str) {
+        let script = "document.getElementById(arguments[0]).scrollIntoView()";
+        self.client
+            .execute(script, vec![id.into()])
+            .await
+            .unwrap_or_else(|e| panic!("scroll to #{id}: {e}"));
+    }
+
     pub async fn screenshot(&self, name: &str) {
         // Let the last change paint before capturing: two animation frames,
         // then a pause for the compositor (the first paint can lag the DOM).

@@ -10,6 +10,7 @@ mod frontend;
 mod measure;
 mod oci;
 mod publish;
+mod repair;
 mod trust;
 
 use driver::Studio;

@@ -34,16 +34,6 @@ const FIELDS: &[&str] = &[
     "Provides-Extra",
 ];
 
-/// Downloads from PyPI, kept between runs.
-fn download_cache() -> PathBuf {
-    std::env::var_os("GRADIENT_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gradient-studio")
-        })
-        .join("pypi-releases")
-}
-
 /// The sdist and the published pure wheel of `name==version`.
 fn release(name: &str, version: &str) -> (PathBuf, PathBuf) {
     let out = run(Command::new(oracle_python())
@@ -60,23 +50,6 @@ fn release(name: &str, version: &str) -> (PathBuf, PathBuf) {
         PathBuf::from(v["sdist"].as_str().unwrap()),
         PathBuf::from(v["wheel"].as_str().unwrap()),
     )
-}
-
-/// Unpack an sdist; its one top directory.
-fn unpack(sdist: &Path, into: &Path) -> PathBuf {
-    let file = std::fs::File::open(sdist).unwrap();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    // Fresh times, as an unpacked download has: the tar crate does not read
-    // the fractional pax times Python's tarfile writes.
-    archive.set_preserve_mtime(false);
-    archive.unpack(into).unwrap();
-    let mut tops: Vec<_> = std::fs::read_dir(into)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert_eq!(tops.len(), 1, "{tops:?}");
-    tops.remove(0)
 }
 
 /// Files a `.dist-info` directory holds by specification; any other file
@@ -403,4 +376,35 @@ fn frontend_native_refuses_compiled_code_naming_it() {
         err.contains("requires `cython`") && err.contains("setup.py uses `ext_modules`"),
         "{err}"
     );
+}
+
+/// `--compare` builds the wheel both ways and shows how the native one
+/// differs from the backend's (flit's tomli: the same files, metadata
+/// written differently); a project the native builder builds anyway has
+/// nothing to compare with.
+#[test]
+fn frontend_compare_shows_how_the_native_wheel_differs() {
+    let (sdist, _) = release("tomli", "2.0.1");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = unpack(&sdist, tmp.path());
+    let out = run(gradient().arg("build").arg(&tree).arg("--compare"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("files: 0 added, 0 removed"), "{text}");
+    assert!(text.contains("{dist-info}/METADATA"), "{text}");
+    assert!(
+        !tree.join("dist").exists(),
+        "nothing is written to the project"
+    );
+    let json = run(gradient()
+        .arg("build")
+        .arg(&tree)
+        .args(["--compare", "--json"]));
+    let diff: Value = serde_json::from_slice(&json.stdout).expect("a JSON diff");
+    assert!(diff.is_object(), "{diff}");
+
+    let (_fx, flat) = fixture("flat");
+    let native = run(gradient().arg("build").arg(&flat).arg("--compare"));
+    assert!(!native.status.success());
+    assert!(stderr(&native).contains("no other backend to compare with"));
 }

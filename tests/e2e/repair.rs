@@ -113,6 +113,21 @@ fn first_plat(wheel: &Path) -> String {
     plats.split('.').next().unwrap().to_string()
 }
 
+/// A fresh virtual environment at `dir` with `wheels` installed by pip
+/// (their dependencies from PyPI when `index`, else none are needed).
+fn venv_with(dir: &Path, wheels: &[&Path], index: bool) -> PathBuf {
+    let made = run(Command::new(python()).args(["-m", "venv"]).arg(dir));
+    assert!(made.status.success(), "venv: {}", stderr(&made));
+    let mut pip = Command::new(dir.join("bin/python"));
+    pip.args(["-m", "pip", "install", "--disable-pip-version-check"]);
+    if !index {
+        pip.arg("--no-index");
+    }
+    let install = run(pip.args(wheels));
+    assert!(install.status.success(), "pip: {}", stderr(&install));
+    dir.to_path_buf()
+}
+
 fn repair(args: &[&std::ffi::OsStr]) -> std::process::Output {
     run(gradient().arg("repair").args(args))
 }
@@ -129,6 +144,20 @@ fn repaired_wheels_carry_their_library_and_load_side_by_side() {
     assert!(
         notes.contains("repaired: linux_x86_64 -> manylinux_"),
         "{notes}"
+    );
+    // The same repair, structured: what the studio's Repair panel shows.
+    let repaired = &report["repairs"][0];
+    assert_eq!(repaired["written"]["path"], report["artifacts"][0]["path"]);
+    assert_eq!(repaired["before"]["tag"], "linux_x86_64", "{repaired}");
+    assert_eq!(
+        repaired["grafted"][0]["soname"], "libgreet.so.1",
+        "{repaired}"
+    );
+    assert!(
+        repaired["input"]
+            .as_str()
+            .is_some_and(|i| i.ends_with("-linux_x86_64.whl") && !i.contains('/')),
+        "{repaired}"
     );
     // Only the repaired wheels reach dist/.
     let names: Vec<String> = std::fs::read_dir(&dist)
@@ -204,21 +233,7 @@ fn repaired_wheels_carry_their_library_and_load_side_by_side() {
 
     // Both in one environment, both in one process: each extension gets its
     // own copy of libgreet.so.1.
-    let venv = tmp.path().join("venv");
-    assert!(run(Command::new(python()).args(["-m", "venv"]).arg(&venv))
-        .status
-        .success());
-    let install = run(Command::new(venv.join("bin/python"))
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--no-index",
-            "--disable-pip-version-check",
-        ])
-        .arg(&wheel_a)
-        .arg(&wheel_b));
-    assert!(install.status.success(), "pip: {}", stderr(&install));
+    let venv = venv_with(&tmp.path().join("venv"), &[&wheel_a, &wheel_b], false);
     let both = run(Command::new(venv.join("bin/python")).args([
         "-c",
         "import greet_a._impl as a, greet_b._impl as b; print(a.value(), b.value())",
@@ -355,4 +370,81 @@ fn repair_names_what_holds_a_tag_back_and_refuses_what_it_cannot_do() {
         !nothing.status.success() && err.contains("pure wheel needs no repair"),
         "{err}"
     );
+}
+
+/// Each `(name, version)` built from its PyPI sdist with no flags, into
+/// `tmp/dist`: repaired to a manylinux tag `auditwheel show` agrees with.
+fn built_from_pypi(tmp: &Path, releases: &[(&str, &str)]) -> Vec<PathBuf> {
+    let dist = tmp.join("dist");
+    let mut built = Vec::new();
+    for (name, version) in releases {
+        let tree = unpack(&pypi_sdist(name, version), &tmp.join(name));
+        let (wheel, report) = build_wheel(&tree, &dist, &[]);
+        assert_eq!(auditwheel_tag(&wheel), first_plat(&wheel), "{report}");
+        assert!(first_plat(&wheel).starts_with("manylinux_"), "{report}");
+        built.push(wheel);
+    }
+    built
+}
+
+/// Real projects from their PyPI sdists, no flags: MarkupSafe (a
+/// setuptools C extension) and PyYAML (Cython, linking the system's
+/// libyaml). Each wheel is repaired as it is built, `auditwheel show`
+/// agrees with its tag, pip installs it and the extension imports; PyYAML's
+/// does so with the system's libyaml hidden (bind-mounted over in a private
+/// mount namespace, where loading the system's copy fails).
+#[test]
+fn real_extensions_from_pypi_sdists_are_repaired_and_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let built = built_from_pypi(tmp.path(), &[("markupsafe", "3.0.4"), ("pyyaml", "6.0.4")]);
+    let listing = stdout(&run(gradient().args(["inspect", "--json"]).arg(&built[1])));
+    assert!(
+        listing.contains("pyyaml.libs/libyaml-0-"),
+        "libyaml is bundled: {listing}"
+    );
+
+    let venv = venv_with(&tmp.path().join("venv"), &[&built[0], &built[1]], false);
+    let system_libyaml = std::fs::canonicalize("/usr/lib/x86_64-linux-gnu/libyaml-0.so.2")
+        .expect("libyaml-0-2 is installed (scripts/deps.sh)");
+    let hidden = |python: &Path, code: &str| {
+        let script = format!(
+            "mount --bind /dev/null {} && exec {} -c \"$0\"",
+            system_libyaml.display(),
+            python.display()
+        );
+        run(Command::new("unshare").args(["-m", "sh", "-c", &script, code]))
+    };
+    let check = "import markupsafe._speedups, yaml, yaml._yaml\nassert yaml.__with_libyaml__\nprint(yaml.load('a: [1, 2]', Loader=yaml.CSafeLoader))";
+    let ok = hidden(&venv.join("bin/python"), check);
+    assert_eq!(stdout(&ok).trim(), "{'a': [1, 2]}", "{}", stderr(&ok));
+
+    // The control: in the same namespace, the system's copy cannot load,
+    // so the import above used the bundled one.
+    let control = hidden(
+        &venv.join("bin/python"),
+        "import ctypes; ctypes.CDLL('libyaml-0.so.2')",
+    );
+    assert!(!control.status.success(), "libyaml is hidden");
+}
+
+/// A Rust extension (bcrypt, setuptools-rust and PyO3, compiled by this
+/// machine's cargo) and a C++ one (mapbox-earcut, scikit-build-core with
+/// CMake and nanobind), from their PyPI sdists with no flags: repaired,
+/// agreed with by `auditwheel show`, installed by pip into a clean
+/// environment (numpy from PyPI) and imported.
+#[test]
+fn rust_and_cmake_extensions_from_pypi_sdists_are_repaired_and_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let built = built_from_pypi(
+        tmp.path(),
+        &[("bcrypt", "5.0.0"), ("mapbox-earcut", "2.1.0")],
+    );
+    let venv = venv_with(&tmp.path().join("venv"), &[&built[0], &built[1]], true);
+    let check = "import bcrypt, mapbox_earcut\n\
+        h = bcrypt.hashpw(b'pw', bcrypt.gensalt(4))\n\
+        assert bcrypt.checkpw(b'pw', h)\n\
+        import numpy as np\n\
+        print(mapbox_earcut.triangulate_float32(np.array([[0, 0], [1, 0], [1, 1]], dtype=np.float32), np.array([3], dtype=np.uint32)).tolist())";
+    let ran = run(Command::new(venv.join("bin/python")).args(["-c", check]));
+    assert_eq!(stdout(&ran).trim(), "[1, 2, 0]", "{}", stderr(&ran));
 }

@@ -201,3 +201,46 @@ pub fn python() -> String {
     let out = run(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]));
     stdout(&out).trim().to_string()
 }
+
+/// Downloads from PyPI, kept between runs.
+pub fn download_cache() -> PathBuf {
+    std::env::var_os("GRADIENT_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gradient-studio")
+        })
+        .join("pypi-releases")
+}
+
+/// The sdist of `name==version` from PyPI (for projects with compiled
+/// code, which publish no pure wheel), downloaded once.
+pub fn pypi_sdist(name: &str, version: &str) -> PathBuf {
+    let out = run(Command::new(oracle_python())
+        .arg(repo_root().join("tests/oracle/pypi_fetch.py"))
+        .arg(download_cache())
+        .args([name, version, "--sdist-only"]));
+    assert!(
+        out.status.success(),
+        "fetching {name} {version}: {}",
+        stderr(&out)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    PathBuf::from(v["sdist"].as_str().expect("sdist path"))
+}
+
+/// Unpack an sdist; its one top directory.
+pub fn unpack(sdist: &Path, into: &Path) -> PathBuf {
+    let file = std::fs::File::open(sdist).unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    // Fresh times, as an unpacked download has: the tar crate does not read
+    // the fractional pax times Python's tarfile writes.
+    archive.set_preserve_mtime(false);
+    archive.unpack(into).unwrap();
+    let mut tops: Vec<_> = std::fs::read_dir(into)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(tops.len(), 1, "{tops:?}");
+    tops.remove(0)
+}

@@ -303,7 +303,10 @@ fn missing_wheels_sdists_and_conflicts_are_explained() {
     write(&partial.join("rich-13.9.4.tar.gz"), "an sdist");
     let err = build_fails(&app, &["--wheelhouse", &partial_arg]);
     assert!(err.contains("rich: no wheel for CPython 3."), "{err}");
-    assert!(err.contains("only an sdist (rich-13.9.4.tar.gz)"), "{err}");
+    assert!(
+        err.contains("building one from its only sdist (rich-13.9.4.tar.gz) failed"),
+        "{err}"
+    );
 
     // A dependency that needs an older click than the application allows.
     let old = tmp.path().join("old");
@@ -658,4 +661,25 @@ fn the_file_name_can_be_chosen_and_lock_names_follow_pep_751() {
         err.contains("give a file name, without a directory"),
         "{err}"
     );
+}
+
+/// A dependency that publishes only an sdist (docopt 0.6.2, a setup.py
+/// project) is built into a wheel by its own backend from PyPI, and the
+/// zipapp runs with it.
+#[test]
+fn a_dependency_with_only_an_sdist_is_built_and_the_zipapp_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    write(
+        &app.join("pyproject.toml"),
+        "[project]\nname = \"sdapp\"\nversion = \"1.0\"\ndependencies = [\"docopt==0.6.2\"]\n[project.scripts]\nsdapp = \"sdapp:main\"\n",
+    );
+    write(
+        &app.join("sdapp/__init__.py"),
+        "def main():\n    import docopt\n    print('docopt', docopt.__version__)\n",
+    );
+    let report = build_json(&app, &tmp.path().join("out"), &["--format", "zipapp"]);
+    let pyz = artifact(&report, "zipapp");
+    let out = run(Command::new(python()).arg(&pyz));
+    assert_eq!(stdout(&out).trim(), "docopt 0.6.2", "{}", stderr(&out));
 }

@@ -1,8 +1,9 @@
 """Fetch a release's sdist and its pure-Python wheel from PyPI into a cache.
 
-    pypi_fetch.py CACHE_DIR NAME VERSION
+    pypi_fetch.py CACHE_DIR NAME VERSION [--sdist-only]
 
-Prints {"sdist": path, "wheel": path}. Files are found through the simple
+Prints {"sdist": path, "wheel": path} ({"sdist": path} with --sdist-only:
+projects with compiled code publish no pure wheel). Files are found through the simple
 repository API (PEP 691 JSON), verified against the sha256 it gives, and downloaded only once per cache directory.
 """
 import hashlib
@@ -31,6 +32,7 @@ def fetch(cache, url, filename, sha256):
 
 def main():
     cache, name, version = sys.argv[1:4]
+    wanted = {"sdist"} if "--sdist-only" in sys.argv[4:] else {"sdist", "wheel"}
     os.makedirs(cache, exist_ok=True)
     request = urllib.request.Request(
         "https://pypi.org/simple/%s/" % name,
@@ -49,10 +51,10 @@ def main():
             kind = "wheel"
         else:
             continue
-        if kind not in out:
+        if kind in wanted and kind not in out:
             out[kind] = fetch(cache, f["url"], fn, f["hashes"]["sha256"])
-    if set(out) != {"sdist", "wheel"}:
-        sys.exit("%s %s: PyPI has %s, not an sdist and a pure wheel" % (name, version, sorted(out)))
+    if set(out) != wanted:
+        sys.exit("%s %s: PyPI has %s, not %s" % (name, version, sorted(out), " and ".join(sorted(wanted))))
     print(json.dumps(out))
 
 

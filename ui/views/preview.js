@@ -8,6 +8,7 @@ import { treeRows } from "../lib/tree.js";
 import { buildCommand } from "../lib/command.js";
 import { debControlText } from "../lib/deb.js";
 import { composition, sharePercent } from "../lib/composition.js";
+import { repairView } from "../lib/repair.js";
 import { createSettingsForm } from "./settings-form.js";
 
 export function createPreview({ invoke, Channel, showError, clearError, onInspect, onResult }) {
@@ -226,8 +227,36 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
     $("result-path").textContent = visible(artifact.path);
     $("result-size").textContent = `${humanSize(artifact.size)} (${artifact.size} bytes)`;
     $("result-sha").textContent = artifact.sha256;
+    showRepairs(report.repairs ?? []);
     onResult?.(artifact);
     $("inspect-result").focus();
+  }
+
+  /** A facts list (`dl.facts`) of `[label, text]` pairs, text only. */
+  function factList(facts) {
+    const dl = element("dl", undefined, "facts");
+    for (const [label, text] of facts) dl.append(element("dt", label), element("dd", text));
+    return dl;
+  }
+
+  // One panel per platform wheel the build repaired.
+  function showRepairs(repairs) {
+    const box = $("repairs");
+    box.replaceChildren();
+    box.hidden = repairs.length === 0;
+    for (const r of repairs) {
+      const view = repairView(r);
+      const panel = element("section", undefined, "repair");
+      panel.setAttribute("aria-label", "Repair");
+      panel.append(element("h3", view.heading), factList(view.facts));
+      for (const g of view.grafted) {
+        const graft = element("div", undefined, "graft");
+        graft.append(element("h4", g.soname), factList(g.facts));
+        panel.append(graft);
+      }
+      panel.append(factList(view.outcome));
+      box.append(panel);
+    }
   }
 
   async function build() {

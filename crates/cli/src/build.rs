@@ -27,6 +27,11 @@ pub struct BuildArgs {
     /// another backend (refused when the project compiles code).
     #[arg(long)]
     native: bool,
+    /// Build the wheel both with the project's backend and with the native
+    /// builder, and show how the native one would differ (exit 0 when they
+    /// are the same, 1 when not); nothing is written to the output directory.
+    #[arg(long, conflicts_with_all = ["native", "publish", "formats", "out"])]
+    compare: bool,
     /// A PEP 517 config setting for the project's backend (repeatable; a
     /// repeated KEY becomes a list).
     #[arg(long = "config-setting", short = 'C', value_name = "KEY=VALUE")]
@@ -202,6 +207,9 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub fn build(args: BuildArgs) -> ExitCode {
+    if args.compare {
+        return compare(args);
+    }
     if !args.native {
         match frontend::BuildSystem::read(&args.project) {
             Ok(system) if system.needs_backend(&args.project) => {
@@ -268,6 +276,89 @@ fn build_with_backend(args: BuildArgs, system: &frontend::BuildSystem) -> ExitCo
     let result = frontend::build(&request, &progress);
     progress.finish();
     finish(result, &args.target, args.publish, args.json)
+}
+
+/// `--compare`: the backend's wheel against the native builder's, for
+/// people moving a project to the native builder.
+fn compare(args: BuildArgs) -> ExitCode {
+    let system = match frontend::BuildSystem::read(&args.project) {
+        Ok(system) if system.needs_backend(&args.project) => system,
+        Ok(_) => {
+            let e = gradient_engine::Error::Plan(format!(
+                "{}: Gradient's own builder builds this project already: there is no other backend to compare with",
+                args.project.display()
+            ));
+            return fail(&e, args.json);
+        }
+        Err(e) => return fail(&e, args.json),
+    };
+    let scratch = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            return fail(
+                &gradient_engine::Error::io(std::env::temp_dir(), e),
+                args.json,
+            )
+        }
+    };
+    let progress = TerminalProgress::new(!args.json);
+    let wheels = compared_wheels(&args, &system, scratch.path(), &progress);
+    progress.finish();
+    let (theirs, ours) = match wheels {
+        Ok(pair) => pair,
+        Err(e) => return fail(&e, args.json),
+    };
+    if !args.json {
+        eprint_text(&format!(
+            "gradient: {} (by `{}`) against {} (native)",
+            display_path(&theirs),
+            system.backend,
+            display_path(&ours)
+        ));
+    }
+    crate::inspect::compare_files(&theirs, &ours, args.json)
+}
+
+/// The wheel the backend builds and the one the native builder builds.
+fn compared_wheels(
+    args: &BuildArgs,
+    system: &frontend::BuildSystem,
+    scratch: &Path,
+    progress: &TerminalProgress,
+) -> gradient_engine::Result<(PathBuf, PathBuf)> {
+    let request = frontend::Request {
+        out_dir: scratch.join("backend"),
+        root: args.project.clone(),
+        formats: vec![Format::Wheel],
+        python: args.app.python.clone(),
+        config: frontend::ConfigSettings::parse(&args.config_settings)?,
+        sources: Sources {
+            wheelhouses: args.app.wheelhouse.clone(),
+            indexes: args.app.index.clone(),
+            lock: None,
+            cache: None,
+        },
+        repair: None,
+    };
+    let theirs = frontend::build(&request, progress)?;
+    let project = Project::load(&args.project)?;
+    let native = BuildRequest {
+        formats: vec![Format::Wheel],
+        out_dir: scratch.join("native"),
+        native: true,
+        app: AppOptions::default(),
+    };
+    let ours = build::build(&project, &native, progress)?;
+    let wheel = |r: &build::BuildReport| {
+        r.artifacts
+            .iter()
+            .find(|a| a.format == Format::Wheel)
+            .map(|a| a.written.path.clone())
+            .ok_or_else(|| {
+                gradient_engine::Error::Plan(format!("`{}` built no wheel", system.backend))
+            })
+    };
+    Ok((wheel(&theirs)?, wheel(&ours)?))
 }
 
 /// The requested formats, sdist and wheel when none was named.

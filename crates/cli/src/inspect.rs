@@ -62,7 +62,13 @@ pub fn diff(args: DiffArgs) -> ExitCode {
     if gradient_engine::oci::inspect::is_image(&args.before) {
         return crate::image::diff(&args.before, &args.after, args.json);
     }
-    let (a, b) = match (open(&args.before), open(&args.after)) {
+    compare_files(&args.before, &args.after, args.json)
+}
+
+/// Compare two artifacts (not images) and print the differences: exit 0
+/// when identical, 1 when not, 2 when they cannot be compared.
+pub fn compare_files(before: &Path, after: &Path, json: bool) -> ExitCode {
+    let (a, b) = match (open(before), open(after)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };
@@ -73,7 +79,7 @@ pub fn diff(args: DiffArgs) -> ExitCode {
         }
     }
     let d = diff::diff(&a, &b);
-    if args.json {
+    if json {
         print_json(&d);
     } else {
         print_text(&render_diff(&d));
@@ -290,7 +296,11 @@ pub fn render(r: &Report) -> String {
                 e.machine,
                 e.bits,
                 e.kind,
-                shown(&e.needed.join(", "))
+                if e.needed.is_empty() {
+                    "no library".to_string()
+                } else {
+                    shown(&e.needed.join(", ")).to_string()
+                }
             );
             for (lib, versions) in &e.version_needs {
                 for (version, symbols) in versions {

@@ -48,6 +48,10 @@ pub struct BuildReport {
     /// Container images built: digest, layers, outputs, push.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<crate::oci::Built>,
+    /// Platform wheels repaired before delivery: the verdict before and
+    /// after, what was grafted and what holds a better tag back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<crate::repair::Repaired>,
 }
 
 /// Every requested format planned and checked, nothing written yet.
@@ -254,6 +258,7 @@ pub fn build(
         artifacts,
         notes,
         images,
+        repairs: Vec::new(),
     })
 }
 

@@ -7,6 +7,7 @@
 //! wheelhouse and index together; the result can be written as a lock so the
 //! next build is exact.
 
+mod built;
 mod hashes;
 pub mod index;
 pub mod lock;
@@ -124,14 +125,8 @@ pub fn resolve(
     progress.step("fetch");
     let pins = chosen
         .into_iter()
-        .map(|(name, offer)| Pin {
-            name,
-            version: offer.version.to_string(),
-            file_name: offer.file_name.clone(),
-            origin: offer.origin.clone(),
-            hashes: offer.hashes.clone(),
-        })
-        .collect();
+        .map(|(name, offer)| pin(&provider, name, &offer))
+        .collect::<Result<_>>()?;
     fetch(&client, pins)
 }
 
@@ -144,6 +139,31 @@ pub struct Pin {
     pub origin: Origin,
     /// Required for URLs; checked when given for paths.
     pub hashes: Hashes,
+}
+
+/// What to fetch for a chosen offer: the file itself, or for an sdist the
+/// wheel built from it (already built when its metadata was read).
+fn pin(provider: &solve::Provider<'_>, name: String, offer: &offers::Offer) -> Result<Pin> {
+    if offer.wheel.is_some() {
+        return Ok(Pin {
+            name,
+            version: offer.version.to_string(),
+            file_name: offer.file_name.clone(),
+            origin: offer.origin.clone(),
+            hashes: offer.hashes.clone(),
+        });
+    }
+    let wheel = provider.built_wheel(offer)?;
+    Ok(Pin {
+        name,
+        version: offer.version.to_string(),
+        file_name: wheel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        origin: Origin::Path(wheel),
+        hashes: Hashes::new(),
+    })
 }
 
 fn fetch(client: &index::Client, pins: Vec<Pin>) -> Result<Closure> {
@@ -260,6 +280,68 @@ mod tests {
             solve(&["c; python_version < '3.10'", "d"], &wheels).unwrap(),
             ["d 1.0"]
         );
+    }
+
+    /// Records the progress steps.
+    #[derive(Default)]
+    struct Steps(std::sync::Mutex<Vec<String>>);
+    impl Progress for Steps {
+        fn step(&self, label: &str) {
+            self.0.lock().unwrap().push(label.to_string());
+        }
+    }
+
+    /// A dependency with only an sdist is built by its own backend (the
+    /// frontend's in-tree fixture backend: no index needed) for the host
+    /// interpreter, once: the second resolve takes the cached wheel.
+    #[test]
+    fn an_sdist_only_dependency_is_built_once_and_cached() {
+        let house = tempfile::tempdir().unwrap();
+        let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        let files = [
+            ("fixture-1.0/pyproject.toml", "[build-system]\nrequires = []\nbuild-backend = \"fixture_backend\"\nbackend-path = [\"backend\"]\n"),
+            ("fixture-1.0/backend/fixture_backend.py", include_str!("frontend/testdata/fixture_backend.py")),
+        ];
+        for (path, text) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            tar.append_data(&mut header, path, text.as_bytes()).unwrap();
+        }
+        let sdist = tar.into_inner().unwrap().finish().unwrap();
+        std::fs::write(house.path().join("fixture-1.0.tar.gz"), sdist).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let sources = Sources {
+            wheelhouses: vec![house.path().to_path_buf()],
+            cache: Some(cache.path().to_path_buf()),
+            ..Sources::default()
+        };
+        let target = Target::describe(&Target::default_interpreter()).unwrap();
+        let reqs = vec!["fixture".to_string()];
+        for round in 0..2 {
+            let steps = Steps::default();
+            let closure = resolve(("app", "1.0"), &reqs, &target, &sources, &steps).unwrap();
+            assert_eq!(closure.wheels.len(), 1);
+            assert_eq!(closure.wheels[0].file_name, "fixture-1.0-py3-none-any.whl");
+            let built = steps
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|s| s.starts_with("build fixture-1.0.tar.gz"))
+                .count();
+            assert_eq!(built, if round == 0 { 1 } else { 0 }, "round {round}");
+        }
+        // A described target has no interpreter to build with: the reason
+        // is named.
+        let described = Target::parse("3.12-manylinux_2_28_x86_64").unwrap();
+        let e = resolve(("app", "1.0"), &reqs, &described, &sources, &Silent)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("only an sdist (fixture-1.0.tar.gz)"), "{e}");
     }
 
     #[test]

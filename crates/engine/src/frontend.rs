@@ -32,6 +32,7 @@ use crate::{Error, Result};
 use hooks::{Answer, Caller, Failed};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::str::FromStr;
 
 pub use build_system::{BuildSystem, LEGACY_BACKEND, LEGACY_REQUIRES};
 pub use compiled::compiled_parts;
@@ -94,20 +95,27 @@ pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
     };
     let mut artifacts = Vec::new();
     let mut notes = run.notes();
+    let mut repairs = Vec::new();
     for (format, path) in built {
-        let path = match (&req.repair, format) {
-            (Some(opts), Format::Wheel) => run.repair(&path, opts, &mut notes)?,
-            _ => path,
+        let repaired = match (&req.repair, format) {
+            (Some(opts), Format::Wheel) => run.repair(&path, opts, &req.out_dir)?,
+            _ => None,
         };
-        artifacts.push(Artifact {
-            format,
-            written: deliver(&path, &req.out_dir)?,
-        });
+        let written = match &repaired {
+            Some(r) => r.written.clone(),
+            None => deliver(&path, &req.out_dir)?,
+        };
+        artifacts.push(Artifact { format, written });
+        if let Some(r) = repaired {
+            notes.push(crate::repair::summary(&r));
+            repairs.push(r);
+        }
     }
     Ok(BuildReport {
         artifacts,
         notes,
         images: Vec::new(),
+        repairs,
     })
 }
 
@@ -126,6 +134,34 @@ fn check_cycle(system: &BuildSystem) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A project that declares it does not run on the interpreter is refused
+/// before its build requirements are resolved and installed (a backend
+/// would say so only after minutes of work, if at all).
+fn check_python(system: &BuildSystem, target: &Target, root: &Path) -> Result<()> {
+    let Some(spec) = &system.requires_python else {
+        return Ok(());
+    };
+    let (Ok(specifiers), Ok(version)) = (
+        pep440_rs::VersionSpecifiers::from_str(spec),
+        pep440_rs::Version::from_str(&target.full_version),
+    ) else {
+        return Ok(()); // the backend judges what a frontend cannot parse
+    };
+    if specifiers.contains(&version) {
+        return Ok(());
+    }
+    Err(Error::Plan(format!(
+        "{}: [project] requires-python = \"{spec}\", and the interpreter building it is Python {}{}: choose another with --python",
+        root.join("pyproject.toml").display(),
+        target.full_version,
+        target
+            .interpreter
+            .as_ref()
+            .map(|p| format!(" ({})", p.display()))
+            .unwrap_or_default()
+    )))
 }
 
 fn scratch_dir(sources: &Sources) -> Result<tempfile::TempDir> {
@@ -156,10 +192,12 @@ impl<'a> Run<'a> {
             .clone()
             .unwrap_or_else(Target::default_interpreter);
         let sources = req.sources.clone().with_default_index();
+        let target = Target::describe(&python)?;
+        check_python(system, &target, &req.root)?;
         let scratch = scratch_dir(&sources)?;
         let run = Run {
             system,
-            target: Target::describe(&python)?,
+            target,
             sources,
             config: req.config.to_json(),
             scratch: scratch.path().to_path_buf(),
@@ -353,20 +391,25 @@ impl<'a> Run<'a> {
     /// The backend's platform wheel repaired in the scratch directory
     /// (a pure or already-tagged wheel is returned as it is), so only the
     /// repaired wheel reaches the output directory.
+    /// The platform wheel repaired and delivered into `out_dir`; `None`
+    /// when it is not one repair applies to.
     fn repair(
         &self,
         wheel: &Path,
         opts: &crate::repair::Options,
-        notes: &mut Vec<String>,
-    ) -> Result<PathBuf> {
+        out_dir: &Path,
+    ) -> Result<Option<crate::repair::Repaired>> {
         let name = wheel.file_name().unwrap_or_default().to_string_lossy();
         if !crate::repair::wants_repair(&name) {
-            return Ok(wheel.to_path_buf());
+            return Ok(None);
         }
-        let out = self.scratch.join("repaired");
-        let r = crate::repair::repair(wheel, opts, &out, self.progress)?;
-        notes.push(crate::repair::summary(&r));
-        Ok(r.written.path)
+        let scratch = self.scratch.join("repaired");
+        let mut r = crate::repair::repair(wheel, opts, &scratch, self.progress)?;
+        r.written = deliver(&r.written.path, out_dir)?;
+        // The platform wheel stays in the scratch directory, removed after
+        // the build: only its name means anything to the person.
+        r.input = PathBuf::from(name.as_ref());
+        Ok(Some(r))
     }
 
     fn notes(&self) -> Vec<String> {

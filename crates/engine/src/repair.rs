@@ -135,7 +135,12 @@ pub fn summary(r: &Repaired) -> String {
         .iter()
         .map(|g| format!("{} as {}", g.soname, g.path))
         .collect();
-    let mut line = format!("repaired: {} -> {}", r.before.tag, r.tags.join("."));
+    let name = r.input.file_name().unwrap_or_default().to_string_lossy();
+    let mut line = format!(
+        "repaired: {} -> {}",
+        retag::platforms(&name).join("."),
+        r.tags.join(".")
+    );
     if !grafted.is_empty() {
         line.push_str(&format!("; bundled {}", grafted.join(", ")));
     }
@@ -213,7 +218,7 @@ struct Rewrite {
 fn rewrite_all(elfs: &[WheelElf], grafts: &[Graft]) -> Result<Vec<Rewrite>> {
     let mut out = Vec::new();
     for e in elfs {
-        let edits = graft::edits(&e.info, &e.path, grafts, None);
+        let edits = graft::edits(&e.info, &e.path, grafts, None)?;
         if edits.is_empty() {
             continue;
         }
@@ -227,7 +232,7 @@ fn rewrite_all(elfs: &[WheelElf], grafts: &[Graft]) -> Result<Vec<Rewrite>> {
         });
     }
     for g in grafts {
-        let edits = graft::edits(&g.info, &g.path, grafts, Some(g.name()));
+        let edits = graft::edits(&g.info, &g.path, grafts, Some(g.name()))?;
         let bytes = std::fs::read(&g.from).map_err(|err| Error::io(&g.from, err))?;
         let label = g.from.display().to_string();
         out.push(Rewrite {

@@ -147,22 +147,19 @@ pub fn usable(
     let python = target.python_version();
     let mut best: BTreeMap<Version, (usize, &Offer)> = BTreeMap::new();
     let mut too_new_python: BTreeSet<String> = BTreeSet::new();
+    let mut sdists: BTreeMap<Version, Arc<Offer>> = BTreeMap::new();
     for offer in offers {
-        let Some(wheel) = &offer.wheel else { continue };
-        if offer.yanked {
+        if offer.yanked || !python_ok(offer, &python, &mut too_new_python) {
             continue;
         }
-        if let Some(rp) = &offer.requires_python {
-            match VersionSpecifiers::from_str(rp) {
-                Ok(spec) if !spec.contains(&python) => {
-                    too_new_python.insert(format!("{} requires Python {rp}", offer.version));
-                    continue;
-                }
-                Ok(_) => {}
-                // pip ignores an unparseable Requires-Python on the index.
-                Err(_) => {}
+        let Some(wheel) = &offer.wheel else {
+            if offer.file_name.ends_with(".tar.gz") {
+                sdists
+                    .entry(offer.version.clone())
+                    .or_insert_with(|| Arc::new(offer.clone()));
             }
-        }
+            continue;
+        };
         let Some(rank) = target.rank(wheel, tags) else {
             continue;
         };
@@ -171,14 +168,37 @@ pub fn usable(
             *slot = (rank, offer);
         }
     }
-    let versions: BTreeMap<Version, Arc<Offer>> = best
+    let mut versions: BTreeMap<Version, Arc<Offer>> = best
         .into_iter()
         .map(|(v, (_, o))| (v, Arc::new(o.clone())))
         .collect();
+    // Wheels are preferred: sdists are built only when no version has a
+    // wheel for the target, and only for an interpreter on this machine
+    // (`closure::built`).
+    if versions.is_empty() && target.interpreter.is_some() {
+        versions = sdists;
+    }
     let why_none = versions
         .is_empty()
         .then(|| why_unusable(name, offers, target, &too_new_python, searched));
     Usable { versions, why_none }
+}
+
+/// Whether the index's `Requires-Python` of `offer` admits `python`
+/// (recorded in `too_new` when not). pip ignores one it cannot parse.
+fn python_ok(offer: &Offer, python: &Version, too_new: &mut BTreeSet<String>) -> bool {
+    let Some(rp) = &offer.requires_python else {
+        return true;
+    };
+    match VersionSpecifiers::from_str(rp) {
+        Ok(spec) if !spec.contains(python) => {
+            if offer.wheel.is_some() {
+                too_new.insert(format!("{} requires Python {rp}", offer.version));
+            }
+            false
+        }
+        _ => true,
+    }
 }
 
 fn why_unusable(
@@ -195,7 +215,7 @@ fn why_unusable(
     if offers.iter().all(|o| o.wheel.is_none()) {
         let files: Vec<&str> = offers.iter().map(|o| o.file_name.as_str()).collect();
         return format!(
-            "{name}: no wheel for {target}; only an sdist ({}), and Gradient installs wheels only",
+            "{name}: no wheel for {target}; only an sdist ({}), and Gradient builds wheels from sdists only for an interpreter on this machine (--python), not for a described target",
             files.join(", ")
         );
     }

@@ -135,6 +135,11 @@ impl<'a> Provider<'a> {
     }
 
     fn metadata_bytes(&self, offer: &Offer) -> Result<Vec<u8>> {
+        if offer.wheel.is_none() {
+            let wheel = self.built_wheel(offer)?;
+            let file = std::fs::File::open(&wheel).map_err(|e| Error::io(&wheel, e))?;
+            return read_wheel_metadata(std::io::BufReader::new(file), &offer.file_name);
+        }
         match &offer.origin {
             Origin::Path(path) => {
                 let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -157,6 +162,11 @@ impl<'a> Provider<'a> {
                 }
             }
         }
+    }
+
+    /// The wheel built from the sdist `offer` (once; cached on disk).
+    pub fn built_wheel(&self, offer: &Offer) -> Result<std::path::PathBuf> {
+        super::built::wheel_of(offer, self.client, self.sources, self.target, self.progress)
     }
 
     /// Turn requirements into PubGrub constraints; markers are evaluated for

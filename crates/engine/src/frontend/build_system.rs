@@ -25,6 +25,9 @@ pub struct BuildSystem {
     pub legacy: bool,
     /// `[project] name`, when the project declares one (for cycle checks).
     pub project_name: Option<String>,
+    /// `[project] requires-python`, when declared (checked against the
+    /// interpreter before any environment is made).
+    pub requires_python: Option<String>,
 }
 
 impl BuildSystem {
@@ -59,6 +62,11 @@ impl BuildSystem {
             .and_then(|p| p.get("name"))
             .and_then(|n| n.as_str())
             .map(crate::names::normalize);
+        let requires_python = doc
+            .get("project")
+            .and_then(|p| p.get("requires-python"))
+            .and_then(|n| n.as_str())
+            .map(str::to_string);
         let Some(table) = doc.get("build-system") else {
             return Ok(BuildSystem {
                 requires: vec![LEGACY_REQUIRES.into()],
@@ -66,6 +74,7 @@ impl BuildSystem {
                 backend_path: Vec::new(),
                 legacy: true,
                 project_name,
+                requires_python,
             });
         };
         let table = table.as_table().ok_or_else(|| bad("", "not a table"))?;
@@ -93,6 +102,7 @@ impl BuildSystem {
             backend: backend.unwrap_or_else(|| LEGACY_BACKEND.into()),
             backend_path,
             project_name,
+            requires_python,
         })
     }
 

@@ -8,7 +8,9 @@
 //! Concurrency: an exclusive lock on `<key>.lock` while an environment is
 //! created (a second build waits, then finds it complete), a shared lock
 //! while one is used. An environment is complete once its marker file is
-//! written last; one without it is damaged and is made again.
+//! written last; one without it is damaged and is made again. Each use
+//! stamps the lock file's time; environments unused for 30 days are removed
+//! (under their exclusive lock) when a new one is made.
 
 use crate::apptree::{self, Layout, WheelInput};
 use crate::closure::{self, Sources};
@@ -99,11 +101,14 @@ pub fn ensure(
         reused = complete(&root);
         if !reused {
             progress.step("environment");
+            prune(&envs_dir(&cache), MAX_UNUSED);
             create(&root, &interpreter, &closure, target, &installed, progress)?;
         }
         lock.unlock().map_err(|e| Error::io(&lock_path, e))?;
     }
     lock.lock_shared().map_err(|e| Error::io(&lock_path, e))?;
+    // The lock file's time says when the environment was last used.
+    let _ = lock.set_modified(std::time::SystemTime::now());
     Ok(Env {
         python: root.join("bin").join("python"),
         root,
@@ -111,6 +116,42 @@ pub fn ensure(
         reused,
         _lock: lock,
     })
+}
+
+/// Environments not used for this long are removed when another is made.
+const MAX_UNUSED: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Remove the environments under `dir` unused for longer than `max_unused`
+/// (by their lock file's time), each only while holding its exclusive
+/// lock, so none in use or being made is touched. Best effort: what
+/// cannot be removed stays for the next time.
+pub fn prune(dir: &Path, max_unused: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(key) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".lock"))
+        else {
+            continue;
+        };
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > max_unused);
+        let Ok(lock) = File::options().write(true).open(&path) else {
+            continue;
+        };
+        if stale && lock.try_lock().is_ok() {
+            let _ = std::fs::remove_dir_all(dir.join(key));
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 fn interpreter(target: &Target) -> Result<PathBuf> {

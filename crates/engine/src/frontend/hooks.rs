@@ -105,13 +105,33 @@ impl Caller<'_> {
                 .env("PYTHONUNBUFFERED", "1")
                 .env_remove("PYTHONPATH")
                 .env_remove("PYTHONHOME");
+            // Its own process group: a cancelled build stops the backend
+            // and every compiler it started, not just the interpreter.
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             cmd.spawn().map_err(|e| Error::io(&env.python, e))?
             // `cmd` and its copies of the pipe's writing end drop here, so
             // the reader sees the end once the hook process exits.
         };
+        let (lines, received) = std::sync::mpsc::channel::<std::io::Result<Vec<u8>>>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(reader).split(b'\n') {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL);
-        for line in BufReader::new(reader).split(b'\n') {
-            let line = line.map_err(|e| Error::io(control, e))?;
+        loop {
+            if self.progress.cancelled() {
+                stop(&mut child);
+                return Err(Error::Cancelled);
+            }
+            let line = match received.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(line) => line.map_err(|e| Error::io(control, e))?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches('\r');
             self.progress.log(text);
@@ -123,6 +143,30 @@ impl Caller<'_> {
         let status = child.wait().map_err(|e| Error::io(&env.python, e))?;
         Ok((status, Vec::from(tail).join("\n")))
     }
+}
+
+/// Stop a hook's process group: SIGTERM, then SIGKILL for what is still
+/// running after two seconds; the hook process is reaped.
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        let group = -(child.id() as libc::pid_t);
+        // SAFETY: kill(2) with a negative pid signals the process group the
+        // child leads (made by `process_group(0)` at spawn); no memory is
+        // involved.
+        unsafe { libc::kill(group, libc::SIGTERM) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // SAFETY: as above; what ignored SIGTERM is killed.
+        unsafe { libc::kill(group, libc::SIGKILL) };
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn interpret(

@@ -183,6 +183,19 @@ fn a_missing_backend_and_a_cycle_are_clear_errors() {
         e.contains("build requirement cycle") && e.contains("self-made>=1"),
         "{e}"
     );
+    // A project for another Python is refused before any environment is made.
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"later\"\nrequires-python = \">=99\"\n[build-system]\nrequires = []\nbuild-backend = \"fixture_backend\"\nbackend-path = [\"backend\"]\n",
+    )
+    .unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let e = fails(dir.path(), fresh.path());
+    assert!(
+        e.contains("requires-python = \">=99\"") && e.contains("--python"),
+        "{e}"
+    );
+    assert!(!env::envs_dir(fresh.path()).exists(), "no environment made");
 }
 
 #[test]
@@ -243,4 +256,75 @@ fn the_wheel_must_verify_and_sdist_findings_are_reported() {
     assert!(e.contains("the backend's wheel does not verify"), "{e}");
     assert!(e.contains("fixture/__init__.py"), "{e}");
     assert!(!dir.path().join("dist").exists(), "nothing written");
+}
+
+/// Cancels once the backend has said it is compiling.
+#[derive(Default)]
+struct CancelWhenCompiling(std::sync::atomic::AtomicBool);
+impl Progress for CancelWhenCompiling {
+    fn log(&self, line: &str) {
+        if line.contains("compiling slowly") {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A cancelled build stops the hook and what it started (its process
+/// group), instead of waiting for the backend to finish.
+#[test]
+fn cancelling_stops_the_backend_and_its_children() {
+    let dir = project("");
+    let pid_file = dir.path().join("child.pid");
+    std::fs::write(
+        dir.path().join("SLOW"),
+        pid_file.to_string_lossy().as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("NO_SDIST"), "").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let result = build(
+        &request(dir.path(), cache.path(), &[Format::Wheel]),
+        &CancelWhenCompiling::default(),
+    );
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    // The compiler is gone (or a zombie awaiting its new parent).
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next();
+    assert!(
+        matches!(state, None | Some("Z")),
+        "the child still runs: {stat}"
+    );
+}
+
+/// Environments unused for longer than the limit are removed, those used
+/// recently or in use (locked) are kept.
+#[test]
+fn stale_environments_are_pruned_unless_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 24 * 3600);
+    for key in ["old", "fresh", "busy"] {
+        std::fs::create_dir_all(dir.path().join(key).join("bin")).unwrap();
+        let lock = std::fs::File::create(dir.path().join(format!("{key}.lock"))).unwrap();
+        if key != "fresh" {
+            lock.set_modified(old).unwrap();
+        }
+    }
+    let busy = std::fs::File::open(dir.path().join("busy.lock")).unwrap();
+    busy.lock_shared().unwrap();
+    env::prune(dir.path(), std::time::Duration::from_secs(30 * 24 * 3600));
+    assert!(!dir.path().join("old").exists() && !dir.path().join("old.lock").exists());
+    assert!(dir.path().join("fresh/bin").exists());
+    assert!(
+        dir.path().join("busy/bin").exists(),
+        "an environment in use stays"
+    );
 }

@@ -158,9 +158,20 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
         };
         findings.push(Finding::warning(code, None, what));
     }
+    // `<dist>.libs/` holding only shared libraries is what wheel repair
+    // (auditwheel's and Gradient's) grafts: by design, not a packaging
+    // mistake, though check-wheel-contents counts it for W009 and W010.
+    let grafted = |top: &str| {
+        let prefix = format!("{top}/");
+        top.ends_with(".libs")
+            && library
+                .iter()
+                .filter(|m| m.path.starts_with(&prefix))
+                .all(|m| m.name().contains(".so"))
+    };
     let packages: Vec<&&str> = toplevel
         .iter()
-        .filter(|t| !t.ends_with(".pth") && !t.starts_with('_'))
+        .filter(|t| !t.ends_with(".pth") && !t.starts_with('_') && !grafted(t))
         .collect();
     if packages.len() > 1 {
         let names: Vec<&str> = packages.iter().map(|s| **s).collect();
@@ -173,7 +184,7 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
             ),
         ));
     }
-    for top in toplevel.iter().filter(|t| !is_module(t)) {
+    for top in toplevel.iter().filter(|t| !is_module(t) && !grafted(t)) {
         let prefix = format!("{top}/");
         if !library
             .iter()
@@ -272,5 +283,17 @@ mod tests {
         .iter()
         .all(|c| *c == "W009"));
         assert_eq!(codes(&[file("a-1.data/scripts/x", "1")]), ["W007"]);
+        // What wheel repair grafts is not a second library.
+        let repaired = [
+            file("a/__init__.py", newline),
+            file("a/_x.cpython-312-x86_64-linux-gnu.so", "2"),
+            file("a.libs/libz-1a2b3c4d.so.1", "3"),
+        ];
+        assert!(codes(&repaired).is_empty(), "{:?}", codes(&repaired));
+        let not_grafted = [
+            file("a/__init__.py", newline),
+            file("a.libs/helper.py", "3"),
+        ];
+        assert_eq!(codes(&not_grafted), ["W009"]);
     }
 }

@@ -277,8 +277,8 @@ fn judge_wheel_tags(
                 "E005",
                 None,
                 format!(
-                    "a `linux_{arch}` tag: PyPI refuses these; the code is consistent with `{}`",
-                    verdict.tag
+                    "a `linux_{arch}` tag: PyPI refuses these; the code is consistent with `{}`, and `gradient repair` bundles what it needs and retags it (symbol versions allow `{}`)",
+                    verdict.tag, verdict.symbol_tag
                 ),
             ));
         }

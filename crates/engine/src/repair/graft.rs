@@ -234,7 +234,7 @@ fn simulate(elfs: &[WheelElf], grafts: &[Graft]) -> Vec<ElfInfo> {
 
 /// The edits for a file of the wheel at `path` (or a grafted library when
 /// `graft` is its mangled name).
-pub fn edits(info: &ElfInfo, path: &str, grafts: &[Graft], graft: Option<&str>) -> Edits {
+pub fn edits(info: &ElfInfo, path: &str, grafts: &[Graft], graft: Option<&str>) -> Result<Edits> {
     let mut e = Edits::default();
     for n in &info.needed {
         if let Some(g) = grafts.iter().find(|g| &g.soname == n) {
@@ -254,9 +254,29 @@ pub fn edits(info: &ElfInfo, path: &str, grafts: &[Graft], graft: Option<&str>) 
             None
         };
     } else if !e.replace_needed.is_empty() {
-        e.runpath = Some(Some(wheel_runpath(info, path, grafts)));
+        e.runpath = Some(Some(wheel_runpath(info, &installed_path(path)?, grafts)));
     }
-    e
+    Ok(e)
+}
+
+/// Where a member lands relative to the wheel's root once installed:
+/// `<dist>.data/platlib/` and `purelib/` are unpacked at the root ("Binary
+/// distribution format" § "The .data directory"). A member installed
+/// elsewhere (scripts, data, headers) cannot find `<dist>.libs` through
+/// `$ORIGIN`, so one that needs a grafted library is refused.
+fn installed_path(path: &str) -> Result<String> {
+    let Some((top, rest)) = path.split_once('/') else {
+        return Ok(path.to_string());
+    };
+    if !top.ends_with(".data") {
+        return Ok(path.to_string());
+    }
+    match rest.split_once('/') {
+        Some(("platlib" | "purelib", inner)) => Ok(inner.to_string()),
+        _ => Err(Error::Repair(format!(
+            "{path}: an ELF file installed outside the package directories needs a bundled library; move it into the package (auditwheel wraps such scripts in a launcher, Gradient does not yet)"
+        ))),
+    }
 }
 
 /// The search path of a wheel member that needs grafted libraries: its
@@ -286,4 +306,90 @@ fn wheel_runpath(info: &ElfInfo, path: &str, grafts: &[Graft]) -> String {
         out.push(to_libs);
     }
     out.join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(needed: &[&str], runpath: &[&str]) -> ElfInfo {
+        ElfInfo {
+            path: String::new(),
+            machine: "x86_64".into(),
+            bits: 64,
+            kind: "shared library",
+            soname: None,
+            needed: needed.iter().map(|s| s.to_string()).collect(),
+            rpath: Vec::new(),
+            runpath: runpath.iter().map(|s| s.to_string()).collect(),
+            libc: Some(Libc::Glibc),
+            python_extension: true,
+            version_needs: BTreeMap::new(),
+            undefined: BTreeSet::new(),
+        }
+    }
+
+    fn graft(soname: &str, name: &str) -> Graft {
+        Graft {
+            soname: soname.into(),
+            from: PathBuf::from("/usr/lib").join(soname),
+            path: format!("pkg.libs/{name}"),
+            needed_by: Vec::new(),
+            info: info(&["libc.so.6"], &[]),
+        }
+    }
+
+    #[test]
+    fn names_are_mangled_like_auditwheel() {
+        let hash = &crate::record::sha256_hex(b"x")[..8];
+        assert_eq!(
+            mangled("libyaml-0.so.2", b"x"),
+            format!("libyaml-0-{hash}.so.2")
+        );
+        assert_eq!(mangled("libfoo.so", b"x"), format!("libfoo-{hash}.so"));
+        assert_eq!(mangled("weird", b"x"), format!("weird-{hash}"));
+    }
+
+    #[test]
+    fn members_get_an_origin_relative_path_and_keep_only_in_wheel_entries() {
+        let grafts = [graft("libyaml-0.so.2", "libyaml-0-abcdef12.so.2")];
+        let ext = info(
+            &["libyaml-0.so.2", "libpython3.11.so.1.0", "libc.so.6"],
+            &["/build/lib:$ORIGIN/inner"],
+        );
+        let e = edits(&ext, "pkg/sub/_x.so", &grafts, None).unwrap();
+        assert_eq!(
+            e.replace_needed["libyaml-0.so.2"],
+            "libyaml-0-abcdef12.so.2"
+        );
+        assert!(e.remove_needed.contains("libpython3.11.so.1.0"));
+        assert_eq!(
+            e.runpath,
+            Some(Some("$ORIGIN/inner:$ORIGIN/../../pkg.libs".into()))
+        );
+        let platlib = edits(&ext, "pkg-1.data/platlib/_x.so", &grafts, None).unwrap();
+        assert_eq!(
+            platlib.runpath,
+            Some(Some("$ORIGIN/inner:$ORIGIN/pkg.libs".into()))
+        );
+        assert!(edits(&ext, "pkg-1.data/scripts/tool", &grafts, None).is_err());
+        // A file needing nothing grafted is left alone.
+        assert!(
+            edits(&info(&["libc.so.6"], &[]), "pkg/_y.so", &grafts, None)
+                .unwrap()
+                .is_empty()
+        );
+        // A grafted library: its new soname, and its RUNPATH cleared.
+        let lib = edits(
+            &info(&["libc.so.6"], &["/opt/x"]),
+            "pkg.libs/l",
+            &grafts,
+            Some("l"),
+        )
+        .unwrap();
+        assert_eq!(
+            (lib.soname.as_deref(), lib.runpath),
+            (Some("l"), Some(None))
+        );
+    }
 }

@@ -3,7 +3,9 @@
 Behaviour is chosen by the files of the source tree: CRASH (build_wheel
 raises with the file's text), NO_SDIST (build_sdist raises
 UnsupportedOperation), EXTRA (get_requires_for_build_wheel returns its lines),
-DUP (the sdist holds PKG-INFO twice), BAD_RECORD (a wrong RECORD hash).
+DUP (the sdist holds PKG-INFO twice), BAD_RECORD (a wrong RECORD hash),
+SLOW (build_wheel starts a long child, writes its pid to the path the file
+names, and waits: a compiler that must be stopped with the build).
 """
 
 import base64
@@ -57,6 +59,14 @@ def _row(name, data):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    if os.path.exists("SLOW"):
+        import subprocess
+        import time
+        child = subprocess.Popen(["sleep", "300"])
+        with open(open("SLOW").read().strip(), "w") as f:
+            f.write(str(child.pid))
+        print("fixture backend: compiling slowly", flush=True)
+        time.sleep(300)
     if os.path.exists("CRASH"):
         print("fixture backend: about to fail", flush=True)
         raise RuntimeError(open("CRASH").read().strip())
