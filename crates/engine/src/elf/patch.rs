@@ -34,6 +34,7 @@ impl Edits {
 /// are unchanged. Hostile input gives an error, never a panic.
 pub fn rewrite(name: &str, bytes: &[u8], edits: &Edits) -> Result<Vec<u8>, String> {
     let before = super::analyse(name, bytes)?;
+    within_file(bytes).map_err(|e| format!("{name}: cannot rewrite: {e}"))?;
     let out = std::panic::catch_unwind(|| apply(bytes, edits))
         .map_err(|_| format!("{name}: the ELF rewriter failed on this file"))?
         .map_err(|e| format!("{name}: cannot rewrite: {e}"))?;
@@ -41,6 +42,32 @@ pub fn rewrite(name: &str, bytes: &[u8], edits: &Edits) -> Result<Vec<u8>, Strin
         .map_err(|e| format!("{name}: the rewritten file does not parse again: {e}"))?;
     check(name, &before, &after, edits)?;
     Ok(out)
+}
+
+/// Every segment and section with contents lies inside the file. The
+/// rewriter lays the file out again at the offsets the headers give, so a
+/// hostile offset (2^53, say) would make it pad the output to that size: an
+/// allocation no `catch_unwind` contains.
+fn within_file(bytes: &[u8]) -> Result<(), String> {
+    use goblin::elf::{program_header::PT_NULL, section_header::SHT_NOBITS};
+    let elf = goblin::elf::Elf::parse(bytes).map_err(|e| e.to_string())?;
+    let len = bytes.len() as u64;
+    let inside = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
+    for (i, p) in elf.program_headers.iter().enumerate() {
+        if p.p_type != PT_NULL && !inside(p.p_offset, p.p_filesz) {
+            return Err(format!(
+                "program header {i} reaches past the end of the file"
+            ));
+        }
+    }
+    for (i, s) in elf.section_headers.iter().enumerate() {
+        if s.sh_type != SHT_NOBITS && !inside(s.sh_offset, s.sh_size) {
+            return Err(format!(
+                "section header {i} reaches past the end of the file"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn apply(bytes: &[u8], edits: &Edits) -> Result<Vec<u8>, arwen::elf::ElfError> {
@@ -235,6 +262,19 @@ mod tests {
             ["$ORIGIN/../../a-long-distribution-name.libs"]
         );
         assert!(rewrite("libz", &bytes[..bytes.len() / 3], &edits).is_err());
+        // A segment placed 2^53 bytes in (found by fuzzing): refused before
+        // the rewriter pads its output out to there.
+        let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+        let load = elf
+            .program_headers
+            .iter()
+            .rposition(|p| p.p_type == goblin::elf::program_header::PT_LOAD)
+            .unwrap();
+        let at = elf.header.e_phoff as usize + load * elf.header.e_phentsize as usize + 8;
+        let mut far = bytes.clone();
+        far[at..at + 8].copy_from_slice(&0x2d00_0000_0000_2ca8u64.to_le_bytes());
+        let err = rewrite("far", &far, &edits).unwrap_err();
+        assert!(err.contains("reaches past the end of the file"), "{err}");
         assert!(rewrite("junk", b"\x7fELF\x02\x01\x01", &edits).is_err());
     }
 }
