@@ -59,6 +59,15 @@ fn within_file(bytes: &[u8]) -> Result<(), String> {
                 "program header {i} reaches past the end of the file"
             ));
         }
+        // Memory beyond the file's bytes (.bss) is laid out too: a hostile
+        // p_memsz (2^60, found by fuzzing) would be padded out the same way.
+        if p.p_memsz.saturating_sub(p.p_filesz) > MAX_ZERO_FILL
+            || p.p_vaddr.checked_add(p.p_memsz).is_none()
+        {
+            return Err(format!(
+                "program header {i} maps more than {MAX_ZERO_FILL} bytes beyond its contents"
+            ));
+        }
     }
     for (i, s) in elf.section_headers.iter().enumerate() {
         if s.sh_type != SHT_NOBITS && !inside(s.sh_offset, s.sh_size) {
@@ -66,9 +75,19 @@ fn within_file(bytes: &[u8]) -> Result<(), String> {
                 "section header {i} reaches past the end of the file"
             ));
         }
+        if s.sh_type == SHT_NOBITS && s.sh_size > MAX_ZERO_FILL {
+            return Err(format!(
+                "section header {i} maps more than {MAX_ZERO_FILL} bytes of zeros"
+            ));
+        }
     }
     Ok(())
 }
+
+/// Zero-filled memory (.bss) one segment or section may ask for: far above
+/// any real extension module or library, far below what a hostile size
+/// would make the rewriter allocate.
+const MAX_ZERO_FILL: u64 = 1 << 30;
 
 fn apply(bytes: &[u8], edits: &Edits) -> Result<Vec<u8>, arwen::elf::ElfError> {
     let mut elf = arwen::elf::ElfContainer::parse(bytes)?;
@@ -275,6 +294,12 @@ mod tests {
         far[at..at + 8].copy_from_slice(&0x2d00_0000_0000_2ca8u64.to_le_bytes());
         let err = rewrite("far", &far, &edits).unwrap_err();
         assert!(err.contains("reaches past the end of the file"), "{err}");
+        // A segment asking for 2^60 bytes of memory (also found by fuzzing).
+        let mut huge = bytes.clone();
+        let memsz = at + 32; // p_memsz follows p_offset, p_vaddr, p_paddr, p_filesz
+        huge[memsz..memsz + 8].copy_from_slice(&0x1000_0000_0000_0568u64.to_le_bytes());
+        let err = rewrite("huge", &huge, &edits).unwrap_err();
+        assert!(err.contains("beyond its contents"), "{err}");
         assert!(rewrite("junk", b"\x7fELF\x02\x01\x01", &edits).is_err());
     }
 }
