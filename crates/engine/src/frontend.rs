@@ -370,27 +370,10 @@ impl<'a> Run<'a> {
 
     /// Unpack the sdist into the scratch directory: its one top directory.
     fn unpack(&self, sdist: &Path) -> Result<PathBuf> {
-        let into = self.scratch.join("src");
-        unpack_sdist(sdist, &into).map_err(|e| Error::io(sdist, e))?;
-        let tops: Vec<PathBuf> = std::fs::read_dir(&into)
-            .map_err(|e| Error::io(&into, e))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        match &tops[..] {
-            [top] => Ok(top.clone()),
-            _ => Err(Error::Backend(format!(
-                "{}: an sdist must hold one top-level directory {{name}}-{{version}}, not {}",
-                sdist.display(),
-                tops.len()
-            ))),
-        }
+        let file = std::fs::File::open(sdist).map_err(|e| Error::io(sdist, e))?;
+        unpack_tree(file, sdist, &self.scratch.join("src"))
     }
 
-    /// The backend's platform wheel repaired in the scratch directory
-    /// (a pure or already-tagged wheel is returned as it is), so only the
-    /// repaired wheel reaches the output directory.
     /// The platform wheel repaired and delivered into `out_dir`; `None`
     /// when it is not one repair applies to.
     fn repair(
@@ -462,14 +445,33 @@ pub fn prepare_metadata(
     Ok((scratch, dist_info))
 }
 
+/// Unpack the sdist `name`, read from `sdist`, into `into`; its one
+/// top-level directory `{name}-{version}`.
+pub(crate) fn unpack_tree(sdist: impl std::io::Read, name: &Path, into: &Path) -> Result<PathBuf> {
+    unpack_sdist(sdist, into).map_err(|e| Error::io(name, e))?;
+    let tops: Vec<PathBuf> = std::fs::read_dir(into)
+        .map_err(|e| Error::io(into, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    match &tops[..] {
+        [top] => Ok(top.clone()),
+        _ => Err(Error::Backend(format!(
+            "{}: an sdist must hold one top-level directory {{name}}-{{version}}, not {}",
+            name.display(),
+            tops.len()
+        ))),
+    }
+}
+
 /// Unpack a .tar.gz, members that would land outside `into` skipped (the
 /// tar crate's `unpack_in`). Modification times come from the pax `mtime`
 /// record when there is one: Python's tarfile writes fractional times there
 /// and leaves the ustar field unusable, and backends that date wheel
 /// members by their files (flit-core) refuse times before 1980.
-fn unpack_sdist(sdist: &Path, into: &Path) -> std::io::Result<()> {
-    let file = std::fs::File::open(sdist)?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+fn unpack_sdist(sdist: impl std::io::Read, into: &Path) -> std::io::Result<()> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(sdist));
     std::fs::create_dir_all(into)?;
     for entry in archive.entries()? {
         let mut entry = entry?;

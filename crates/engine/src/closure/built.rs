@@ -133,28 +133,13 @@ fn sdist_bytes(offer: &Offer, client: &Client) -> Result<Arc<[u8]>> {
     }
 }
 
-/// Unpack a `.tar.gz` sdist into `into`; its one top directory. The tar
-/// reader refuses members that would land outside `into`.
+/// Unpack a `.tar.gz` sdist into `into` as the frontend does; its one top
+/// directory.
 fn unpack(sdist: &[u8], name: &str, into: &Path) -> Result<PathBuf> {
     if !name.ends_with(".tar.gz") {
         return Err(Error::Closure(format!(
             "{name}: only .tar.gz sdists (PEP 625) are built"
         )));
     }
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(sdist));
-    archive
-        .unpack(into)
-        .map_err(|e| Error::Closure(format!("{name}: cannot unpack: {e}")))?;
-    let tops: Vec<PathBuf> = std::fs::read_dir(into)
-        .map_err(|e| Error::io(into, e))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    match tops.as_slice() {
-        [one] => Ok(one.clone()),
-        _ => Err(Error::Closure(format!(
-            "{name}: an sdist holds one top-level directory"
-        ))),
-    }
+    crate::frontend::unpack_tree(sdist, Path::new(name), into)
 }
