@@ -3,7 +3,7 @@
 //! as used by the binary distribution format: CSV rows
 //! `path,sha256=<urlsafe-base64-nopad>,size`, the RECORD's own row `path,,`.
 
-use crate::plan::{Entry, Source};
+use crate::plan::Entry;
 use base64::Engine as _;
 
 /// Length of an urlsafe-base64 (no padding) sha256 digest.
@@ -27,7 +27,7 @@ pub fn hash_b64(digest: &[u8]) -> String {
 
 /// A CSV field as Python's `csv.writer` (default dialect) writes it: quoted
 /// when it holds a comma, a quote, or a line break, with quotes doubled.
-fn csv_field(path: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn csv_field(path: &str) -> std::borrow::Cow<'_, str> {
     if path.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", path.replace('"', "\"\"")).into()
     } else {
@@ -57,7 +57,7 @@ pub fn render(rows: &[(String, [u8; 32], u64)], record_path: &str) -> String {
 pub fn record_size(entries: &[Entry], record_path: &str) -> u64 {
     let rows: usize = entries
         .iter()
-        .filter(|e| matches!(e.source, Source::File { .. } | Source::Bytes { .. }))
+        .filter(|e| e.is_content())
         .map(|e| {
             csv_field(&e.path).len()
                 + ",sha256=".len()

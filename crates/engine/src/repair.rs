@@ -155,13 +155,14 @@ fn wheel_elfs(wheel: &Path, members: &[Member]) -> Result<Vec<WheelElf>> {
     members
         .iter()
         .filter(|m| m.elf)
-        .map(|m| {
-            let bytes = std::fs::read(&m.disk).map_err(|e| Error::io(&m.disk, e))?;
+        .filter_map(|m| Some((m, m.disk.as_ref()?)))
+        .map(|(m, disk)| {
+            let bytes = std::fs::read(disk).map_err(|e| Error::io(disk, e))?;
             let info = analyse(&m.path, &bytes)
                 .map_err(|e| Error::Repair(format!("{}: {}: {e}", wheel.display(), m.path)))?;
             Ok(WheelElf {
                 path: m.path.clone(),
-                disk: m.disk.clone(),
+                disk: disk.clone(),
                 info,
             })
         })
@@ -292,8 +293,8 @@ fn plan(
     let wheel_path = format!("{dist_info}/WHEEL");
     let in_dist_info = |p: &str| p.starts_with(&format!("{dist_info}/"));
     let entry = |m: &Member| -> Result<Entry> {
-        let mut e = if m.path == wheel_path {
-            let text = std::fs::read_to_string(&m.disk).map_err(|e| Error::io(&m.disk, e))?;
+        let mut e = if let Some(disk) = m.disk.as_ref().filter(|_| m.path == wheel_path) {
+            let text = std::fs::read_to_string(disk).map_err(|e| Error::io(disk, e))?;
             Entry::bytes(
                 &m.path,
                 retag::wheel_file(&text, tags)?.into_bytes(),
@@ -305,13 +306,14 @@ fn plan(
         {
             Entry::bytes(&m.path, r.bytes.clone(), "rewritten by repair")
         } else {
-            return Ok(Entry::file(
-                &m.path,
-                m.disk.clone(),
-                m.size,
-                m.executable,
-                "unchanged",
-            ));
+            let source = Source::Copied {
+                from: m.stored.clone(),
+            };
+            Entry {
+                source,
+                size: m.size,
+                ..Entry::bytes(&m.path, Vec::new(), "unchanged")
+            }
         };
         e.mode = if m.executable { 0o755 } else { 0o644 };
         Ok(e)

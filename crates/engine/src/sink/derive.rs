@@ -47,7 +47,7 @@ pub fn render(entry: &Entry, written: &[Hashed]) -> Result<Vec<u8>> {
 pub fn md5sums_size<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> u64 {
     entries
         .into_iter()
-        .filter(|e| matches!(e.source, Source::File { .. } | Source::Bytes { .. }))
+        .filter(|e| e.is_content())
         .map(|e| 32 + 2 + e.path.trim_start_matches("./").len() as u64 + 1)
         .sum()
 }

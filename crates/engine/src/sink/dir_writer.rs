@@ -83,7 +83,7 @@ fn put(
             std::fs::write(&path, data).map_err(|e| Error::io(&path, e))?;
             None
         }
-        Source::File { .. } | Source::Bytes { .. } => {
+        Source::File { .. } | Source::Bytes { .. } | Source::Copied { .. } => {
             let mut reader = EntryReader::open(entry, digests)?.stop_on(progress);
             let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
             let mut out = BufWriter::new(file);

@@ -36,6 +36,8 @@ pub struct Digests {
 enum Inner<'a> {
     File(std::io::Take<File>),
     Bytes(&'a [u8]),
+    /// A member of another zip, inflated (sinks other than zip).
+    Copied(Box<dyn Read + 'a>),
 }
 
 /// A regular entry's bytes as a [`Read`], hashed as they are read.
@@ -62,7 +64,8 @@ impl std::fmt::Display for Stopped {
 impl std::error::Error for Stopped {}
 
 impl<'a> EntryReader<'a> {
-    /// Open `entry` (a `File` or `Bytes` source), taking `digests` of it.
+    /// Open `entry` (a regular file: `File`, `Bytes` or `Copied`), taking
+    /// `digests` of it.
     pub fn open(entry: &'a Entry, digests: Digests) -> Result<EntryReader<'a>> {
         let inner = match &entry.source {
             Source::File { path } => {
@@ -70,6 +73,13 @@ impl<'a> EntryReader<'a> {
                 Inner::File(file.take(entry.size))
             }
             Source::Bytes { data } => Inner::Bytes(data),
+            Source::Copied { from } => {
+                let raw = from.open().map_err(|e| Error::io(&from.archive, e))?;
+                Inner::Copied(match from.method {
+                    0 => Box::new(raw),
+                    _ => Box::new(flate2::read::DeflateDecoder::new(raw)),
+                })
+            }
             _ => {
                 return Err(Error::entry(
                     &entry.path,
@@ -105,6 +115,7 @@ impl<'a> EntryReader<'a> {
     fn error(&self, e: std::io::Error) -> Error {
         match &self.entry.source {
             Source::File { path } => Error::io(path, e),
+            Source::Copied { from } => Error::io(&from.archive, e),
             _ => Error::write(&self.entry.path, e),
         }
     }
@@ -154,6 +165,7 @@ impl Read for EntryReader<'_> {
         let n = match &mut self.inner {
             Inner::File(f) => f.read(buf)?,
             Inner::Bytes(rest) => rest.read(buf)?,
+            Inner::Copied(r) => r.read(buf)?,
         };
         if let Some(s) = &mut self.sha256 {
             s.update(&buf[..n]);

@@ -106,7 +106,7 @@ fn append<W: Write>(
     header.set_gid(0);
     let failed = |e: std::io::Error| Error::write(&entry.path, e);
     match &entry.source {
-        Source::File { .. } | Source::Bytes { .. } => {
+        Source::File { .. } | Source::Bytes { .. } | Source::Copied { .. } => {
             header.set_size(entry.size);
             header.set_entry_type(tar::EntryType::Regular);
             let mut reader = EntryReader::open(entry, digests)?.stop_on(progress);

@@ -479,3 +479,142 @@ fn a_refused_check_leaves_nothing_behind() {
     assert!(err.to_string().contains("exit status: 3"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 }
+
+/// The members of `zip_path` as `Source::Copied` entries, as wheel repair
+/// plans them after verifying each.
+fn copied_entries(zip_path: &Path) -> Vec<Entry> {
+    let file = std::fs::File::open(zip_path).expect("open");
+    let meta = file.metadata().expect("metadata");
+    let mut zip = ::zip::ZipArchive::new(file).expect("zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).expect("member");
+            let (path, size) = (f.name().to_string(), f.size());
+            let stored = crate::plan::Stored {
+                archive: zip_path.to_path_buf(),
+                data_start: f.data_start(),
+                compressed_size: f.compressed_size(),
+                method: match f.compression() {
+                    ::zip::CompressionMethod::Stored => 0,
+                    _ => 8,
+                },
+                crc32: f.crc32(),
+                sha256: {
+                    let mut data = Vec::new();
+                    f.read_to_end(&mut data).expect("inflate");
+                    Sha256::digest(&data).into()
+                },
+                stamp: (meta.len(), meta.modified().ok()),
+            };
+            let mut e = Entry::bytes(&path, Vec::new(), "copied");
+            e.source = Source::Copied {
+                from: std::sync::Arc::new(stored),
+            };
+            e.size = size;
+            e
+        })
+        .collect()
+}
+
+#[test]
+fn copied_members_keep_their_compressed_bytes_and_feed_the_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The source archive: deflated and stored members, one over the
+    // streaming threshold.
+    let source = dir.path().join("in.zip");
+    let mut plan = plan_with(dir.path(), false);
+    plan.entries.push(Entry::bytes(
+        "pkg/random.bin",
+        (0..=255u8).collect::<Vec<_>>(),
+        "x",
+    ));
+    let huge = dir.path().join("huge.bin");
+    let mut f = std::fs::File::create(&huge).expect("create");
+    for i in 0..(zip_writer::STREAM_BYTES / 4096 + 2) {
+        f.write_all(&[(i % 7) as u8; 4096]).expect("write");
+    }
+    let huge_size = std::fs::metadata(&huge).expect("stat").len();
+    plan.entries.push(Entry::file(
+        "pkg/huge.bin",
+        huge.clone(),
+        huge_size,
+        false,
+        "x",
+    ));
+    write_zip(&plan, &source, &Silent, &|_| Ok(())).expect("source zip");
+
+    let mut entries = copied_entries(&source);
+    let record = "pkg-1.dist-info/RECORD";
+    let size = crate::record::record_size(&entries, record);
+    entries.push(Entry::derived(record, Source::Record, size, "RECORD"));
+    let copy = Plan {
+        entries,
+        ..plan.clone()
+    };
+    let dest = dir.path().join("out.whl");
+    write_zip(&copy, &dest, &Silent, &|_| Ok(())).expect("copy");
+
+    let mut a = ::zip::ZipArchive::new(std::fs::File::open(&source).expect("a")).expect("a");
+    let mut b = ::zip::ZipArchive::new(std::fs::File::open(&dest).expect("b")).expect("b");
+    assert_eq!(b.len(), a.len() + 1);
+    let mut rows = String::new();
+    b.by_name(record)
+        .expect("RECORD")
+        .read_to_string(&mut rows)
+        .expect("RECORD text");
+    for i in 0..a.len() {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        let (fa, fb) = (a.by_index(i).expect("a"), b.by_index(i).expect("b"));
+        assert_eq!(
+            (fa.compression(), fa.crc32()),
+            (fb.compression(), fb.crc32())
+        );
+        assert_eq!(fa.compressed_size(), fb.compressed_size(), "{}", fa.name());
+        let name = fa.name().to_string();
+        { fa }.read_to_end(&mut x).expect("inflate a");
+        { fb }.read_to_end(&mut y).expect("inflate b");
+        assert_eq!(x, y, "{name}");
+        let row = format!(
+            "{},sha256={},{}",
+            crate::record::csv_field(&name),
+            crate::record::hash_b64(&Sha256::digest(&x)),
+            x.len()
+        );
+        assert!(rows.contains(&row), "{row} not in RECORD:\n{rows}");
+    }
+
+    // Any other sink inflates a copied member.
+    let tar = dir.path().join("out.tar.gz");
+    let tar_plan = Plan {
+        container: Container::Tar {
+            compression: crate::plan::Compression::Gzip,
+        },
+        entries: copied_entries(&source),
+        ..plan.clone()
+    };
+    write(&tar_plan, &tar, &Silent).expect("tar");
+    assert_eq!(
+        tar_file(&std::fs::read(&tar).expect("tar bytes"), "pkg/mod.py"),
+        b"print('hi')\n"
+    );
+
+    // An archive that changed since it was verified is not copied from.
+    let entries = copied_entries(&source);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&source)
+        .and_then(|mut f| f.write_all(b"junk"))
+        .expect("append");
+    let err = write_zip(
+        &Plan { entries, ..plan },
+        &dir.path().join("stale.whl"),
+        &Silent,
+        &|_| Ok(()),
+    )
+    .expect_err("changed archive");
+    assert!(
+        err.to_string().contains("changed since it was verified"),
+        "{err}"
+    );
+    assert!(!dir.path().join("stale.whl").exists());
+}

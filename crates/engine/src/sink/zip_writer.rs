@@ -12,13 +12,14 @@
 use super::entry_reader::{Digests, EntryReader, Hashed};
 use super::spool::{Spool, Spooled};
 use super::{check_cancel, derive, write_with_check, Written};
-use crate::plan::{Container, Entry, Plan, Source, ZipComment};
+use crate::plan::{Container, Entry, Plan, Source, Stored, ZipComment};
 use crate::progress::Progress;
 use crate::{Error, Result};
 use flate2::{write::DeflateEncoder, Compression};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Bytes of planned input compressed per parallel batch: bounds memory.
 const BATCH_BYTES: u64 = 64 << 20;
@@ -35,6 +36,8 @@ const U32_MAX: u64 = 0xFFFF_FFFF;
 enum Data {
     Memory(Vec<u8>),
     Spooled(Spooled),
+    /// Copied from another archive as they are compressed there.
+    Copied(Arc<Stored>),
 }
 
 impl Data {
@@ -42,6 +45,7 @@ impl Data {
         match self {
             Data::Memory(v) => v.len() as u64,
             Data::Spooled(s) => s.size,
+            Data::Copied(from) => from.compressed_size,
         }
     }
 }
@@ -129,6 +133,23 @@ fn pack_streamed(entry: &Entry, digests: Digests, progress: &dyn Progress) -> Re
         method,
         data: Data::Spooled(data),
     })
+}
+
+/// A member of another zip, to be copied compressed: nothing is read yet,
+/// its CRC-32 and sha256 are known (checked when it was verified).
+fn pack_copied(entry: &Entry, from: &Arc<Stored>, digests: Digests) -> Packed {
+    Packed {
+        crc: from.crc32,
+        hashed: Hashed {
+            path: entry.path.clone(),
+            part: entry.part.clone(),
+            size: entry.size,
+            sha256: digests.sha256.then_some(from.sha256),
+            md5: None,
+        },
+        method: from.method,
+        data: Data::Copied(from.clone()),
+    }
 }
 
 /// A writer that knows its offset (zip headers record where entries start).
@@ -265,6 +286,8 @@ impl<W: Write> ZipState<W> {
                 };
                 pack_bytes(entry, data, hashed)?
             }
+            // md5 is not known of a copied member: it is inflated then.
+            Source::Copied { from } if !digests.md5 => pack_copied(entry, from, digests),
             _ if entry.size > STREAM_BYTES => pack_streamed(entry, digests, progress)?,
             _ => return self.batch(entries, start, progress),
         };
@@ -282,10 +305,7 @@ impl<W: Write> ZipState<W> {
         while end < entries.len()
             && end - start < BATCH_ENTRIES
             && (bytes < BATCH_BYTES || end == start)
-            && matches!(
-                entries[end].source,
-                Source::File { .. } | Source::Bytes { .. }
-            )
+            && entries[end].is_content()
             && entries[end].size <= STREAM_BYTES
         {
             bytes += entries[end].size;
@@ -356,6 +376,16 @@ fn append<W: Write>(
         Data::Memory(bytes) => out.write_all(bytes).map_err(io)?,
         Data::Spooled(spooled) => {
             spooled.copy_to(out).map_err(io)?;
+        }
+        Data::Copied(from) => {
+            let mut raw = from.open().map_err(|e| Error::io(&from.archive, e))?;
+            let n = std::io::copy(&mut raw, out).map_err(io)?;
+            if n != from.compressed_size {
+                return Err(Error::io(
+                    &from.archive,
+                    std::io::Error::other(format!("{}: member data cut short", entry.path)),
+                ));
+            }
         }
     }
     Ok(Central {
