@@ -52,6 +52,7 @@ pub mod derive;
 mod dir_writer;
 pub(crate) mod entry_reader;
 mod hash;
+mod parallel_deflate;
 mod spool;
 mod tar_writer;
 mod zip_writer;

@@ -10,6 +10,7 @@
 //! bounded whatever the input.
 
 use super::entry_reader::{Digests, EntryReader, Hashed};
+use super::parallel_deflate::{self, CHUNK};
 use super::spool::{Spool, Spooled};
 use super::{check_cancel, derive, write_with_check, Written};
 use crate::plan::{Container, Entry, Plan, Source, Stored, ZipComment};
@@ -98,30 +99,39 @@ fn pack(entry: &Entry, digests: Digests) -> Result<Packed> {
     pack_bytes(entry, data, hashed)
 }
 
-/// Stream a large entry: read once, into a deflated and a stored spool at
-/// the same time, keeping the smaller (the rule of [`pack_bytes`]).
+/// Stream a large entry: read once, in windows of [`CHUNK`]-sized pieces,
+/// into a stored spool and (compressed on every core,
+/// [`parallel_deflate`]) a deflated one, keeping the smaller (the rule of
+/// [`pack_bytes`]).
 fn pack_streamed(entry: &Entry, digests: Digests, progress: &dyn Progress) -> Result<Packed> {
     let mut reader = EntryReader::open(entry, digests)?.stop_on(progress);
     let mut crc = crc32fast::Hasher::new();
-    let mut stored = Spool::new()?;
-    let mut deflated = DeflateEncoder::new(Spool::new()?, Compression::new(LEVEL));
+    let (mut stored, mut deflated) = (Spool::new()?, Spool::new()?);
     let failed = |e| Error::write(&entry.path, e);
-    let mut buf = vec![0u8; 1 << 20];
+    let window = 2 * rayon::current_num_threads().max(1);
+    let mut read = 0u64;
     loop {
-        let n = std::io::Read::read(&mut reader, &mut buf).map_err(|e| match &entry.source {
-            Source::File { path } => Error::io(path, e),
-            _ => failed(e),
-        })?;
-        if n == 0 {
+        let mut chunks = Vec::with_capacity(window);
+        while chunks.len() < window && read < entry.size {
+            let chunk = read_chunk(&mut reader, entry)?;
+            if chunk.is_empty() {
+                break;
+            }
+            read += chunk.len() as u64;
+            crc.update(&chunk);
+            stored.write_all(&chunk).map_err(failed)?;
+            chunks.push(chunk);
+        }
+        let last = read >= entry.size || chunks.len() < window;
+        for piece in parallel_deflate::deflate_chunks(&chunks, LEVEL, last).map_err(failed)? {
+            deflated.write_all(&piece).map_err(failed)?;
+        }
+        if last {
             break;
         }
-        crc.update(&buf[..n]);
-        deflated.write_all(&buf[..n]).map_err(failed)?;
-        stored.write_all(&buf[..n]).map_err(failed)?;
     }
     let hashed = reader.finish()?;
-    let deflated = deflated.finish().map_err(failed)?.finish()?;
-    let stored = stored.finish()?;
+    let (deflated, stored) = (deflated.finish()?, stored.finish()?);
     let (method, data) = if deflated.size < stored.size {
         (METHOD_DEFLATED, deflated)
     } else {
@@ -133,6 +143,17 @@ fn pack_streamed(entry: &Entry, digests: Digests, progress: &dyn Progress) -> Re
         method,
         data: Data::Spooled(data),
     })
+}
+
+/// Up to [`CHUNK`] bytes of `reader` (fewer only at its end).
+fn read_chunk(reader: &mut EntryReader<'_>, entry: &Entry) -> Result<Vec<u8>> {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    std::io::Read::read_to_end(&mut std::io::Read::take(reader, CHUNK as u64), &mut chunk)
+        .map_err(|e| match &entry.source {
+            Source::File { path } => Error::io(path, e),
+            _ => Error::write(&entry.path, e),
+        })?;
+    Ok(chunk)
 }
 
 /// A member of another zip, to be copied compressed: nothing is read yet,
