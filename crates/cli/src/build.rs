@@ -14,13 +14,15 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The project directory (holding pyproject.toml).
-    #[arg(default_value = ".")]
+    /// The project directory (holding pyproject.toml), or the PEP 508
+    /// requirement of a published application (`black==26.10.1`) to build
+    /// an application format of; an existing path always wins.
+    #[arg(default_value = ".", value_name = "PROJECT|REQUIREMENT")]
     project: PathBuf,
     /// Format(s) to build; repeat for several. Default: sdist and wheel.
     #[arg(long = "format", short = 'f', value_parser = parse_format)]
     formats: Vec<Format>,
-    /// Output directory. Default: PROJECT/dist.
+    /// Output directory. Default: PROJECT/dist (./dist for a requirement).
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
     /// Build with Gradient's native builder even when [build-system] names
@@ -210,6 +212,13 @@ pub fn build(args: BuildArgs) -> ExitCode {
     if args.compare {
         return compare(args);
     }
+    match build::published::classify(&args.project) {
+        Ok(build::published::Input::Project(_)) => {}
+        Ok(build::published::Input::Requirement(requirement)) => {
+            return build_requirement(args, &requirement)
+        }
+        Err(e) => return fail(&e, args.json),
+    }
     if !args.native {
         match frontend::BuildSystem::read(&args.project) {
             Ok(system) if system.needs_backend(&args.project) => {
@@ -243,6 +252,29 @@ pub fn build(args: BuildArgs) -> ExitCode {
     let result = build::build(&project, &request, &progress);
     progress.finish();
     finish(result, &args.target, args.publish, args.json)
+}
+
+/// `gradient build REQUIREMENT`: an application someone else published,
+/// resolved from the sources given, built into `--out` or `./dist`.
+fn build_requirement(args: BuildArgs, requirement: &gradient_engine::names::Requirement) -> ExitCode {
+    if args.publish {
+        let e = gradient_engine::Error::Plan(
+            "--publish: a requirement is built into applications, not into sdists and wheels to publish".into(),
+        );
+        return fail(&e, args.json);
+    }
+    let here = Project::unnamed(Path::new("."));
+    let request = BuildRequest {
+        formats: args.formats,
+        out_dir: args.out.unwrap_or_else(|| PathBuf::from("dist")),
+        native: false,
+        app: args.app.options(&here),
+    };
+    announce(&request.app, &here);
+    let progress = TerminalProgress::new(!args.json);
+    let result = build::published::build(requirement, &request, &progress);
+    progress.finish();
+    finish(result, &args.target, false, args.json)
 }
 
 /// `gradient build` of a project whose own PEP 517 backend builds it.

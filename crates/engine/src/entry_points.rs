@@ -161,11 +161,14 @@ pub fn parse(
 
 /// Choose the entry point: `--entry NAME` among the project's console
 /// scripts (or any script in the tree), `--entry module:attr`, or the
-/// project's only console script.
+/// project's only console script. A `published` distribution's scripts
+/// come from its wheel's entry_points.txt, not from a pyproject.toml the
+/// person can edit, and the errors say so.
 pub fn choose_entry(
     project_name: &str,
     tree: &AppTree,
     requested: Option<&str>,
+    published: bool,
 ) -> Result<EntryPoint> {
     let own = names::normalize(project_name);
     let own_scripts: Vec<_> = tree
@@ -205,6 +208,9 @@ pub fn choose_entry(
                 name: one.name.clone(),
                 object: one.object.clone(),
             }),
+            [] if published => Err(Error::Plan(format!(
+                "{project_name} has no console scripts (its wheel's entry_points.txt names none); name the function to run with --entry module:function"
+            ))),
             [] => Err(Error::Plan(format!(
                 "{project_name} declares no [project.scripts]; add one, or name the function to run with --entry module:function"
             ))),
