@@ -18,6 +18,9 @@ use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The closure's root: the command line asking for the requirement.
+const ROOT: &str = "the requirement";
+
 /// What the argument of `gradient build` names.
 #[derive(Debug)]
 pub enum Input {
@@ -107,8 +110,10 @@ fn resolve(
     let target = app::describe_target(&options, deb_layout)?;
     let sources = options.sources.clone().with_default_index();
     let text = requirement.to_string();
+    // The root is not the distribution: a root's requirement on its own
+    // name would be taken as a self-reference and skipped.
     let closure = Arc::new(closure::resolve(
-        (requirement.name.as_ref(), "0"),
+        (ROOT, "0"),
         std::slice::from_ref(&text),
         &target,
         &sources,
@@ -151,7 +156,8 @@ fn naming(requirement: &str, error: Error) -> Error {
     match error {
         Error::Plan(m) => Error::Plan(named(m)),
         Error::Target(m) => Error::Target(named(m)),
-        Error::Closure(m) => Error::Closure(named(m)),
+        // The root's made-up version says nothing.
+        Error::Closure(m) => Error::Closure(named(m.replace(&format!("{ROOT} 0 "), &format!("{ROOT} ")))),
         Error::Backend(m) => Error::Backend(named(m)),
         other => other,
     }
@@ -180,7 +186,7 @@ mod tests {
         assert!(matches!(classify(&file), Ok(Input::Project(_))));
         assert_eq!(requirement("black"), "black");
         assert_eq!(requirement("black==26.10.1"), "black==26.10.1");
-        assert_eq!(requirement("Black[d] >=24, <27"), "Black[d]>=24, <27");
+        assert_eq!(requirement("Black[d] >=24, <27"), "black[d]>=24,<27");
         assert_eq!(
             requirement("black; python_version >= '3.9'"),
             "black ; python_full_version >= '3.9'"
@@ -211,8 +217,14 @@ mod tests {
 
     #[test]
     fn errors_name_the_requirement() {
-        let e = naming("black==99", Error::Closure("no version".into()));
-        assert_eq!(e.to_string(), "`black==99`: no version");
+        let e = naming(
+            "black==99",
+            Error::Closure("x:\n  the requirement 0 depends on black 99".into()),
+        );
+        assert_eq!(
+            e.to_string(),
+            "`black==99`: x:\n  the requirement depends on black 99"
+        );
         assert!(matches!(naming("x", Error::Cancelled), Error::Cancelled));
     }
 }
