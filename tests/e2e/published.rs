@@ -41,7 +41,11 @@ fn a_requirement_on_an_index_becomes_a_zipapp_that_runs_and_rebuilds_identically
         let out = run(gradient()
             .args(["build", "pygments==2.21.0", "--format", "zipapp"])
             .args(["--index", &server.url])
-            .args(if out.is_empty() { vec![] } else { vec!["-o", out] })
+            .args(if out.is_empty() {
+                vec![]
+            } else {
+                vec!["-o", out]
+            })
             .current_dir(cwd.path())
             .env("SOURCE_DATE_EPOCH", "1700000000"));
         assert!(out.status.success(), "{}", stderr(&out));
@@ -59,7 +63,9 @@ fn a_requirement_on_an_index_becomes_a_zipapp_that_runs_and_rebuilds_identically
     );
     // The program does its work: a lexer and a formatter from the closure.
     let highlighted = run_with_stdin(
-        Command::new(python()).arg(&pyz).args(["-l", "python", "-f", "html"]),
+        Command::new(python())
+            .arg(&pyz)
+            .args(["-l", "python", "-f", "html"]),
         "x = 1\n",
     );
     assert!(
@@ -69,7 +75,8 @@ fn a_requirement_on_an_index_becomes_a_zipapp_that_runs_and_rebuilds_identically
     );
     assert_eq!(build("again"), "again/pygmentize-2.21.0.pyz");
     assert!(
-        std::fs::read(&pyz).unwrap() == std::fs::read(cwd.path().join("again/pygmentize-2.21.0.pyz")).unwrap(),
+        std::fs::read(&pyz).unwrap()
+            == std::fs::read(cwd.path().join("again/pygmentize-2.21.0.pyz")).unwrap(),
         "the same requirement and SOURCE_DATE_EPOCH give the same bytes"
     );
 }
@@ -92,10 +99,16 @@ fn a_requirement_becomes_an_executable_with_its_dependencies() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(artifact(&report, "exe"), Path::new("dist/markdown-it"));
     let exe = cwd.path().join("dist/markdown-it");
-    let version = run(Command::new(&exe).arg("--version").env("GRADIENT_EXE_CACHE", cwd.path().join("cache")));
+    let version = run(Command::new(&exe)
+        .arg("--version")
+        .env("GRADIENT_EXE_CACHE", cwd.path().join("cache")));
     assert_eq!(stdout(&version).trim(), "markdown-it-py [version 4.3.0]");
     // mdurl, its dependency, is in the executable: rendering a link uses it.
-    std::fs::write(cwd.path().join("a.md"), "# Hi\n\n<https://example.org/a b>\n").unwrap();
+    std::fs::write(
+        cwd.path().join("a.md"),
+        "# Hi\n\n<https://example.org/a b>\n",
+    )
+    .unwrap();
     let html = run(Command::new(&exe)
         .arg("a.md")
         .current_dir(cwd.path())
@@ -125,7 +138,13 @@ fn entry_chooses_among_several_console_scripts() {
     let house = two_scripts();
     let house_arg = house.path().display().to_string();
     let message = fails(
-        &["two-tools", "--format", "zipapp", "--wheelhouse", &house_arg],
+        &[
+            "two-tools",
+            "--format",
+            "zipapp",
+            "--wheelhouse",
+            &house_arg,
+        ],
         "two-tools",
     );
     assert!(
@@ -136,15 +155,30 @@ fn entry_chooses_among_several_console_scripts() {
     for (entry, file, expected, code) in [
         ("goodbye", "dist/goodbye-1.5.pyz", "goodbye world", 3),
         // An object reference names no script: the distribution names the file.
-        ("two_tools:hello", "dist/two_tools-1.5.pyz", "hello world", 0),
+        (
+            "two_tools:hello",
+            "dist/two_tools-1.5.pyz",
+            "hello world",
+            0,
+        ),
     ] {
         let built = gradient_in(
             cwd.path(),
-            &["two-tools==1.5", "--format", "zipapp", "--wheelhouse", &house_arg, "--entry", entry],
+            &[
+                "two-tools==1.5",
+                "--format",
+                "zipapp",
+                "--wheelhouse",
+                &house_arg,
+                "--entry",
+                entry,
+            ],
         );
         assert!(built.status.success(), "{}", stderr(&built));
         assert_eq!(stdout(&built).trim(), file);
-        let ran = run(Command::new(python()).arg(cwd.path().join(file)).arg("world"));
+        let ran = run(Command::new(python())
+            .arg(cwd.path().join(file))
+            .arg("world"));
         assert_eq!(stdout(&ran).trim(), expected);
         assert_eq!(ran.status.code(), Some(code));
     }

@@ -256,7 +256,10 @@ pub fn build(args: BuildArgs) -> ExitCode {
 
 /// `gradient build REQUIREMENT`: an application someone else published,
 /// resolved from the sources given, built into `--out` or `./dist`.
-fn build_requirement(args: BuildArgs, requirement: &gradient_engine::names::Requirement) -> ExitCode {
+fn build_requirement(
+    args: BuildArgs,
+    requirement: &gradient_engine::names::Requirement,
+) -> ExitCode {
     if args.publish {
         let e = gradient_engine::Error::Plan(
             "--publish: a requirement is built into applications, not into sdists and wheels to publish".into(),

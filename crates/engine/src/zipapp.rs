@@ -325,9 +325,13 @@ mod tests {
             e.contains("hello, click-tool") || e.contains("click-tool"),
             "{e}"
         );
-        let e = choose_entry("other", &t, None, false).unwrap_err().to_string();
+        let e = choose_entry("other", &t, None, false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no [project.scripts]"), "{e}");
-        let e = choose_entry("other", &t, None, true).unwrap_err().to_string();
+        let e = choose_entry("other", &t, None, true)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("other has no console scripts"), "{e}");
         // Of several scripts, a published distribution runs the one of its
         // own name; a project says which there are.
@@ -335,12 +339,19 @@ mod tests {
         let mut server = t.scripts[0].clone();
         server.name = "hello-server".into();
         t.scripts.push(server);
-        let e = choose_entry("hello", &t, None, false).unwrap_err().to_string();
-        assert!(e.contains("several console scripts (hello, hello-server)"), "{e}");
+        let e = choose_entry("hello", &t, None, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("several console scripts (hello, hello-server)"),
+            "{e}"
+        );
         assert_eq!(choose_entry("Hello", &t, None, true).unwrap().name, "hello");
         t.scripts.remove(0);
         t.scripts.push(t.scripts[1].clone());
-        let e = choose_entry("hello", &t, None, true).unwrap_err().to_string();
+        let e = choose_entry("hello", &t, None, true)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("several console scripts"), "{e}");
         assert!(choose_entry("hello", &t, Some("bad name:x"), false).is_err());
     }

@@ -279,7 +279,10 @@ fn own_wheel(
 
 /// The target: the chosen one, except that a Debian package for the
 /// system's Python is built for Debian's own python3 by default.
-pub(super) fn describe_target(options: &AppOptions, deb_layout: Option<deb::Layout>) -> Result<Target> {
+pub(super) fn describe_target(
+    options: &AppOptions,
+    deb_layout: Option<deb::Layout>,
+) -> Result<Target> {
     let system = std::path::Path::new(deb::SYSTEM_PYTHON);
     match (&options.target, deb_layout) {
         (TargetChoice::Default, Some(deb::Layout::System)) if system.exists() => {

@@ -45,9 +45,7 @@ pub fn classify(arg: &Path) -> Result<Input> {
             arg.display()
         ))
     };
-    let text = arg
-        .to_str()
-        .ok_or_else(|| neither("not UTF-8".into()))?;
+    let text = arg.to_str().ok_or_else(|| neither("not UTF-8".into()))?;
     // `./x`, `x/`, `~/x`: spelled as paths, which no requirement is.
     if text.is_empty() || (text.contains(std::path::MAIN_SEPARATOR) && !text.contains('@')) {
         return Err(neither("a path, or a name with a version specifier".into()));
@@ -137,7 +135,8 @@ fn project_of(requirement: &Requirement, closure: &Closure) -> Result<Project> {
         .iter()
         .find(|w| w.name == name)
         .ok_or_else(|| Error::Closure(format!("{name} is not in the resolved closure")))?;
-    let bytes = closure::read_wheel_metadata(std::io::Cursor::new(&wheel.bytes[..]), &wheel.file_name)?;
+    let bytes =
+        closure::read_wheel_metadata(std::io::Cursor::new(&wheel.bytes[..]), &wheel.file_name)?;
     let metadata = crate::metadata::read(&String::from_utf8_lossy(&bytes), &wheel.file_name)?;
     let root = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     Ok(Project {
@@ -157,7 +156,9 @@ fn naming(requirement: &str, error: Error) -> Error {
         Error::Plan(m) => Error::Plan(named(m)),
         Error::Target(m) => Error::Target(named(m)),
         // The root's made-up version says nothing.
-        Error::Closure(m) => Error::Closure(named(m.replace(&format!("{ROOT} 0 "), &format!("{ROOT} ")))),
+        Error::Closure(m) => {
+            Error::Closure(named(m.replace(&format!("{ROOT} 0 "), &format!("{ROOT} "))))
+        }
         Error::Backend(m) => Error::Backend(named(m)),
         other => other,
     }
@@ -198,7 +199,9 @@ mod tests {
         for arg in ["./missing", "missing/", "no such", "black==", "-x", ""] {
             let e = classify(Path::new(arg)).unwrap_err().to_string();
             assert!(
-                e.starts_with(&format!("{arg}: no such directory, and not a requirement (")),
+                e.starts_with(&format!(
+                    "{arg}: no such directory, and not a requirement ("
+                )),
                 "{arg}: {e}"
             );
         }
@@ -211,7 +214,10 @@ mod tests {
             e.to_string(),
             "--format wheel: a requirement has no source to build; use a directory"
         );
-        assert!(check_formats(&[]).unwrap_err().to_string().contains("--format zipapp"));
+        assert!(check_formats(&[])
+            .unwrap_err()
+            .to_string()
+            .contains("--format zipapp"));
         assert!(check_formats(&[Format::Exe, Format::Oci, Format::Deb]).is_ok());
     }
 

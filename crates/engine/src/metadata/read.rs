@@ -61,9 +61,7 @@ pub fn read(text: &str, file: &str) -> Result<Metadata> {
         },
         authors: people(one("Author"), one("Author-email")),
         maintainers: people(one("Maintainer"), one("Maintainer-email")),
-        keywords: one("Keywords")
-            .map(|k| keywords(&k))
-            .unwrap_or_default(),
+        keywords: one("Keywords").map(|k| keywords(&k)).unwrap_or_default(),
         classifiers: all("Classifier"),
         urls,
         ..Metadata::default()
@@ -96,7 +94,10 @@ fn people(names: Option<String>, addresses: Option<String>) -> Vec<Person> {
         .collect();
     if let Some(names) = names {
         // A name already given with an address is not a second person.
-        if !out.iter().any(|p| p.name.as_deref() == Some(names.as_str())) {
+        if !out
+            .iter()
+            .any(|p| p.name.as_deref() == Some(names.as_str()))
+        {
             out.push(Person {
                 name: Some(names),
                 email: None,
@@ -202,7 +203,10 @@ mod tests {
         let meta = read(text, "old.whl").unwrap();
         assert_eq!(meta.license, Some(License::Text("BSD".into())));
         assert_eq!(meta.keywords, ["x", "y"]);
-        assert_eq!(meta.urls, [("Homepage".into(), "https://old.example".into())]);
+        assert_eq!(
+            meta.urls,
+            [("Homepage".into(), "https://old.example".into())]
+        );
         assert_eq!(meta.authors.len(), 2, "{:?}", meta.authors);
         assert_eq!(meta.readme, None);
         let e = read("Name: x\n", "x.whl").unwrap_err().to_string();
