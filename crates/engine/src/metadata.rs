@@ -182,7 +182,7 @@ mod tests {
     use crate::project::Readme;
     use std::collections::BTreeMap;
 
-    fn rich() -> Metadata {
+    pub(super) fn rich() -> Metadata {
         Metadata {
             name: "Acme.Widgets".into(),
             normalized_name: "acme-widgets".into(),

@@ -107,7 +107,8 @@ fn people(names: Option<String>, addresses: Option<String>) -> Vec<Person> {
     out
 }
 
-/// An address list, split at commas outside quotes and angle brackets.
+/// An address list, split at commas outside quotes and angle brackets;
+/// quoted display names unquoted.
 fn address_list(value: &str) -> Vec<(Option<String>, String)> {
     let mut parts = Vec::new();
     let (mut current, mut quoted, mut angled) = (String::new(), false, false);
@@ -118,7 +119,11 @@ fn address_list(value: &str) -> Vec<(Option<String>, String)> {
                 current.extend(chars.next());
                 continue;
             }
-            '"' => quoted = !quoted,
+            // The quotes go; what they held stays, commas included.
+            '"' => {
+                quoted = !quoted;
+                continue;
+            }
             '<' if !quoted => angled = true,
             '>' if !quoted => angled = false,
             ',' if !quoted && !angled => {
@@ -136,7 +141,7 @@ fn address_list(value: &str) -> Vec<(Option<String>, String)> {
         .filter(|p| !p.is_empty())
         .map(|p| match p.rsplit_once('<') {
             Some((name, email)) => {
-                let name = name.trim().trim_matches('"').trim();
+                let name = name.trim();
                 let email = email.trim_end_matches('>').trim().to_string();
                 ((!name.is_empty()).then(|| name.to_string()), email)
             }
@@ -148,53 +153,47 @@ fn address_list(value: &str) -> Vec<(Option<String>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::Metadata;
 
     #[test]
     fn rendered_metadata_reads_back() {
-        let meta = Metadata {
-            name: "Acme.Tool".into(),
-            normalized_name: "acme-tool".into(),
-            version: "1.2".into(),
-            description: Some("A tool.".into()),
-            readme: Some(Readme {
-                file: None,
-                text: "# Acme\n\nDoes things.\n".into(),
-                content_type: "text/markdown".into(),
-            }),
-            requires_python: Some(">=3.9".into()),
-            license: Some(License::Spdx("MIT".into())),
-            authors: vec![
-                Person {
-                    name: Some("Ada Lovelace".into()),
-                    email: Some("ada@example.org".into()),
-                },
-                Person {
-                    name: Some("Dr. X, Jr".into()),
-                    email: Some("x@example.org".into()),
-                },
-                Person {
-                    name: Some("Bob".into()),
-                    email: None,
-                },
-            ],
-            keywords: vec!["a".into(), "b c".into()],
-            classifiers: vec!["Topic :: Utilities".into()],
-            urls: vec![("Source".into(), "https://example.org/src".into())],
-            ..Metadata::default()
-        };
+        let meta = super::super::tests::rich();
         let back = read(&super::super::render(&meta), "METADATA").unwrap();
-        assert_eq!(back.name, "Acme.Tool");
-        assert_eq!(back.normalized_name, "acme-tool");
-        assert_eq!(back.version, "1.2");
+        assert_eq!(back.name, "Acme.Widgets");
+        assert_eq!(back.normalized_name, "acme-widgets");
+        assert_eq!(back.version, meta.version);
         assert_eq!(back.description, meta.description);
-        assert_eq!(back.readme, meta.readme);
+        let readme = |m: &Metadata| {
+            m.readme
+                .as_ref()
+                .map(|r| (r.text.trim_end().to_string(), r.content_type.clone()))
+        };
+        assert_eq!(readme(&back), readme(&meta));
         assert_eq!(back.requires_python, meta.requires_python);
         assert_eq!(back.license, meta.license);
-        assert_eq!(back.authors, meta.authors);
+        let by_name = |people: &[Person]| {
+            let mut people = people.to_vec();
+            people.sort_by_key(|p| p.name.clone());
+            people
+        };
+        assert_eq!(by_name(&back.authors), by_name(&meta.authors));
+        assert_eq!(back.maintainers, meta.maintainers);
         assert_eq!(back.keywords, meta.keywords);
         assert_eq!(back.classifiers, meta.classifiers);
         assert_eq!(back.urls, meta.urls);
+    }
+
+    #[test]
+    fn addresses_with_quoted_commas() {
+        assert_eq!(
+            address_list(r#""Doe, Jr \"JD\"" <jd@example.org>, plain@example.org"#),
+            [
+                (
+                    Some(r#"Doe, Jr "JD""#.to_string()),
+                    "jd@example.org".to_string()
+                ),
+                (None, "plain@example.org".to_string()),
+            ]
+        );
     }
 
     #[test]
