@@ -176,6 +176,17 @@ fn entry_chooses_among_several_console_scripts() {
         );
         assert!(built.status.success(), "{}", stderr(&built));
         assert_eq!(stdout(&built).trim(), file);
+        // The preview lists the archive the build wrote, under its name.
+        let preview = run(gradient()
+            .args(["preview", "two-tools==1.5", "--format", "zipapp"])
+            .args(["--wheelhouse", &house_arg, "--entry", entry]));
+        assert!(preview.status.success(), "{}", stderr(&preview));
+        let listing = stdout(&preview);
+        assert_eq!(
+            listing.lines().next(),
+            Path::new(file).file_name().and_then(|f| f.to_str())
+        );
+        assert!(listing.contains("two_tools/__init__.py"), "{listing}");
         let ran = run(Command::new(python())
             .arg(cwd.path().join(file))
             .arg("world"));
@@ -218,6 +229,15 @@ fn bad_requirements_are_named_in_clear_errors() {
         "no-such-app>=1",
     );
     assert!(m.contains("no-such-app: not found"), "{m}");
+    // What builds a project only is refused, naming the flag.
+    let cwd = tempfile::tempdir().unwrap();
+    let out = gradient_in(cwd.path(), &["pygments", "--format", "zipapp", "--native"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--native builds a project directory"),
+        "{}",
+        stderr(&out)
+    );
     // A path that does not exist is not taken for a requirement.
     let cwd = tempfile::tempdir().unwrap();
     let out = gradient_in(cwd.path(), &["./my-app", "--format", "zipapp"]);

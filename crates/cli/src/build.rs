@@ -184,8 +184,9 @@ impl AppArgs {
 
 #[derive(Args)]
 pub struct PreviewArgs {
-    /// The project directory (holding pyproject.toml).
-    #[arg(default_value = ".")]
+    /// The project directory (holding pyproject.toml), or the requirement
+    /// of a published application (as for `build`).
+    #[arg(default_value = ".", value_name = "PROJECT|REQUIREMENT")]
     project: PathBuf,
     /// The format to preview.
     #[arg(long = "format", short = 'f', value_parser = parse_format, default_value = "wheel")]
@@ -209,15 +210,15 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub fn build(args: BuildArgs) -> ExitCode {
-    if args.compare {
-        return compare(args);
-    }
     match build::published::classify(&args.project) {
         Ok(build::published::Input::Project(_)) => {}
         Ok(build::published::Input::Requirement(requirement)) => {
             return build_requirement(args, &requirement)
         }
         Err(e) => return fail(&e, args.json),
+    }
+    if args.compare {
+        return compare(args);
     }
     if !args.native {
         match frontend::BuildSystem::read(&args.project) {
@@ -260,10 +261,18 @@ fn build_requirement(
     args: BuildArgs,
     requirement: &gradient_engine::names::Requirement,
 ) -> ExitCode {
-    if args.publish {
-        let e = gradient_engine::Error::Plan(
-            "--publish: a requirement is built into applications, not into sdists and wheels to publish".into(),
-        );
+    let for_projects = [
+        ("--publish", args.publish),
+        ("--compare", args.compare),
+        ("--native", args.native),
+        ("--config-setting", !args.config_settings.is_empty()),
+        ("--wheel-from-sdist", args.wheel_from_sdist.is_some()),
+        ("--no-repair", args.no_repair),
+    ];
+    if let Some((flag, _)) = for_projects.iter().find(|(_, given)| *given) {
+        let e = gradient_engine::Error::Plan(format!(
+            "{flag} builds a project directory; a requirement is built only into applications (--format zipapp, exe, deb or oci)"
+        ));
         return fail(&e, args.json);
     }
     let here = Project::unnamed(Path::new("."));
@@ -467,22 +476,28 @@ fn build_and_publish(
 }
 
 pub fn preview(args: PreviewArgs) -> ExitCode {
-    let project = match Project::load(&args.project) {
-        Ok(p) => p,
-        Err(e) => return fail(&e.into(), args.json),
+    let requirement = match build::published::classify(&args.project) {
+        Ok(build::published::Input::Requirement(r)) => Some(r),
+        Ok(build::published::Input::Project(_)) => None,
+        Err(e) => return fail(&e, args.json),
+    };
+    let project = match &requirement {
+        Some(_) => Project::unnamed(Path::new(".")),
+        None => match Project::load(&args.project) {
+            Ok(p) => p,
+            Err(e) => return fail(&e.into(), args.json),
+        },
     };
     let options = args.app.options(&project);
     if !matches!(args.format, Format::Sdist | Format::Wheel) {
         announce(&options, &project);
     }
     let progress = TerminalProgress::new(!args.json);
-    let previewed = build::preview(
-        &project,
-        args.format,
-        &options,
-        &build::ClosureCache::default(),
-        &progress,
-    );
+    let cache = build::ClosureCache::default();
+    let previewed = match &requirement {
+        Some(r) => build::published::preview(r, args.format, &options, &progress),
+        None => build::preview(&project, args.format, &options, &cache, &progress),
+    };
     progress.finish();
     let (plan, package) = match previewed {
         Ok(preview) => {

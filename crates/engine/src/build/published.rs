@@ -8,7 +8,7 @@
 
 use super::app::{self, ClosureCache};
 use super::options::{AppOptions, TargetChoice};
-use super::{BuildReport, BuildRequest};
+use super::{BuildReport, BuildRequest, Preview};
 use crate::closure::{self, Closure};
 use crate::names::{self, Requirement};
 use crate::plan::Format;
@@ -62,17 +62,30 @@ pub fn build(
     request: &BuildRequest,
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
-    let text = requirement.to_string();
-    let staged = (|| {
+    naming(requirement, || {
         check_formats(&request.formats)?;
-        let (project, options, cache) = resolve(requirement, request, progress)?;
+        let (project, app, cache) = resolve(requirement, &request.formats, &request.app, progress)?;
         let request = BuildRequest {
-            app: options,
+            app,
             ..request.clone()
         };
         super::build_with(&project, &request, &cache, progress)
-    })();
-    staged.map_err(|e| naming(&text, e))
+    })
+}
+
+/// The preview of one application format of `requirement`: the plan
+/// [`build`] would write.
+pub fn preview(
+    requirement: &Requirement,
+    format: Format,
+    options: &AppOptions,
+    progress: &dyn Progress,
+) -> Result<Preview> {
+    naming(requirement, || {
+        check_formats(&[format])?;
+        let (project, options, cache) = resolve(requirement, &[format], options, progress)?;
+        super::preview(&project, format, &options, &cache, progress)
+    })
 }
 
 /// Only application formats can be built from a requirement.
@@ -96,13 +109,13 @@ fn check_formats(formats: &[Format]) -> Result<()> {
 /// staging reuse both.
 fn resolve(
     requirement: &Requirement,
-    request: &BuildRequest,
+    formats: &[Format],
+    options: &AppOptions,
     progress: &dyn Progress,
 ) -> Result<(Project, AppOptions, ClosureCache)> {
-    let mut options = request.app.clone();
+    let mut options = options.clone();
     progress.step("target");
-    let deb_layout = request
-        .formats
+    let deb_layout = formats
         .contains(&Format::Deb)
         .then(|| options.deb.layout(&Project::unnamed(Path::new("."))));
     let target = app::describe_target(&options, deb_layout)?;
@@ -149,8 +162,13 @@ fn project_of(requirement: &Requirement, closure: &Closure) -> Result<Project> {
     })
 }
 
+/// The result of `work`, its error saying which requirement it is about.
+fn naming<T>(requirement: &Requirement, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    work().map_err(|error| named(&requirement.to_string(), error))
+}
+
 /// `error`, saying which requirement it is about.
-fn naming(requirement: &str, error: Error) -> Error {
+fn named(requirement: &str, error: Error) -> Error {
     let named = |message: String| format!("`{requirement}`: {message}");
     match error {
         Error::Plan(m) => Error::Plan(named(m)),
@@ -223,7 +241,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_requirement() {
-        let e = naming(
+        let e = named(
             "black==99",
             Error::Closure("x:\n  the requirement 0 depends on black 99".into()),
         );
@@ -231,6 +249,6 @@ mod tests {
             e.to_string(),
             "`black==99`: x:\n  the requirement depends on black 99"
         );
-        assert!(matches!(naming("x", Error::Cancelled), Error::Cancelled));
+        assert!(matches!(named("x", Error::Cancelled), Error::Cancelled));
     }
 }
