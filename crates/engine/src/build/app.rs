@@ -217,7 +217,9 @@ pub fn stage(
     }));
     let own_sha256 = match &own {
         Some((_, _, sha256)) => sha256.clone(),
-        None => published_wheel(project, &closure)?.sha256.clone(),
+        None => published_wheel(&project.metadata.normalized_name, &closure)?
+            .sha256
+            .clone(),
     };
     let mut stage = AppStage {
         entry: EntryPoint {
@@ -249,17 +251,14 @@ pub fn stage(
     Ok(stage)
 }
 
-/// The wheel of a published application in its closure.
-pub(super) fn published_wheel<'c>(
-    project: &Project,
-    closure: &'c Closure,
-) -> Result<&'c closure::Wheel> {
-    let name = &project.metadata.normalized_name;
+/// The wheel of the published distribution `name` (normalised) in its
+/// closure.
+pub(super) fn published_wheel<'c>(name: &str, closure: &'c Closure) -> Result<&'c closure::Wheel> {
     closure
         .wheels
         .iter()
-        .find(|w| w.name == *name)
-        .ok_or_else(|| Error::Closure(format!("{name} is not in its own closure")))
+        .find(|w| w.name == name)
+        .ok_or_else(|| Error::Closure(format!("{name} is not in the resolved closure")))
 }
 
 /// The project's own wheel, built in memory: file name, bytes, sha256.

@@ -48,7 +48,7 @@ pub fn classify(arg: &Path) -> Result<Input> {
     let text = arg.to_str().ok_or_else(|| neither("not UTF-8".into()))?;
     // `./x`, `x/`, `~/x`: spelled as paths, which no requirement is.
     if text.is_empty() || (text.contains(std::path::MAIN_SEPARATOR) && !text.contains('@')) {
-        return Err(neither("a path, or a name with a version specifier".into()));
+        return Err(neither("it is spelled as a path".into()));
     }
     names::parse_requirement(text)
         .map(|r| Input::Requirement(Box::new(r)))
@@ -142,12 +142,7 @@ fn resolve(
 /// with default settings, rooted at the current directory (where relative
 /// paths on the command line point).
 fn project_of(requirement: &Requirement, closure: &Closure) -> Result<Project> {
-    let name = names::normalize(requirement.name.as_ref());
-    let wheel = closure
-        .wheels
-        .iter()
-        .find(|w| w.name == name)
-        .ok_or_else(|| Error::Closure(format!("{name} is not in the resolved closure")))?;
+    let wheel = app::published_wheel(&names::normalize(requirement.name.as_ref()), closure)?;
     let bytes =
         closure::read_wheel_metadata(std::io::Cursor::new(&wheel.bytes[..]), &wheel.file_name)?;
     let metadata = crate::metadata::read(&String::from_utf8_lossy(&bytes), &wheel.file_name)?;
