@@ -98,6 +98,12 @@ fn a_requirement_becomes_an_executable_with_its_dependencies() {
     assert!(out.status.success(), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(artifact(&report, "exe"), Path::new("dist/markdown-it"));
+    assert!(
+        report["notes"].as_array().unwrap().contains(
+            &"markdown-it-py 4.3.0: runs markdown-it (markdown_it.cli.parse:main)".into()
+        ),
+        "{report}"
+    );
     let exe = cwd.path().join("dist/markdown-it");
     let version = run(Command::new(&exe)
         .arg("--version")

@@ -248,6 +248,14 @@ pub fn stage(
         options.zipapp.entry.as_deref(),
         stage.published,
     )?;
+    if stage.published {
+        // An unpinned requirement: say which version and program it became.
+        let m = &project.metadata;
+        stage.notes.push(format!(
+            "{} {}: runs {} ({})",
+            m.name, m.version, stage.entry.name, stage.entry.object
+        ));
+    }
     Ok(stage)
 }
 
