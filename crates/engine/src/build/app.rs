@@ -153,22 +153,7 @@ pub fn stage(
     mtime: u64,
     progress: &dyn Progress,
 ) -> Result<AppStage> {
-    if formats.is_empty() {
-        return Err(Error::Plan("no application format to stage".into()));
-    }
-    if let Some(other) = formats.iter().find(|f| !is_app(**f)) {
-        return Err(Error::Plan(format!(
-            "{} cannot be built yet: {}",
-            other.name(),
-            other
-                .availability()
-                .err()
-                .unwrap_or("not an application format")
-        )));
-    }
-    if let Some(path) = &options.write_lock {
-        lock::check_file_name(path)?;
-    }
+    check_request(formats, options)?;
     progress.step("target");
     let deb_layout = match formats.contains(&Format::Deb) {
         true => {
@@ -241,22 +226,29 @@ pub fn stage(
     };
     stage.install(project, formats, &wheels, progress)?;
     stage.compile(progress)?;
-    let first = &stage.trees[0].1;
-    stage.entry = choose_entry(
-        &project.metadata.name,
-        first,
-        options.zipapp.entry.as_deref(),
-        stage.published,
-    )?;
-    if stage.published {
-        // An unpinned requirement: say which version and program it became.
-        let m = &project.metadata;
-        stage.notes.push(format!(
-            "{} {}: runs {} ({})",
-            m.name, m.version, stage.entry.name, stage.entry.object
-        ));
-    }
+    stage.choose_entry(project, options)?;
     Ok(stage)
+}
+
+/// Only application formats, and a lock file name PEP 751 allows.
+fn check_request(formats: &[Format], options: &AppOptions) -> Result<()> {
+    if formats.is_empty() {
+        return Err(Error::Plan("no application format to stage".into()));
+    }
+    if let Some(other) = formats.iter().find(|f| !is_app(**f)) {
+        return Err(Error::Plan(format!(
+            "{} cannot be built yet: {}",
+            other.name(),
+            other
+                .availability()
+                .err()
+                .unwrap_or("not an application format")
+        )));
+    }
+    match &options.write_lock {
+        Some(path) => lock::check_file_name(path),
+        None => Ok(()),
+    }
 }
 
 /// The wheel of the published distribution `name` (normalised) in its
@@ -317,6 +309,26 @@ fn check_requires_python(project: &Project, target: &Target) -> Result<()> {
 }
 
 impl AppStage {
+    /// The entry point the archives run, chosen in the first tree; a
+    /// published application's is noted with its version, as an unpinned
+    /// requirement says only here what it became.
+    fn choose_entry(&mut self, project: &Project, options: &AppOptions) -> Result<()> {
+        let first = &self.trees[0].1;
+        let m = &project.metadata;
+        self.entry = choose_entry(
+            &m.name,
+            first,
+            options.zipapp.entry.as_deref(),
+            self.published,
+        )?;
+        if self.published {
+            let e = &self.entry;
+            let note = format!("{} {}: runs {} ({})", m.name, m.version, e.name, e.object);
+            self.notes.push(note);
+        }
+        Ok(())
+    }
+
     /// The layout of `format`'s tree.
     fn layout(&self, format: Format, project: &Project) -> Result<Layout> {
         let bundled = |rt: &frozen::Runtime, shebang: String| Layout {
