@@ -181,6 +181,13 @@ fn entry_chooses_among_several_console_scripts() {
             ],
         );
         assert!(built.status.success(), "{}", stderr(&built));
+        assert!(
+            stderr(&built).contains(
+                "gradient: no directory two-tools==1.5 here: building the published application `two-tools==1.5`"
+            ),
+            "{}",
+            stderr(&built)
+        );
         assert_eq!(stdout(&built).trim(), file);
         // The preview lists the archive the build wrote, under its name.
         let preview = run(gradient()

@@ -282,6 +282,13 @@ fn build_requirement(
         native: false,
         app: args.app.options(&here),
     };
+    if !args.json {
+        // A mistyped directory reads as a requirement: say which it was.
+        eprint_text(&format!(
+            "gradient: no directory {} here: building the published application `{requirement}`",
+            args.project.display()
+        ));
+    }
     announce(&request.app, &here);
     let progress = TerminalProgress::new(!args.json);
     let result = build::published::build(requirement, &request, &progress);
