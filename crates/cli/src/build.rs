@@ -14,13 +14,15 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The project directory (holding pyproject.toml).
-    #[arg(default_value = ".")]
+    /// The project directory (holding pyproject.toml), or the PEP 508
+    /// requirement of a published application (`black==26.10.1`) to build
+    /// an application format of; an existing path always wins.
+    #[arg(default_value = ".", value_name = "PROJECT|REQUIREMENT")]
     project: PathBuf,
     /// Format(s) to build; repeat for several. Default: sdist and wheel.
     #[arg(long = "format", short = 'f', value_parser = parse_format)]
     formats: Vec<Format>,
-    /// Output directory. Default: PROJECT/dist.
+    /// Output directory. Default: PROJECT/dist (./dist for a requirement).
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
     /// Build with Gradient's native builder even when [build-system] names
@@ -182,8 +184,9 @@ impl AppArgs {
 
 #[derive(Args)]
 pub struct PreviewArgs {
-    /// The project directory (holding pyproject.toml).
-    #[arg(default_value = ".")]
+    /// The project directory (holding pyproject.toml), or the requirement
+    /// of a published application (as for `build`).
+    #[arg(default_value = ".", value_name = "PROJECT|REQUIREMENT")]
     project: PathBuf,
     /// The format to preview.
     #[arg(long = "format", short = 'f', value_parser = parse_format, default_value = "wheel")]
@@ -207,6 +210,13 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 pub fn build(args: BuildArgs) -> ExitCode {
+    match build::published::classify(&args.project) {
+        Ok(build::published::Input::Project(_)) => {}
+        Ok(build::published::Input::Requirement(requirement)) => {
+            return build_requirement(args, &requirement)
+        }
+        Err(e) => return fail(&e, args.json),
+    }
     if args.compare {
         return compare(args);
     }
@@ -243,6 +253,47 @@ pub fn build(args: BuildArgs) -> ExitCode {
     let result = build::build(&project, &request, &progress);
     progress.finish();
     finish(result, &args.target, args.publish, args.json)
+}
+
+/// `gradient build REQUIREMENT`: an application someone else published,
+/// resolved from the sources given, built into `--out` or `./dist`.
+fn build_requirement(
+    args: BuildArgs,
+    requirement: &gradient_engine::names::Requirement,
+) -> ExitCode {
+    let for_projects = [
+        ("--publish", args.publish),
+        ("--compare", args.compare),
+        ("--native", args.native),
+        ("--config-setting", !args.config_settings.is_empty()),
+        ("--wheel-from-sdist", args.wheel_from_sdist.is_some()),
+        ("--no-repair", args.no_repair),
+    ];
+    if let Some((flag, _)) = for_projects.iter().find(|(_, given)| *given) {
+        let e = gradient_engine::Error::Plan(format!(
+            "{flag} builds a project directory; a requirement is built only into applications (--format zipapp, exe, deb or oci)"
+        ));
+        return fail(&e, args.json);
+    }
+    let here = Project::unnamed(Path::new("."));
+    let request = BuildRequest {
+        formats: args.formats,
+        out_dir: args.out.unwrap_or_else(|| PathBuf::from("dist")),
+        native: false,
+        app: args.app.options(&here),
+    };
+    if !args.json {
+        // A mistyped directory reads as a requirement: say which it was.
+        eprint_text(&format!(
+            "gradient: no directory {} here: building the published application `{requirement}`",
+            args.project.display()
+        ));
+    }
+    announce(&request.app, &here);
+    let progress = TerminalProgress::new(!args.json);
+    let result = build::published::build(requirement, &request, &progress);
+    progress.finish();
+    finish(result, &args.target, false, args.json)
 }
 
 /// `gradient build` of a project whose own PEP 517 backend builds it.
@@ -432,22 +483,28 @@ fn build_and_publish(
 }
 
 pub fn preview(args: PreviewArgs) -> ExitCode {
-    let project = match Project::load(&args.project) {
-        Ok(p) => p,
-        Err(e) => return fail(&e.into(), args.json),
+    let requirement = match build::published::classify(&args.project) {
+        Ok(build::published::Input::Requirement(r)) => Some(r),
+        Ok(build::published::Input::Project(_)) => None,
+        Err(e) => return fail(&e, args.json),
+    };
+    let project = match &requirement {
+        Some(_) => Project::unnamed(Path::new(".")),
+        None => match Project::load(&args.project) {
+            Ok(p) => p,
+            Err(e) => return fail(&e.into(), args.json),
+        },
     };
     let options = args.app.options(&project);
     if !matches!(args.format, Format::Sdist | Format::Wheel) {
         announce(&options, &project);
     }
     let progress = TerminalProgress::new(!args.json);
-    let previewed = build::preview(
-        &project,
-        args.format,
-        &options,
-        &build::ClosureCache::default(),
-        &progress,
-    );
+    let cache = build::ClosureCache::default();
+    let previewed = match &requirement {
+        Some(r) => build::published::preview(r, args.format, &options, &progress),
+        None => build::preview(&project, args.format, &options, &cache, &progress),
+    };
     progress.finish();
     let (plan, package) = match previewed {
         Ok(preview) => {

@@ -27,7 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build artifacts (default: sdist and wheel into PROJECT/dist).
+    /// Build artifacts (default: sdist and wheel into PROJECT/dist), or
+    /// applications of a published requirement.
     Build(Box<build::BuildArgs>),
     /// Print the plan: every entry the artifact will contain and why.
     Preview(Box<build::PreviewArgs>),

@@ -7,6 +7,7 @@
 mod app;
 mod options;
 mod preview;
+pub mod published;
 
 use crate::discovery;
 use crate::epoch;
@@ -221,7 +222,17 @@ pub fn build(
     req: &BuildRequest,
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
-    let staged = stage(project, req, &ClosureCache::default(), progress)?;
+    build_with(project, req, &ClosureCache::default(), progress)
+}
+
+/// [`build`] over the closures in `cache`.
+fn build_with(
+    project: &Project,
+    req: &BuildRequest,
+    cache: &ClosureCache,
+    progress: &dyn Progress,
+) -> Result<BuildReport> {
+    let staged = stage(project, req, cache, progress)?;
     let mut artifacts = Vec::with_capacity(staged.plans.len());
     let mut notes = staged.notes.clone();
     let mut images = Vec::new();

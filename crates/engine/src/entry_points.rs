@@ -6,7 +6,7 @@
 //! ([`ObjectRef`]), the launcher script installers write for them, and the
 //! choice of the one an application runs ([`choose_entry`]).
 
-use crate::apptree::AppTree;
+use crate::apptree::{AppTree, Script};
 use crate::inspect::finding::Finding;
 use crate::{names, Error, Result};
 use serde::Serialize;
@@ -161,11 +161,16 @@ pub fn parse(
 
 /// Choose the entry point: `--entry NAME` among the project's console
 /// scripts (or any script in the tree), `--entry module:attr`, or the
-/// project's only console script.
+/// project's only console script. A `published` distribution's scripts
+/// come from its wheel's entry_points.txt, not from a pyproject.toml the
+/// person can edit, and the errors say so; of several, the one named after
+/// the distribution is its program (`black` of black's `black` and
+/// `blackd`), as `pipx run` takes it.
 pub fn choose_entry(
     project_name: &str,
     tree: &AppTree,
     requested: Option<&str>,
+    published: bool,
 ) -> Result<EntryPoint> {
     let own = names::normalize(project_name);
     let own_scripts: Vec<_> = tree
@@ -173,6 +178,13 @@ pub fn choose_entry(
         .iter()
         .filter(|s| names::normalize(&s.distribution) == own && !s.gui)
         .collect();
+    let entry = |s: &Script| EntryPoint {
+        name: s.name.clone(),
+        object: s.object.clone(),
+    };
+    let program = own_scripts
+        .iter()
+        .find(|s| published && names::normalize(&s.name) == own);
     match requested {
         Some(object) if object.contains(':') => {
             if !valid_reference(object) {
@@ -189,10 +201,7 @@ pub fn choose_entry(
             .scripts
             .iter()
             .find(|s| s.name == name)
-            .map(|s| EntryPoint {
-                name: s.name.clone(),
-                object: s.object.clone(),
-            })
+            .map(entry)
             .ok_or_else(|| {
                 let known: Vec<&str> = tree.scripts.iter().map(|s| s.name.as_str()).collect();
                 Error::Plan(format!(
@@ -200,15 +209,16 @@ pub fn choose_entry(
                     if known.is_empty() { "none".to_string() } else { known.join(", ") }
                 ))
             }),
-        None => match own_scripts.as_slice() {
-            [one] => Ok(EntryPoint {
-                name: one.name.clone(),
-                object: one.object.clone(),
-            }),
-            [] => Err(Error::Plan(format!(
+        None => match (own_scripts.as_slice(), program) {
+            ([one], _) => Ok(entry(one)),
+            (_, Some(program)) => Ok(entry(program)),
+            ([], _) if published => Err(Error::Plan(format!(
+                "{project_name} has no console scripts (its wheel's entry_points.txt names none); name the function to run with --entry module:function"
+            ))),
+            ([], _) => Err(Error::Plan(format!(
                 "{project_name} declares no [project.scripts]; add one, or name the function to run with --entry module:function"
             ))),
-            many => Err(Error::Plan(format!(
+            (many, None) => Err(Error::Plan(format!(
                 "{project_name} declares several console scripts ({}); choose one with --entry NAME",
                 many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
             ))),

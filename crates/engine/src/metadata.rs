@@ -1,4 +1,5 @@
-//! Core metadata rendering: PKG-INFO (sdist) and METADATA (wheel).
+//! Core metadata rendering: PKG-INFO (sdist) and METADATA (wheel); and
+//! reading METADATA back into the project model ([`read`]).
 //!
 //! Implements "Core metadata specifications", version 2.4
 //! (packaging.python.org/en/latest/specifications/core-metadata/), with the
@@ -8,6 +9,9 @@
 
 use crate::project::{License, Metadata, Person};
 use std::fmt::Write as _;
+
+mod read;
+pub use read::read;
 
 /// The text of PKG-INFO / METADATA for `meta`.
 pub fn render(meta: &Metadata) -> String {
@@ -178,7 +182,7 @@ mod tests {
     use crate::project::Readme;
     use std::collections::BTreeMap;
 
-    fn rich() -> Metadata {
+    pub(super) fn rich() -> Metadata {
         Metadata {
             name: "Acme.Widgets".into(),
             normalized_name: "acme-widgets".into(),

@@ -268,4 +268,17 @@ impl Project {
     pub fn load(root: &Path) -> Result<Project, ProjectError> {
         parse::load(root)
     }
+
+    /// A project at `root` without a pyproject.toml: no metadata, default
+    /// settings. What choices read before a published application's
+    /// project is known (`gradient build REQUIREMENT`).
+    pub fn unnamed(root: &Path) -> Project {
+        Project {
+            root: root.to_path_buf(),
+            pyproject_path: PathBuf::new(),
+            metadata: Metadata::default(),
+            settings: Settings::default(),
+            build_system: BuildSystem::default(),
+        }
+    }
 }

@@ -67,6 +67,6 @@ pub fn announce(choice: &TargetChoice, project: &Project) -> Option<String> {
             "runs the interpreter unpacked from {} to describe the target",
             archive.display()
         )),
-        TargetChoice::Spec(_) => None,
+        TargetChoice::Spec(_) | TargetChoice::Described(_) => None,
     }
 }

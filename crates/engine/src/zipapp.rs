@@ -269,7 +269,7 @@ mod tests {
     fn plans_bootstrap_then_site_packages_at_the_root() {
         let t = tree(false);
         let target = Target::parse("3.12-manylinux_2_28_x86_64").unwrap();
-        let entry = choose_entry("Hello", &t, None).unwrap();
+        let entry = choose_entry("Hello", &t, None, false).unwrap();
         assert_eq!(entry.object, "hello.cli:main");
         let plan = plan(
             ("Hello", "1.0"),
@@ -307,27 +307,53 @@ mod tests {
     fn entries_by_name_object_or_error() {
         let t = tree(true);
         assert_eq!(
-            choose_entry("hello", &t, Some("click-tool"))
+            choose_entry("hello", &t, Some("click-tool"), false)
                 .unwrap()
                 .object,
             "click:x"
         );
         assert_eq!(
-            choose_entry("hello", &t, Some("pkg.mod:run"))
+            choose_entry("hello", &t, Some("pkg.mod:run"), false)
                 .unwrap()
                 .object,
             "pkg.mod:run"
         );
-        let e = choose_entry("hello", &t, Some("nope"))
+        let e = choose_entry("hello", &t, Some("nope"), false)
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("hello, click-tool") || e.contains("click-tool"),
             "{e}"
         );
-        let e = choose_entry("other", &t, None).unwrap_err().to_string();
+        let e = choose_entry("other", &t, None, false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no [project.scripts]"), "{e}");
-        assert!(choose_entry("hello", &t, Some("bad name:x")).is_err());
+        let e = choose_entry("other", &t, None, true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("other has no console scripts"), "{e}");
+        // Of several scripts, a published distribution runs the one of its
+        // own name; a project says which there are.
+        let mut t = tree(true);
+        let mut server = t.scripts[0].clone();
+        server.name = "hello-server".into();
+        t.scripts.push(server);
+        let e = choose_entry("hello", &t, None, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("several console scripts (hello, hello-server)"),
+            "{e}"
+        );
+        assert_eq!(choose_entry("Hello", &t, None, true).unwrap().name, "hello");
+        t.scripts.remove(0);
+        t.scripts.push(t.scripts[1].clone());
+        let e = choose_entry("hello", &t, None, true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("several console scripts"), "{e}");
+        assert!(choose_entry("hello", &t, Some("bad name:x"), false).is_err());
     }
 
     use crate::plan::Source;

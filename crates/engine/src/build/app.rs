@@ -68,6 +68,21 @@ impl ClosureCache {
         }
         Ok(closure)
     }
+
+    /// A cache holding `closure`, resolved already for `project` (a
+    /// published application's, whose project is known only from the
+    /// closure's wheel).
+    pub(super) fn holding(
+        project: &Project,
+        target: &Target,
+        sources: &Sources,
+        closure: Arc<Closure>,
+    ) -> ClosureCache {
+        let key = closure_key(project, target, sources);
+        ClosureCache {
+            last: Mutex::new(Some((key, closure))),
+        }
+    }
 }
 
 /// What decides a closure, as text; wheelhouses and the lock by content
@@ -117,6 +132,9 @@ pub struct AppStage {
     /// The image runs on its base's Python (nothing bundled).
     oci_base_python: bool,
     own_sha256: String,
+    /// The application is a published distribution (a requirement), not a
+    /// project: its wheel came with the closure.
+    published: bool,
     staging: tempfile::TempDir,
     /// After `staging` (fields drop in order): unlocked once it is removed.
     _held: crate::leftovers::Held,
@@ -135,22 +153,7 @@ pub fn stage(
     mtime: u64,
     progress: &dyn Progress,
 ) -> Result<AppStage> {
-    if formats.is_empty() {
-        return Err(Error::Plan("no application format to stage".into()));
-    }
-    if let Some(other) = formats.iter().find(|f| !is_app(**f)) {
-        return Err(Error::Plan(format!(
-            "{} cannot be built yet: {}",
-            other.name(),
-            other
-                .availability()
-                .err()
-                .unwrap_or("not an application format")
-        )));
-    }
-    if let Some(path) = &options.write_lock {
-        lock::check_file_name(path)?;
-    }
+    check_request(formats, options)?;
     progress.step("target");
     let deb_layout = match formats.contains(&Format::Deb) {
         true => {
@@ -176,12 +179,11 @@ pub fn stage(
     let held =
         crate::leftovers::hold_dir(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
 
-    progress.step("wheel");
-    let own_plan = wheel::plan(project, &discovery::scan(project)?, mtime)?;
-    // The project's own wheel goes straight into memory for the installer.
-    let (own_bytes, own_digest, _) = {
-        let out = sink::HashingWriter::new(Vec::new());
-        sink::write_zip_to(&own_plan, out, &Silent)?.0.finish()
+    // A project's own wheel is built here, straight into memory for the
+    // installer; a published application's comes with its closure.
+    let own = match options.published {
+        true => None,
+        false => Some(own_wheel(project, mtime, progress)?),
     };
     let sources = options.sources.clone().with_default_index();
     let closure = cache.resolve(project, &target, &sources, progress)?;
@@ -190,14 +192,20 @@ pub fn stage(
         lock::write(path, &closure, &target)?;
         notes.push(format!("wrote the lock {}", path.display()));
     }
-    let mut wheels = vec![WheelInput {
-        file_name: &own_plan.file_name,
-        bytes: &own_bytes,
-    }];
+    let mut wheels: Vec<WheelInput<'_>> = own
+        .iter()
+        .map(|(file_name, bytes, _)| WheelInput { file_name, bytes })
+        .collect();
     wheels.extend(closure.wheels.iter().map(|w| WheelInput {
         file_name: &w.file_name,
         bytes: &w.bytes,
     }));
+    let own_sha256 = match &own {
+        Some((_, _, sha256)) => sha256.clone(),
+        None => published_wheel(&project.metadata.normalized_name, &closure)?
+            .sha256
+            .clone(),
+    };
     let mut stage = AppStage {
         entry: EntryPoint {
             name: String::new(),
@@ -211,24 +219,69 @@ pub fn stage(
         runtime,
         deb_layout,
         oci_base_python: options.oci.base_python,
-        own_sha256: crate::record::hex(&own_digest),
+        own_sha256,
+        published: options.published,
         staging,
         _held: held,
     };
     stage.install(project, formats, &wheels, progress)?;
     stage.compile(progress)?;
-    let first = &stage.trees[0].1;
-    stage.entry = choose_entry(
-        &project.metadata.name,
-        first,
-        options.zipapp.entry.as_deref(),
-    )?;
+    stage.choose_entry(project, options)?;
     Ok(stage)
+}
+
+/// Only application formats, and a lock file name PEP 751 allows.
+fn check_request(formats: &[Format], options: &AppOptions) -> Result<()> {
+    if formats.is_empty() {
+        return Err(Error::Plan("no application format to stage".into()));
+    }
+    if let Some(other) = formats.iter().find(|f| !is_app(**f)) {
+        return Err(Error::Plan(format!(
+            "{} cannot be built yet: {}",
+            other.name(),
+            other
+                .availability()
+                .err()
+                .unwrap_or("not an application format")
+        )));
+    }
+    match &options.write_lock {
+        Some(path) => lock::check_file_name(path),
+        None => Ok(()),
+    }
+}
+
+/// The wheel of the published distribution `name` (normalised) in its
+/// closure.
+pub(super) fn published_wheel<'c>(name: &str, closure: &'c Closure) -> Result<&'c closure::Wheel> {
+    closure
+        .wheels
+        .iter()
+        .find(|w| w.name == name)
+        .ok_or_else(|| Error::Closure(format!("{name} is not in the resolved closure")))
+}
+
+/// The project's own wheel, built in memory: file name, bytes, sha256.
+fn own_wheel(
+    project: &Project,
+    mtime: u64,
+    progress: &dyn Progress,
+) -> Result<(String, Vec<u8>, String)> {
+    progress.step("wheel");
+    let plan = wheel::plan(project, &discovery::scan(project)?, mtime)?;
+    let (bytes, digest, _) = {
+        let out = sink::HashingWriter::new(Vec::new());
+        sink::write_zip_to(&plan, out, &Silent)?.0.finish()
+    };
+    Ok((plan.file_name, bytes, crate::record::hex(&digest)))
 }
 
 /// The target: the chosen one, except that a Debian package for the
 /// system's Python is built for Debian's own python3 by default.
-fn describe_target(options: &AppOptions, deb_layout: Option<deb::Layout>) -> Result<Target> {
+pub(super) fn describe_target(
+    options: &AppOptions,
+    deb_layout: Option<deb::Layout>,
+) -> Result<Target> {
     let system = std::path::Path::new(deb::SYSTEM_PYTHON);
     match (&options.target, deb_layout) {
         (TargetChoice::Default, Some(deb::Layout::System)) if system.exists() => {
@@ -256,6 +309,26 @@ fn check_requires_python(project: &Project, target: &Target) -> Result<()> {
 }
 
 impl AppStage {
+    /// The entry point the archives run, chosen in the first tree; a
+    /// published application's is noted with its version, as an unpinned
+    /// requirement says only here what it became.
+    fn choose_entry(&mut self, project: &Project, options: &AppOptions) -> Result<()> {
+        let first = &self.trees[0].1;
+        let m = &project.metadata;
+        self.entry = choose_entry(
+            &m.name,
+            first,
+            options.zipapp.entry.as_deref(),
+            self.published,
+        )?;
+        if self.published {
+            let e = &self.entry;
+            let note = format!("{} {}: runs {} ({})", m.name, m.version, e.name, e.object);
+            self.notes.push(note);
+        }
+        Ok(())
+    }
+
     /// The layout of `format`'s tree.
     fn layout(&self, format: Format, project: &Project) -> Result<Layout> {
         let bundled = |rt: &frozen::Runtime, shebang: String| Layout {
@@ -417,8 +490,16 @@ impl AppStage {
                 mtime,
             ),
         }?;
-        if let Some(name) = &options.file_name {
-            plan.file_name = app_file_name(format, name)?;
+        let script = !self.entry.name.contains(':');
+        match &options.file_name {
+            Some(name) => plan.file_name = app_file_name(format, name)?,
+            // A published application's zipapp is named after the script it
+            // runs, as the executable always is: `pygmentize-2.21.0.pyz`.
+            None if self.published && script && format == Format::Zipapp => {
+                let name = format!("{}-{}", self.entry.name, project.metadata.version);
+                plan.file_name = app_file_name(format, &name)?;
+            }
+            None => {}
         }
         Ok(plan)
     }

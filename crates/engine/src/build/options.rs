@@ -23,6 +23,9 @@ pub enum TargetChoice {
     /// A python-build-standalone `install_only` archive (`--runtime`),
     /// unpacked once into the user's cache and described like `Python`.
     Runtime(PathBuf),
+    /// A target described already (a published application's, described
+    /// once before its closure is resolved).
+    Described(Box<Target>),
 }
 
 impl TargetChoice {
@@ -35,6 +38,7 @@ impl TargetChoice {
                 archive,
                 &closure::index::default_cache(),
             )?),
+            TargetChoice::Described(target) => Ok((**target).clone()),
         }
     }
 }
@@ -54,6 +58,10 @@ pub struct AppOptions {
     pub oci: crate::oci::Options,
     /// Debian package choices (override `[tool.gradient.deb]`).
     pub deb: crate::deb::Options,
+    /// The application is a published distribution (`gradient build
+    /// REQUIREMENT`): its wheel comes with the closure instead of being
+    /// built from the project.
+    pub published: bool,
 }
 
 /// The launcher stub this Gradient ships: built static by `build.rs` from
@@ -105,6 +113,7 @@ impl AppOptions {
                 ..Default::default()
             },
             deb: crate::deb::Options::default(),
+            published: false,
         }
     }
 }
