@@ -169,6 +169,7 @@ pub fn stage(
     progress: &dyn Progress,
 ) -> Result<Staged> {
     let mut notes = check_backend(project, req.native)?;
+    notes.extend(project.warnings.iter().cloned());
     for format in &req.formats {
         available(*format)?;
     }

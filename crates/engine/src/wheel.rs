@@ -221,6 +221,7 @@ mod tests {
             },
             settings,
             build_system: Default::default(),
+            warnings: Vec::new(),
         }
     }
 

@@ -39,7 +39,10 @@ pub fn preview(
         return Ok(Preview {
             plan: super::plan(project, format)?,
             summary: None,
-            notes: backend_note(project).into_iter().collect(),
+            notes: backend_note(project)
+                .into_iter()
+                .chain(project.warnings.iter().cloned())
+                .collect(),
             deb: None,
         });
     }
@@ -73,7 +76,12 @@ pub fn preview(
     }
     Ok(Preview {
         summary: Some(summary),
-        notes: stage.notes.clone(),
+        notes: project
+            .warnings
+            .iter()
+            .chain(&stage.notes)
+            .cloned()
+            .collect(),
         plan,
         deb,
     })
