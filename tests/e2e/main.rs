@@ -15,6 +15,7 @@ mod inspect_robust;
 mod interrupt;
 mod oci;
 mod publish;
+mod reader;
 mod recommend;
 mod repair;
 mod support;
