@@ -88,7 +88,14 @@ fn reader_builds_a_flit_style_project_natively_and_pip_runs_its_script() {
     let verdict = judge(
         "wheel",
         &wheel,
-        &["--import", "fancy", "--script", "fancy-greet", "flit", "users"],
+        &[
+            "--import",
+            "fancy",
+            "--script",
+            "fancy-greet",
+            "flit",
+            "users",
+        ],
         "",
     );
     assert_checks(
@@ -104,7 +111,11 @@ fn reader_builds_a_flit_style_project_natively_and_pip_runs_its_script() {
             "installer_import",
         ],
     );
-    assert_eq!(verdict["pip_script"]["code"], 0, "{}", verdict["pip_script"]);
+    assert_eq!(
+        verdict["pip_script"]["code"], 0,
+        "{}",
+        verdict["pip_script"]
+    );
     assert_eq!(verdict["pip_script"]["stdout"], "Hello, flit users!\n");
     let detail = verdict["metadata"]["detail"].as_str().unwrap_or_default();
     assert!(detail.ends_with("metadata 2.5"), "{detail}");
@@ -137,7 +148,10 @@ fn reader_builds_a_flit_style_project_natively_and_pip_runs_its_script() {
         "the version comes from PKG-INFO"
     );
     let verdict = judge("wheel", &again, &["--import", "fancy"], "");
-    assert_checks(&verdict, &["metadata", "twine", "pip_install", "pip_import"]);
+    assert_checks(
+        &verdict,
+        &["metadata", "twine", "pip_install", "pip_import"],
+    );
 }
 
 /// Application formats run the script's object, extras left out: the

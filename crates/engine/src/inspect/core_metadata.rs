@@ -413,6 +413,43 @@ mod tests {
         assert_eq!(meta.description_bytes, "# Demo\n\nBody.".len());
     }
 
+    /// PEP 794 fields: known in 2.5, checked, an error before it.
+    #[test]
+    fn import_names_of_metadata_2_5() {
+        let head = "Metadata-Version: 2.5\nName: demo\nVersion: 1.0\n";
+        let mut findings = Vec::new();
+        let text = format!(
+            "{head}Import-Name: demo\nImport-Name: _demo ;private\nImport-Namespace: acme\n"
+        );
+        parse(text.as_bytes(), "METADATA", &mut findings);
+        assert!(findings.is_empty(), "{findings:?}");
+        parse(
+            format!("{head}Import-Name:\n").as_bytes(),
+            "METADATA",
+            &mut findings,
+        );
+        assert!(
+            findings.is_empty(),
+            "an empty Import-Name declares none: {findings:?}"
+        );
+        let text =
+            format!("{head}Import-Name: demo-x\nImport-Name: acme\nImport-Namespace: acme\n");
+        parse(text.as_bytes(), "METADATA", &mut findings);
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("`demo-x` is not an import name"));
+        assert!(messages[1].contains("both an Import-Name and an Import-Namespace"));
+        let mut findings = Vec::new();
+        let old = GOOD.replace("Summary", "Import-Name: demo\nSummary");
+        parse(old.as_bytes(), "METADATA", &mut findings);
+        assert!(
+            findings[0]
+                .message
+                .contains("`Import-Name` needs Metadata-Version 2.5"),
+            "{findings:?}"
+        );
+    }
+
     #[test]
     fn every_problem_is_listed() {
         let text = "Metadata-Version: 2.1\nName: -bad-\nVersion: one\nVersion: two\nRequires-Dist: ???\nRequires-Python: >>3\nLicense-Expression: MIT\nProvides-Extra: Has_Caps\nX-Thing: 1\ngarbage\n";

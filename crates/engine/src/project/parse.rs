@@ -554,6 +554,11 @@ fn license(doc: &Doc, root: &Path, value: &Value) -> Result<License, ProjectErro
     }
     let table = doc.table(value, f)?;
     doc.only_keys(table, f, &["file", "text"])?;
+    doc.warn(
+        &value.span(),
+        f,
+        "the table form is deprecated (PEP 639): use an SPDX expression (license = \"MIT\") and license-files",
+    );
     match (get(table, "file"), get(table, "text")) {
         (Some(_), Some(t)) => Err(doc.err(&t.span(), f, "give either `file` or `text`, not both")),
         (Some(v), None) => {
@@ -1393,6 +1398,11 @@ data = { data = "share" }
         );
         let p = p.expect("legacy license file");
         assert_eq!(p.metadata.license_files, vec!["COPYING"]);
+        assert!(
+            p.warnings[0].contains("deprecated (PEP 639)"),
+            "{:?}",
+            p.warnings
+        );
         let (_d, p) = project(&format!("{HEAD}license = \"MIT\"\nclassifiers = [\"License :: OSI Approved :: MIT License\"]\n"), &[]);
         let warnings = p.expect("a MAY-error is a warning").warnings;
         assert!(
