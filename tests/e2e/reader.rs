@@ -72,12 +72,33 @@ fn reader_builds_a_flit_style_project_natively_and_pip_runs_its_script() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let project = tmp.path().join("fancy-greeter");
     flit_project(&project);
+    // The preview shows the same warnings before anything is built.
+    let preview = run(gradient()
+        .arg("preview")
+        .arg(&project)
+        .args(["--format", "wheel"]));
+    assert!(preview.status.success(), "{}", stderr(&preview));
+    let shown = stderr(&preview);
+    assert!(
+        shown.contains("project.scripts.fancy-greet: extras on an entry point are deprecated"),
+        "{shown}"
+    );
+    assert!(
+        stdout(&preview).contains("fancy/cli.py"),
+        "{}",
+        stdout(&preview)
+    );
+
     let report = build_json(&project, &tmp.path().join("dist"), &["--native"]);
     let notes = notes(&report);
     assert!(notes.contains("flit_core.buildapi"), "{notes}");
     assert!(
         notes.contains("project.scripts.fancy-greet: extras on an entry point are deprecated"),
         "the deprecated extras are a warning naming the field: {notes}"
+    );
+    assert!(
+        notes.contains("`_fancy_styles` is listed but the wheel has no such module"),
+        "import names are checked against the wheel: {notes}"
     );
 
     let wheel = artifact(&report, "wheel");

@@ -203,6 +203,9 @@ pub fn stage(
                 .ok_or_else(|| Error::Plan(format!("{} was not staged", format.name())))?,
         });
     }
+    for plan in plans.iter().filter(|p| p.format == Format::Wheel) {
+        notes.extend(wheel::import_name_warnings(project, plan));
+    }
     if let Some(app) = &app {
         notes.extend(app.notes.iter().cloned());
     }

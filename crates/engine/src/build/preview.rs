@@ -36,12 +36,18 @@ pub fn preview(
     progress: &dyn Progress,
 ) -> Result<Preview> {
     if !is_app(format) {
+        let plan = super::plan(project, format)?;
+        let imports = match format {
+            Format::Wheel => crate::wheel::import_name_warnings(project, &plan),
+            _ => Vec::new(),
+        };
         return Ok(Preview {
-            plan: super::plan(project, format)?,
+            plan,
             summary: None,
             notes: backend_note(project)
                 .into_iter()
                 .chain(project.warnings.iter().cloned())
+                .chain(imports)
                 .collect(),
             deb: None,
         });
