@@ -154,16 +154,8 @@ fn reader_builds_a_flit_style_project_natively_and_pip_runs_its_script() {
     );
 
     // Gradient's own inspector reads metadata 2.5 and finds nothing wrong.
-    for built in [wheel.clone(), artifact(&report, "sdist")] {
-        let out = run(gradient().arg("inspect").arg(&built));
-        assert!(
-            stdout(&out)
-                .trim_end()
-                .ends_with("verifies: 0 errors, 0 warnings"),
-            "{}",
-            stdout(&out)
-        );
-    }
+    assert_verifies_cleanly(&wheel);
+    assert_verifies_cleanly(&artifact(&report, "sdist"));
 
     // The sdist, unpacked, rebuilt with the version only its PKG-INFO
     // holds (as a VCS-versioned project's sdist has it).
