@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 mod backend;
 mod deb;
 pub mod edit;
+mod entries;
 mod fields;
+mod imports;
 mod parse;
 
 /// An invalid project input. Always names the file; line and field where known.

@@ -2,9 +2,10 @@
 //! "pyproject.toml specification" (packaging.python.org/en/latest/
 //! specifications/pyproject-toml/), `[build-system]`, and `[tool.gradient]`.
 
+use super::entries::{entry_points, scripts};
 use super::fields::{get, key_span, Doc, Item, Value};
+use super::imports::{import_names, import_names_disjoint};
 use super::*;
-use crate::entry_points::{self, ObjectRef};
 use crate::names;
 use std::str::FromStr;
 use toml::de::DeTable;
@@ -133,22 +134,7 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
             ),
         ));
     }
-    let mut settings = match tool_gradient {
-        Some(v) => settings(&doc, root, v, &name)?,
-        None => Settings {
-            module_names: vec![names::import_name(&name)],
-            ..Settings::default()
-        },
-    };
-    let module_named = tool_gradient
-        .and_then(|v| doc.table(v, "tool.gradient").ok())
-        .is_some_and(|t| get(t, "module-name").is_some());
-    if !module_named && !module_exists(root, &settings) {
-        if let Some(named) = super::backend::modules(&doc, top)? {
-            settings.module_names = named.modules;
-            settings.module_root = settings.module_root.take().or(named.root);
-        }
-    }
+    let settings = module_settings(&doc, root, top, tool_gradient, &name)?;
 
     let dynamic = dynamic(&doc, table)?;
     let version = version(&doc, root, table, project_value, &dynamic, &settings, &name)?;
@@ -359,6 +345,35 @@ fn version_from_pkg_info(root: &Path, name: &str) -> Option<(String, String)> {
         return None;
     }
     Some((meta.get("Version")?.to_string(), FILE.to_string()))
+}
+
+/// `[tool.gradient]`, its module defaulting to the project name; when that
+/// module does not exist and `module-name` is not given, the modules another
+/// backend's settings name ([`super::backend`]).
+fn module_settings(
+    doc: &Doc,
+    root: &Path,
+    top: &DeTable,
+    tool_gradient: Option<&Value>,
+    name: &str,
+) -> Result<Settings, ProjectError> {
+    let mut settings = match tool_gradient {
+        Some(v) => settings(doc, root, v, name)?,
+        None => Settings {
+            module_names: vec![names::import_name(name)],
+            ..Settings::default()
+        },
+    };
+    let module_named = tool_gradient
+        .and_then(|v| doc.table(v, "tool.gradient").ok())
+        .is_some_and(|t| get(t, "module-name").is_some());
+    if !module_named && !module_exists(root, &settings) {
+        if let Some(named) = super::backend::modules(doc, top)? {
+            settings.module_names = named.modules;
+            settings.module_root = settings.module_root.take().or(named.root);
+        }
+    }
+    Ok(settings)
 }
 
 /// Whether the module `settings` name first exists where discovery looks
@@ -815,203 +830,6 @@ fn extras(doc: &Doc, value: &Value) -> Result<BTreeMap<String, Vec<String>>, Pro
         }
     }
     Ok(out)
-}
-
-/// An entry point name ("Entry points specification" § "Data model"): any
-/// characters but `=`, not starting or ending with whitespace nor starting
-/// with `[`; a console or GUI script's name is also a file name, so no
-/// path separators. Names beyond the recommended `[\w.-]+` are warned about.
-fn entry_name(doc: &Doc, key: &Item, script: bool) -> Result<(), ProjectError> {
-    let name = key.text.as_str();
-    let invalid = name.is_empty()
-        || name.contains('=')
-        || name.starts_with('[')
-        || name.trim() != name
-        || script && (name.contains(['/', '\\']) || name == "." || name == "..");
-    if invalid {
-        let what = if script { "script" } else { "entry point" };
-        return Err(doc.err(
-            &key.span,
-            &key.field,
-            format!("`{name}` is not a valid {what} name (any characters but `=`, no leading `[` or surrounding spaces{})", if script { ", and no `/`: it is a file name" } else { "" }),
-        ));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
-        doc.warn(
-            &key.span,
-            &key.field,
-            format!("`{name}`: the entry points specification recommends only letters, digits, `_`, `.` and `-`"),
-        );
-    }
-    Ok(())
-}
-
-/// An object reference, `module.sub:attr.attr` (the attribute required for
-/// scripts), with optional `[extra, ...]`: deprecated, but valid and
-/// written as given, so a warning ("Entry points specification" § "Data
-/// model": consumers may ignore extras; the launchers Gradient writes do).
-fn entry_reference(doc: &Doc, val: &Item, script: bool) -> Result<(), ProjectError> {
-    let valid = match script {
-        true => ObjectRef::parse(&val.text).is_ok(),
-        false => entry_points::valid_reference(&val.text),
-    };
-    if !valid {
-        let example = if script { "function" } else { "object" };
-        return Err(doc.err(
-            &val.span,
-            &val.field,
-            format!(
-                "`{}` is not an object reference: use `package.module:{example}`",
-                val.text
-            ),
-        ));
-    }
-    let extras = entry_points::extras(&val.text);
-    if let Some(bad) = extras.iter().find(|e| !names::is_valid_name(e)) {
-        return Err(doc.err(
-            &val.span,
-            &val.field,
-            format!("`{bad}` is not a valid extra name"),
-        ));
-    }
-    if !extras.is_empty() {
-        doc.warn(
-            &val.span,
-            &val.field,
-            "extras on an entry point are deprecated (entry points specification): installers ignore them; declare the dependencies the code needs in `dependencies`",
-        );
-    }
-    Ok(())
-}
-
-fn scripts(
-    doc: &Doc,
-    value: &Value,
-    field: &str,
-) -> Result<BTreeMap<String, String>, ProjectError> {
-    let mut out = BTreeMap::new();
-    for (key, val) in doc.string_table(value, field)? {
-        entry_name(doc, &key, true)?;
-        entry_reference(doc, &val, true)?;
-        out.insert(key.text, val.text);
-    }
-    Ok(out)
-}
-
-fn entry_points(
-    doc: &Doc,
-    value: &Value,
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProjectError> {
-    let table = doc.table(value, "project.entry-points")?;
-    let mut out = BTreeMap::new();
-    for (group, entries) in table.iter() {
-        let g = group.get_ref().to_string();
-        let field = format!("project.entry-points.{g}");
-        if g == "console_scripts" || g == "gui_scripts" {
-            let key = if g == "console_scripts" {
-                "scripts"
-            } else {
-                "gui-scripts"
-            };
-            return Err(doc.err(
-                &group.span(),
-                &field,
-                format!("define these in [project.{key}] instead (pyproject.toml specification)"),
-            ));
-        }
-        let word = |p: &str, extra: &[char]| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || extra.contains(&c))
-        };
-        if !g.split('.').all(|p| word(p, &['-'])) {
-            return Err(doc.err(
-                &group.span(),
-                &field,
-                format!("`{g}` is not a valid entry point group (dotted words)"),
-            ));
-        }
-        if !g.split('.').all(|p| word(p, &[])) {
-            doc.warn(
-                &group.span(),
-                &field,
-                format!("`{g}`: group names are letters, digits and `_` separated by dots (entry points specification); consumers may not find it"),
-            );
-        }
-        let mut group_out = BTreeMap::new();
-        for (key, val) in doc.string_table(entries, &field)? {
-            entry_name(doc, &key, false)?;
-            entry_reference(doc, &val, false)?;
-            group_out.insert(key.text, val.text);
-        }
-        out.insert(g, group_out);
-    }
-    Ok(out)
-}
-
-/// PEP 794 `import-names` / `import-namespaces`: each a dotted import name,
-/// optionally followed by `; private` (any spaces around the `;`), written
-/// in that form.
-fn import_names(doc: &Doc, value: &Value, field: &str) -> Result<Vec<String>, ProjectError> {
-    let mut out = Vec::new();
-    for item in doc.strings(value, field)? {
-        let (name, marker) = match item.text.split_once(';') {
-            Some((name, marker)) => (name.trim(), Some(marker.trim())),
-            None => (item.text.trim(), None),
-        };
-        if !name.split('.').all(names::is_identifier) || marker.is_some_and(|m| m != "private") {
-            return Err(doc.err(
-                &item.span,
-                &item.field,
-                format!("`{}` is not an import name (`pkg`, `pkg.sub`, optionally followed by `; private`)", item.text),
-            ));
-        }
-        out.push(match marker {
-            Some(_) => format!("{name}; private"),
-            None => name.to_string(),
-        });
-    }
-    Ok(out)
-}
-
-/// PEP 794: a name in both `import-names` and `import-namespaces` is an
-/// error; every parent of a dotted name must be accounted for in one of them
-/// (a warning: only the project knows what it provides).
-fn import_names_disjoint(doc: &Doc, table: &DeTable, meta: &Metadata) -> Result<(), ProjectError> {
-    let bare = |list: &Option<Vec<String>>| -> Vec<String> {
-        list.iter()
-            .flatten()
-            .map(|n| n.split(';').next().unwrap_or(n).to_string())
-            .collect()
-    };
-    let (names, namespaces) = (bare(&meta.import_names), bare(&meta.import_namespaces));
-    let span = |key: &str| get(table, key).map(|v| v.span()).unwrap_or_default();
-    if let Some(both) = names.iter().find(|n| namespaces.contains(n)) {
-        return Err(doc.err(
-            &span("import-namespaces"),
-            "project.import-namespaces",
-            format!("`{both}` is also in import-names: a name is either provided exclusively or a namespace (PEP 794)"),
-        ));
-    }
-    for (key, list) in [("import-names", &names), ("import-namespaces", &namespaces)] {
-        for name in list {
-            let mut parent = name.as_str();
-            while let Some((up, _)) = parent.rsplit_once('.') {
-                parent = up;
-                if !names.iter().chain(&namespaces).any(|n| n == parent) {
-                    doc.warn(
-                        &span(key),
-                        &format!("project.{key}"),
-                        format!("`{name}` is listed but `{parent}` is in neither import-names nor import-namespaces (PEP 794: account for every level)"),
-                    );
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 fn globs(doc: &Doc, value: &Value, field: &str) -> Result<Vec<String>, ProjectError> {
