@@ -16,6 +16,7 @@ mod interrupt;
 mod oci;
 mod publish;
 mod published;
+mod reader;
 mod recommend;
 mod repair;
 mod support;

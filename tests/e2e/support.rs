@@ -228,6 +228,18 @@ pub fn pypi_sdist(name: &str, version: &str) -> PathBuf {
     PathBuf::from(v["sdist"].as_str().expect("sdist path"))
 }
 
+/// `gradient inspect FILE` in its human form ends with a clean verdict.
+pub fn assert_verifies_cleanly(file: &Path) {
+    let out = run(gradient().arg("inspect").arg(file));
+    assert!(
+        stdout(&out)
+            .trim_end()
+            .ends_with("verifies: 0 errors, 0 warnings"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// Unpack an sdist; its one top directory.
 pub fn unpack(sdist: &Path, into: &Path) -> PathBuf {
     let file = std::fs::File::open(sdist).unwrap();

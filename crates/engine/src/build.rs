@@ -170,6 +170,7 @@ pub fn stage(
     progress: &dyn Progress,
 ) -> Result<Staged> {
     let mut notes = check_backend(project, req.native)?;
+    notes.extend(project.warnings.iter().cloned());
     for format in &req.formats {
         available(*format)?;
     }
@@ -202,6 +203,9 @@ pub fn stage(
                 .next()
                 .ok_or_else(|| Error::Plan(format!("{} was not staged", format.name())))?,
         });
+    }
+    for plan in plans.iter().filter(|p| p.format == Format::Wheel) {
+        notes.extend(wheel::import_name_warnings(project, plan));
     }
     if let Some(app) = &app {
         notes.extend(app.notes.iter().cloned());

@@ -531,6 +531,7 @@ mod tests {
             },
             settings,
             build_system: Default::default(),
+            warnings: Vec::new(),
         }
     }
 

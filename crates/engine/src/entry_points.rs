@@ -105,6 +105,21 @@ pub fn valid_reference(reference: &str) -> bool {
     dotted(module) && attr.is_none_or(dotted)
 }
 
+/// The extras of `module:attr [extra1, extra2]`, trimmed; none when the
+/// reference has no brackets. Deprecated but valid: launchers ignore them.
+pub fn extras(reference: &str) -> Vec<&str> {
+    reference
+        .split_once('[')
+        .map(|(_, rest)| rest.trim_end().trim_end_matches(']'))
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Parse entry_points.txt (member `path`): group → name → reference.
 pub fn parse(
     bytes: &[u8],
@@ -187,14 +202,12 @@ pub fn choose_entry(
         .find(|s| published && names::normalize(&s.name) == own);
     match requested {
         Some(object) if object.contains(':') => {
-            if !valid_reference(object) {
-                return Err(Error::Plan(format!(
-                    "--entry `{object}` is not a `module:attr` object reference"
-                )));
-            }
+            // Extras, if given, are dropped: every consumer imports `module:attr`.
+            let reference = ObjectRef::parse(object)
+                .map_err(|why| Error::Plan(format!("--entry: {why}")))?;
             Ok(EntryPoint {
                 name: object.to_string(),
-                object: object.to_string(),
+                object: reference.object(),
             })
         }
         Some(name) => tree
@@ -239,5 +252,17 @@ mod tests {
         assert_eq!(groups["console_scripts"]["x"], "pkg [extra]");
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(findings[0].message.contains("line 6"));
+    }
+
+    #[test]
+    fn extras_are_read_and_left_out_of_the_object() {
+        assert_eq!(extras("pkg.cli:main [color, fast]"), ["color", "fast"]);
+        assert!(extras("pkg.cli:main").is_empty());
+        let r = ObjectRef::parse("pkg.cli:main [color]").expect("valid");
+        assert_eq!((r.module.as_str(), r.attr.as_str()), ("pkg.cli", "main"));
+        assert_eq!(r.object(), "pkg.cli:main");
+        assert!(r
+            .launcher("/usr/bin/python3")
+            .contains("from pkg.cli import main\n"));
     }
 }

@@ -1,7 +1,9 @@
 //! Core metadata rendering: PKG-INFO (sdist) and METADATA (wheel); and
 //! reading METADATA back into the project model ([`read`]).
 //!
-//! Implements "Core metadata specifications", version 2.4
+//! Implements "Core metadata specifications", version 2.4, and 2.5 when
+//! the project declares PEP 794 import names (`Import-Name`,
+//! `Import-Namespace`), which only 2.5 defines
 //! (packaging.python.org/en/latest/specifications/core-metadata/), with the
 //! field mapping of "pyproject.toml specification" § "Declaring project
 //! metadata" for authors, maintainers, urls and extras, and the
@@ -17,9 +19,16 @@ pub use read::read;
 pub fn render(meta: &Metadata) -> String {
     let mut out = String::new();
     let mut field = |name: &str, value: &str| {
-        let _ = writeln!(out, "{name}: {}", fold(value));
+        let _ = match value {
+            "" => writeln!(out, "{name}:"),
+            _ => writeln!(out, "{name}: {}", fold(value)),
+        };
     };
-    field("Metadata-Version", "2.4");
+    let declares_imports = meta.import_names.is_some() || meta.import_namespaces.is_some();
+    field(
+        "Metadata-Version",
+        if declares_imports { "2.5" } else { "2.4" },
+    );
     field("Name", &meta.name);
     field("Version", &meta.version);
     if let Some(summary) = &meta.description {
@@ -71,6 +80,15 @@ pub fn render(meta: &Metadata) -> String {
     }
     for extra in meta.optional_dependencies.keys() {
         field("Provides-Extra", extra);
+    }
+    // `import-names = []` declares that there are none: one empty field.
+    match meta.import_names.as_deref() {
+        Some([]) => field("Import-Name", ""),
+        Some(names) => names.iter().for_each(|n| field("Import-Name", n)),
+        None => {}
+    }
+    for name in meta.import_namespaces.iter().flatten() {
+        field("Import-Namespace", name);
     }
     if let Some(readme) = &meta.readme {
         field("Description-Content-Type", &readme.content_type);
@@ -258,6 +276,25 @@ Description-Content-Type: text/markdown
 Hello.
 ";
         assert_eq!(text, expected);
+    }
+
+    /// PEP 794: the fields after Provides-Extra, in metadata 2.5 only.
+    #[test]
+    fn import_names_need_metadata_2_5() {
+        let mut meta = rich();
+        meta.import_names = Some(vec!["acme".into(), "_acme_native; private".into()]);
+        meta.import_namespaces = Some(vec!["acme_plugins".into()]);
+        let text = render(&meta);
+        assert!(text.starts_with("Metadata-Version: 2.5\n"), "{text}");
+        assert!(text.contains("Provides-Extra: fancy\nImport-Name: acme\nImport-Name: _acme_native; private\nImport-Namespace: acme_plugins\nDescription-Content-Type"), "{text}");
+        meta.import_names = Some(Vec::new());
+        meta.import_namespaces = None;
+        let text = render(&meta);
+        assert!(
+            text.contains("Provides-Extra: fancy\nImport-Name:\nDescription"),
+            "{text}"
+        );
+        assert!(render(&rich()).starts_with("Metadata-Version: 2.4\n"));
     }
 
     #[test]

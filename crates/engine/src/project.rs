@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod backend;
 mod deb;
 pub mod edit;
+mod entries;
 mod fields;
+mod imports;
 mod parse;
 
 /// An invalid project input. Always names the file; line and field where known.
@@ -40,6 +43,10 @@ pub struct Project {
     pub settings: Settings,
     /// `[build-system]`.
     pub build_system: BuildSystem,
+    /// Valid input the specifications allow but the builder advises against
+    /// (deprecated forms, conventions not followed), each naming the file,
+    /// line and field: shown with the preview and the build's notes.
+    pub warnings: Vec<String>,
 }
 
 /// The `[project]` table, validated and normalised.
@@ -73,6 +80,11 @@ pub struct Metadata {
     pub gui_scripts: BTreeMap<String, String>,
     /// group → (name → reference), excluding console_scripts/gui_scripts.
     pub entry_points: BTreeMap<String, BTreeMap<String, String>>,
+    /// PEP 794 `import-names` (core metadata `Import-Name`), each
+    /// `name` or `name; private`; `Some(vec![])` declares no import names.
+    pub import_names: Option<Vec<String>>,
+    /// PEP 794 `import-namespaces` (core metadata `Import-Namespace`).
+    pub import_namespaces: Option<Vec<String>>,
     /// Fields listed in `dynamic` (only ones the native builder can compute
     /// survive validation).
     pub dynamic: Vec<String>,

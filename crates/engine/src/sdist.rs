@@ -70,6 +70,8 @@ pub fn plan(project: &Project, files: &FileSet, mtime: u64) -> Result<Plan> {
             add(f, format!("include: {g}"));
         }
     }
+    // An unpacked sdist's own PKG-INFO is replaced by the one written below.
+    chosen.remove("PKG-INFO");
     let sdist_exclude = Globs::new(&settings.sdist_exclude, "tool.gradient.sdist-exclude")?;
     let mut excluded = files.excluded.clone();
     chosen.retain(|rel, _| match sdist_exclude.matching(rel) {

@@ -200,6 +200,49 @@ pub fn compare(from_tree: &Plan, from_sdist: &Plan) -> Vec<String> {
     out
 }
 
+/// PEP 794 against what the wheel ships, for a project that lists import
+/// names: a listed name with no module or package in the wheel ("MUST be
+/// importable"), and a top-level module the lists leave out ("SHOULD list
+/// all import names"). Warnings, not errors: an import hook can provide a
+/// name no file shows.
+pub fn import_name_warnings(project: &Project, plan: &Plan) -> Vec<String> {
+    let meta = &project.metadata;
+    if meta.import_names.is_none() && meta.import_namespaces.is_none() {
+        return Vec::new();
+    }
+    let listed: Vec<&str> = meta
+        .import_names
+        .iter()
+        .chain(&meta.import_namespaces)
+        .flatten()
+        .map(|n| n.split(';').next().unwrap_or(n).trim())
+        .collect();
+    let at = project.pyproject_path.display();
+    let ships = |path: &str| {
+        plan.entries
+            .iter()
+            .any(|e| e.path == format!("{path}.py") || e.path.starts_with(&format!("{path}/")))
+    };
+    let mut out: Vec<String> = listed
+        .iter()
+        .filter(|name| !ships(&name.replace('.', "/")))
+        .map(|name| format!("{at}: project.import-names: `{name}` is listed but the wheel has no such module or package (PEP 794: every name listed must be importable)"))
+        .collect();
+    let top: std::collections::BTreeSet<&str> = plan
+        .entries
+        .iter()
+        .filter_map(|e| match e.path.split_once('/') {
+            Some((dir, _)) if !dir.ends_with(".dist-info") && !dir.ends_with(".data") => Some(dir),
+            None => e.path.strip_suffix(".py"),
+            _ => None,
+        })
+        .collect();
+    out.extend(top.into_iter().filter(|t| !listed.contains(t)).map(|t| {
+        format!("{at}: project.import-names: the wheel ships `{t}`, which neither import-names nor import-namespaces lists (PEP 794: list every import name, private ones with `; private`)")
+    }));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +264,7 @@ mod tests {
             },
             settings,
             build_system: Default::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -230,6 +274,36 @@ mod tests {
             std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
             std::fs::write(p, f).expect("write");
         }
+    }
+
+    /// Listed import names are checked against the modules the wheel ships.
+    #[test]
+    fn import_names_are_checked_against_the_wheel() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        files(
+            dir.path(),
+            &[
+                "pyproject.toml",
+                "LICENSE",
+                "foo_bar_baz/__init__.py",
+                "_speed.py",
+            ],
+        );
+        let settings = Settings {
+            module_names: vec!["foo_bar_baz".into(), "_speed".into()],
+            ..Settings::default()
+        };
+        let mut p = project(dir.path(), settings);
+        let w = plan(&p, &discovery::scan(&p).expect("scan"), DEFAULT_EPOCH).expect("wheel");
+        assert!(import_name_warnings(&p, &w).is_empty(), "nothing listed");
+        p.metadata.import_names = Some(vec!["foo_bar_baz".into(), "_speed; private".into()]);
+        assert!(import_name_warnings(&p, &w).is_empty());
+        p.metadata.import_names = Some(vec!["foo_bar_baz.gone".into()]);
+        p.metadata.import_namespaces = Some(vec!["foo_bar_baz".into()]);
+        let warnings = import_name_warnings(&p, &w);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("`foo_bar_baz.gone` is listed but the wheel has no such"));
+        assert!(warnings[1].contains("ships `_speed`"), "{warnings:?}");
     }
 
     #[test]

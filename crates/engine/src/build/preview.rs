@@ -36,10 +36,19 @@ pub fn preview(
     progress: &dyn Progress,
 ) -> Result<Preview> {
     if !is_app(format) {
+        let plan = super::plan(project, format)?;
+        let imports = match format {
+            Format::Wheel => crate::wheel::import_name_warnings(project, &plan),
+            _ => Vec::new(),
+        };
         return Ok(Preview {
-            plan: super::plan(project, format)?,
+            plan,
             summary: None,
-            notes: backend_note(project).into_iter().collect(),
+            notes: backend_note(project)
+                .into_iter()
+                .chain(project.warnings.iter().cloned())
+                .chain(imports)
+                .collect(),
             deb: None,
         });
     }
@@ -73,7 +82,12 @@ pub fn preview(
     }
     Ok(Preview {
         summary: Some(summary),
-        notes: stage.notes.clone(),
+        notes: project
+            .warnings
+            .iter()
+            .chain(&stage.notes)
+            .cloned()
+            .collect(),
         plan,
         deb,
     })

@@ -1,5 +1,5 @@
 //! Reading core metadata (METADATA in wheels, PKG-INFO in sdists): the
-//! "Core metadata specifications" up to version 2.4
+//! "Core metadata specifications" up to version 2.5
 //! (packaging.python.org/en/latest/specifications/core-metadata/), whose
 //! file format is RFC 822 style headers followed by an optional body that
 //! holds the description.
@@ -40,13 +40,16 @@ const FIELDS: &[(&str, bool)] = &[
     ("Provides-Extra", true),
     ("Provides-Dist", true),
     ("Obsoletes-Dist", true),
+    // Metadata 2.5 (PEP 794).
+    ("Import-Name", true),
+    ("Import-Namespace", true),
     // Metadata 1.1, superseded but still read by tools.
     ("Requires", true),
     ("Provides", true),
     ("Obsoletes", true),
 ];
 
-const VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4"];
+const VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"];
 
 /// Parsed core metadata: every field by canonical name, in file order.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -266,10 +269,49 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
             ));
         }
     }
+    import_names(meta, path, findings);
     if let Some(v) = version_of_metadata {
         check_version(meta, v, path, findings);
     }
     description(meta, path, findings);
+}
+
+/// PEP 794: each `Import-Name` / `Import-Namespace` a dotted import name,
+/// optionally `; private` (an `Import-Name` may be empty: no import names),
+/// and no name in both.
+fn import_names(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
+    let bare = |value: &str| value.split(';').next().unwrap_or(value).trim().to_string();
+    for field in ["Import-Name", "Import-Namespace"] {
+        for value in meta.all(field) {
+            let (name, marker) = match value.split_once(';') {
+                Some((name, marker)) => (name.trim(), Some(marker.trim())),
+                None => (value.trim(), None),
+            };
+            let empty_allowed = field == "Import-Name" && value.trim().is_empty();
+            let valid = name.split('.').all(crate::names::is_identifier)
+                && marker.is_none_or(|m| m == "private");
+            if !valid && !empty_allowed {
+                findings.push(Finding::error(
+                    "M003",
+                    Some(path),
+                    format!("{field} `{value}` is not an import name (`pkg.sub`, optionally `; private`)"),
+                ));
+            }
+        }
+    }
+    let names: Vec<String> = meta.all("Import-Name").iter().map(|v| bare(v)).collect();
+    if let Some(both) = meta
+        .all("Import-Namespace")
+        .iter()
+        .map(|v| bare(v))
+        .find(|n| names.contains(n))
+    {
+        findings.push(Finding::error(
+            "M003",
+            Some(path),
+            format!("`{both}` is both an Import-Name and an Import-Namespace (PEP 794)"),
+        ));
+    }
 }
 
 /// Metadata-Version itself, and fields used before the version that defines
@@ -277,7 +319,7 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
 fn check_version(meta: &CoreMetadata, v: &str, path: &str, findings: &mut Vec<Finding>) {
     let numeric = meta.version();
     if !VERSIONS.contains(&v) {
-        let known_newest = (2, 4);
+        let known_newest = (2, 5);
         let (severity_error, why) = match numeric {
             Some((2, minor)) if minor > known_newest.1 => (false, "newer than this inspector knows"),
             // 2.0 was never a published version; tools of the time wrote it.
@@ -298,6 +340,8 @@ fn check_version(meta: &CoreMetadata, v: &str, path: &str, findings: &mut Vec<Fi
         ("License-Expression", (2, 4)),
         ("License-File", (2, 4)),
         ("Dynamic", (2, 2)),
+        ("Import-Name", (2, 5)),
+        ("Import-Namespace", (2, 5)),
     ] {
         if !meta.fields.contains_key(field) || meta.version_at_least(needs.0, needs.1) {
             continue;
@@ -367,6 +411,43 @@ mod tests {
         assert_eq!(meta.get("Name"), Some("demo"));
         assert_eq!(meta.all("Classifier"), ["A", "B"]);
         assert_eq!(meta.description_bytes, "# Demo\n\nBody.".len());
+    }
+
+    /// PEP 794 fields: known in 2.5, checked, an error before it.
+    #[test]
+    fn import_names_of_metadata_2_5() {
+        let head = "Metadata-Version: 2.5\nName: demo\nVersion: 1.0\n";
+        let mut findings = Vec::new();
+        let text = format!(
+            "{head}Import-Name: demo\nImport-Name: _demo ;private\nImport-Namespace: acme\n"
+        );
+        parse(text.as_bytes(), "METADATA", &mut findings);
+        assert!(findings.is_empty(), "{findings:?}");
+        parse(
+            format!("{head}Import-Name:\n").as_bytes(),
+            "METADATA",
+            &mut findings,
+        );
+        assert!(
+            findings.is_empty(),
+            "an empty Import-Name declares none: {findings:?}"
+        );
+        let text =
+            format!("{head}Import-Name: demo-x\nImport-Name: acme\nImport-Namespace: acme\n");
+        parse(text.as_bytes(), "METADATA", &mut findings);
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("`demo-x` is not an import name"));
+        assert!(messages[1].contains("both an Import-Name and an Import-Namespace"));
+        let mut findings = Vec::new();
+        let old = GOOD.replace("Summary", "Import-Name: demo\nSummary");
+        parse(old.as_bytes(), "METADATA", &mut findings);
+        assert!(
+            findings[0]
+                .message
+                .contains("`Import-Name` needs Metadata-Version 2.5"),
+            "{findings:?}"
+        );
     }
 
     #[test]

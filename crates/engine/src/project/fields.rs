@@ -2,6 +2,7 @@
 //! the 1-based line and the dotted field path.
 
 use super::ProjectError;
+use std::cell::RefCell;
 use std::ops::Range;
 use std::path::Path;
 use toml::de::{DeTable, DeValue};
@@ -9,10 +10,12 @@ use toml::Spanned;
 
 pub type Value<'i> = Spanned<DeValue<'i>>;
 
-/// The document being read: its file name and text, to turn spans into lines.
+/// The document being read: its file name and text, to turn spans into lines,
+/// and the warnings met so far (valid input the builder would rather not see).
 pub struct Doc<'a> {
     pub file: &'a Path,
     pub text: &'a str,
+    pub warnings: RefCell<Vec<String>>,
 }
 
 impl Doc<'_> {
@@ -38,6 +41,13 @@ impl Doc<'_> {
             field: Some(field.to_string()),
             message: message.into(),
         }
+    }
+
+    /// A warning at `span` about `field`, worded like an error
+    /// (`file:line: field: message`): the input is valid, the build goes on.
+    pub fn warn(&self, span: &Range<usize>, field: &str, message: impl Into<String>) {
+        let text = self.err(span, field, message).to_string();
+        self.warnings.borrow_mut().push(text);
     }
 
     pub fn str<'v>(&self, value: &'v Value<'_>, field: &str) -> Result<&'v str, ProjectError> {

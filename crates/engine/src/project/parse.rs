@@ -2,7 +2,9 @@
 //! "pyproject.toml specification" (packaging.python.org/en/latest/
 //! specifications/pyproject-toml/), `[build-system]`, and `[tool.gradient]`.
 
+use super::entries::{entry_points, scripts};
 use super::fields::{get, key_span, Doc, Item, Value};
+use super::imports::{import_names, import_names_disjoint};
 use super::*;
 use crate::names;
 use std::str::FromStr;
@@ -26,6 +28,8 @@ const PROJECT_KEYS: &[&str] = &[
     "scripts",
     "gui-scripts",
     "entry-points",
+    "import-names",
+    "import-namespaces",
     "dynamic",
 ];
 
@@ -85,6 +89,7 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
     let doc = Doc {
         file: &file,
         text: &text,
+        warnings: Default::default(),
     };
     let top = DeTable::parse(&text).map_err(|e| ProjectError {
         file: file.clone(),
@@ -129,16 +134,10 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
             ),
         ));
     }
-    let settings = match tool_gradient {
-        Some(v) => settings(&doc, root, v, &name)?,
-        None => Settings {
-            module_names: vec![names::import_name(&name)],
-            ..Settings::default()
-        },
-    };
+    let settings = module_settings(&doc, root, top, tool_gradient, &name)?;
 
     let dynamic = dynamic(&doc, table)?;
-    let version = version(&doc, root, table, project_value, &dynamic, &settings)?;
+    let version = version(&doc, root, table, project_value, &dynamic, &settings, &name)?;
 
     let mut meta = Metadata {
         normalized_name: names::normalize(&name),
@@ -188,6 +187,8 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
             "scripts" => meta.scripts = scripts(&doc, value, f)?,
             "gui-scripts" => meta.gui_scripts = scripts(&doc, value, f)?,
             "entry-points" => meta.entry_points = entry_points(&doc, value)?,
+            "import-names" => meta.import_names = Some(import_names(&doc, value, f)?),
+            "import-namespaces" => meta.import_namespaces = Some(import_names(&doc, value, f)?),
             _ => {}
         }
     }
@@ -201,13 +202,15 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
             let span = get(table, "classifiers")
                 .map(|v| v.span())
                 .unwrap_or_default();
-            return Err(doc.err(
+            // "Build tools MAY raise an error" (pyproject.toml specification).
+            doc.warn(
                 &span,
                 "project.classifiers",
-                format!("`{c}` conflicts with the SPDX `license` expression (PEP 639): remove the License :: classifier"),
-            ));
+                format!("`{c}` is deprecated beside the SPDX `license` expression (PEP 639): remove the License :: classifier"),
+            );
         }
     }
+    import_names_disjoint(&doc, table, &meta)?;
 
     Ok(Project {
         root: root.to_path_buf(),
@@ -215,6 +218,7 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
         metadata: meta,
         settings,
         build_system,
+        warnings: doc.warnings.take(),
     })
 }
 
@@ -250,7 +254,12 @@ fn dynamic(doc: &Doc, table: &DeTable) -> Result<Vec<String>, ProjectError> {
                 "project.dynamic",
                 format!(
                     "`{field}` is not a [project] field; dynamic may list: {}",
-                    PROJECT_KEYS[1..17].join(", ")
+                    PROJECT_KEYS
+                        .iter()
+                        .filter(|k| !["name", "dynamic"].contains(k))
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -285,11 +294,13 @@ fn version(
     project: &Value,
     dynamic: &[String],
     settings: &Settings,
+    name: &str,
 ) -> Result<String, ProjectError> {
     let (text, span, origin) = match get(table, "version") {
         Some(v) => (doc.str(v, "project.version")?.to_string(), v.span(), None),
         None if dynamic.iter().any(|d| d == "version") => {
-            let (text, file) = version_from_module(root, settings).ok_or_else(|| {
+            let from_sdist = || version_from_pkg_info(root, name);
+            let (text, file) = from_sdist().or_else(|| version_from_module(root, settings)).ok_or_else(|| {
                 doc.err(
                     &key_span(table, "dynamic").unwrap_or_default(),
                     "project.dynamic",
@@ -318,6 +329,68 @@ fn version(
         )
     })?;
     Ok(version.to_string())
+}
+
+/// An unpacked sdist's own `PKG-INFO` (core metadata `Version`), as
+/// backends read it when they build a wheel from their sdist: only when its
+/// `Name` is this project's (name normalisation).
+fn version_from_pkg_info(root: &Path, name: &str) -> Option<(String, String)> {
+    const FILE: &str = "PKG-INFO";
+    if crate::links::named_file_escape(root, FILE).is_some() {
+        return None;
+    }
+    let bytes = std::fs::read(root.join(FILE)).ok()?;
+    let meta = crate::inspect::core_metadata::parse(&bytes, FILE, &mut Vec::new());
+    if names::normalize(meta.get("Name")?) != names::normalize(name) {
+        return None;
+    }
+    Some((meta.get("Version")?.to_string(), FILE.to_string()))
+}
+
+/// `[tool.gradient]`, its module defaulting to the project name; when that
+/// module does not exist and `module-name` is not given, the modules another
+/// backend's settings name ([`super::backend`]).
+fn module_settings(
+    doc: &Doc,
+    root: &Path,
+    top: &DeTable,
+    tool_gradient: Option<&Value>,
+    name: &str,
+) -> Result<Settings, ProjectError> {
+    let mut settings = match tool_gradient {
+        Some(v) => settings(doc, root, v, name)?,
+        None => Settings {
+            module_names: vec![names::import_name(name)],
+            ..Settings::default()
+        },
+    };
+    let module_named = tool_gradient
+        .and_then(|v| doc.table(v, "tool.gradient").ok())
+        .is_some_and(|t| get(t, "module-name").is_some());
+    if !module_named && !module_exists(root, &settings) {
+        if let Some(named) = super::backend::modules(doc, top)? {
+            settings.module_names = named.modules;
+            settings.module_root = settings.module_root.take().or(named.root);
+        }
+    }
+    Ok(settings)
+}
+
+/// Whether the module `settings` name first exists where discovery looks
+/// (`module-root`, else `src/` and the root), as a package or a `.py` file.
+fn module_exists(root: &Path, settings: &Settings) -> bool {
+    let Some(module) = settings.module_names.first() else {
+        return false;
+    };
+    let rel = module.replace('.', "/");
+    let roots: Vec<String> = match &settings.module_root {
+        Some(r) if r.is_empty() => vec![String::new()],
+        Some(r) => vec![format!("{r}/")],
+        None => vec!["src/".into(), String::new()],
+    };
+    roots.iter().any(|r| {
+        root.join(format!("{r}{rel}")).is_dir() || root.join(format!("{r}{rel}.py")).is_file()
+    })
 }
 
 fn version_from_module(root: &Path, settings: &Settings) -> Option<(String, String)> {
@@ -496,6 +569,11 @@ fn license(doc: &Doc, root: &Path, value: &Value) -> Result<License, ProjectErro
     }
     let table = doc.table(value, f)?;
     doc.only_keys(table, f, &["file", "text"])?;
+    doc.warn(
+        &value.span(),
+        f,
+        "the table form is deprecated (PEP 639): use an SPDX expression (license = \"MIT\") and license-files",
+    );
     match (get(table, "file"), get(table, "text")) {
         (Some(_), Some(t)) => Err(doc.err(&t.span(), f, "give either `file` or `text`, not both")),
         (Some(v), None) => {
@@ -637,8 +715,10 @@ fn people(doc: &Doc, value: &Value, field: &str) -> Result<Vec<Person>, ProjectE
             }
         }
         if let Some(e) = email {
-            let valid = e.split_once('@').is_some_and(|(l, d)| {
-                !l.is_empty() && d.contains('.') && !e.contains([' ', ',', '<', '>'])
+            // RFC 5322 addr-spec: a local part and a domain (`localhost`
+            // is one); no spaces or the list and angle delimiters.
+            let valid = e.rsplit_once('@').is_some_and(|(l, d)| {
+                !l.is_empty() && !d.is_empty() && !e.contains([' ', ',', '<', '>'])
             });
             if !valid {
                 return Err(doc.err(
@@ -662,15 +742,23 @@ fn people(doc: &Doc, value: &Value, field: &str) -> Result<Vec<Person>, ProjectE
 fn classifiers(doc: &Doc, value: &Value) -> Result<Vec<String>, ProjectError> {
     let items = doc.strings(value, "project.classifiers")?;
     for item in &items {
-        if item.text.trim().is_empty() || item.text.contains('\n') || !item.text.contains(" :: ") {
+        // An empty or multi-line value cannot be a Classifier header.
+        if item.text.trim().is_empty() || item.text.contains('\n') {
             return Err(doc.err(
                 &item.span,
                 &item.field,
+                "a classifier is one non-empty line",
+            ));
+        }
+        if !item.text.contains(" :: ") {
+            doc.warn(
+                &item.span,
+                &item.field,
                 format!(
-                    "`{}` is not a trove classifier (e.g. \"Programming Language :: Python :: 3\")",
+                    "`{}` is not a trove classifier (e.g. \"Programming Language :: Python :: 3\"): PyPI refuses uploads with unknown classifiers",
                     item.text
                 ),
-            ));
+            );
         }
     }
     Ok(items.into_iter().map(|i| i.text).collect())
@@ -686,7 +774,7 @@ fn urls(doc: &Doc, value: &Value) -> Result<Vec<(String, String)>, ProjectError>
                 "a URL label can be at most 32 characters (core metadata Project-URL)",
             ));
         }
-        if !val.text.contains("://") {
+        if !is_url(&val.text) {
             return Err(doc.err(
                 &val.span,
                 &val.field,
@@ -696,6 +784,19 @@ fn urls(doc: &Doc, value: &Value) -> Result<Vec<(String, String)>, ProjectError>
         out.push((key.text, val.text));
     }
     Ok(out)
+}
+
+/// An absolute URI (RFC 3986 § 3.1): a scheme, `:`, and more —
+/// `https://…`, and also `mailto:…`.
+fn is_url(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(scheme, rest)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            && !rest.is_empty()
+            && !text.contains(char::is_whitespace)
+    })
 }
 
 /// PEP 508 requirement strings.
@@ -727,109 +828,6 @@ fn extras(doc: &Doc, value: &Value) -> Result<BTreeMap<String, Vec<String>>, Pro
         if out.insert(normalized.clone(), list).is_some() {
             return Err(doc.err(&key.span(), &field, format!("extra `{name}` is the same as another one after normalisation (`{normalized}`)")));
         }
-    }
-    Ok(out)
-}
-
-/// Entry points spec: an object reference `module.sub:attr.attr`.
-fn is_object_reference(s: &str, require_attr: bool) -> bool {
-    let (module, attr) = match s.split_once(':') {
-        Some((m, a)) => (m.trim(), Some(a.trim())),
-        None => (s.trim(), None),
-    };
-    let dotted = |x: &str| !x.is_empty() && x.split('.').all(names::is_identifier);
-    dotted(module) && attr.map_or(!require_attr, dotted)
-}
-
-fn scripts(
-    doc: &Doc,
-    value: &Value,
-    field: &str,
-) -> Result<BTreeMap<String, String>, ProjectError> {
-    let mut out = BTreeMap::new();
-    for (key, val) in doc.string_table(value, field)? {
-        if key.text.is_empty()
-            || key
-                .text
-                .contains(|c: char| c.is_whitespace() || c == '=' || c == '/' || c == '[')
-        {
-            return Err(doc.err(
-                &key.span,
-                &key.field,
-                format!("`{}` is not a valid script name", key.text),
-            ));
-        }
-        if !is_object_reference(&val.text, true) {
-            return Err(doc.err(
-                &val.span,
-                &val.field,
-                format!(
-                    "`{}` is not an object reference: use `package.module:function`",
-                    val.text
-                ),
-            ));
-        }
-        out.insert(key.text, val.text);
-    }
-    Ok(out)
-}
-
-fn entry_points(
-    doc: &Doc,
-    value: &Value,
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProjectError> {
-    let table = doc.table(value, "project.entry-points")?;
-    let mut out = BTreeMap::new();
-    for (group, entries) in table.iter() {
-        let g = group.get_ref().to_string();
-        let field = format!("project.entry-points.{g}");
-        if g == "console_scripts" || g == "gui_scripts" {
-            let key = if g == "console_scripts" {
-                "scripts"
-            } else {
-                "gui-scripts"
-            };
-            return Err(doc.err(
-                &group.span(),
-                &field,
-                format!("define these in [project.{key}] instead (pyproject.toml specification)"),
-            ));
-        }
-        if g.is_empty()
-            || !g.split('.').all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-            })
-        {
-            return Err(doc.err(
-                &group.span(),
-                &field,
-                format!("`{g}` is not a valid entry point group (dotted words)"),
-            ));
-        }
-        let mut group_out = BTreeMap::new();
-        for (key, val) in doc.string_table(entries, &field)? {
-            if key.text.is_empty() || key.text.contains('=') || key.text.starts_with('[') {
-                return Err(doc.err(
-                    &key.span,
-                    &key.field,
-                    format!("`{}` is not a valid entry point name", key.text),
-                ));
-            }
-            if !is_object_reference(&val.text, false) {
-                return Err(doc.err(
-                    &val.span,
-                    &val.field,
-                    format!(
-                        "`{}` is not an object reference: use `package.module:object`",
-                        val.text
-                    ),
-                ));
-            }
-            group_out.insert(key.text, val.text);
-        }
-        out.insert(g, group_out);
     }
     Ok(out)
 }
@@ -1218,8 +1216,18 @@ data = { data = "share" }
         );
         let p = p.expect("legacy license file");
         assert_eq!(p.metadata.license_files, vec!["COPYING"]);
-        let e = error(&format!("{HEAD}license = \"MIT\"\nclassifiers = [\"License :: OSI Approved :: MIT License\"]\n"), &[]);
-        assert!(e.message.contains("PEP 639"));
+        assert!(
+            p.warnings[0].contains("deprecated (PEP 639)"),
+            "{:?}",
+            p.warnings
+        );
+        let (_d, p) = project(&format!("{HEAD}license = \"MIT\"\nclassifiers = [\"License :: OSI Approved :: MIT License\"]\n"), &[]);
+        let warnings = p.expect("a MAY-error is a warning").warnings;
+        assert!(
+            warnings[0].contains("pyproject.toml:5: project.classifiers: "),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].contains("PEP 639"), "{warnings:?}");
         let (_d, p) = project(
             &format!("{HEAD}license = \"MIT\"\n"),
             &[("LICENSE", "mit"), ("demo.py", "")],
@@ -1273,8 +1281,185 @@ data = { data = "share" }
             &[],
         );
         assert!(e.message.contains("[project.scripts]"));
-        assert!(is_object_reference("a.b:c.d", true));
-        assert!(!is_object_reference("a-b:c", false));
+    }
+
+    fn warnings_of(toml: &str, files: &[(&str, &str)]) -> Vec<String> {
+        project(toml, files).1.expect("valid").warnings
+    }
+
+    /// An unpacked sdist's PKG-INFO gives a dynamic version (before the
+    /// module's `__version__`), only when its Name is this project's.
+    #[test]
+    fn dynamic_version_from_the_sdists_pkg_info() {
+        let toml = "[project]\nname = \"My_Tool\"\ndynamic = [\"version\"]\n";
+        let module = ("my_tool/__init__.py", "__version__ = \"0.0\"\n");
+        let pkg_info = "Metadata-Version: 2.4\nName: my-tool\nVersion: 3.1.0.post2\n\nBody\n";
+        let (_d, p) = project(toml, &[("PKG-INFO", pkg_info), ("my_tool/__init__.py", "")]);
+        assert_eq!(p.expect("from PKG-INFO").metadata.version, "3.1.0.post2");
+        let other = "Metadata-Version: 2.4\nName: other\nVersion: 9\n";
+        let (_d, p) = project(toml, &[("PKG-INFO", other), module]);
+        assert_eq!(p.expect("from the module").metadata.version, "0.0");
+        let e = error(toml, &[("PKG-INFO", other), ("my_tool/__init__.py", "")]);
+        assert!(e.message.contains("__version__"), "{}", e.message);
+    }
+
+    /// PEP 794: dotted names, `; private` with any spaces, never in both
+    /// lists; a level not accounted for is a warning.
+    #[test]
+    fn import_names_and_namespaces() {
+        let toml = format!("{HEAD}import-names = [\"demo\", \"_demo_c ;private\", \"acme.tools\"]\nimport-namespaces = [\"acme\"]\n");
+        let (_d, p) = project(&toml, &[("demo.py", "")]);
+        let p = p.expect("valid");
+        assert_eq!(
+            p.metadata.import_names.as_deref(),
+            Some(
+                &[
+                    "demo".to_string(),
+                    "_demo_c; private".into(),
+                    "acme.tools".into()
+                ][..]
+            )
+        );
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let (_d, p) = project(&format!("{HEAD}import-names = []\n"), &[("demo.py", "")]);
+        assert_eq!(p.expect("no names").metadata.import_names, Some(Vec::new()));
+        let e = error(&format!("{HEAD}import-names = [\"demo-x\"]\n"), &[]);
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(4), Some("project.import-names[0]"))
+        );
+        let e = error(&format!("{HEAD}import-names = [\"demo; public\"]\n"), &[]);
+        assert!(e.message.contains("; private"), "{}", e.message);
+        let e = error(
+            &format!("{HEAD}import-names = [\"demo\"]\nimport-namespaces = [\"demo ; private\"]\n"),
+            &[],
+        );
+        assert!(e.message.contains("PEP 794"), "{}", e.message);
+        let w = warnings_of(
+            &format!("{HEAD}import-names = [\"a.b.c\"]\nimport-namespaces = [\"a\"]\n"),
+            &[("demo.py", "")],
+        );
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("`a.b` is in neither"), "{w:?}");
+    }
+
+    /// Extras on entry points are deprecated but valid: kept as written,
+    /// with a warning; names follow the specification's rules.
+    #[test]
+    fn entry_points_with_extras_and_lenient_names() {
+        let toml = format!("{HEAD}[project.optional-dependencies]\ncolor = []\n[project.scripts]\ndemo = \"demo:main [color]\"\n\"my tool\" = \"demo:main\"\n[project.gui-scripts]\ndemo-gui = \"demo:gui [color, fast]\"\n[project.entry-points.\"demo.plugins\"]\nx = \"demo [color]\"\n");
+        let (_d, p) = project(&toml, &[("demo.py", "")]);
+        let p = p.expect("valid");
+        assert_eq!(p.metadata.scripts["demo"], "demo:main [color]");
+        assert_eq!(p.metadata.gui_scripts["demo-gui"], "demo:gui [color, fast]");
+        assert_eq!(p.metadata.entry_points["demo.plugins"]["x"], "demo [color]");
+        let deprecated = p
+            .warnings
+            .iter()
+            .filter(|w| w.contains("deprecated"))
+            .count();
+        assert_eq!(deprecated, 3, "{:?}", p.warnings);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("project.scripts.\"my tool\": ")),
+            "{:?}",
+            p.warnings
+        );
+        let e = error(
+            &format!("{HEAD}[project.scripts]\ndemo = \"demo:main [not valid!]\"\n"),
+            &[],
+        );
+        assert!(e.message.contains("extra name"), "{}", e.message);
+        let e = error(
+            &format!("{HEAD}[project.scripts]\n\"bin/demo\" = \"demo:main\"\n"),
+            &[],
+        );
+        assert!(e.message.contains("file name"), "{}", e.message);
+        let e = error(
+            &format!("{HEAD}[project.scripts]\ndemo = \"demo [x]\"\n"),
+            &[],
+        );
+        assert_eq!(e.field.as_deref(), Some("project.scripts.demo"));
+        let w = warnings_of(
+            &format!("{HEAD}[project.entry-points.my-plugins]\nx = \"demo\"\n"),
+            &[("demo.py", "")],
+        );
+        assert!(w[0].contains("group names"), "{w:?}");
+    }
+
+    /// What the specifications allow is accepted: a domain without a dot,
+    /// a `mailto:` URL; a classifier PyPI would refuse is a warning.
+    #[test]
+    fn strictness_beyond_the_specifications_is_a_warning() {
+        let toml = format!("{HEAD}authors = [{{ email = \"root@localhost\" }}]\nclassifiers = [\"Made Up\"]\n[project.urls]\nMail = \"mailto:dev@example.org\"\n");
+        let (_d, p) = project(&toml, &[("demo.py", "")]);
+        let p = p.expect("valid");
+        assert_eq!(p.metadata.urls[0].1, "mailto:dev@example.org");
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(
+            p.warnings[0].contains("project.classifiers[0]: "),
+            "{:?}",
+            p.warnings
+        );
+        let e = error(
+            &format!("{HEAD}[project.urls]\nHome = \"example.org\"\n"),
+            &[],
+        );
+        assert!(e.message.contains("not a URL"), "{}", e.message);
+        let e = error(
+            &format!("{HEAD}authors = [{{ email = \"no-at-sign\" }}]\n"),
+            &[],
+        );
+        assert!(e.message.contains("not an email"), "{}", e.message);
+    }
+
+    /// The module another backend's settings name is packaged when the
+    /// project name leads to none.
+    #[test]
+    fn module_names_from_other_backends_settings() {
+        let head = "[project]\nname = \"fancy-cli\"\ndynamic = [\"version\"]\n";
+        let flit = format!("{head}[tool.flit.module]\nname = \"fancy\"\n");
+        let (_d, p) = project(&flit, &[("fancy/__init__.py", "__version__ = '2.0'\n")]);
+        let p = p.expect("flit module");
+        assert_eq!(p.settings.module_names, ["fancy"]);
+        assert_eq!(
+            p.metadata.version, "2.0",
+            "the version comes from that module"
+        );
+        let (_d, p) = project(&flit, &[("fancy_cli.py", "__version__ = '1.0'\n")]);
+        assert_eq!(
+            p.expect("own name first").settings.module_names,
+            ["fancy_cli"]
+        );
+
+        let hatch = format!(
+            "{HEAD}[tool.hatch.build.targets.wheel]\npackages = [\"lib/alpha\", \"lib/beta\"]\n"
+        );
+        let (_d, p) = project(&hatch, &[("lib/alpha/__init__.py", "")]);
+        let s = p.expect("hatch packages").settings;
+        assert_eq!(
+            (s.module_names, s.module_root.as_deref()),
+            (vec!["alpha".to_string(), "beta".into()], Some("lib"))
+        );
+
+        let st = format!("{HEAD}[tool.setuptools]\npackages = [\"alpha\", \"alpha.sub\"]\npy-modules = [\"single\"]\npackage-dir = {{ \"\" = \"src\" }}\n");
+        let (_d, p) = project(&st, &[("src/alpha/__init__.py", "")]);
+        let s = p.expect("setuptools packages").settings;
+        assert_eq!(
+            (s.module_names, s.module_root.as_deref()),
+            (vec!["alpha".to_string(), "single".into()], Some("src"))
+        );
+
+        let mapped = format!("{HEAD}[tool.setuptools]\npackages = [\"alpha\"]\npackage-dir = {{ alpha = \"lib\" }}\n");
+        let (_d, p) = project(&mapped, &[]);
+        let p = p.expect("valid; the mapping is not followed");
+        assert_eq!(p.settings.module_names, ["demo"]);
+        assert!(
+            p.warnings[0].contains("tool.setuptools.package-dir"),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]
