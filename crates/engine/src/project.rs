@@ -291,6 +291,7 @@ impl Project {
             metadata: Metadata::default(),
             settings: Settings::default(),
             build_system: BuildSystem::default(),
+            warnings: Vec::new(),
         }
     }
 }
