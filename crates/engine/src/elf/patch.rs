@@ -47,16 +47,39 @@ pub fn rewrite(name: &str, bytes: &[u8], edits: &Edits) -> Result<Vec<u8>, Strin
 /// Every segment and section with contents lies inside the file. The
 /// rewriter lays the file out again at the offsets the headers give, so a
 /// hostile offset (2^53, say) would make it pad the output to that size: an
-/// allocation no `catch_unwind` contains.
+/// allocation no `catch_unwind` contains. Alignments, zero-fill and hash
+/// table sizes are bounded for the same reason (each found by fuzzing).
 fn within_file(bytes: &[u8]) -> Result<(), String> {
-    use goblin::elf::{program_header::PT_NULL, section_header::SHT_NOBITS};
     let elf = goblin::elf::Elf::parse(bytes).map_err(|e| e.to_string())?;
     let len = bytes.len() as u64;
-    let inside = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
+    segments_fit(&elf, len)?;
+    sections_fit(bytes, &elf, len)?;
+    // Each alignment may cost up to its size in padding.
+    let padding: u64 = (elf.program_headers.iter().map(|p| p.p_align))
+        .chain(elf.section_headers.iter().map(|s| s.sh_addralign))
+        .fold(0, u64::saturating_add);
+    if padding > MAX_ZERO_FILL {
+        return Err(format!("its alignments could pad it by {padding} bytes"));
+    }
+    Ok(())
+}
+
+fn inside(offset: u64, size: u64, len: u64) -> bool {
+    offset.checked_add(size).is_some_and(|end| end <= len)
+}
+
+fn segments_fit(elf: &goblin::elf::Elf<'_>, len: u64) -> Result<(), String> {
+    use goblin::elf::program_header::PT_NULL;
     for (i, p) in elf.program_headers.iter().enumerate() {
-        if p.p_type != PT_NULL && !inside(p.p_offset, p.p_filesz) {
+        if p.p_type != PT_NULL && !inside(p.p_offset, p.p_filesz, len) {
             return Err(format!(
                 "program header {i} reaches past the end of the file"
+            ));
+        }
+        if p.p_align > MAX_ALIGN {
+            return Err(format!(
+                "program header {i} asks for an alignment of {} bytes",
+                p.p_align
             ));
         }
         // Memory beyond the file's bytes (.bss) is laid out too: a hostile
@@ -69,8 +92,13 @@ fn within_file(bytes: &[u8]) -> Result<(), String> {
             ));
         }
     }
+    Ok(())
+}
+
+fn sections_fit(bytes: &[u8], elf: &goblin::elf::Elf<'_>, len: u64) -> Result<(), String> {
+    use goblin::elf::section_header::SHT_NOBITS;
     for (i, s) in elf.section_headers.iter().enumerate() {
-        if s.sh_type != SHT_NOBITS && !inside(s.sh_offset, s.sh_size) {
+        if s.sh_type != SHT_NOBITS && !inside(s.sh_offset, s.sh_size, len) {
             return Err(format!(
                 "section header {i} reaches past the end of the file"
             ));
@@ -78,6 +106,12 @@ fn within_file(bytes: &[u8]) -> Result<(), String> {
         if s.sh_type == SHT_NOBITS && s.sh_size > MAX_ZERO_FILL {
             return Err(format!(
                 "section header {i} maps more than {MAX_ZERO_FILL} bytes of zeros"
+            ));
+        }
+        if s.sh_addralign > MAX_ALIGN {
+            return Err(format!(
+                "section header {i} asks for an alignment of {} bytes",
+                s.sh_addralign
             ));
         }
         if !hash_table_fits(bytes, elf.little_endian, elf.is_64, s) {
@@ -119,6 +153,12 @@ fn hash_table_fits(
     };
     needed.is_some_and(|n| n <= s.sh_size)
 }
+
+/// The largest alignment a segment or section may ask for: 2 MiB, the
+/// largest page size linkers have used (x86-64's old max-page-size); the
+/// rewriter pads its output to every alignment, and fuzzing found a
+/// section aligned to 2^40.
+const MAX_ALIGN: u64 = 1 << 21;
 
 /// Zero-filled memory (.bss) one segment or section may ask for: far above
 /// any real extension module or library, far below what a hostile size
@@ -336,6 +376,14 @@ mod tests {
         huge[memsz..memsz + 8].copy_from_slice(&0x1000_0000_0000_0568u64.to_le_bytes());
         let err = rewrite("huge", &huge, &edits).unwrap_err();
         assert!(err.contains("beyond its contents"), "{err}");
+        // A section aligned to 2^40 (found by fuzzing: the rewriter padded
+        // its output towards it and asked for 2.6 GB).
+        let first = elf.header.e_shoff as usize + elf.header.e_shentsize as usize;
+        let align = first + 48; // sh_addralign, after name, type, flags, addr, offset, size, link, info
+        let mut aligned = bytes.clone();
+        aligned[align..align + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        let err = rewrite("aligned", &aligned, &edits).unwrap_err();
+        assert!(err.contains("asks for an alignment"), "{err}");
         assert!(rewrite("junk", b"\x7fELF\x02\x01\x01", &edits).is_err());
     }
 
