@@ -119,7 +119,7 @@ impl Budgeted<'_> {
         }
         if len > self.left {
             return Err(format!(
-                "the {what} ({len} bytes) is beyond the inspector's bound of {MAX_TABLE_BYTES} bytes for one file's tables: not analysed"
+                "the {what} ({len} bytes) is beyond the inspector's bound for one file's tables: not analysed"
             ));
         }
         self.left -= len;
@@ -129,19 +129,25 @@ impl Budgeted<'_> {
     }
 }
 
-/// Analyse the ELF file `bytes` (archive member `path`).
+/// Analyse the ELF file `bytes` (archive member `path`). The file is in
+/// memory already, so its tables may be as large as the file itself (the
+/// dynamic string table of TensorFlow's libtensorflow_cc is 77 MB): what the
+/// analysis copies is bounded by what the caller chose to hold.
 pub fn analyse(path: &str, bytes: &[u8]) -> Result<ElfInfo, String> {
-    analyse_ranges(path, &mut { bytes })
+    let budget = MAX_TABLE_BYTES.max(bytes.len() as u64);
+    analyse_within(path, &mut { bytes }, budget)
 }
 
-/// Analyse an ELF file read range by range (archive member `path`).
+/// Analyse an ELF file read range by range (archive member `path`),
+/// holding at most [`MAX_TABLE_BYTES`] of it.
 pub fn analyse_ranges(path: &str, src: &mut dyn Ranges) -> Result<ElfInfo, String> {
+    analyse_within(path, src, MAX_TABLE_BYTES)
+}
+
+fn analyse_within(path: &str, src: &mut dyn Ranges, budget: u64) -> Result<ElfInfo, String> {
     // goblin is a third-party parser facing hostile bytes: a panic inside it
     // is contained and reported like any other parse error.
-    let mut budget = Budgeted {
-        src,
-        left: MAX_TABLE_BYTES,
-    };
+    let mut budget = Budgeted { src, left: budget };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_parts(&mut budget).map(|parts| collect(path, &parts))
     }))

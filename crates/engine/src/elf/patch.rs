@@ -116,7 +116,7 @@ fn sections_fit(bytes: &[u8], elf: &goblin::elf::Elf<'_>, len: u64) -> Result<()
         }
         if !hash_table_fits(bytes, elf.little_endian, elf.is_64, s) {
             return Err(format!(
-                "section header {i}: its hash table is larger than the section"
+                "section header {i}: its hash table is malformed or larger than the section"
             ));
         }
     }
@@ -124,8 +124,8 @@ fn sections_fit(bytes: &[u8], elf: &goblin::elf::Elf<'_>, len: u64) -> Result<()
 }
 
 /// Whether a symbol hash table's header (System V ABI § "Hash Table"; the
-/// GNU hash layout of glibc's dl-lookup) describes a table that fits in its
-/// section: the rewriter lays out a new table of the sizes the header says
+/// GNU hash layout of glibc's dl-lookup) describes a usable table that fits
+/// in its section: the rewriter lays out a new table of the sizes the header says
 /// (a bloom count of 2^32, found by fuzzing, asked it for 34 GB).
 fn hash_table_fits(
     bytes: &[u8],
@@ -143,11 +143,21 @@ fn hash_table_fits(
             u32::from_be_bytes(raw)
         }))
     };
+    // The loader needs at least one bucket, and a GNU bloom filter whose
+    // word count is a power of two (it masks with count - 1); the rewriter
+    // indexes both (a bloom count of 0, found by fuzzing, panicked it).
     let needed = match s.sh_type {
-        SHT_HASH => (|| Some(8 + (word(0)? + word(1)?) * 4))(),
+        SHT_HASH => (|| {
+            let (buckets, chains) = (word(0)?, word(1)?);
+            (buckets > 0).then_some(8 + (buckets + chains) * 4)
+        })(),
         SHT_GNU_HASH => {
             let bloom_word = if is_64 { 8 } else { 4 };
-            (|| Some(16 + word(2)? * bloom_word + word(0)? * 4))()
+            (|| {
+                let (buckets, bloom) = (word(0)?, word(2)?);
+                (buckets > 0 && bloom.is_power_of_two())
+                    .then_some(16 + bloom * bloom_word + buckets * 4)
+            })()
         }
         _ => return true,
     };
