@@ -116,24 +116,36 @@ impl Blocker {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         for (version, uses) in &self.symbol_versions {
-            parts.push(format!("{version} needed by {}", uses.join("; ")));
+            parts.push(format!("{version} needed by {}", some(uses, "; ")));
         }
         for (lib, users) in &self.libraries {
             parts.push(format!(
                 "{lib} (needed by {}) is neither allowed by {} nor bundled",
-                users.join(", "),
+                some(users, ", "),
                 self.tag
             ));
         }
         for (lib, symbols) in &self.blacklisted {
             parts.push(format!(
                 "{} from {lib} are not allowed by {}",
-                symbols.join(", "),
+                some(symbols, ", "),
                 self.tag
             ));
         }
         parts.join("; ")
     }
+}
+
+/// The first few of `items` joined, and how many more there are: a wheel
+/// like TensorFlow's has a hundred files needing the same symbol version
+/// (the JSON report keeps them all).
+fn some(items: &[String], sep: &str) -> String {
+    const SHOWN: usize = 3;
+    let mut text = items[..items.len().min(SHOWN)].join(sep);
+    if items.len() > SHOWN {
+        text.push_str(&format!("{sep}and {} more", items.len() - SHOWN));
+    }
+    text
 }
 
 /// The manylinux / musllinux verdict for a set of ELF files.
