@@ -271,6 +271,25 @@ impl Entry {
         }
     }
 
+    /// A verified member of another zip archive, copied as it is stored
+    /// there ([`Source::Copied`]); `size` is its verified inflated size.
+    pub fn copied(
+        path: impl Into<String>,
+        from: Arc<Stored>,
+        size: u64,
+        reason: impl Into<String>,
+    ) -> Self {
+        Entry {
+            path: path.into(),
+            source: Source::Copied { from },
+            mode: 0o644,
+            size,
+            reason: reason.into(),
+            part: Part::MAIN,
+            origin: Origin::Other,
+        }
+    }
+
     /// A directory entry (mode 0755).
     pub fn directory(path: impl Into<String>, reason: impl Into<String>) -> Self {
         Entry {

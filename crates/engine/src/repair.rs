@@ -306,14 +306,7 @@ fn plan(
         {
             Entry::bytes(&m.path, r.bytes.clone(), "rewritten by repair")
         } else {
-            let source = Source::Copied {
-                from: m.stored.clone(),
-            };
-            Entry {
-                source,
-                size: m.size,
-                ..Entry::bytes(&m.path, Vec::new(), "unchanged")
-            }
+            Entry::copied(&m.path, m.stored.clone(), m.size, "unchanged")
         };
         e.mode = if m.executable { 0o755 } else { 0o644 };
         Ok(e)

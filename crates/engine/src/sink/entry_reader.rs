@@ -112,7 +112,8 @@ impl<'a> EntryReader<'a> {
         Ok((data, hashed))
     }
 
-    fn error(&self, e: std::io::Error) -> Error {
+    /// A read error, naming the file (or archive) read from.
+    pub(crate) fn error(&self, e: std::io::Error) -> Error {
         match &self.entry.source {
             Source::File { path } => Error::io(path, e),
             Source::Copied { from } => Error::io(&from.archive, e),

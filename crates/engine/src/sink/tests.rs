@@ -506,12 +506,7 @@ fn copied_entries(zip_path: &Path) -> Vec<Entry> {
                 },
                 stamp: (meta.len(), meta.modified().ok()),
             };
-            let mut e = Entry::bytes(&path, Vec::new(), "copied");
-            e.source = Source::Copied {
-                from: std::sync::Arc::new(stored),
-            };
-            e.size = size;
-            e
+            Entry::copied(&path, std::sync::Arc::new(stored), size, "copied")
         })
         .collect()
 }

@@ -113,7 +113,7 @@ fn pack_streamed(entry: &Entry, digests: Digests, progress: &dyn Progress) -> Re
     loop {
         let mut chunks = Vec::with_capacity(window);
         while chunks.len() < window && read < entry.size {
-            let chunk = read_chunk(&mut reader, entry)?;
+            let chunk = read_chunk(&mut reader)?;
             if chunk.is_empty() {
                 break;
             }
@@ -146,14 +146,15 @@ fn pack_streamed(entry: &Entry, digests: Digests, progress: &dyn Progress) -> Re
 }
 
 /// Up to [`CHUNK`] bytes of `reader` (fewer only at its end).
-fn read_chunk(reader: &mut EntryReader<'_>, entry: &Entry) -> Result<Vec<u8>> {
+fn read_chunk(reader: &mut EntryReader<'_>) -> Result<Vec<u8>> {
     let mut chunk = Vec::with_capacity(CHUNK);
-    std::io::Read::read_to_end(&mut std::io::Read::take(reader, CHUNK as u64), &mut chunk)
-        .map_err(|e| match &entry.source {
-            Source::File { path } => Error::io(path, e),
-            _ => Error::write(&entry.path, e),
-        })?;
-    Ok(chunk)
+    match std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut *reader, CHUNK as u64),
+        &mut chunk,
+    ) {
+        Ok(_) => Ok(chunk),
+        Err(e) => Err(reader.error(e)),
+    }
 }
 
 /// A member of another zip, to be copied compressed: nothing is read yet,
