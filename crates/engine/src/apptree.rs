@@ -13,19 +13,23 @@
 //! ("Recording installed projects").
 
 mod bytecode;
+mod member;
 mod owners;
 mod relayout;
 
 use crate::entry_points::{self, ObjectRef};
+use crate::inspect::archive::{Limits, MemberKind};
+use crate::inspect::blob::{Blob, Bytes, FileBlob};
+use crate::inspect::finding::Severity;
+use crate::inspect::zip_read::{self, Structure};
 use crate::progress::Progress;
-use crate::record::hash_b64;
 use crate::wheel::read;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256, Sha384, Sha512};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -33,8 +37,11 @@ pub use bytecode::{compile, Compiler, PycPlacement};
 pub use owners::Owners;
 pub use relayout::relayout;
 
-/// Entries larger than this are refused (a wheel is not a disk image).
-const MAX_ENTRY: u64 = 2 << 30;
+/// The inspector's bounds: members are streamed to disk, so these bound
+/// disk and time (16 GiB a member, 32 GiB a wheel), not memory; RECORD,
+/// WHEEL and entry_points.txt, read into memory, are bounded by
+/// `max_kept_bytes` (32 MiB).
+const LIMITS: Limits = Limits::DEFAULT;
 
 /// Where each installation scheme goes, relative to the tree's root
 /// (`""` is the root itself).
@@ -118,13 +125,33 @@ pub struct AppTree {
     pub native: bool,
 }
 
-/// A wheel to install: its file name and bytes.
+/// A wheel to install: its file name and where its bytes are.
 pub struct WheelInput<'a> {
     pub file_name: &'a str,
-    pub bytes: &'a [u8],
+    pub data: WheelData<'a>,
+}
+
+/// A wheel on disk (read member by member, never whole) or already in
+/// memory.
+#[derive(Clone, Copy)]
+pub enum WheelData<'a> {
+    File(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+impl WheelInput<'_> {
+    /// Its size in bytes, for progress (0 when the file is unreadable: the
+    /// install then says why).
+    fn len(&self) -> u64 {
+        match self.data {
+            WheelData::File(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            WheelData::Bytes(bytes) => bytes.len() as u64,
+        }
+    }
 }
 
 /// Install `wheels` into `root` (created; must not hold a previous tree).
+/// On failure `root` is removed: nothing half-installed stays behind.
 pub fn install(
     wheels: &[WheelInput<'_>],
     root: &Path,
@@ -132,13 +159,28 @@ pub fn install(
     progress: &dyn Progress,
 ) -> Result<AppTree> {
     std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-    progress.start(wheels.iter().map(|w| w.bytes.len() as u64).sum());
+    let installed = install_into(wheels, root, layout, progress);
+    if installed.is_err() {
+        let _ = std::fs::remove_dir_all(root);
+    }
+    installed
+}
+
+fn install_into(
+    wheels: &[WheelInput<'_>],
+    root: &Path,
+    layout: &Layout,
+    progress: &dyn Progress,
+) -> Result<AppTree> {
+    let sizes: Vec<u64> = wheels.iter().map(WheelInput::len).collect();
+    progress.start(sizes.iter().sum());
     let claims: Claims = Mutex::default();
     let results: Vec<Result<Installation>> = wheels
         .par_iter()
-        .map(|w| {
+        .zip(&sizes)
+        .map(|(w, size)| {
             let r = install_one(w, root, layout, &claims);
-            progress.advance(w.bytes.len() as u64);
+            progress.advance(*size);
             r
         })
         .collect();
@@ -196,11 +238,14 @@ type Expected = Option<(String, String)>;
 /// Which wheel installed each path, and its content's sha256.
 type Claims = Mutex<HashMap<String, (String, [u8; 32])>>;
 
-/// One wheel being installed: its archive and what its `.dist-info` says.
+/// One wheel being installed: its archive's structure (checked) and what
+/// its `.dist-info` says.
 struct Opened<'w> {
     file: &'w str,
-    zip: zip::ZipArchive<std::io::Cursor<&'w [u8]>>,
-    names: Vec<String>,
+    blob: Box<dyn Blob + 'w>,
+    zip: Structure,
+    /// Member name → index in `zip.entries`.
+    index: HashMap<String, usize>,
     dist_info: String,
     /// RECORD: path → expected hash.
     expected: BTreeMap<String, Expected>,
@@ -213,8 +258,24 @@ impl Opened<'_> {
         Error::Closure(format!("{}: {why}", self.file))
     }
 
+    /// A small member (WHEEL, RECORD, entry_points.txt) as text, verified
+    /// against the central directory and bounded by `max_kept_bytes`.
     fn read_text(&mut self, path: &str) -> Result<String> {
-        let bytes = read::read_member(&mut self.zip, path).map_err(|why| self.bad(why))?;
+        let i = *self
+            .index
+            .get(path)
+            .ok_or_else(|| self.bad(format!("{path}: missing")))?;
+        let (c, start) = (&self.zip.entries[i], self.zip.starts[i]);
+        if c.declared > LIMITS.max_kept_bytes {
+            return Err(self.bad(format!(
+                "{path}: {} bytes, more than the {} this installer reads",
+                c.declared, LIMITS.max_kept_bytes
+            )));
+        }
+        let start = start.ok_or_else(|| self.bad(format!("{path}: its data cannot be read")))?;
+        let mut bytes = Vec::new();
+        member::verified_copy(&*self.blob, (c, start), &LIMITS, &mut bytes)
+            .map_err(|why| self.bad(format!("{path}: {why}")))?;
         String::from_utf8(bytes).map_err(|_| self.bad(format!("{path}: not UTF-8")))
     }
 
@@ -223,15 +284,30 @@ impl Opened<'_> {
     }
 }
 
-/// Open a wheel: its `.dist-info` (WHEEL checked: Wheel-Version 1.x) and
-/// its RECORD.
+/// Open a wheel: its zip structure checked as the inspector checks it
+/// (APPNOTE § 4.3: no path escapes, duplicate names, links, encrypted
+/// entries, disagreeing local headers, overlapping or truncated data)
+/// before anything is inflated; then its `.dist-info` (WHEEL checked:
+/// Wheel-Version 1.x) and its RECORD.
 fn open<'w>(wheel: &'w WheelInput<'w>) -> Result<Opened<'w>> {
     let file = wheel.file_name;
     let bad = |why: String| Error::Closure(format!("{file}: {why}"));
-    let zip = zip::ZipArchive::new(std::io::Cursor::new(wheel.bytes))
+    let blob: Box<dyn Blob + 'w> = match wheel.data {
+        WheelData::File(path) => {
+            Box::new(FileBlob::open_regular(path).map_err(|e| Error::io(path, e))?)
+        }
+        WheelData::Bytes(bytes) => Box::new(Bytes(bytes)),
+    };
+    let zip = zip_read::structure(&*blob, &LIMITS)
         .map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
-    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
-    let dist_info = read::dist_info(names.iter().map(String::as_str), "WHEEL")
+    check_structure(&zip).map_err(bad)?;
+    let index: HashMap<String, usize> = zip
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.member.path.clone(), i))
+        .collect();
+    let dist_info = read::dist_info(zip.entries.iter().map(|c| c.member.path.as_str()), "WHEEL")
         .map_err(bad)?
         .to_string();
     let stem = dist_info.trim_end_matches(".dist-info").to_string();
@@ -240,10 +316,11 @@ fn open<'w>(wheel: &'w WheelInput<'w>) -> Result<Opened<'w>> {
         .ok_or_else(|| bad(format!("`{dist_info}` is not NAME-VERSION.dist-info")))?;
     let mut opened = Opened {
         file,
+        blob,
         zip,
+        index,
         name: name.to_string(),
         version: version.to_string(),
-        names,
         dist_info,
         expected: BTreeMap::new(),
     };
@@ -265,6 +342,45 @@ fn open<'w>(wheel: &'w WheelInput<'w>) -> Result<Opened<'w>> {
         opened.expected.insert(path, hash);
     }
     Ok(opened)
+}
+
+/// The first structural error the inspector finds, as `member: why (code)`,
+/// and a wheel that inflates to more than the installer's limit.
+fn check_structure(zip: &Structure) -> std::result::Result<(), String> {
+    let mut errors = zip
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error);
+    if let Some(f) = errors.next() {
+        let member = f
+            .path
+            .as_deref()
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        let others: Vec<String> = errors
+            .map(|f| format!("{} {}", f.code, f.path.as_deref().unwrap_or("")))
+            .collect();
+        let also = match others.len() {
+            0 => String::new(),
+            n if n <= 3 => format!("; also {}", others.join(", ")),
+            n => format!("; also {} and {} more", others[..3].join(", "), n - 3),
+        };
+        return Err(format!(
+            "{member}{} ({}){also}; refused before anything was inflated",
+            f.message, f.code
+        ));
+    }
+    let total = zip
+        .entries
+        .iter()
+        .fold(0u64, |sum, c| sum.saturating_add(c.declared));
+    if total > LIMITS.max_total_bytes {
+        return Err(format!(
+            "its members declare {total} bytes in all, beyond the installer's {}-byte limit",
+            LIMITS.max_total_bytes
+        ));
+    }
+    Ok(())
 }
 
 fn install_one(
@@ -338,34 +454,18 @@ fn unpack(
     let mut files = Vec::new();
     let mut shebang = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for i in 0..w.zip.len() {
-        let Some((name, bytes, unix_mode)) = member(w, i)? else {
-            continue;
-        };
-        if unrecorded.contains(&name) {
+    for i in 0..w.zip.entries.len() {
+        let name = w.zip.entries[i].member.path.clone();
+        if w.zip.entries[i].member.kind == MemberKind::Dir || unrecorded.contains(&name) {
             continue;
         }
+        check_member_path(&name).map_err(|why| w.bad(format!("{name}: {why}")))?;
         if !seen.insert(name.clone()) {
             return Err(w.bad(format!("{name}: appears twice in the archive")));
         }
-        match w.expected.get(&name) {
-            None => return Err(w.bad(format!("{name}: not listed in RECORD"))),
-            Some(None) => return Err(w.bad(format!("{name}: its RECORD row has no hash"))),
-            Some(Some((alg, digest))) => {
-                check_hash(&bytes, alg, digest).map_err(|why| w.bad(format!("{name}: {why}")))?
-            }
-        }
-        let (dest, script) = scheme_path(w, &name, layout)?;
-        let rewrite = script && bytes.starts_with(b"#!python");
-        let bytes = match rewrite {
-            true => relayout::reshebang(&bytes, &layout.shebang),
-            false => bytes,
-        };
-        let executable = script || unix_mode & 0o111 != 0;
-        files.push(write_claimed(
-            root, dest, &bytes, executable, w.file, claims,
-        )?);
-        shebang.push(rewrite);
+        let (file, rewritten) = install_member(w, i, root, layout, claims)?;
+        files.push(file);
+        shebang.push(rewritten);
     }
     if let Some(missing) = w.expected.keys().find(|p| {
         **p != record_path && !seen.contains(*p) && !p.ends_with(".jws") && !p.ends_with(".p7s")
@@ -377,34 +477,76 @@ fn unpack(
     Ok((files, shebang))
 }
 
-/// Member `i`: its checked name, bytes (bounded) and Unix mode; `None` for
-/// a directory.
-fn member(w: &mut Opened<'_>, i: usize) -> Result<Option<(String, Vec<u8>, u32)>> {
-    let file = w.file;
-    let bad = |why: String| Error::Closure(format!("{file}: {why}"));
-    let mut entry = w
-        .zip
-        .by_index(i)
-        .map_err(|e| bad(format!("entry {i}: {e}")))?;
-    if entry.is_dir() {
-        return Ok(None);
-    }
-    let name = entry.name().to_string();
-    check_member_path(&name).map_err(|why| bad(format!("{name}: {why}")))?;
-    if entry.size() > MAX_ENTRY {
-        return Err(bad(format!(
-            "{name}: {} bytes is beyond the {MAX_ENTRY}-byte limit",
-            entry.size()
-        )));
-    }
-    let mut bytes = Vec::with_capacity(entry.size() as usize);
-    entry
-        .by_ref()
-        .take(MAX_ENTRY + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| bad(format!("{name}: {e}")))?;
-    let unix_mode = entry.unix_mode().unwrap_or(0o644);
-    Ok(Some((name, bytes, unix_mode)))
+/// Stream member `i` into a staged file, verified against RECORD, its
+/// `#!python` line rewritten when it is a script ("Installing a wheel",
+/// step 1), then claimed at its scheme path; whether it was rewritten.
+fn install_member(
+    w: &Opened<'_>,
+    i: usize,
+    root: &Path,
+    layout: &Layout,
+    claims: &Claims,
+) -> Result<(TreeFile, bool)> {
+    let (c, start) = (&w.zip.entries[i], w.zip.starts[i]);
+    let name = c.member.path.as_str();
+    let bad = |why: String| w.bad(format!("{name}: {why}"));
+    let (alg, digest) = match w.expected.get(name) {
+        None => return Err(bad("not listed in RECORD".into())),
+        Some(None) => return Err(bad("its RECORD row has no hash".into())),
+        Some(Some(hash)) => hash,
+    };
+    let start = start.ok_or_else(|| bad("its data cannot be read".into()))?;
+    let (dest, script) = scheme_path(w, name, layout)?;
+    let mut staged = stage_file(root)?;
+    let staged_path = staged.path().to_path_buf();
+    let verified = {
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, staged.as_file_mut());
+        let verified =
+            member::recorded_copy(&*w.blob, (c, start), (alg, digest), &LIMITS, &mut out);
+        out.flush().map_err(|e| Error::io(&staged_path, e))?;
+        verified.map_err(bad)?
+    };
+    let rewrite = script && verified.head.starts_with(b"#!python");
+    let (staged, sha256, size) = match rewrite {
+        false => (staged, verified.sha256, verified.size),
+        true => rewrite_shebang(staged, root, &layout.shebang)?,
+    };
+    let executable = script || c.member.mode.unwrap_or(0o644) & 0o111 != 0;
+    let file = TreeFile {
+        path: dest,
+        size,
+        executable,
+        sha256,
+    };
+    Ok((claim(root, file, staged, w.file, claims)?, rewrite))
+}
+
+/// A temporary file in the tree's root, removed unless it is claimed.
+fn stage_file(root: &Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".staged-")
+        .tempfile_in(root)
+        .map_err(|e| Error::io(root, e))
+}
+
+/// `staged` with its first line replaced by `#!shebang`: a new staged file,
+/// its sha256 and size.
+fn rewrite_shebang(
+    mut staged: tempfile::NamedTempFile,
+    root: &Path,
+    shebang: &str,
+) -> Result<(tempfile::NamedTempFile, [u8; 32], u64)> {
+    let mut rewritten = stage_file(root)?;
+    let staged_path = staged.path().to_path_buf();
+    let io = |e| Error::io(&staged_path, e);
+    staged.rewind().map_err(io)?;
+    let (sha256, size) = {
+        let mut out = std::io::BufWriter::new(rewritten.as_file_mut());
+        let done = member::reshebang(staged.as_file_mut(), &mut out, shebang);
+        out.flush().map_err(io)?;
+        done.map_err(io)?
+    };
+    Ok((rewritten, sha256, size))
 }
 
 /// Where member `name` goes in `layout`, and whether it is a script.
@@ -437,7 +579,7 @@ fn launchers(
 ) -> Result<Vec<Script>> {
     let mut scripts = Vec::new();
     let ep_path = format!("{}/entry_points.txt", w.dist_info);
-    if !w.names.contains(&ep_path) {
+    if !w.index.contains_key(&ep_path) {
         return Ok(scripts);
     }
     let text = w.read_text(&ep_path)?;
@@ -522,23 +664,8 @@ fn check_member_path(name: &str) -> std::result::Result<(), &'static str> {
     Ok(())
 }
 
-fn check_hash(bytes: &[u8], alg: &str, expected: &str) -> std::result::Result<(), String> {
-    let actual = match alg {
-        "sha256" => hash_b64(&Sha256::digest(bytes)),
-        "sha384" => hash_b64(&Sha384::digest(bytes)),
-        "sha512" => hash_b64(&Sha512::digest(bytes)),
-        other => return Err(format!("RECORD uses the unsupported hash `{other}`")),
-    };
-    if actual != expected.trim_end_matches('=') {
-        return Err(format!(
-            "content does not match RECORD ({alg}={expected}, got {alg}={actual})"
-        ));
-    }
-    Ok(())
-}
-
-/// Write a file of the tree, unless another wheel already wrote the same
-/// bytes there; different bytes at one path is an error naming both wheels.
+/// Write a file of the tree from memory (INSTALLER, RECORD, launchers),
+/// claimed as [`claim`] does.
 fn write_claimed(
     root: &Path,
     dest: String,
@@ -547,40 +674,58 @@ fn write_claimed(
     wheel: &str,
     claims: &Claims,
 ) -> Result<TreeFile> {
-    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let mut staged = stage_file(root)?;
+    staged
+        .write_all(bytes)
+        .map_err(|e| Error::io(staged.path(), e))?;
     let file = TreeFile {
         size: bytes.len() as u64,
         executable,
-        sha256: digest,
+        sha256: Sha256::digest(bytes).into(),
         path: dest,
     };
+    claim(root, file, staged, wheel, claims)
+}
+
+/// Move `staged` to `file.path` in the tree, unless another wheel already
+/// put the same bytes there (then `staged` is dropped, which removes it);
+/// different bytes at one path is an error naming both wheels.
+fn claim(
+    root: &Path,
+    file: TreeFile,
+    staged: tempfile::NamedTempFile,
+    wheel: &str,
+    claims: &Claims,
+) -> Result<TreeFile> {
     let dest = &file.path;
     {
         let mut claims = claims
             .lock()
             .map_err(|_| Error::Closure("installer state poisoned".into()))?;
         if let Some((other, d)) = claims.get(dest) {
-            if *d == digest {
+            if *d == file.sha256 {
                 return Ok(file);
             }
             return Err(Error::Closure(format!(
                 "{dest}: installed by both {other} and {wheel} with different content"
             )));
         }
-        claims.insert(dest.clone(), (wheel.to_string(), digest));
+        claims.insert(dest.clone(), (wheel.to_string(), file.sha256));
     }
     let path = root.join(dest);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = if executable { 0o755 } else { 0o644 };
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::io(&path, e))?;
+        let mode = if file.executable { 0o755 } else { 0o644 };
+        std::fs::set_permissions(staged.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(staged.path(), e))?;
     }
+    staged
+        .persist(&path)
+        .map_err(|e| Error::io(&path, e.error))?;
     Ok(file)
 }
 

@@ -56,7 +56,7 @@ fn install_all(wheels: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, Result<AppTree
         .iter()
         .map(|(f, b)| WheelInput {
             file_name: f,
-            bytes: b,
+            data: WheelData::Bytes(b),
         })
         .collect();
     let tree = install(
@@ -210,4 +210,197 @@ fn bytecode_is_compiled_by_the_interpreter_once_and_then_reused() {
         .root
         .join(format!("site-packages/demo/__pycache__/__init__.{tag}.pyc"));
     assert_eq!(std::fs::read(cached).unwrap(), pyc);
+}
+
+/// `bytes` with every occurrence of `from` replaced by `to` (same length):
+/// renames a member in its local and central headers alike.
+fn patched(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    while i + from.len() <= out.len() {
+        if out[i..].starts_with(from) {
+            out[i..i + to.len()].copy_from_slice(to);
+            i += to.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The central directory record of `member` and the end record's offset.
+fn central_of(bytes: &[u8], member: &str) -> (usize, usize) {
+    let at = (0..bytes.len() - 46)
+        .find(|&i| {
+            bytes[i..].starts_with(b"PK\x01\x02") && bytes[i + 46..].starts_with(member.as_bytes())
+        })
+        .expect("central record");
+    let eocd = (0..=bytes.len() - 22)
+        .rev()
+        .find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))
+        .expect("end record");
+    (at, eocd)
+}
+
+/// A second central directory entry named `alias` for `member`'s data: the
+/// overlapping-entries zip bomb, in which entries share compressed bytes.
+fn with_alias(bytes: &[u8], member: &str, alias: &str) -> Vec<u8> {
+    assert_eq!(member.len(), alias.len());
+    let (at, eocd) = central_of(bytes, member);
+    let len = 46 + member.len();
+    let mut record = bytes[at..at + len].to_vec();
+    assert_eq!(
+        u16::from_le_bytes([bytes[at + 30], bytes[at + 31]]),
+        0,
+        "no extra"
+    );
+    record[46..].copy_from_slice(alias.as_bytes());
+    let mut out = bytes[..eocd].to_vec();
+    out.extend_from_slice(&record);
+    let mut end = bytes[eocd..].to_vec();
+    for field in [8, 10] {
+        let n = u16::from_le_bytes([end[field], end[field + 1]]) + 1;
+        end[field..field + 2].copy_from_slice(&n.to_le_bytes());
+    }
+    let size = u32::from_le_bytes(end[12..16].try_into().unwrap()) + len as u32;
+    end[12..16].copy_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&end);
+    out
+}
+
+fn refused(file: &str, bytes: Vec<u8>) -> String {
+    let (d, tree) = install_all(&[(file, bytes)]);
+    let e = tree.unwrap_err().to_string();
+    assert!(
+        !d.path().join("tree").exists(),
+        "a failed install leaves nothing: {e}"
+    );
+    e
+}
+
+#[test]
+fn overlapping_entries_are_refused_before_anything_is_inflated() {
+    let zeros = vec![0u8; 1 << 20];
+    let w = wheel(
+        "bomb",
+        &[("bomb/a.bin", &zeros, 0o644), ("bomb/b.bin", &zeros, 0o644)],
+        None,
+    );
+    // The alias is listed in RECORD under its own name: only the structure
+    // gives it away.
+    let w = with_alias(&w, "bomb/a.bin", "bomb/c.bin");
+    let e = refused("bomb-1.0-py3-none-any.whl", w);
+    assert!(e.contains("bomb-1.0-py3-none-any.whl: bomb/"), "{e}");
+    assert!(
+        e.contains("A008 bomb/a.bin") && e.contains("A008 bomb/c.bin"),
+        "{e}"
+    );
+    assert!(e.contains("refused before anything was inflated"), "{e}");
+}
+
+#[test]
+fn duplicate_names_are_refused_naming_the_member() {
+    let w = wheel(
+        "dup",
+        &[
+            ("dup/a.py", b"A = 1\n", 0o644),
+            ("dup/b.py", b"B = 2\n", 0o644),
+        ],
+        None,
+    );
+    let w = patched(&w, b"dup/b.py", b"dup/a.py");
+    let e = refused("dup-1.0-py3-none-any.whl", w);
+    assert!(
+        e.contains(
+            "dup-1.0-py3-none-any.whl: dup/a.py: the archive holds this name more than once"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("(A002)"), "{e}");
+}
+
+#[test]
+fn a_member_inflating_past_its_declared_size_stops_there() {
+    let big = vec![7u8; 4 << 20];
+    let w = wheel("liar", &[("liar/big.bin", &big, 0o644)], None);
+    let (at, _) = central_of(&w, "liar/big.bin");
+    let mut w = w;
+    // APPNOTE § 4.3.12: the uncompressed size is at offset 24.
+    w[at + 24..at + 28].copy_from_slice(&1u32.to_le_bytes());
+    let e = refused("liar-1.0-py3-none-any.whl", w);
+    assert!(
+        e.contains(
+            "liar-1.0-py3-none-any.whl: liar/big.bin: content is longer than the declared 1 bytes"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_large_member_streams_from_the_wheel_file_to_disk() {
+    // 80 MiB of a repeating pattern, written to the wheel in chunks.
+    let chunk: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+    let count = 80;
+    let mut sha = Sha256::new();
+    for _ in 0..count {
+        sha.update(&chunk);
+    }
+    let digest: [u8; 32] = sha.finalize().into();
+    let size = chunk.len() as u64 * count;
+    let info = "big-1.0.dist-info";
+    let meta = b"Metadata-Version: 2.1\nName: big\nVersion: 1.0\n".to_vec();
+    let wheel_txt = b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec();
+    let rows = vec![
+        ("big/data.bin".to_string(), digest, size),
+        (
+            format!("{info}/METADATA"),
+            Sha256::digest(&meta).into(),
+            meta.len() as u64,
+        ),
+        (
+            format!("{info}/WHEEL"),
+            Sha256::digest(&wheel_txt).into(),
+            wheel_txt.len() as u64,
+        ),
+    ];
+    let record = crate::record::render(&rows, &format!("{info}/RECORD"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big-1.0-py3-none-any.whl");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("big/data.bin", opts).unwrap();
+    for _ in 0..count {
+        zip.write_all(&chunk).unwrap();
+    }
+    for (name, text) in [
+        ("METADATA", &meta),
+        ("WHEEL", &wheel_txt),
+        ("RECORD", &record.into_bytes()),
+    ] {
+        zip.start_file(format!("{info}/{name}"), opts).unwrap();
+        zip.write_all(text).unwrap();
+    }
+    zip.finish().unwrap();
+    let inputs = [WheelInput {
+        file_name: "big-1.0-py3-none-any.whl",
+        data: WheelData::File(&path),
+    }];
+    let root = dir.path().join("tree");
+    let layout = Layout::standard("/opt/py/bin/python3");
+    let tree = install(&inputs, &root, &layout, &Silent).unwrap();
+    let file = tree
+        .files
+        .iter()
+        .find(|f| f.path == "site-packages/big/data.bin")
+        .unwrap();
+    assert_eq!((file.size, file.sha256), (size, digest));
+    let on_disk = std::fs::metadata(root.join(&file.path)).unwrap().len();
+    assert_eq!(on_disk, size);
+    let staged: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".staged-"))
+        .collect();
+    assert!(staged.is_empty(), "no staged leftovers: {staged:?}");
 }

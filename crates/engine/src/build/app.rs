@@ -5,7 +5,7 @@
 //! compiled, and its archive planned.
 
 use super::options::{launcher_stub, AppOptions, TargetChoice};
-use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelInput};
+use crate::apptree::{self, AppTree, Layout, PycPlacement, WheelData, WheelInput};
 use crate::closure::{self, lock, Closure, Sources};
 use crate::deb;
 use crate::discovery;
@@ -194,11 +194,14 @@ pub fn stage(
     }
     let mut wheels: Vec<WheelInput<'_>> = own
         .iter()
-        .map(|(file_name, bytes, _)| WheelInput { file_name, bytes })
+        .map(|(file_name, bytes, _)| WheelInput {
+            file_name,
+            data: WheelData::Bytes(bytes),
+        })
         .collect();
     wheels.extend(closure.wheels.iter().map(|w| WheelInput {
         file_name: &w.file_name,
-        bytes: &w.bytes,
+        data: WheelData::Bytes(&w.bytes),
     }));
     let own_sha256 = match &own {
         Some((_, _, sha256)) => sha256.clone(),

@@ -12,7 +12,7 @@
 //! stamps the lock file's time; environments unused for 30 days are removed
 //! (under their exclusive lock) when a new one is made.
 
-use crate::apptree::{self, Layout, WheelInput};
+use crate::apptree::{self, Layout, WheelData, WheelInput};
 use crate::closure::{self, Sources};
 use crate::progress::{Progress, Silent};
 use crate::runtime::Target;
@@ -233,7 +233,7 @@ fn create(
         .iter()
         .map(|w| WheelInput {
             file_name: &w.file_name,
-            bytes: &w.bytes,
+            data: WheelData::Bytes(&w.bytes),
         })
         .collect();
     apptree::install(&wheels, root, &layout, progress)?;

@@ -27,17 +27,21 @@ pub struct Limits {
     pub max_elf_bytes: u64,
 }
 
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        max_members: 500_000,
+        // Members over 4 GiB exist (Zip64); pip installs them.
+        max_member_bytes: 16 << 30,
+        max_total_bytes: 32 << 30,
+        max_kept_bytes: 32 << 20,
+        max_kept_total: 48 << 20,
+        max_elf_bytes: 32 << 20,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_members: 500_000,
-            // Members over 4 GiB exist (Zip64); pip installs them.
-            max_member_bytes: 16 << 30,
-            max_total_bytes: 32 << 30,
-            max_kept_bytes: 32 << 20,
-            max_kept_total: 48 << 20,
-            max_elf_bytes: 32 << 20,
-        }
+        Limits::DEFAULT
     }
 }
 
@@ -355,7 +359,10 @@ pub fn check_path(path: &str, findings: &mut Vec<Finding>) {
 }
 
 /// A002 for every path that appears more than once.
-pub fn check_duplicates(members: &[Member], findings: &mut Vec<Finding>) {
+pub fn check_duplicates<'m>(
+    members: impl IntoIterator<Item = &'m Member>,
+    findings: &mut Vec<Finding>,
+) {
     let mut seen = std::collections::HashMap::new();
     for m in members {
         let count = seen.entry(m.path.trim_end_matches('/')).or_insert(0u32);

@@ -16,6 +16,7 @@ use super::finding::Finding;
 use super::foreign::{self, ForeignInfo};
 use crate::elf::ElfInfo;
 use rayon::prelude::*;
+use std::io::Read;
 
 const EOCD_SIG: u32 = 0x0605_4b50;
 const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
@@ -98,20 +99,35 @@ fn zip64_record(blob: &dyn Blob, eocd_at: u64) -> Result<Option<(u64, [u8; 56])>
 }
 
 /// A central directory entry, with the numbers needed to read its data.
-struct Central {
-    member: Member,
+pub struct Central {
+    pub member: Member,
     flags: u16,
-    method: u16,
-    crc: u32,
-    compressed: u64,
-    declared: u64,
+    pub method: u16,
+    pub crc: u32,
+    pub compressed: u64,
+    /// The uncompressed size the central directory declares.
+    pub declared: u64,
     local_offset: u64,
     name_raw: Vec<u8>,
 }
 
-/// Read the archive structure and every entry's content (hashed; kept where
-/// the checks need it). `Err` when there is no readable central directory.
-pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
+/// An archive's structure, read from its end records, central directory
+/// and local headers without inflating anything: what an installer checks
+/// before it writes a byte, and what [`read`] then inflates.
+pub struct Structure {
+    pub entries: Vec<Central>,
+    /// Where each entry's data starts; `None` where it cannot be read
+    /// safely (no local header, truncated, overlapping another entry).
+    pub starts: Vec<Option<u64>>,
+    /// Path escapes, duplicate names, links and special files, encrypted
+    /// entries, local headers that disagree, overlapping or truncated data.
+    pub findings: Vec<Finding>,
+    cd_start: u64,
+}
+
+/// Read the archive's [`Structure`]. `Err` when there is no readable
+/// central directory.
+pub fn structure(blob: &dyn Blob, limits: &Limits) -> Result<Structure, String> {
     let (eocd_at, eocd) = find_eocd(blob).ok_or("no zip end-of-central-directory record")?;
     let mut findings = Vec::new();
     let mut count = u16_at(&eocd, 10) as u64;
@@ -141,17 +157,36 @@ pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
     let mut cd = vec![0u8; cd_size as usize];
     blob.read_exact_at(&mut cd, cd_start)
         .map_err(|e| format!("the central directory is unreadable: {e}"))?;
-    let centrals = parse_central(&cd, shift, limits, &mut findings)?;
-    if centrals.len() as u64 != count {
+    let entries = parse_central(&cd, shift, limits, &mut findings)?;
+    if entries.len() as u64 != count {
         findings.push(Finding::warning(
             "A007",
             None,
             format!(
                 "the end record declares {count} entries, the central directory holds {}",
-                centrals.len()
+                entries.len()
             ),
         ));
     }
+    let starts = locate_data(blob, &entries, cd_start, &mut findings);
+    archive::check_duplicates(entries.iter().map(|c| &c.member), &mut findings);
+    Ok(Structure {
+        entries,
+        starts,
+        findings,
+        cd_start,
+    })
+}
+
+/// Read the archive structure and every entry's content (hashed; kept where
+/// the checks need it). `Err` when there is no readable central directory.
+pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
+    let Structure {
+        entries: centrals,
+        starts: data_starts,
+        mut findings,
+        cd_start,
+    } = structure(blob, limits)?;
     let prefix_len = centrals
         .iter()
         .map(|c| c.local_offset)
@@ -160,7 +195,6 @@ pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
     let mut prefix = vec![0u8; prefix_len.min(4096) as usize];
     let _ = blob.read_exact_at(&mut prefix, 0);
 
-    let data_starts = locate_data(blob, &centrals, cd_start, &mut findings);
     let readable = budget(&centrals, &data_starts, limits, &mut findings);
     let keep_budget = KeepBudget::new(limits);
     let reads: Vec<Option<Entry>> = centrals
@@ -200,9 +234,21 @@ pub fn read(blob: &dyn Blob, limits: &Limits) -> Result<Archive, String> {
         archive.members.push(member);
         archive.kept.push(kept);
     }
-    archive::check_duplicates(&archive.members, &mut findings);
     archive.findings = findings;
     Ok(archive)
+}
+
+/// An entry's content, inflated as it is read, from its data at `data`:
+/// `None` for a compression method other than stored (0) or deflate (8).
+/// Nothing bounds it but the compressed data: callers stop at the declared
+/// size ([`archive::stream`]).
+pub fn content<'b>(blob: &'b dyn Blob, c: &Central, data: u64) -> Option<Box<dyn Read + 'b>> {
+    let window = Window::new(blob, data, data.saturating_add(c.compressed));
+    match c.method {
+        0 => Some(Box::new(window)),
+        8 => Some(Box::new(flate2::read::DeflateDecoder::new(window))),
+        _ => None,
+    }
 }
 
 fn parse_central(
@@ -497,29 +543,21 @@ fn stream_entry(
     } else {
         Keep::Nothing
     };
-    let window = Window::new(blob, data, data + c.compressed);
     let mut findings = Vec::new();
-    let read = match c.method {
-        0 => archive::stream(window, Some(c.declared), keep, limits, budget),
-        8 => archive::stream(
-            flate2::read::DeflateDecoder::new(window),
-            Some(c.declared),
-            keep,
-            limits,
-            budget,
-        ),
-        other => {
-            findings.push(Finding::warning(
-                "A010",
-                Some(path),
-                format!("compression method {other} is not stored (0) or deflate (8): content not verified"),
-            ));
-            let mut read =
-                archive::stream(std::io::empty(), Some(0), Keep::Nothing, limits, budget);
-            read.digest = None;
-            return (read, findings);
-        }
+    let Some(reader) = content(blob, c, data) else {
+        findings.push(Finding::warning(
+            "A010",
+            Some(path),
+            format!(
+                "compression method {} is not stored (0) or deflate (8): content not verified",
+                c.method
+            ),
+        ));
+        let mut read = archive::stream(std::io::empty(), Some(0), Keep::Nothing, limits, budget);
+        read.digest = None;
+        return (read, findings);
     };
+    let read = archive::stream(reader, Some(c.declared), keep, limits, budget);
     if read.stopped.is_none() {
         if read.size != c.declared {
             findings.push(Finding::error(
