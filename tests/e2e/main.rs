@@ -8,6 +8,7 @@ mod deb;
 mod deb_install;
 mod exe;
 mod frontend;
+mod hostile_wheels;
 mod index_server;
 mod inspect;
 mod inspect_real;
