@@ -176,7 +176,7 @@ pub(super) fn reshebang(
         if buf.is_empty() {
             break;
         }
-        let mut chunk = &buf[..];
+        let mut chunk = buf;
         if in_first_line {
             match chunk.iter().position(|&b| b == b'\n') {
                 Some(at) => {

@@ -195,6 +195,7 @@ fn bytecode_is_compiled_by_the_interpreter_once_and_then_reused() {
     // interpreter: a compiler that cannot run proves it.
     let stored: Vec<_> = std::fs::read_dir(store.path()).unwrap().collect();
     assert_eq!(stored.len(), 2, "one .pyc and one known failure");
+    let w3 = w.clone();
     let (_d2, again) = install_all(&[("demo-1.0-py3-none-any.whl", w)]);
     let mut again = again.unwrap();
     let offline = Compiler {
@@ -210,6 +211,24 @@ fn bytecode_is_compiled_by_the_interpreter_once_and_then_reused() {
         .root
         .join(format!("site-packages/demo/__pycache__/__init__.{tag}.pyc"));
     assert_eq!(std::fs::read(cached).unwrap(), pyc);
+
+    // A store entry torn by a crash (shorter than a .pyc header) is
+    // compiled again and rewritten.
+    let entry = std::fs::read_dir(store.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pyc"))
+        .unwrap();
+    std::fs::write(&entry, b"").unwrap();
+    let (_d3, third) = install_all(&[("demo-1.0-py3-none-any.whl", w3)]);
+    let mut third = third.unwrap();
+    let python = crate::runtime::Target::describe(Path::new("python3")).unwrap();
+    let compiler = python.compiler(Some(store.path().to_path_buf())).unwrap();
+    assert_eq!(
+        compile(&mut third, &compiler, PycPlacement::Legacy).unwrap(),
+        1
+    );
+    assert_eq!(std::fs::read(&entry).unwrap(), pyc);
 }
 
 /// `bytes` with every occurrence of `from` replaced by `to` (same length):
