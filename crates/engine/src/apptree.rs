@@ -7,7 +7,11 @@
 //! to its scheme (purelib/platlib to `site-packages`, `.data/scripts` to
 //! `bin` with `#!python` rewritten, `.data/headers`, `.data/data`), its hash
 //! verified against RECORD on the way in; a file missing from RECORD, or a
-//! RECORD row without its file, is an error. Console and GUI scripts get
+//! RECORD row without its file, is an error. Before anything is inflated
+//! the archive's structure is checked as the inspector checks it, and each
+//! member then streams from the wheel into its staged file (`member.rs`),
+//! so memory stays bounded whatever the members' sizes. Console and GUI
+//! scripts get
 //! launchers ("Entry points specification" § Use for scripts), and the
 //! `.dist-info` gets `INSTALLER` and a RECORD of the installed paths
 //! ("Recording installed projects").

@@ -118,36 +118,48 @@ pub fn compile(tree: &mut AppTree, compiler: &Compiler, placement: PycPlacement)
         }
     }
     if !misses.is_empty() {
-        // A set: a tree of 100,000 modules looked each up in the list of
-        // compiled files, 5·10⁹ comparisons.
-        let compiled: std::collections::HashSet<String> =
-            run_all(tree, compiler, &misses)?.into_iter().collect();
-        for m in misses {
-            let path = tree.root.join(&m.pyc);
-            let bytes = match compiled.contains(&m.pyc) {
-                true => Some(std::fs::read(&path).map_err(|e| Error::io(&path, e))?),
-                false => None,
-            };
-            if let Some(store) = &compiler.store {
-                remember(store, m, bytes.as_deref());
-            }
-            if let Some(bytes) = bytes {
-                written.push(TreeFile {
-                    path: m.pyc.clone(),
-                    size: bytes.len() as u64,
-                    executable: false,
-                    sha256: Sha256::digest(&bytes).into(),
-                });
-            }
-        }
-        if let Some(store) = &compiler.store {
-            sync_store(store);
-        }
+        written.extend(compile_misses(tree, compiler, &misses)?);
     }
     let count = written.len();
     tree.files.extend(written);
     tree.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(count)
+}
+
+/// Compile the modules the store did not have, remember each result in
+/// the store, and return the .pyc files written into the tree.
+fn compile_misses(
+    tree: &AppTree,
+    compiler: &Compiler,
+    misses: &[&Module],
+) -> Result<Vec<TreeFile>> {
+    // A set: a tree of 100,000 modules looked each up in the list of
+    // compiled files, 5·10⁹ comparisons.
+    let compiled: std::collections::HashSet<String> =
+        run_all(tree, compiler, misses)?.into_iter().collect();
+    let mut written = Vec::new();
+    for m in misses {
+        let path = tree.root.join(&m.pyc);
+        let bytes = match compiled.contains(&m.pyc) {
+            true => Some(std::fs::read(&path).map_err(|e| Error::io(&path, e))?),
+            false => None,
+        };
+        if let Some(store) = &compiler.store {
+            remember(store, m, bytes.as_deref());
+        }
+        if let Some(bytes) = bytes {
+            written.push(TreeFile {
+                path: m.pyc.clone(),
+                size: bytes.len() as u64,
+                executable: false,
+                sha256: Sha256::digest(&bytes).into(),
+            });
+        }
+    }
+    if let Some(store) = &compiler.store {
+        sync_store(store);
+    }
+    Ok(written)
 }
 
 /// Write a stored .pyc into the tree.
