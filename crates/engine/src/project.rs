@@ -143,12 +143,24 @@ pub struct Settings {
     pub data: BTreeMap<String, String>,
     /// Build the wheel from the sdist and compare (default true).
     pub wheel_from_sdist: bool,
+    /// What other backends' own settings add to or leave out of the sdist
+    /// (`[tool.hatch.build]`, `[tool.flit.sdist]`, ...: `backend::sdist`).
+    pub backend_sdist: Vec<BackendGlobs>,
     /// `[tool.gradient.app]`: defaults for application formats.
     pub app: AppSettings,
     /// `[tool.gradient.deb]`: Debian packages.
     pub deb: DebSettings,
     /// `[tool.gradient.oci]`: the container image's base, name and config.
     pub oci: OciSettings,
+}
+
+/// One sdist setting of another backend: its field (`tool.flit.sdist.include`),
+/// whether it includes or excludes, and its globs relative to the root.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BackendGlobs {
+    pub field: String,
+    pub include: bool,
+    pub patterns: Vec<String>,
 }
 
 /// `[tool.gradient.oci]`: choices for container images (command-line flags
@@ -249,6 +261,7 @@ impl Default for Settings {
             sdist_exclude: Vec::new(),
             data: BTreeMap::new(),
             wheel_from_sdist: true,
+            backend_sdist: Vec::new(),
             app: AppSettings::default(),
             oci: OciSettings::default(),
             deb: DebSettings::default(),

@@ -4,13 +4,20 @@
 //! directory of the same stem holding PKG-INFO (core metadata), pyproject.toml
 //! and the sources.
 
+mod downstream;
+pub mod manifest_in;
+
 use crate::discovery::{self, FileSet, Globs, SourceFile};
 use crate::metadata;
 use crate::names;
 use crate::plan::{Compression, Container, Entry, Excluded, Format, Plan};
 use crate::project::Project;
 use crate::Result;
+use manifest_in::Selection;
 use std::collections::BTreeMap;
+
+/// Chosen archive paths (relative to the top directory) → reason.
+type Chosen = BTreeMap<String, String>;
 
 /// `{escaped name}-{version}`: the file stem and the top directory.
 pub fn stem(project: &Project) -> String {
@@ -26,82 +33,74 @@ const CONTAINER: Container = Container::Tar {
     compression: Compression::Gzip,
 };
 
+/// Files the project's own backend reads when it builds from the sdist
+/// (setuptools: "Controlling files in the distribution"); MANIFEST.in is
+/// then applied to the selection ([`manifest_in`]).
+const BACKEND_FILES: &[&str] = &["setup.py", "setup.cfg", manifest_in::FILE];
+
 /// Plan the sdist of `project` from its discovered `files`; every entry
-/// gets `mtime` (an input: [`crate::epoch`]).
+/// gets `mtime` (an input: [`crate::epoch`]). In order: what the native
+/// builder needs, the backend's files and its include settings, what
+/// downstream packagers expect; then MANIFEST.in's commands, the backend's
+/// exclude settings and `tool.gradient.sdist-exclude`.
 pub fn plan(project: &Project, files: &FileSet, mtime: u64) -> Result<Plan> {
     let top = stem(project);
-    let settings = &project.settings;
-    // archive path (relative to the top directory) → (file, reason)
-    let mut chosen: BTreeMap<String, (SourceFile, String)> = BTreeMap::new();
-    let mut add = |f: &SourceFile, reason: String| {
-        chosen
-            .entry(f.rel.clone())
-            .or_insert_with(|| (f.clone(), reason));
-    };
-    if let Some(f) = files.get("pyproject.toml") {
-        add(f, "pyproject.toml".into());
+    let mut selection = Selection::default();
+    own(project, files, &mut selection.chosen)?;
+    extras(project, files, &mut selection.chosen)?;
+    if let Some(f) = files.get(manifest_in::FILE) {
+        let text = std::fs::read_to_string(&f.abs).map_err(|source| crate::Error::Io {
+            path: f.abs.clone(),
+            source,
+        })?;
+        manifest_in::parse(&text)?
+            .apply(files.files.iter().map(|f| f.rel.as_str()), &mut selection);
     }
-    for m in discovery::modules(project, files)? {
-        add(&m.file, m.reason);
+    let backend_excludes: Vec<(Globs, &str)> = project
+        .settings
+        .backend_sdist
+        .iter()
+        .filter(|g| !g.include)
+        .map(|g| Ok((Globs::new(&g.patterns, &g.field)?, g.field.as_str())))
+        .collect::<Result<_>>()?;
+    for (globs, field) in &backend_excludes {
+        drop_matching(&mut selection, globs, field);
     }
-    if let Some(readme) = project
-        .metadata
-        .readme
-        .as_ref()
-        .and_then(|r| r.file.as_ref())
-    {
-        if let Some(f) = files.get(readme) {
-            add(f, "readme".into());
-        }
-    }
-    for license in &project.metadata.license_files {
-        if let Some(f) = files.get(license) {
-            add(f, "license-files".into());
-        }
-    }
-    for (scheme, dir) in &settings.data {
-        for f in files.under(&format!("{dir}/")) {
-            add(f, format!("data: {scheme} ({dir}/)"));
-        }
-    }
-    let include = Globs::new(&settings.include, "tool.gradient.include")?;
-    for f in &files.files {
-        if let Some(g) = include.matching(&f.rel) {
-            add(f, format!("include: {g}"));
-        }
-    }
+    let sdist_exclude = Globs::new(
+        &project.settings.sdist_exclude,
+        "tool.gradient.sdist-exclude",
+    )?;
+    drop_matching(
+        &mut selection,
+        &sdist_exclude,
+        "tool.gradient.sdist-exclude",
+    );
     // An unpacked sdist's own PKG-INFO is replaced by the one written below.
-    chosen.remove("PKG-INFO");
-    let sdist_exclude = Globs::new(&settings.sdist_exclude, "tool.gradient.sdist-exclude")?;
-    let mut excluded = files.excluded.clone();
-    chosen.retain(|rel, _| match sdist_exclude.matching(rel) {
-        Some(g) if rel != "pyproject.toml" => {
-            excluded.push(Excluded {
-                path: rel.clone(),
-                rule: format!("tool.gradient.sdist-exclude: {g}"),
-            });
-            false
-        }
-        _ => true,
-    });
-    for f in &files.files {
-        if !chosen.contains_key(&f.rel) && !excluded.iter().any(|e| e.path == f.rel) {
-            excluded.push(Excluded {
-                path: f.rel.clone(),
-                rule: "not part of the sdist (add it with tool.gradient.include)".into(),
-            });
-        }
+    selection.chosen.remove("PKG-INFO");
+    // The format requires pyproject.toml, whatever a rule says.
+    if let Some(reason) = selection.dropped.remove("pyproject.toml") {
+        selection.chosen.insert(
+            "pyproject.toml".into(),
+            format!("pyproject.toml (despite {reason})"),
+        );
     }
-    excluded.sort_by(|a, b| a.path.cmp(&b.path));
-
+    let excluded = excluded(files, &selection);
     let mut entries = vec![Entry::bytes(
         format!("{top}/PKG-INFO"),
         metadata::render(&project.metadata).into_bytes(),
         "core metadata",
     )];
-    entries.extend(chosen.into_iter().map(|(rel, (f, reason))| {
-        Entry::file(format!("{top}/{rel}"), f.abs, f.size, f.executable, reason)
-    }));
+    for (rel, reason) in selection.chosen {
+        if let Some(f) = files.get(&rel) {
+            entries.push(Entry::file(
+                format!("{top}/{rel}"),
+                f.abs.clone(),
+                f.size,
+                f.executable,
+                reason,
+            ));
+        }
+    }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Plan {
         format: Format::Sdist,
@@ -111,6 +110,105 @@ pub fn plan(project: &Project, files: &FileSet, mtime: u64) -> Result<Plan> {
         mtime,
         container: CONTAINER,
     })
+}
+
+/// What the native builder itself needs: pyproject.toml, the modules, the
+/// readme, license files, `data` directories and `tool.gradient.include`.
+fn own(project: &Project, files: &FileSet, chosen: &mut Chosen) -> Result<()> {
+    let mut add = |f: &SourceFile, reason: String| {
+        chosen.entry(f.rel.clone()).or_insert(reason);
+    };
+    if let Some(f) = files.get("pyproject.toml") {
+        add(f, "pyproject.toml".into());
+    }
+    for m in discovery::modules(project, files)? {
+        add(&m.file, m.reason);
+    }
+    let meta = &project.metadata;
+    if let Some(readme) = meta.readme.as_ref().and_then(|r| r.file.as_ref()) {
+        if let Some(f) = files.get(readme) {
+            add(f, "readme".into());
+        }
+    }
+    for license in &meta.license_files {
+        if let Some(f) = files.get(license) {
+            add(f, "license-files".into());
+        }
+    }
+    for (scheme, dir) in &project.settings.data {
+        for f in files.under(&format!("{dir}/")) {
+            add(f, format!("data: {scheme} ({dir}/)"));
+        }
+    }
+    let include = Globs::new(&project.settings.include, "tool.gradient.include")?;
+    for f in &files.files {
+        if let Some(g) = include.matching(&f.rel) {
+            add(f, format!("include: {g}"));
+        }
+    }
+    Ok(())
+}
+
+/// What the declared backend needs to build from the sdist (its files, its
+/// own include settings) and what downstream packagers expect.
+fn extras(project: &Project, files: &FileSet, chosen: &mut Chosen) -> Result<()> {
+    for name in BACKEND_FILES {
+        if files.get(name).is_some() {
+            chosen
+                .entry(name.to_string())
+                .or_insert_with(|| format!("backend file: {name}"));
+        }
+    }
+    for g in project.settings.backend_sdist.iter().filter(|g| g.include) {
+        let globs = Globs::new(&g.patterns, &g.field)?;
+        for f in &files.files {
+            if let Some(p) = globs.matching(&f.rel) {
+                chosen
+                    .entry(f.rel.clone())
+                    .or_insert_with(|| format!("{}: {p}", g.field));
+            }
+        }
+    }
+    for f in &files.files {
+        if let Some(reason) = downstream::reason(&f.rel) {
+            chosen.entry(f.rel.clone()).or_insert(reason);
+        }
+    }
+    Ok(())
+}
+
+/// Move what `globs` match from the selection to the dropped, naming `field`.
+fn drop_matching(selection: &mut Selection, globs: &Globs, field: &str) {
+    let gone: Vec<(String, String)> = selection
+        .chosen
+        .keys()
+        .filter_map(|rel| Some((rel.clone(), format!("{field}: {}", globs.matching(rel)?))))
+        .collect();
+    for (rel, rule) in gone {
+        selection.chosen.remove(&rel);
+        selection.dropped.insert(rel, rule);
+    }
+}
+
+/// Every project file left out, with the rule: discovery's, the rule that
+/// dropped it from the selection, or none that took it.
+fn excluded(files: &FileSet, selection: &Selection) -> Vec<Excluded> {
+    let mut excluded = files.excluded.clone();
+    for f in &files.files {
+        if selection.chosen.contains_key(&f.rel) {
+            continue;
+        }
+        let rule =
+            selection.dropped.get(&f.rel).cloned().unwrap_or_else(|| {
+                "not part of the sdist (add it with tool.gradient.include)".into()
+            });
+        excluded.push(Excluded {
+            path: f.rel.clone(),
+            rule,
+        });
+    }
+    excluded.sort_by(|a, b| a.path.cmp(&b.path));
+    excluded
 }
 
 /// The project files an sdist plan contains, as a file set: what a build

@@ -134,7 +134,9 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
             ),
         ));
     }
-    let settings = module_settings(&doc, root, top, tool_gradient, &name)?;
+    let mut settings = module_settings(&doc, root, top, tool_gradient, &name)?;
+    settings.backend_sdist = super::backend::sdist_globs(&doc, top)?;
+    manifest_in_warnings(&doc, root);
 
     let dynamic = dynamic(&doc, table)?;
     let version = version(&doc, root, table, project_value, &dynamic, &settings, &name)?;
@@ -345,6 +347,18 @@ fn version_from_pkg_info(root: &Path, name: &str) -> Option<(String, String)> {
         return None;
     }
     Some((meta.get("Version")?.to_string(), FILE.to_string()))
+}
+
+/// setuptools skips a MANIFEST.in line with an unknown command with a
+/// warning; so does the sdist plan, and the warning is the project's (its
+/// malformed lines are the plan's errors).
+fn manifest_in_warnings(doc: &Doc, root: &Path) {
+    let file = crate::sdist::manifest_in::FILE;
+    if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+        if let Ok(template) = crate::sdist::manifest_in::parse(&text) {
+            doc.warnings.borrow_mut().extend(template.warnings);
+        }
+    }
 }
 
 /// `[tool.gradient]`, its module defaulting to the project name; when that
