@@ -229,3 +229,139 @@ pub fn contents(plan: &Plan, files: &FileSet) -> FileSet {
     out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::epoch::DEFAULT_EPOCH;
+
+    /// The sdist plan of a project holding `files` (each written with its
+    /// own path as content) and this pyproject.toml: archive path → reason,
+    /// and excluded path → rule.
+    fn sdist_of(pyproject: &str, files: &[&str]) -> (Chosen, Chosen) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for f in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, f).expect("write");
+        }
+        let manifest = files.iter().find(|f| **f == manifest_in::FILE);
+        if manifest.is_some() {
+            std::fs::write(dir.path().join("MANIFEST.in"), MANIFEST).expect("write");
+        }
+        std::fs::write(dir.path().join("pyproject.toml"), pyproject).expect("write");
+        let project = Project::load(dir.path()).expect("project");
+        let set = discovery::scan(&project).expect("scan");
+        let plan = plan(&project, &set, DEFAULT_EPOCH).expect("plan");
+        let chosen = plan
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.path.trim_start_matches("pkg-1.0/").into(),
+                    e.reason.clone(),
+                )
+            })
+            .collect();
+        let excluded = plan
+            .excluded
+            .into_iter()
+            .map(|e| (e.path, e.rule))
+            .collect();
+        (chosen, excluded)
+    }
+
+    const HEAD: &str = "[project]\nname = \"pkg\"\nversion = \"1.0\"\n";
+    const MANIFEST: &str =
+        "include pkg/*.json\ngraft docs\nprune docs/_build\nglobal-exclude *.orig\n";
+
+    #[test]
+    fn setuptools_files_manifest_in_and_downstream_defaults() {
+        let (chosen, excluded) = sdist_of(
+            &format!("{HEAD}[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n"),
+            &[
+                "setup.py",
+                "setup.cfg",
+                "MANIFEST.in",
+                "pkg/__init__.py",
+                "pkg/data.json",
+                "docs/index.rst",
+                "docs/_build/index.html",
+                "tests/test_pkg.py",
+                "tests/test_pkg.py.orig",
+                "CHANGES.rst",
+                "scratch.txt",
+            ],
+        );
+        assert_eq!(chosen["setup.py"], "backend file: setup.py");
+        assert_eq!(chosen["setup.cfg"], "backend file: setup.cfg");
+        assert_eq!(chosen["MANIFEST.in"], "backend file: MANIFEST.in");
+        assert_eq!(chosen["tests/test_pkg.py"], "downstream: tests");
+        assert_eq!(chosen["CHANGES.rst"], "downstream: changelog");
+        assert_eq!(chosen["docs/index.rst"], "downstream: docs");
+        assert!(chosen.contains_key("pkg/data.json"), "{chosen:?}");
+        assert_eq!(
+            excluded["docs/_build/index.html"],
+            "MANIFEST.in line 3: prune docs/_build"
+        );
+        assert_eq!(
+            excluded["tests/test_pkg.py.orig"],
+            "MANIFEST.in line 4: global-exclude *.orig"
+        );
+        assert!(excluded["scratch.txt"].starts_with("not part of the sdist"));
+    }
+
+    #[test]
+    fn backend_include_and_exclude_settings_name_their_field() {
+        let (chosen, excluded) = sdist_of(
+            &format!(
+                "{HEAD}[tool.hatch.build.targets.sdist]\ninclude = [\"/scripts\", \"requirements/*.txt\"]\n\
+                 exclude = [\"tests/fixtures\"]\n[tool.flit.sdist]\ninclude = [\"Makefile\"]\n"
+            ),
+            &[
+                "pkg/__init__.py",
+                "scripts/gen.sh",
+                "requirements/dev.txt",
+                "tests/test_pkg.py",
+                "tests/fixtures/big.bin",
+                "Makefile",
+            ],
+        );
+        assert_eq!(
+            chosen["scripts/gen.sh"],
+            "tool.hatch.build.targets.sdist.include: scripts"
+        );
+        assert_eq!(
+            chosen["requirements/dev.txt"],
+            "tool.hatch.build.targets.sdist.include: requirements/*.txt"
+        );
+        assert_eq!(chosen["Makefile"], "tool.flit.sdist.include: Makefile");
+        assert_eq!(chosen["pyproject.toml"], "pyproject.toml");
+        assert_eq!(
+            excluded["tests/fixtures/big.bin"],
+            "tool.hatch.build.targets.sdist.exclude: tests/fixtures"
+        );
+    }
+
+    #[test]
+    fn a_malformed_manifest_in_line_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("pyproject.toml"), HEAD).expect("write");
+        std::fs::create_dir(dir.path().join("pkg")).expect("mkdir");
+        std::fs::write(dir.path().join("pkg/__init__.py"), "").expect("write");
+        std::fs::write(
+            dir.path().join("MANIFEST.in"),
+            "include *.txt\nrecursive-include pkg\n",
+        )
+        .expect("write");
+        let project = Project::load(dir.path()).expect("project");
+        let set = discovery::scan(&project).expect("scan");
+        let err = plan(&project, &set, DEFAULT_EPOCH)
+            .expect_err("malformed")
+            .to_string();
+        assert!(
+            err.starts_with("MANIFEST.in line 2: `recursive-include` expects <dir>"),
+            "{err}"
+        );
+    }
+}
