@@ -39,51 +39,10 @@ const CONTAINER: Container = Container::Tar {
 const BACKEND_FILES: &[&str] = &["setup.py", "setup.cfg", manifest_in::FILE];
 
 /// Plan the sdist of `project` from its discovered `files`; every entry
-/// gets `mtime` (an input: [`crate::epoch`]). In order: what the native
-/// builder needs, the backend's files and its include settings, what
-/// downstream packagers expect; then MANIFEST.in's commands, the backend's
-/// exclude settings and `tool.gradient.sdist-exclude`.
+/// gets `mtime` (an input: [`crate::epoch`]).
 pub fn plan(project: &Project, files: &FileSet, mtime: u64) -> Result<Plan> {
     let top = stem(project);
-    let mut selection = Selection::default();
-    own(project, files, &mut selection.chosen)?;
-    extras(project, files, &mut selection.chosen)?;
-    if let Some(f) = files.get(manifest_in::FILE) {
-        let text = std::fs::read_to_string(&f.abs).map_err(|source| crate::Error::Io {
-            path: f.abs.clone(),
-            source,
-        })?;
-        manifest_in::parse(&text)?
-            .apply(files.files.iter().map(|f| f.rel.as_str()), &mut selection);
-    }
-    let backend_excludes: Vec<(Globs, &str)> = project
-        .settings
-        .backend_sdist
-        .iter()
-        .filter(|g| !g.include)
-        .map(|g| Ok((Globs::new(&g.patterns, &g.field)?, g.field.as_str())))
-        .collect::<Result<_>>()?;
-    for (globs, field) in &backend_excludes {
-        drop_matching(&mut selection, globs, field);
-    }
-    let sdist_exclude = Globs::new(
-        &project.settings.sdist_exclude,
-        "tool.gradient.sdist-exclude",
-    )?;
-    drop_matching(
-        &mut selection,
-        &sdist_exclude,
-        "tool.gradient.sdist-exclude",
-    );
-    // An unpacked sdist's own PKG-INFO is replaced by the one written below.
-    selection.chosen.remove("PKG-INFO");
-    // The format requires pyproject.toml, whatever a rule says.
-    if let Some(reason) = selection.dropped.remove("pyproject.toml") {
-        selection.chosen.insert(
-            "pyproject.toml".into(),
-            format!("pyproject.toml (despite {reason})"),
-        );
-    }
+    let selection = select(project, files)?;
     let excluded = excluded(files, &selection);
     let mut entries = vec![Entry::bytes(
         format!("{top}/PKG-INFO"),
@@ -110,6 +69,55 @@ pub fn plan(project: &Project, files: &FileSet, mtime: u64) -> Result<Plan> {
         mtime,
         container: CONTAINER,
     })
+}
+
+/// Which project files the sdist holds, and why. In order: what the native
+/// builder needs, the backend's files and its include settings, what
+/// downstream packagers expect; then MANIFEST.in's commands and the
+/// backend's exclude settings, which never drop what the native builder
+/// needs (its wheel, checked against the sdist, is unchanged by them);
+/// last `tool.gradient.sdist-exclude`, which may.
+fn select(project: &Project, files: &FileSet) -> Result<Selection> {
+    let mut needed = Chosen::new();
+    own(project, files, &mut needed)?;
+    let mut selection = Selection {
+        chosen: needed.clone(),
+        ..Selection::default()
+    };
+    extras(project, files, &mut selection.chosen)?;
+    if let Some(f) = files.get(manifest_in::FILE) {
+        let text = std::fs::read_to_string(&f.abs).map_err(|source| crate::Error::Io {
+            path: f.abs.clone(),
+            source,
+        })?;
+        manifest_in::parse(&text)?
+            .apply(files.files.iter().map(|f| f.rel.as_str()), &mut selection);
+    }
+    for g in project.settings.backend_sdist.iter().filter(|g| !g.include) {
+        drop_matching(
+            &mut selection,
+            &Globs::new(&g.patterns, &g.field)?,
+            &g.field,
+        );
+    }
+    for (rel, reason) in needed {
+        if let Some(rule) = selection.dropped.remove(&rel) {
+            let kept = format!("{reason} (kept for the wheel despite {rule})");
+            selection.chosen.insert(rel, kept);
+        }
+    }
+    let field = "tool.gradient.sdist-exclude";
+    let sdist_exclude = Globs::new(&project.settings.sdist_exclude, field)?;
+    drop_matching(&mut selection, &sdist_exclude, field);
+    // An unpacked sdist's own PKG-INFO is replaced by the one the plan writes.
+    selection.chosen.remove("PKG-INFO");
+    // The format requires pyproject.toml, whatever a rule says.
+    if selection.dropped.remove("pyproject.toml").is_some() {
+        selection
+            .chosen
+            .insert("pyproject.toml".into(), "pyproject.toml".into());
+    }
+    Ok(selection)
 }
 
 /// What the native builder itself needs: pyproject.toml, the modules, the
@@ -315,11 +323,13 @@ mod tests {
     fn backend_include_and_exclude_settings_name_their_field() {
         let (chosen, excluded) = sdist_of(
             &format!(
-                "{HEAD}[tool.hatch.build.targets.sdist]\ninclude = [\"/scripts\", \"requirements/*.txt\"]\n\
-                 exclude = [\"tests/fixtures\"]\n[tool.flit.sdist]\ninclude = [\"Makefile\"]\n"
+                "{HEAD}[tool.hatch.build.targets.sdist]\ninclude = [\"/scripts\", \"requirements/*\"]\n\
+                 exclude = [\"tests/fixtures\", \"*.json\"]\n[tool.flit.sdist]\ninclude = [\"Makefile\"]\n"
             ),
             &[
                 "pkg/__init__.py",
+                "pkg/data.json",
+                "requirements/lock.json",
                 "scripts/gen.sh",
                 "requirements/dev.txt",
                 "tests/test_pkg.py",
@@ -333,10 +343,20 @@ mod tests {
         );
         assert_eq!(
             chosen["requirements/dev.txt"],
-            "tool.hatch.build.targets.sdist.include: requirements/*.txt"
+            "tool.hatch.build.targets.sdist.include: requirements/*"
         );
         assert_eq!(chosen["Makefile"], "tool.flit.sdist.include: Makefile");
         assert_eq!(chosen["pyproject.toml"], "pyproject.toml");
+        // An exclusion never takes what the native wheel needs from the sdist.
+        assert_eq!(
+            chosen["pkg/data.json"],
+            "module pkg (project root) (kept for the wheel despite \
+             tool.hatch.build.targets.sdist.exclude: *.json)"
+        );
+        assert_eq!(
+            excluded["requirements/lock.json"],
+            "tool.hatch.build.targets.sdist.exclude: *.json"
+        );
         assert_eq!(
             excluded["tests/fixtures/big.bin"],
             "tool.hatch.build.targets.sdist.exclude: tests/fixtures"
