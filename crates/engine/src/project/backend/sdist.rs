@@ -151,8 +151,8 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    /// (field, include, patterns) of every group, and the warnings.
-    fn read(toml_text: &str) -> (Vec<(String, bool, Vec<String>)>, Vec<String>) {
+    /// Every group of globs, and the warnings.
+    fn read(toml_text: &str) -> (Vec<BackendGlobs>, Vec<String>) {
         let top: DeTable = DeTable::parse(toml_text).expect("toml").into_inner();
         let doc = Doc {
             file: Path::new("pyproject.toml"),
@@ -160,19 +160,15 @@ mod tests {
             warnings: Default::default(),
         };
         let found = globs(&doc, &top).expect("read");
-        let groups = found
-            .into_iter()
-            .map(|g| (g.field, g.include, g.patterns))
-            .collect();
-        (groups, doc.warnings.into_inner())
+        (found, doc.warnings.into_inner())
     }
 
-    fn group(field: &str, include: bool, patterns: &[&str]) -> (String, bool, Vec<String>) {
-        (
-            field.into(),
+    fn group(field: &str, include: bool, patterns: &[&str]) -> BackendGlobs {
+        BackendGlobs {
+            field: field.into(),
             include,
-            patterns.iter().map(|p| p.to_string()).collect(),
-        )
+            patterns: patterns.iter().map(|p| p.to_string()).collect(),
+        }
     }
 
     #[test]
