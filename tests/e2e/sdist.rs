@@ -44,7 +44,7 @@ fn setuptools_project(root: &Path) {
         "<p>{{ tile }}</p>\n",
     );
     write(&root.join("acme_tiles/data/palette.json"), "{\"red\": 1}\n");
-    write(&root.join("acme_tiles/data/palette.json.orig"), "{}\n");
+    write(&root.join("tests/test_tiles.py.orig"), "{}\n");
     write(&root.join("acme_tiles/glyphs.dat"), "glyphs\n");
     write(
         &root.join("tests/test_tiles.py"),
@@ -125,10 +125,7 @@ fn sdist_setuptools_wheel_from_gradient_sdist_matches_the_backends() {
             "sdist lacks {expected}: {listed:?}"
         );
     }
-    assert!(
-        !listed.contains("acme_tiles/data/palette.json.orig"),
-        "{listed:?}"
-    );
+    assert!(!listed.contains("tests/test_tiles.py.orig"), "{listed:?}");
 
     // Each file with the rule that took it, and the one that left out the rest.
     let reasons = preview_reasons(&project);
@@ -139,9 +136,8 @@ fn sdist_setuptools_wheel_from_gradient_sdist_matches_the_backends() {
         .args(["preview", "--format", "sdist", "--excluded"])
         .arg(&project));
     assert!(
-        stdout(&out).contains(
-            "acme_tiles/data/palette.json.orig  (MANIFEST.in line 5: global-exclude *.orig)"
-        ),
+        stdout(&out)
+            .contains("tests/test_tiles.py.orig  (MANIFEST.in line 5: global-exclude *.orig)"),
         "{}",
         stdout(&out)
     );
