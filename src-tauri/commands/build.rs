@@ -155,13 +155,8 @@ pub fn start_build(
         let result = match backend {
             Some(_) => frontend::build(
                 &frontend::Request {
-                    root: root.clone(),
-                    out_dir: root.join("dist"),
                     formats,
-                    python: None,
-                    config: frontend::ConfigSettings::default(),
-                    sources: Default::default(),
-                    repair: Some(Default::default()),
+                    ..backend_request(&root)
                 },
                 &progress,
             ),
@@ -231,4 +226,20 @@ pub fn show_in_folder(state: State<'_, AppState>, path: String) -> Result<(), Ui
         .spawn()
         .map(|_| ())
         .map_err(|e| UiError::message(format!("cannot open {}: {e}", folder.display())))
+}
+
+/// A build of the project at `root` by its own backend, as `gradient build`
+/// does it: sdist and wheel into `root/dist`, the wheel repaired, the
+/// sources of a failure kept and named.
+pub fn backend_request(root: &std::path::Path) -> frontend::Request {
+    frontend::Request {
+        root: root.to_path_buf(),
+        out_dir: root.join("dist"),
+        formats: vec![Format::Sdist, Format::Wheel],
+        python: None,
+        config: frontend::ConfigSettings::default(),
+        sources: Default::default(),
+        repair: Some(Default::default()),
+        keep_failed: true,
+    }
 }

@@ -131,6 +131,9 @@ pub struct PlanView {
     /// For Debian packages: the control file and the maintainer scripts,
     /// as they will be in the package.
     deb: Option<DebView>,
+    /// The build backend that wrote the archive shown, when it is another
+    /// backend's archive rather than Gradient's plan.
+    built_by: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -143,7 +146,10 @@ pub struct DebView {
 /// The plan of `format` for the current project: what the archive will hold.
 /// Applications resolve and install their closure first (from
 /// `[tool.gradient.app]`), so this runs off the main thread; an interpreter
-/// the project names runs only once the person trusts the project.
+/// the project names runs only once the person trusts the project. The
+/// sdist and wheel of a trusted project that another backend builds are
+/// that backend's archives, built now (the UI asks again after each quiet
+/// burst of edits, one request at a time); untrusted, Gradient's reading.
 #[tauri::command(async)]
 pub fn plan_preview(
     app: AppHandle,
@@ -152,20 +158,42 @@ pub fn plan_preview(
 ) -> Result<PlanView, UiError> {
     let format: Format = format.parse().map_err(UiError::message)?;
     let path = current_root(&state)?;
+    let backend = matches!(format, Format::Sdist | Format::Wheel)
+        .then(|| super::trust::backend_to_run(&path))
+        .flatten();
+    let trusted = super::trust::is_trusted(&app, &path);
+    if backend.is_some() && trusted {
+        let request = super::build::backend_request(&path);
+        return Ok(plan_view(build::backend_preview(
+            &request, format, &Silent,
+        )?));
+    }
     let project = Project::load(&path)?;
     super::trust::check(&app, &project, format)?;
     let options = build::AppOptions::from_project(&project);
-    let preview = build::preview(&project, format, &options, &state.closures, &Silent)?;
+    let mut preview = build::preview(&project, format, &options, &state.closures, &Silent)?;
+    if let Some(system) = backend {
+        preview.notes.push(format!(
+            "Trust the project to see the archive `{}` writes instead",
+            system.backend
+        ));
+    }
+    Ok(plan_view(preview))
+}
+
+/// What the preview tab shows of a preview.
+fn plan_view(preview: build::Preview) -> PlanView {
     let (plan, summary, notes) = (preview.plan, preview.summary, preview.notes);
     let deb = preview.deb.map(|d| DebView {
         control: d.control,
         conffiles: d.conffiles,
         scripts: d.scripts,
     });
-    Ok(PlanView {
+    PlanView {
         summary,
         notes,
         deb,
+        built_by: preview.built_by,
         file_name: plan.file_name.clone(),
         total_size: plan.total_size(),
         // The file tree: directories show as the paths' folders, and a
@@ -185,7 +213,7 @@ pub fn plan_preview(
             })
             .collect(),
         excluded: plan.excluded,
-    })
+    }
 }
 
 #[derive(Debug, Serialize)]

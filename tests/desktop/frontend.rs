@@ -54,25 +54,42 @@ async fn builds_a_project_with_its_own_backend_streaming_the_backends_output() {
     studio
         .wait_text("#error-text", "build backend `wrapped`")
         .await;
-    studio.click("#trust-project").await;
-    studio
-        .wait_text("#artifact-name", "hello_backend-0.3.0")
-        .await;
-    assert!(!studio.visible("#trust").await, "the banner is gone");
-    // The preview is Gradient's reading of the project; the backend decides.
+    // Untrusted, the preview is Gradient's reading of the project, saying
+    // that the backend decides.
     studio
         .wait_text("#plan-summary", "runs the project's backend `wrapped`")
         .await;
-    studio.click("#build").await;
-    let built = Duration::from_secs(240);
-    let path = studio
+    studio
+        .wait_text("#plan-summary", "Trust the project to see the archive")
+        .await;
+    assert!(
+        !studio.visible("#built-by").await,
+        "not the backend's archive"
+    );
+    studio.click("#trust-project").await;
+    // Trusted, the preview is the wheel the backend writes, marked as such
+    // (flit tags a project that does not exclude Python 2 as universal).
+    let wheel = "hello_backend-0.3.0-py2.py3-none-any.whl";
+    studio
+        .wait_text_within("#artifact-name", wheel, Duration::from_secs(240))
+        .await;
+    assert!(!studio.visible("#trust").await, "the banner is gone");
+    let marked = studio.wait_text("#built-by", "built by wrapped").await;
+    assert_eq!(marked, "built by wrapped");
+    studio.wait_text("#entries", "written by wrapped").await;
+    // An edit is built again in the background and the preview follows.
+    std::fs::write(project.join("hello_backend/extra.py"), "EXTRA = 1\n").expect("write");
+    studio
         .wait_text_within(
-            "#result-path",
-            "hello_backend-0.3.0-py2.py3-none-any.whl",
-            built,
+            "#entries",
+            "hello_backend/extra.py",
+            Duration::from_secs(120),
         )
         .await;
-    // flit tags a project that does not exclude Python 2 as universal.
+    studio.screenshot("frontend-preview").await;
+    studio.click("#build").await;
+    let built = Duration::from_secs(240);
+    let path = studio.wait_text_within("#result-path", wheel, built).await;
     assert!(PathBuf::from(&path).is_file(), "{path}");
     studio.click("#log-box summary").await;
     let log = studio

@@ -408,3 +408,106 @@ fn frontend_compare_shows_how_the_native_wheel_differs() {
     assert!(!native.status.success());
     assert!(stderr(&native).contains("no other backend to compare with"));
 }
+
+/// The paths a `gradient preview --json` plan lists.
+fn planned(project: &Path, args: &[&str], env: &[(&str, &Path)]) -> (String, BTreeSet<String>) {
+    let mut cmd = gradient();
+    cmd.arg("preview").arg(project).args(args).arg("--json");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("a JSON plan");
+    let paths = plan["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_string())
+        .collect();
+    (plan["file_name"].as_str().unwrap().to_string(), paths)
+}
+
+#[test]
+fn frontend_preview_is_the_backends_archive() {
+    let cache = shared_cache();
+    let (sdist, _) = release("tomli", "2.0.1");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = unpack(&sdist, &tmp.path().join("src"));
+    let scratch = tmp.path().join("tmp");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let env = [
+        ("GRADIENT_CACHE_DIR", cache.as_path()),
+        ("TMPDIR", scratch.as_path()),
+    ];
+    let (wheel_name, wheel_paths) = planned(&tree, &["--format", "wheel"], &env);
+    let (sdist_name, sdist_paths) = planned(&tree, &["--format", "sdist"], &env);
+    // What the preview lists is what the build delivers.
+    let out = tmp.path().join("out");
+    let report = build_json_env(&tree, &out, &[], &[("GRADIENT_CACHE_DIR", &cache)]);
+    let wheel = artifact(&report, "wheel");
+    assert_eq!(
+        wheel.file_name().unwrap().to_str(),
+        Some(wheel_name.as_str())
+    );
+    let built = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap()).unwrap();
+    let members: BTreeSet<String> = built.file_names().map(String::from).collect();
+    assert_eq!(wheel_paths, members);
+    let built_sdist = artifact(&report, "sdist");
+    assert_eq!(
+        built_sdist.file_name().unwrap().to_str(),
+        Some(sdist_name.as_str())
+    );
+    let mut members = BTreeSet::new();
+    let gz = flate2::read::GzDecoder::new(std::fs::File::open(&built_sdist).unwrap());
+    for entry in tar::Archive::new(gz).entries().unwrap() {
+        let entry = entry.unwrap();
+        if entry.header().entry_type().is_file() {
+            members.insert(entry.path().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert_eq!(sdist_paths, members);
+    // Each entry says who wrote it, and the text preview says so first.
+    let text = run(gradient()
+        .arg("preview")
+        .arg(&tree)
+        .env("GRADIENT_CACHE_DIR", &cache)
+        .env("TMPDIR", &scratch));
+    assert!(
+        stdout(&text).contains("written by flit_core.buildapi"),
+        "{}",
+        stdout(&text)
+    );
+    assert!(
+        stderr(&text).contains("note: built by the project's backend `flit_core.buildapi`"),
+        "{}",
+        stderr(&text)
+    );
+    // --native shows Gradient's own reading, named as such.
+    let (native_name, _) = planned(&tree, &["--format", "wheel", "--native"], &env);
+    assert_eq!(native_name, "tomli-2.0.1-py3-none-any.whl");
+    // Nothing is left behind, not even by a backend that fails.
+    let failing = in_tree_project("[]", "def build_wheel(d, config_settings=None, metadata_directory=None):\n    raise SystemExit(3)\n");
+    let out = run(gradient()
+        .arg("preview")
+        .arg(failing.path())
+        .env("GRADIENT_CACHE_DIR", &cache)
+        .env("TMPDIR", &scratch));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("`build_wheel` of be failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("kept for inspection"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(&scratch)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "previews leave nothing behind: {left:?}");
+}

@@ -114,6 +114,9 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
       rows.forEach((r, i) => {
         const tr = shown.trs[i];
         if (r.size !== shown.rows[i].size) tr.children[1].textContent = humanSize(r.size);
+        // The same paths may be there for another reason (a rule edited,
+        // or the backend's archive replacing Gradient's reading).
+        if (r.kind === "file" && r.reason !== shown.rows[i].reason) tr.children[2].textContent = visible(r.reason);
         if (r.kind === "file") markRow(tr, marks.get(r.path));
       });
       shown.rows = rows;
@@ -180,6 +183,8 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           const { marks, removed } = planChanges(previous, plan);
           lastPlan.set(wanted, plan);
           $("artifact-name").textContent = visible(plan.file_name);
+          $("built-by").textContent = plan.built_by ? `built by ${visible(plan.built_by)}` : "";
+          $("built-by").hidden = !plan.built_by;
           $("totals").textContent = planTotals(plan);
           const summary = [plan.summary, ...(plan.notes ?? [])].filter(Boolean).join(" — ");
           $("plan-summary").textContent = visible(summary);
@@ -194,6 +199,7 @@ export function createPreview({ invoke, Channel, showError, clearError, onInspec
           $("entries").tBodies[0].replaceChildren();
           shown = null;
           $("artifact-name").textContent = "Preview";
+          $("built-by").hidden = true;
           $("totals").textContent = "";
           $("plan-summary").hidden = true;
           $("deb-control-box").hidden = true;

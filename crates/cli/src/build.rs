@@ -194,6 +194,15 @@ pub struct PreviewArgs {
     /// Also list the project files left out, with the rule that left each out.
     #[arg(long)]
     excluded: bool,
+    /// Show Gradient's own plan for an sdist or wheel even when
+    /// [build-system] names another backend (by default that backend builds
+    /// the archive now, and the preview lists what it wrote).
+    #[arg(long)]
+    native: bool,
+    /// A PEP 517 config setting for the project's backend (repeatable; a
+    /// repeated KEY becomes a list).
+    #[arg(long = "config-setting", short = 'C', value_name = "KEY=VALUE")]
+    config_settings: Vec<String>,
     #[command(flatten)]
     app: AppArgs,
     /// Print the plan as JSON.
@@ -311,22 +320,39 @@ fn build_with_backend(args: BuildArgs, system: &frontend::BuildSystem) -> ExitCo
     }
     let request = frontend::Request {
         out_dir: args.out.unwrap_or_else(|| args.project.join("dist")),
-        root: args.project,
         formats,
-        python: args.app.python,
-        config,
-        sources: Sources {
-            wheelhouses: args.app.wheelhouse,
-            indexes: args.app.index,
-            lock: None,
-            cache: None,
-        },
         repair: (!args.no_repair).then(|| args.repair.engine()),
+        ..backend_request(&args.project, &args.app, config)
     };
     let progress = TerminalProgress::new(!args.json);
     let result = frontend::build(&request, &progress);
     progress.finish();
     finish(result, &args.target, args.publish, args.json)
+}
+
+/// A build of the tree at `root` by its own backend, with the interpreter
+/// and sources the application options name: a wheel into `root/dist`,
+/// delivered as built, the sources of a failure kept.
+fn backend_request(
+    root: &Path,
+    app: &AppArgs,
+    config: frontend::ConfigSettings,
+) -> frontend::Request {
+    frontend::Request {
+        out_dir: root.join("dist"),
+        root: root.to_path_buf(),
+        formats: vec![Format::Wheel],
+        python: app.python.clone(),
+        config,
+        sources: Sources {
+            wheelhouses: app.wheelhouse.clone(),
+            indexes: app.index.clone(),
+            lock: None,
+            cache: None,
+        },
+        repair: None,
+        keep_failed: true,
+    }
 }
 
 /// `--compare`: the backend's wheel against the native builder's, for
@@ -377,19 +403,10 @@ fn compared_wheels(
     scratch: &Path,
     progress: &TerminalProgress,
 ) -> gradient_engine::Result<(PathBuf, PathBuf)> {
+    let config = frontend::ConfigSettings::parse(&args.config_settings)?;
     let request = frontend::Request {
         out_dir: scratch.join("backend"),
-        root: args.project.clone(),
-        formats: vec![Format::Wheel],
-        python: args.app.python.clone(),
-        config: frontend::ConfigSettings::parse(&args.config_settings)?,
-        sources: Sources {
-            wheelhouses: args.app.wheelhouse.clone(),
-            indexes: args.app.index.clone(),
-            lock: None,
-            cache: None,
-        },
-        repair: None,
+        ..backend_request(&args.project, &args.app, config)
     };
     let theirs = frontend::build(&request, progress)?;
     let project = Project::load(&args.project)?;
@@ -488,6 +505,14 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         Ok(build::published::Input::Project(_)) => None,
         Err(e) => return fail(&e, args.json),
     };
+    if requirement.is_none() && matches!(args.format, Format::Sdist | Format::Wheel) && !args.native
+    {
+        match frontend::BuildSystem::read(&args.project) {
+            Ok(system) if system.needs_backend(&args.project) => return preview_with_backend(args),
+            Ok(_) => {}
+            Err(e) => return fail(&e, args.json),
+        }
+    }
     let project = match &requirement {
         Some(_) => Project::unnamed(Path::new(".")),
         None => match Project::load(&args.project) {
@@ -506,24 +531,50 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         None => build::preview(&project, args.format, &options, &cache, &progress),
     };
     progress.finish();
-    let (plan, package) = match previewed {
-        Ok(preview) => {
-            for note in &preview.notes {
-                eprint_text(&format!("note: {}", shown(note)));
-            }
-            (preview.plan, preview.deb)
-        }
+    show_preview(previewed, args.json, args.excluded)
+}
+
+/// `gradient preview` of a project its own backend builds: the backend
+/// builds the archive now, and the preview lists what it wrote.
+fn preview_with_backend(args: PreviewArgs) -> ExitCode {
+    let config = match frontend::ConfigSettings::parse(&args.config_settings) {
+        Ok(config) => config,
         Err(e) => return fail(&e, args.json),
     };
-    if args.json {
+    let request = frontend::Request {
+        repair: Some(Default::default()),
+        ..backend_request(&args.project, &args.app, config)
+    };
+    let progress = TerminalProgress::new(!args.json);
+    let previewed = build::backend_preview(&request, args.format, &progress);
+    progress.finish();
+    show_preview(previewed, args.json, args.excluded)
+}
+
+/// The preview's notes on stderr, then its plan (and a package's control
+/// part) as a table or as JSON.
+fn show_preview(
+    previewed: gradient_engine::Result<build::Preview>,
+    json: bool,
+    excluded: bool,
+) -> ExitCode {
+    let preview = match previewed {
+        Ok(preview) => preview,
+        Err(e) => return fail(&e, json),
+    };
+    for line in &preview.notes {
+        eprint_text(&format!("note: {}", shown(line)));
+    }
+    let (plan, package) = (&preview.plan, &preview.deb);
+    if json {
         return match package {
             Some(package) => print_json(&serde_json::json!({ "plan": plan, "deb": package })),
-            None => print_json(&plan),
+            None => print_json(plan),
         };
     }
-    print_text(&render_plan(&plan, args.excluded));
+    print_text(&render_plan(plan, excluded));
     if let Some(package) = package {
-        print_text(&render_package(&package));
+        print_text(&render_package(package));
     }
     ExitCode::SUCCESS
 }

@@ -5,6 +5,7 @@
 //! ([`preview`]) runs the same planning code.
 
 mod app;
+mod backend_preview;
 mod options;
 mod preview;
 pub mod published;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 pub use app::{is_app, AppStage, ClosureCache};
+pub use backend_preview::backend_preview;
 pub use options::{launcher_stub, AppOptions, TargetChoice, SHIPPED_LAUNCHER};
 pub use preview::{preview, Preview};
 

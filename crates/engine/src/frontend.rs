@@ -55,6 +55,10 @@ pub struct Request {
     /// Repair platform wheels (`linux_<arch>`) into manylinux/musllinux
     /// ones before they are delivered; `None` delivers them as built.
     pub repair: Option<crate::repair::Options>,
+    /// Keep the sources, hook files and environment of a failed build and
+    /// name them in the error (a build); a preview, re-run after every
+    /// edit, removes them instead.
+    pub keep_failed: bool,
 }
 
 /// Where a build got to: what to keep and name when a hook fails.
@@ -91,7 +95,8 @@ pub fn build(req: &Request, progress: &dyn Progress) -> Result<BuildReport> {
     let built = run.artifacts(&req.root, &req.formats);
     let built = match built {
         Ok(built) => built,
-        Err(e) => return Err(run.keep(scratch, e)),
+        Err(e) if req.keep_failed => return Err(run.keep(scratch, e)),
+        Err(e) => return Err(e),
     };
     let mut artifacts = Vec::new();
     let mut notes = run.notes();

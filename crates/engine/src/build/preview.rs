@@ -10,6 +10,7 @@ use crate::progress::Progress;
 use crate::project::Project;
 use crate::Result;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// One format's preview.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +24,14 @@ pub struct Preview {
     /// A Debian package's control part as it will be (format deb).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deb: Option<crate::deb::Package>,
+    /// The build backend that wrote the archive shown, when the preview is
+    /// another backend's archive rather than Gradient's own plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub built_by: Option<String>,
+    /// The scratch directory holding that archive: the plan's entries are
+    /// read from it, so it lives as long as the preview.
+    #[serde(skip)]
+    pub scratch: Option<Arc<tempfile::TempDir>>,
 }
 
 /// Plan `format` of `project` for the preview. Application formats stage
@@ -50,6 +59,8 @@ pub fn preview(
                 .chain(imports)
                 .collect(),
             deb: None,
+            built_by: None,
+            scratch: None,
         });
     }
     let mtime = epoch::source_date_epoch();
@@ -90,6 +101,8 @@ pub fn preview(
             .collect(),
         plan,
         deb,
+        built_by: None,
+        scratch: None,
     })
 }
 
@@ -100,7 +113,7 @@ fn backend_note(project: &Project) -> Option<String> {
     let system = crate::frontend::BuildSystem::read(&project.root).ok()?;
     system.needs_backend(&project.root).then(|| {
         format!(
-            "`gradient build` runs the project's backend `{}` ([build-system]); this preview is Gradient's own reading of the project, and the backend decides the archive's name and contents (--native builds what is shown)",
+            "`gradient build` runs the project's backend `{}` ([build-system]); this preview is Gradient's own reading of the project, which --native builds, and the backend decides the archive's name and contents",
             system.backend
         )
     })

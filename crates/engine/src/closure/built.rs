@@ -74,6 +74,7 @@ fn build(
             config: Default::default(),
             sources: sources.clone(),
             repair: None,
+            keep_failed: true,
         },
         progress,
     )?;

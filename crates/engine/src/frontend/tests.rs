@@ -46,6 +46,7 @@ fn request(root: &Path, cache: &Path, formats: &[Format]) -> Request {
             ..Sources::default()
         },
         repair: Some(Default::default()),
+        keep_failed: true,
     }
 }
 
