@@ -57,7 +57,7 @@ fn setuptools_project(root: &Path) {
 /// Archive path → reason of every entry `gradient preview --json` plans.
 fn preview_reasons(project: &Path) -> BTreeMap<String, String> {
     let out = run(gradient()
-        .args(["preview", "--json", "--format", "sdist"])
+        .args(["preview", "--native", "--json", "--format", "sdist"])
         .arg(project));
     assert!(out.status.success(), "{}", stderr(&out));
     let plan: Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
@@ -133,7 +133,7 @@ fn sdist_setuptools_wheel_from_gradient_sdist_matches_the_backends() {
     assert_eq!(reasons["tests/test_tiles.py"], "downstream: tests");
     assert_eq!(reasons["CHANGES"], "downstream: changelog");
     let out = run(gradient()
-        .args(["preview", "--format", "sdist", "--excluded"])
+        .args(["preview", "--native", "--format", "sdist", "--excluded"])
         .arg(&project));
     assert!(
         stdout(&out)
