@@ -158,6 +158,7 @@ mod tests {
             file: Path::new("pyproject.toml"),
             text: toml_text,
             warnings: Default::default(),
+            errors: Default::default(),
         };
         let found = globs(&doc, &top).expect("read");
         (found, doc.warnings.into_inner())
