@@ -384,4 +384,24 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn an_unknown_manifest_in_command_is_a_project_warning() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("pyproject.toml"), HEAD).expect("write");
+        std::fs::create_dir(dir.path().join("pkg")).expect("mkdir");
+        std::fs::write(dir.path().join("pkg/__init__.py"), "").expect("write");
+        std::fs::write(dir.path().join("MANIFEST.in"), "include-all *\n").expect("write");
+        let project = Project::load(dir.path()).expect("project");
+        assert!(
+            project
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("MANIFEST.in line 1: unknown command `include-all`")),
+            "{:?}",
+            project.warnings
+        );
+        let set = discovery::scan(&project).expect("scan");
+        plan(&project, &set, DEFAULT_EPOCH).expect("the line is skipped");
+    }
 }
