@@ -363,22 +363,23 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_malformed_manifest_in_line_is_an_error_naming_it() {
+    /// A one-package project with this MANIFEST.in, loaded, and its plan.
+    fn with_manifest(template: &str) -> (Project, Result<Plan>) {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("pyproject.toml"), HEAD).expect("write");
         std::fs::create_dir(dir.path().join("pkg")).expect("mkdir");
         std::fs::write(dir.path().join("pkg/__init__.py"), "").expect("write");
-        std::fs::write(
-            dir.path().join("MANIFEST.in"),
-            "include *.txt\nrecursive-include pkg\n",
-        )
-        .expect("write");
+        std::fs::write(dir.path().join("MANIFEST.in"), template).expect("write");
         let project = Project::load(dir.path()).expect("project");
         let set = discovery::scan(&project).expect("scan");
-        let err = plan(&project, &set, DEFAULT_EPOCH)
-            .expect_err("malformed")
-            .to_string();
+        let planned = plan(&project, &set, DEFAULT_EPOCH);
+        (project, planned)
+    }
+
+    #[test]
+    fn a_malformed_manifest_in_line_is_an_error_naming_it() {
+        let (_, planned) = with_manifest("include *.txt\nrecursive-include pkg\n");
+        let err = planned.expect_err("malformed").to_string();
         assert!(
             err.starts_with("MANIFEST.in line 2: `recursive-include` expects <dir>"),
             "{err}"
@@ -387,12 +388,7 @@ mod tests {
 
     #[test]
     fn an_unknown_manifest_in_command_is_a_project_warning() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("pyproject.toml"), HEAD).expect("write");
-        std::fs::create_dir(dir.path().join("pkg")).expect("mkdir");
-        std::fs::write(dir.path().join("pkg/__init__.py"), "").expect("write");
-        std::fs::write(dir.path().join("MANIFEST.in"), "include-all *\n").expect("write");
-        let project = Project::load(dir.path()).expect("project");
+        let (project, planned) = with_manifest("include-all *\n");
         assert!(
             project
                 .warnings
@@ -401,7 +397,6 @@ mod tests {
             "{:?}",
             project.warnings
         );
-        let set = discovery::scan(&project).expect("scan");
-        plan(&project, &set, DEFAULT_EPOCH).expect("the line is skipped");
+        planned.expect("the line is skipped");
     }
 }
