@@ -27,8 +27,14 @@ pub struct UiError {
 
 impl From<ProjectError> for UiError {
     fn from(e: ProjectError) -> Self {
+        // The first problem is placed (file, line, field); the others
+        // follow it whole, one a line.
+        let message = std::iter::once(e.message)
+            .chain(e.more.iter().map(ToString::to_string))
+            .collect::<Vec<_>>()
+            .join("\n");
         UiError {
-            message: e.message,
+            message,
             file: Some(e.file.display().to_string()),
             line: e.line,
             field: e.field,

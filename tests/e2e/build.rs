@@ -35,6 +35,8 @@ fn src_layout_project_builds_and_installs() {
         "x",
     );
     write(&project.join(".git/config"), "[core]\n");
+    // Not a file the sdist takes by any rule.
+    write(&project.join("notes/todo.txt"), "later\n");
     let out_dir = project.join("out");
     let report = build_json(&project, &out_dir, &[]);
 
@@ -112,6 +114,7 @@ fn src_layout_project_builds_and_installs() {
         "src/acme_widgets/__init__.py",
         "src/acme_widgets/templates/describe.txt",
         "tests/test_widget.py",
+        "docs/index.md",
         "share/acme/palette.json",
         "bin/acme-helper",
     ] {
@@ -124,7 +127,7 @@ fn src_layout_project_builds_and_installs() {
         "debug.log",
         "scratch/notes.txt",
         ".git/config",
-        "docs/index.md",
+        "notes/todo.txt",
         "out",
     ] {
         assert!(
@@ -248,6 +251,7 @@ fn builds_are_byte_identical_and_honour_source_date_epoch() {
 #[test]
 fn preview_lists_exactly_what_the_artifacts_contain() {
     let (_tmp, project) = fixture("srclayout");
+    write(&project.join("notes/todo.txt"), "later\n");
     let report = build_json(&project, &project.join("dist"), &[]);
     for format in ["wheel", "sdist"] {
         let out = run(gradient()
@@ -297,7 +301,12 @@ fn preview_lists_exactly_what_the_artifacts_contain() {
     let text = stdout(&out);
     assert!(text.contains("\nexcluded ("), "{text}");
     assert!(
-        text.contains("docs/index.md  (not part of the sdist"),
+        text.contains("notes/todo.txt  (not part of the sdist"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("/docs/index.md") && l.trim_end().ends_with("downstream: docs")),
         "{text}"
     );
 }

@@ -20,6 +20,7 @@ mod published;
 mod reader;
 mod recommend;
 mod repair;
+mod sdist;
 mod support;
 mod trust;
 mod upload_servers;

@@ -72,11 +72,11 @@ fn reader_builds_a_flit_style_project_natively_and_pip_runs_its_script() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let project = tmp.path().join("fancy-greeter");
     flit_project(&project);
-    // The preview shows the same warnings before anything is built.
+    // The native preview shows the same warnings before anything is built.
     let preview = run(gradient()
         .arg("preview")
         .arg(&project)
-        .args(["--format", "wheel"]));
+        .args(["--format", "wheel", "--native"]));
     assert!(preview.status.success(), "{}", stderr(&preview));
     let shown = stderr(&preview);
     assert!(

@@ -19,6 +19,7 @@ pub mod foreign;
 pub mod lint;
 pub mod native;
 pub mod pyc;
+pub mod readme;
 pub mod record_check;
 pub mod sdist_check;
 pub mod tar_read;

@@ -21,7 +21,6 @@ mod parse;
 
 /// An invalid project input. Always names the file; line and field where known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{}{}: {}{}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default(), message)]
 pub struct ProjectError {
     pub file: PathBuf,
     /// 1-based line number in `file`.
@@ -30,6 +29,29 @@ pub struct ProjectError {
     pub field: Option<String>,
     /// What is wrong and what would be valid.
     pub message: String,
+    /// The other problems found in the same reading of the file, in file
+    /// order, so that one run reports them all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more: Vec<ProjectError>,
+}
+
+/// `file:line: field: message`, one line per problem.
+impl std::fmt::Display for ProjectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        for other in &self.more {
+            write!(f, "\n{other}")?;
+        }
+        Ok(())
+    }
 }
 
 /// A validated Python project.
@@ -143,12 +165,24 @@ pub struct Settings {
     pub data: BTreeMap<String, String>,
     /// Build the wheel from the sdist and compare (default true).
     pub wheel_from_sdist: bool,
+    /// What other backends' own settings add to or leave out of the sdist
+    /// (`[tool.hatch.build]`, `[tool.flit.sdist]`, ...: `backend::sdist`).
+    pub backend_sdist: Vec<BackendGlobs>,
     /// `[tool.gradient.app]`: defaults for application formats.
     pub app: AppSettings,
     /// `[tool.gradient.deb]`: Debian packages.
     pub deb: DebSettings,
     /// `[tool.gradient.oci]`: the container image's base, name and config.
     pub oci: OciSettings,
+}
+
+/// One sdist setting of another backend: its field (`tool.flit.sdist.include`),
+/// whether it includes or excludes, and its globs relative to the root.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BackendGlobs {
+    pub field: String,
+    pub include: bool,
+    pub patterns: Vec<String>,
 }
 
 /// `[tool.gradient.oci]`: choices for container images (command-line flags
@@ -249,6 +283,7 @@ impl Default for Settings {
             sdist_exclude: Vec::new(),
             data: BTreeMap::new(),
             wheel_from_sdist: true,
+            backend_sdist: Vec::new(),
             app: AppSettings::default(),
             oci: OciSettings::default(),
             deb: DebSettings::default(),

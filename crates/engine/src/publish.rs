@@ -17,7 +17,6 @@ pub mod classifiers;
 pub mod client;
 pub mod credentials;
 pub mod form;
-pub mod readme;
 pub mod repository;
 pub mod retry;
 

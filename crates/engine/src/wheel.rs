@@ -318,6 +318,7 @@ mod tests {
                 "src/foo_bar_baz/x.json",
                 "bin/tool",
                 "tests/t.py",
+                "notes/todo.txt",
             ],
         );
         let settings = Settings {
@@ -350,14 +351,16 @@ mod tests {
         let paths: Vec<&str> = s.entries.iter().map(|e| e.path.as_str()).collect();
         assert!(paths.contains(&"foo_bar_baz-1.0.0rc1/PKG-INFO"));
         assert!(paths.contains(&"foo_bar_baz-1.0.0rc1/bin/tool"));
-        assert!(
-            !paths.iter().any(|p| p.contains("tests/")),
-            "tests are not included unless asked"
+        let tests = s.entries.iter().find(|e| e.path.ends_with("/tests/t.py"));
+        assert_eq!(
+            tests.map(|e| e.reason.as_str()),
+            Some("downstream: tests"),
+            "tests are in the sdist by default"
         );
         assert!(s
             .excluded
             .iter()
-            .any(|e| e.path == "tests/t.py" && e.rule.contains("tool.gradient.include")));
+            .any(|e| e.path == "notes/todo.txt" && e.rule.contains("tool.gradient.include")));
 
         let from_sdist =
             plan(&p, &crate::sdist::contents(&s, &set), DEFAULT_EPOCH).expect("wheel from sdist");

@@ -178,7 +178,37 @@ pub fn parse(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> CoreMetad
         .map_or(0, str::len)
         .max(body.trim().len());
     validate(&meta, path, findings);
+    rendering(&meta, &body, path, findings);
     meta
+}
+
+/// `twine check`: a long description that does not render for its content
+/// type. A warning, not an error: the artifact is valid and installs, but
+/// the index refuses the upload (`gradient publish` refuses it first, P003).
+fn rendering(meta: &CoreMetadata, body: &str, path: &str, findings: &mut Vec<Finding>) {
+    let body = body.trim_end_matches(['\n', '\r']);
+    let text = match body.trim().is_empty() {
+        true => meta.get("Description").unwrap_or(""),
+        false => body,
+    };
+    if text.trim().is_empty() {
+        return;
+    }
+    // Other content types are judged by `description` (M009).
+    let mime = meta.get("Description-Content-Type").map(|k| {
+        let mime = k.split(';').next().unwrap_or("");
+        mime.trim().to_ascii_lowercase()
+    });
+    if mime.as_deref().is_some_and(|m| m != "text/x-rst") {
+        return;
+    }
+    for why in super::readme::problems(Some("text/x-rst"), text) {
+        findings.push(Finding::warning(
+            "M010",
+            Some(path),
+            format!("the description does not render on PyPI (twine check fails): {why}"),
+        ));
+    }
 }
 
 fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
@@ -411,6 +441,39 @@ mod tests {
         assert_eq!(meta.get("Name"), Some("demo"));
         assert_eq!(meta.all("Classifier"), ["A", "B"]);
         assert_eq!(meta.description_bytes, "# Demo\n\nBody.".len());
+    }
+
+    /// reStructuredText PyPI would not render is a warning (the wheel is
+    /// valid); Markdown is not judged as RST; a good RST description passes.
+    #[test]
+    fn descriptions_that_do_not_render_are_warned() {
+        let head = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n";
+        let codes = |text: &str| {
+            let mut findings = Vec::new();
+            parse(text.as_bytes(), "METADATA", &mut findings);
+            findings
+                .iter()
+                .filter(|f| f.code == "M010")
+                .map(|f| (f.severity, f.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        let bad = format!("{head}Description-Content-Type: text/x-rst\n\nDemo\n==\n\nUse :func:`demo.run`.\n\n.. automodule:: demo\n");
+        let found = codes(&bad);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found
+                .iter()
+                .all(|(s, _)| *s == crate::inspect::Severity::Warning),
+            "{found:?}"
+        );
+        assert!(found[0].1.contains("`func`"), "{found:?}");
+        // Without a content type PyPI renders RST too.
+        let untyped = format!("{head}\nUse :class:`Demo`.\n");
+        assert_eq!(codes(&untyped).len(), 1);
+        let markdown = format!("{head}Description-Content-Type: text/markdown\n\nUse :func:`x`.\n");
+        assert!(codes(&markdown).is_empty());
+        let good = format!("{head}Description-Content-Type: text/x-rst\n\nDemo\n====\n\nA *good* ``description``.\n");
+        assert!(codes(&good).is_empty());
     }
 
     /// PEP 794 fields: known in 2.5, checked, an error before it.

@@ -5,12 +5,16 @@
 //! setuptools' `[tool.setuptools] packages` / `py-modules` (list forms) with
 //! `package-dir = { "" = "DIR" }`. Consulted only when the project name leads
 //! to no module; forms this reader does not follow are warnings, and the
-//! "module not found" error then says what to set.
+//! "module not found" error then says what to set. `sdist.rs` reads what
+//! those backends add to or leave out of the sdist.
 
 use super::fields::{get, Doc, Item, Value};
 use super::ProjectError;
 use crate::names;
 use toml::de::DeTable;
+
+mod sdist;
+pub use sdist::globs as sdist_globs;
 
 /// Modules named by a backend's settings, and the directory they live in
 /// (`None`: detect `src/` or the root, as for Gradient's own default).

@@ -77,6 +77,7 @@ impl Form<'_> {
             line: None,
             field: Some(format!("{}.{field}", self.table.join("."))),
             message,
+            more: Vec::new(),
         }
     }
 
@@ -136,6 +137,7 @@ pub fn set_tool_gradient(root: &Path, key: &str, value: &Setting) -> Result<(), 
             line: None,
             field: Some(format!("tool.gradient.{key}")),
             message: format!("unknown setting; valid: {}", GRADIENT_KEYS.join(", ")),
+            more: Vec::new(),
         });
     }
     edit_table(root, &["tool", "gradient"], &[(key, Some(value.clone()))])
@@ -159,6 +161,7 @@ pub(crate) fn edit_table(
         line,
         field: Some(path.join(".")),
         message,
+        more: Vec::new(),
     };
     let text = std::fs::read_to_string(&file).map_err(|e| error(None, e.to_string()))?;
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {

@@ -11,14 +11,36 @@ use toml::Spanned;
 pub type Value<'i> = Spanned<DeValue<'i>>;
 
 /// The document being read: its file name and text, to turn spans into lines,
-/// and the warnings met so far (valid input the builder would rather not see).
+/// the warnings met so far (valid input the builder would rather not see)
+/// and the problems met so far in fields read independently of each other.
 pub struct Doc<'a> {
     pub file: &'a Path,
     pub text: &'a str,
     pub warnings: RefCell<Vec<String>>,
+    pub errors: RefCell<Vec<ProjectError>>,
 }
 
 impl Doc<'_> {
+    /// The value, or `None` with its problem kept for [`Doc::finish`]: the
+    /// reading goes on, so one run reports every problem of the file.
+    pub fn keep<T>(&self, result: Result<T, ProjectError>) -> Option<T> {
+        result.map_err(|e| self.errors.borrow_mut().push(e)).ok()
+    }
+
+    /// Every problem kept, as one error (in file order), or none.
+    pub fn finish(&self) -> Result<(), ProjectError> {
+        let mut errors = self.errors.take();
+        errors.sort_by_key(|e| e.line.unwrap_or(0));
+        let mut errors = errors.into_iter();
+        match errors.next() {
+            None => Ok(()),
+            Some(first) => Err(ProjectError {
+                more: errors.collect(),
+                ..first
+            }),
+        }
+    }
+
     pub fn line(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
         self.text.as_bytes()[..end]
@@ -40,6 +62,7 @@ impl Doc<'_> {
             line: Some(self.line(span)),
             field: Some(field.to_string()),
             message: message.into(),
+            more: Vec::new(),
         }
     }
 

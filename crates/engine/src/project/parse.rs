@@ -70,74 +70,59 @@ const DEFAULT_LICENSE_GLOBS: &[&str] = &["LICEN[CS]E*", "COPYING*", "NOTICE*", "
 
 pub fn load(root: &Path) -> Result<Project, ProjectError> {
     let file = root.join("pyproject.toml");
-    let text = std::fs::read_to_string(&file).map_err(|e| ProjectError {
-        file: file.clone(),
-        line: None,
-        field: None,
-        message: format!("cannot read: {e} (a Python project needs a pyproject.toml at its root)"),
-    })?;
-    if text.starts_with('\u{feff}') {
-        return Err(ProjectError {
-            file,
-            line: Some(1),
-            field: None,
-            message: "starts with a UTF-8 byte order mark, which TOML does not allow and pip's \
-                      parser (tomllib) rejects in the sdist: save the file without it"
-                .into(),
-        });
-    }
+    let text = read_text(&file)?;
     let doc = Doc {
         file: &file,
         text: &text,
         warnings: Default::default(),
+        errors: Default::default(),
     };
     let top = DeTable::parse(&text).map_err(|e| ProjectError {
         file: file.clone(),
         line: e.span().map(|s| doc.line(&s)),
         field: None,
         message: format!("invalid TOML: {}", e.message().trim()),
+        more: Vec::new(),
     })?;
     let top = top.get_ref();
 
     let build_system = match get(top, "build-system") {
-        Some(v) => build_system(&doc, v)?,
+        Some(v) => doc.keep(build_system(&doc, v)).unwrap_or_default(),
         None => BuildSystem::default(),
     };
     let tool_gradient = get(top, "tool")
-        .map(|t| doc.table(t, "tool"))
-        .transpose()?
+        .and_then(|t| doc.keep(doc.table(t, "tool")))
         .and_then(|t| get(t, "gradient"));
     let project_value = get(top, "project").ok_or_else(|| ProjectError {
         file: file.clone(),
         line: None,
         field: Some("project".into()),
         message: "no [project] table: add one with at least `name` and `version`".into(),
+        more: Vec::new(),
     })?;
     let table = doc.table(project_value, "project")?;
-    doc.only_keys(table, "project", PROJECT_KEYS)?;
+    doc.keep(doc.only_keys(table, "project", PROJECT_KEYS));
 
-    let name_value = get(table, "name").ok_or_else(|| {
-        doc.err(
-            &project_value.span(),
-            "project.name",
-            "missing: every project needs a name",
-        )
-    })?;
-    let name = doc.str(name_value, "project.name")?.to_string();
-    if !names::is_valid_name(&name) {
-        return Err(doc.err(
-            &name_value.span(),
-            "project.name",
-            format!(
-                "`{name}` is not a valid project name: use ASCII letters, digits, `.`, `_` and `-`, \
-                 starting and ending with a letter or digit (e.g. `my-project`)"
-            ),
-        ));
+    let name = project_name(&doc, project_value, table)?;
+    let mut settings = doc
+        .keep(module_settings(&doc, root, top, tool_gradient, &name))
+        .unwrap_or_default();
+    if let Some(globs) = doc.keep(super::backend::sdist_globs(&doc, top)) {
+        settings.backend_sdist = globs;
     }
-    let settings = module_settings(&doc, root, top, tool_gradient, &name)?;
-
-    let dynamic = dynamic(&doc, table)?;
-    let version = version(&doc, root, table, project_value, &dynamic, &settings, &name)?;
+    manifest_in_warnings(&doc, root);
+    let dynamic = doc.keep(dynamic(&doc, table)).unwrap_or_default();
+    let version = doc
+        .keep(version(
+            &doc,
+            root,
+            table,
+            project_value,
+            &dynamic,
+            &settings,
+            &name,
+        ))
+        .unwrap_or_default();
 
     let mut meta = Metadata {
         normalized_name: names::normalize(&name),
@@ -148,69 +133,14 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
     };
     for (key, value) in table.iter() {
         let key = key.get_ref().as_ref();
-        let field = format!("project.{key}");
-        let f = field.as_str();
-        match key {
-            "description" => {
-                let text = doc.str(value, f)?;
-                if text.contains('\n') {
-                    return Err(doc.err(
-                        &value.span(),
-                        f,
-                        "must be one line (the summary); put longer text in the readme",
-                    ));
-                }
-                meta.description = Some(text.to_string());
-            }
-            "readme" => meta.readme = Some(readme(&doc, root, value)?),
-            "requires-python" => {
-                let text = doc.str(value, f)?;
-                pep440_rs::VersionSpecifiers::from_str(text).map_err(|e| {
-                    doc.err(
-                        &value.span(),
-                        f,
-                        format!("`{text}` is not a valid version specifier ({e}); e.g. `>=3.9`"),
-                    )
-                })?;
-                meta.requires_python = Some(text.to_string());
-            }
-            "license" => meta.license = Some(license(&doc, root, value)?),
-            "authors" => meta.authors = people(&doc, value, f)?,
-            "maintainers" => meta.maintainers = people(&doc, value, f)?,
-            "keywords" => {
-                meta.keywords = doc.strings(value, f)?.into_iter().map(|i| i.text).collect()
-            }
-            "classifiers" => meta.classifiers = classifiers(&doc, value)?,
-            "urls" => meta.urls = urls(&doc, value)?,
-            "dependencies" => meta.dependencies = requirements(&doc, value, f)?,
-            "optional-dependencies" => meta.optional_dependencies = extras(&doc, value)?,
-            "scripts" => meta.scripts = scripts(&doc, value, f)?,
-            "gui-scripts" => meta.gui_scripts = scripts(&doc, value, f)?,
-            "entry-points" => meta.entry_points = entry_points(&doc, value)?,
-            "import-names" => meta.import_names = Some(import_names(&doc, value, f)?),
-            "import-namespaces" => meta.import_namespaces = Some(import_names(&doc, value, f)?),
-            _ => {}
-        }
+        doc.keep(field(&doc, root, &mut meta, key, value));
     }
-    meta.license_files = license_files(&doc, root, table, meta.license.as_ref())?;
-    if let Some(License::Spdx(_)) = &meta.license {
-        if let Some(c) = meta
-            .classifiers
-            .iter()
-            .find(|c| c.starts_with("License ::"))
-        {
-            let span = get(table, "classifiers")
-                .map(|v| v.span())
-                .unwrap_or_default();
-            // "Build tools MAY raise an error" (pyproject.toml specification).
-            doc.warn(
-                &span,
-                "project.classifiers",
-                format!("`{c}` is deprecated beside the SPDX `license` expression (PEP 639): remove the License :: classifier"),
-            );
-        }
+    if let Some(files) = doc.keep(license_files(&doc, root, table, meta.license.as_ref())) {
+        meta.license_files = files;
     }
-    import_names_disjoint(&doc, table, &meta)?;
+    license_classifier(&doc, table, &meta);
+    doc.keep(import_names_disjoint(&doc, table, &meta));
+    doc.finish()?;
 
     Ok(Project {
         root: root.to_path_buf(),
@@ -220,6 +150,132 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
         build_system,
         warnings: doc.warnings.take(),
     })
+}
+
+/// The text of pyproject.toml, refused with a byte order mark.
+fn read_text(file: &Path) -> Result<String, ProjectError> {
+    let problem = |line, message| ProjectError {
+        file: file.to_path_buf(),
+        line,
+        field: None,
+        message,
+        more: Vec::new(),
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        problem(
+            None,
+            format!("cannot read: {e} (a Python project needs a pyproject.toml at its root)"),
+        )
+    })?;
+    if text.starts_with('\u{feff}') {
+        return Err(problem(
+            Some(1),
+            "starts with a UTF-8 byte order mark, which TOML does not allow and pip's \
+             parser (tomllib) rejects in the sdist: save the file without it"
+                .into(),
+        ));
+    }
+    Ok(text)
+}
+
+/// `project.name`: present, a string and valid (PEP 508 names). Everything
+/// after it is read in its name, so its problems end the reading.
+fn project_name(doc: &Doc, project: &Value, table: &DeTable) -> Result<String, ProjectError> {
+    let value = get(table, "name").ok_or_else(|| {
+        doc.err(
+            &project.span(),
+            "project.name",
+            "missing: every project needs a name",
+        )
+    })?;
+    let name = doc.str(value, "project.name")?.to_string();
+    if !names::is_valid_name(&name) {
+        return Err(doc.err(
+            &value.span(),
+            "project.name",
+            format!(
+                "`{name}` is not a valid project name: use ASCII letters, digits, `.`, `_` and `-`, \
+                 starting and ending with a letter or digit (e.g. `my-project`)"
+            ),
+        ));
+    }
+    Ok(name)
+}
+
+/// One key of the `[project]` table into `meta` (name, version and dynamic
+/// are read before; unknown keys are refused by `only_keys`).
+fn field(
+    doc: &Doc,
+    root: &Path,
+    meta: &mut Metadata,
+    key: &str,
+    value: &Value,
+) -> Result<(), ProjectError> {
+    let field = format!("project.{key}");
+    let f = field.as_str();
+    match key {
+        "description" => {
+            let text = doc.str(value, f)?;
+            if text.contains('\n') {
+                return Err(doc.err(
+                    &value.span(),
+                    f,
+                    "must be one line (the summary); put longer text in the readme",
+                ));
+            }
+            meta.description = Some(text.to_string());
+        }
+        "readme" => meta.readme = Some(readme(doc, root, value)?),
+        "requires-python" => {
+            let text = doc.str(value, f)?;
+            pep440_rs::VersionSpecifiers::from_str(text).map_err(|e| {
+                doc.err(
+                    &value.span(),
+                    f,
+                    format!("`{text}` is not a valid version specifier ({e}); e.g. `>=3.9`"),
+                )
+            })?;
+            meta.requires_python = Some(text.to_string());
+        }
+        "license" => meta.license = Some(license(doc, root, value)?),
+        "authors" => meta.authors = people(doc, value, f)?,
+        "maintainers" => meta.maintainers = people(doc, value, f)?,
+        "keywords" => meta.keywords = doc.strings(value, f)?.into_iter().map(|i| i.text).collect(),
+        "classifiers" => meta.classifiers = classifiers(doc, value)?,
+        "urls" => meta.urls = urls(doc, value)?,
+        "dependencies" => meta.dependencies = requirements(doc, value, f)?,
+        "optional-dependencies" => meta.optional_dependencies = extras(doc, value)?,
+        "scripts" => meta.scripts = scripts(doc, value, f)?,
+        "gui-scripts" => meta.gui_scripts = scripts(doc, value, f)?,
+        "entry-points" => meta.entry_points = entry_points(doc, value)?,
+        "import-names" => meta.import_names = Some(import_names(doc, value, f)?),
+        "import-namespaces" => meta.import_namespaces = Some(import_names(doc, value, f)?),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// "Build tools MAY raise an error" for a License :: classifier beside an
+/// SPDX `license` expression (pyproject.toml specification, PEP 639):
+/// Gradient warns.
+fn license_classifier(doc: &Doc, table: &DeTable, meta: &Metadata) {
+    let Some(License::Spdx(_)) = &meta.license else {
+        return;
+    };
+    if let Some(c) = meta
+        .classifiers
+        .iter()
+        .find(|c| c.starts_with("License ::"))
+    {
+        let span = get(table, "classifiers")
+            .map(|v| v.span())
+            .unwrap_or_default();
+        doc.warn(
+            &span,
+            "project.classifiers",
+            format!("`{c}` is deprecated beside the SPDX `license` expression (PEP 639): remove the License :: classifier"),
+        );
+    }
 }
 
 fn build_system(doc: &Doc, value: &Value) -> Result<BuildSystem, ProjectError> {
@@ -345,6 +401,18 @@ fn version_from_pkg_info(root: &Path, name: &str) -> Option<(String, String)> {
         return None;
     }
     Some((meta.get("Version")?.to_string(), FILE.to_string()))
+}
+
+/// setuptools skips a MANIFEST.in line with an unknown command with a
+/// warning; so does the sdist plan, and the warning is the project's (its
+/// malformed lines are the plan's errors).
+fn manifest_in_warnings(doc: &Doc, root: &Path) {
+    let file = crate::sdist::manifest_in::FILE;
+    if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+        if let Ok(template) = crate::sdist::manifest_in::parse(&text) {
+            doc.warnings.borrow_mut().extend(template.warnings);
+        }
+    }
 }
 
 /// `[tool.gradient]`, its module defaulting to the project name; when that
@@ -850,96 +918,134 @@ fn globs(doc: &Doc, value: &Value, field: &str) -> Result<Vec<String>, ProjectEr
 fn settings(doc: &Doc, root: &Path, value: &Value, name: &str) -> Result<Settings, ProjectError> {
     let f = "tool.gradient";
     let table = doc.table(value, f)?;
-    doc.only_keys(table, f, GRADIENT_KEYS)?;
+    doc.keep(doc.only_keys(table, f, GRADIENT_KEYS));
     let mut s = Settings {
         module_names: vec![names::import_name(name)],
         ..Settings::default()
     };
     for (key, v) in table.iter() {
-        let field = format!("{f}.{}", key.get_ref());
-        let field = field.as_str();
-        match key.get_ref().as_ref() {
-            "module-name" => {
-                let items = if v.get_ref().is_str() {
-                    vec![Item {
-                        text: doc.str(v, field)?.to_string(),
-                        span: v.span(),
-                        field: field.to_string(),
-                    }]
-                } else {
-                    doc.strings(v, field)?
-                };
-                if items.is_empty() {
-                    return Err(doc.err(&v.span(), field, "name at least one module"));
-                }
-                for item in &items {
-                    if !item.text.split('.').all(names::is_identifier) {
-                        return Err(doc.err(&item.span, &item.field, format!("`{}` is not an importable module name (e.g. `acme` or `acme.tools`)", item.text)));
-                    }
-                }
-                s.module_names = items.into_iter().map(|i| i.text).collect();
-            }
-            "module-root" => {
-                let item = Item {
-                    text: doc.str(v, field)?.trim_end_matches('/').to_string(),
-                    span: v.span(),
-                    field: field.to_string(),
-                };
-                if !item.text.is_empty() && item.text != "." {
-                    check_relative(doc, &item)?;
-                    if !root.join(&item.text).is_dir() {
-                        return Err(doc.err(
-                            &item.span,
-                            field,
-                            format!("directory `{}` does not exist", item.text),
-                        ));
-                    }
-                    s.module_root = Some(item.text);
-                } else {
-                    s.module_root = Some(String::new());
-                }
-            }
-            "namespace" => s.namespace = doc.bool(v, field)?,
-            "include" => s.include = globs(doc, v, field)?,
-            "exclude" => s.exclude = globs(doc, v, field)?,
-            "wheel-exclude" => s.wheel_exclude = globs(doc, v, field)?,
-            "sdist-exclude" => s.sdist_exclude = globs(doc, v, field)?,
-            "wheel-from-sdist" => s.wheel_from_sdist = doc.bool(v, field)?,
-            "app" => s.app = app_settings(doc, v, field)?,
-            "oci" => s.oci = oci_settings(doc, v, field)?,
-            "deb" => s.deb = super::deb::settings(doc, root, v, field)?,
-            "data" => {
-                for (scheme, dir) in doc.string_table(v, field)? {
-                    if !DATA_SCHEMES.contains(&scheme.text.as_str()) {
-                        return Err(doc.err(
-                            &scheme.span,
-                            &scheme.field,
-                            format!(
-                                "unknown scheme `{}`; valid: {}",
-                                scheme.text,
-                                DATA_SCHEMES.join(", ")
-                            ),
-                        ));
-                    }
-                    let dir_item = Item {
-                        text: dir.text.trim_end_matches('/').to_string(),
-                        ..dir
-                    };
-                    check_relative(doc, &dir_item)?;
-                    if !root.join(&dir_item.text).is_dir() {
-                        return Err(doc.err(
-                            &dir_item.span,
-                            &dir_item.field,
-                            format!("directory `{}` does not exist", dir_item.text),
-                        ));
-                    }
-                    s.data.insert(scheme.text, dir_item.text);
-                }
-            }
-            _ => {}
-        }
+        doc.keep(gradient_key(doc, root, &mut s, key.get_ref(), v));
     }
     Ok(s)
+}
+
+/// One key of `[tool.gradient]` into `s`; each is read independently, so
+/// every problem in the table is reported at once.
+fn gradient_key(
+    doc: &Doc,
+    root: &Path,
+    s: &mut Settings,
+    key: &str,
+    v: &Value,
+) -> Result<(), ProjectError> {
+    let field = format!("tool.gradient.{key}");
+    let field = field.as_str();
+    match key {
+        "module-name" => s.module_names = module_names(doc, v, field)?,
+        "module-root" => s.module_root = Some(module_root(doc, root, v, field)?),
+        "namespace" => s.namespace = doc.bool(v, field)?,
+        "include" => s.include = globs(doc, v, field)?,
+        "exclude" => s.exclude = globs(doc, v, field)?,
+        "wheel-exclude" => s.wheel_exclude = globs(doc, v, field)?,
+        "sdist-exclude" => s.sdist_exclude = globs(doc, v, field)?,
+        "wheel-from-sdist" => s.wheel_from_sdist = doc.bool(v, field)?,
+        "app" => s.app = app_settings(doc, v, field)?,
+        "oci" => s.oci = oci_settings(doc, v, field)?,
+        "deb" => s.deb = super::deb::settings(doc, root, v, field)?,
+        "data" => data_dirs(doc, root, v, field, &mut s.data)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `tool.gradient.module-name`: one dotted module name or a list of them.
+fn module_names(doc: &Doc, v: &Value, field: &str) -> Result<Vec<String>, ProjectError> {
+    let items = if v.get_ref().is_str() {
+        vec![Item {
+            text: doc.str(v, field)?.to_string(),
+            span: v.span(),
+            field: field.to_string(),
+        }]
+    } else {
+        doc.strings(v, field)?
+    };
+    if items.is_empty() {
+        return Err(doc.err(&v.span(), field, "name at least one module"));
+    }
+    for item in &items {
+        if !item.text.split('.').all(names::is_identifier) {
+            return Err(doc.err(
+                &item.span,
+                &item.field,
+                format!(
+                    "`{}` is not an importable module name (e.g. `acme` or `acme.tools`)",
+                    item.text
+                ),
+            ));
+        }
+    }
+    Ok(items.into_iter().map(|i| i.text).collect())
+}
+
+/// `tool.gradient.module-root`: a directory inside the project (`""` for
+/// the root itself).
+fn module_root(doc: &Doc, root: &Path, v: &Value, field: &str) -> Result<String, ProjectError> {
+    let item = Item {
+        text: doc.str(v, field)?.trim_end_matches('/').to_string(),
+        span: v.span(),
+        field: field.to_string(),
+    };
+    if !item.text.is_empty() && item.text != "." {
+        check_relative(doc, &item)?;
+        if !root.join(&item.text).is_dir() {
+            return Err(doc.err(
+                &item.span,
+                field,
+                format!("directory `{}` does not exist", item.text),
+            ));
+        }
+        Ok(item.text)
+    } else {
+        Ok(String::new())
+    }
+}
+
+/// `tool.gradient.data`: install scheme → a directory inside the project
+/// (binary distribution format, "the .data directory").
+fn data_dirs(
+    doc: &Doc,
+    root: &Path,
+    v: &Value,
+    field: &str,
+    data: &mut BTreeMap<String, String>,
+) -> Result<(), ProjectError> {
+    for (scheme, dir) in doc.string_table(v, field)? {
+        if !DATA_SCHEMES.contains(&scheme.text.as_str()) {
+            return Err(doc.err(
+                &scheme.span,
+                &scheme.field,
+                format!(
+                    "unknown scheme `{}`; valid: {}",
+                    scheme.text,
+                    DATA_SCHEMES.join(", ")
+                ),
+            ));
+        }
+        let dir_item = Item {
+            text: dir.text.trim_end_matches('/').to_string(),
+            ..dir
+        };
+        check_relative(doc, &dir_item)?;
+        if !root.join(&dir_item.text).is_dir() {
+            return Err(doc.err(
+                &dir_item.span,
+                &dir_item.field,
+                format!("directory `{}` does not exist", dir_item.text),
+            ));
+        }
+        data.insert(scheme.text, dir_item.text);
+    }
+    Ok(())
 }
 
 /// `[tool.gradient.app]`: defaults for application builds (the command
@@ -1190,6 +1296,58 @@ data = { data = "share" }
             (e.line, e.field.as_deref()),
             (Some(2), Some("project.name"))
         );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_in_file_order() {
+        let e = error(
+            "[project]\nname = \"demo\"\nversion = \"1.0-beta-x\"\ndescription = \"two\\nlines\"\nrequires-python = \">=3.x\"\ndependencies = [\"bad >>= 1\"]\ncolour = \"red\"\nreadme = \"MISSING.md\"\n",
+            &[],
+        );
+        let mut all = vec![(e.line, e.field.clone())];
+        all.extend(e.more.iter().map(|m| (m.line, m.field.clone())));
+        let fields: Vec<(Option<usize>, Option<&str>)> =
+            all.iter().map(|(l, f)| (*l, f.as_deref())).collect();
+        assert_eq!(
+            fields,
+            [
+                (Some(3), Some("project.version")),
+                (Some(4), Some("project.description")),
+                (Some(5), Some("project.requires-python")),
+                (Some(6), Some("project.dependencies[0]")),
+                (Some(7), Some("project.colour")),
+                (Some(8), Some("project.readme")),
+            ]
+        );
+        // Each problem names the file, line and field.
+        let text = e.to_string();
+        assert_eq!(text.matches("pyproject.toml:").count(), 6, "{text}");
+        // [tool.gradient] too, beside [project]'s.
+        let e = error(
+            &format!("{HEAD}description = 1\n[tool.gradient]\nnamespace = \"yes\"\nwheel-from-sdist = 2\n"),
+            &[],
+        );
+        let fields: Vec<Option<&str>> = std::iter::once(&e)
+            .chain(&e.more)
+            .map(|p| p.field.as_deref())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                Some("project.description"),
+                Some("tool.gradient.namespace"),
+                Some("tool.gradient.wheel-from-sdist")
+            ]
+        );
+        // A valid file is still one without problems.
+        assert!(error_free("[project]\nname = \"demo\"\nversion = \"1\"\n"));
+    }
+
+    fn error_free(toml: &str) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), toml).unwrap();
+        std::fs::write(dir.path().join("demo.py"), "").unwrap();
+        load(dir.path()).is_ok()
     }
 
     #[test]

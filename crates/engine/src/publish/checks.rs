@@ -4,9 +4,10 @@
 //! invalid classifier), sdists and wheels that disagree on name or version,
 //! and file names already used on the index for other bytes.
 
+use super::classifiers;
 use super::form::Form;
-use super::{classifiers, readme};
 use crate::closure::index::IndexFile;
+use crate::inspect::readme;
 use crate::inspect::{Kind, Report, Severity};
 use serde::Serialize;
 use std::collections::BTreeSet;

@@ -1,4 +1,4 @@
-//! Will the description render on the index? PyPI checks
+//! Will the description render on the index (and for `twine check`)? PyPI checks
 //! `Description-Content-Type` (core metadata spec: `text/plain`,
 //! `text/x-rst` or `text/markdown`, `charset=UTF-8`, Markdown `variant`
 //! `GFM` or `CommonMark`) and renders with `readme_renderer`, which treats
