@@ -7,6 +7,7 @@ use gradient_engine::progress::CancelFlag;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 /// What the command line asked for.
 #[derive(Default)]
@@ -44,6 +45,46 @@ pub struct AppState {
     /// The last closure resolved for a preview or a build: reused while the
     /// dependencies, target and sources stay the same.
     pub closures: gradient_engine::build::ClosureCache,
+    /// When the project's own backend last built a preview in the tree.
+    pub backend_writes: Arc<BackendWrites>,
+}
+
+/// A backend building a preview may write into the project (setuptools-scm
+/// and hatch-vcs rewrite their version file, setuptools its egg-info):
+/// those writes must not count as the person's edits, or each preview
+/// would start the next one.
+#[derive(Default)]
+pub struct BackendWrites {
+    /// Start and end (`None` while it runs) of the last backend preview.
+    window: Mutex<Option<(SystemTime, Option<SystemTime>)>>,
+}
+
+impl BackendWrites {
+    pub fn start(&self) {
+        if let Ok(mut w) = self.window.lock() {
+            *w = Some((SystemTime::now(), None));
+        }
+    }
+
+    pub fn end(&self) {
+        if let Ok(mut w) = self.window.lock() {
+            if let Some((_, end)) = w.as_mut() {
+                *end = Some(SystemTime::now());
+            }
+        }
+    }
+
+    /// Whether the file at `path` was last modified while the backend
+    /// built a preview.
+    pub fn wrote(&self, path: &Path) -> bool {
+        let Some((start, end)) = self.window.lock().ok().and_then(|w| *w) else {
+            return false;
+        };
+        let end = end.unwrap_or_else(SystemTime::now);
+        std::fs::symlink_metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| start <= t && t <= end)
+    }
 }
 
 impl AppState {
@@ -55,6 +96,7 @@ impl AppState {
             project_watch: Mutex::new(None),
             artifact_watch: Mutex::new(None),
             closures: Default::default(),
+            backend_writes: Default::default(),
             launch,
         };
         if let Some(file) = state.launch.inspect.clone() {

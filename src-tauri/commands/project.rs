@@ -164,9 +164,10 @@ pub fn plan_preview(
     let trusted = super::trust::is_trusted(&app, &path);
     if backend.is_some() && trusted {
         let request = super::build::backend_request(&path);
-        return Ok(plan_view(build::backend_preview(
-            &request, format, &Silent,
-        )?));
+        state.backend_writes.start();
+        let preview = build::backend_preview(&request, format, &Silent);
+        state.backend_writes.end();
+        return Ok(plan_view(preview?));
     }
     let project = Project::load(&path)?;
     super::trust::check(&app, &project, format)?;
@@ -251,15 +252,22 @@ pub fn watch_project(
 ) -> Result<(), UiError> {
     let root = current_root(&state)?;
     let base = root.clone();
+    let backend_writes = state.backend_writes.clone();
     // Changes where no artifact looks (VCS data, caches, build output) are
-    // not worth a new preview.
+    // not worth a new preview, nor are a preview's own backend's writes.
     let watch = crate::watch::watch(
         &root,
         true,
         move |p| discovery::never_packaged(p.strip_prefix(&base).unwrap_or(p)),
         move |paths| {
-            let paths = paths.iter().map(|p| p.display().to_string()).collect();
-            let _ = on_change.send(Changed { paths });
+            let paths: Vec<String> = paths
+                .iter()
+                .filter(|p| !backend_writes.wrote(p))
+                .map(|p| p.display().to_string())
+                .collect();
+            if !paths.is_empty() {
+                let _ = on_change.send(Changed { paths });
+            }
         },
     )
     .map_err(|e| UiError::message(format!("cannot watch {}: {e}", root.display())))?;

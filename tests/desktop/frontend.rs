@@ -20,7 +20,7 @@ fn project_with_its_own_backend(work: &Path) -> PathBuf {
         ("hello_backend/__init__.py", "GREETING = \"hello\"\n"),
         (
             "_backend/wrapped.py",
-            "import sys\nfrom flit_core import buildapi\nfrom flit_core.buildapi import *  # noqa: F401,F403\n\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    print(\"wrapped backend: building the wheel\", file=sys.stderr, flush=True)\n    return buildapi.build_wheel(wheel_directory, config_settings, metadata_directory)\n",
+            "import sys\nfrom flit_core import buildapi\nfrom flit_core.buildapi import *  # noqa: F401,F403\n\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    print(\"wrapped backend: building the wheel\", file=sys.stderr, flush=True)\n    # As setuptools-scm and hatch-vcs do: a version file written into the tree.\n    with open(\"hello_backend/_version.py\", \"w\") as f:\n        f.write(\"version = '0.3.0'\\n\")\n    with open(\"../builds.log\", \"a\") as log:\n        log.write(\"built\\n\")\n    return buildapi.build_wheel(wheel_directory, config_settings, metadata_directory)\n",
         ),
     ];
     for (path, text) in files {
@@ -87,6 +87,21 @@ async fn builds_a_project_with_its_own_backend_streaming_the_backends_output() {
         )
         .await;
     studio.screenshot("frontend-preview").await;
+    // The backend writes into the tree while it builds the preview; that is
+    // not an edit, so the preview does not start the next one.
+    let builds = || {
+        std::fs::read_to_string(work.path().join("builds.log"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let settled = builds();
+    assert!(
+        settled >= 2,
+        "the preview was built by the backend: {settled}"
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(builds(), settled, "each preview started another");
     studio.click("#build").await;
     let built = Duration::from_secs(240);
     let path = studio.wait_text_within("#result-path", wheel, built).await;
