@@ -86,10 +86,7 @@ fn select(project: &Project, files: &FileSet) -> Result<Selection> {
     };
     extras(project, files, &mut selection.chosen)?;
     if let Some(f) = files.get(manifest_in::FILE) {
-        let text = std::fs::read_to_string(&f.abs).map_err(|source| crate::Error::Io {
-            path: f.abs.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&f.abs).map_err(|e| crate::Error::io(&f.abs, e))?;
         manifest_in::parse(&text)?
             .apply(files.files.iter().map(|f| f.rel.as_str()), &mut selection);
     }

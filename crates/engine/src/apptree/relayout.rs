@@ -28,8 +28,10 @@ pub fn relayout(tree: &AppTree, root: &Path, layout: &Layout) -> Result<AppTree>
             let dest = move_path(&listed.path, &tree.layout, layout);
             let file = if listed.shebang {
                 let path = tree.root.join(&listed.path);
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                let bytes = reshebang(&bytes, &layout.shebang);
+                let mut script = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+                let mut bytes = Vec::new();
+                super::member::reshebang(&mut script, &mut bytes, &layout.shebang)
+                    .map_err(|e| Error::io(&path, e))?;
                 write_claimed(root, dest, &bytes, old.executable, &dist.name, &claims)?
             } else {
                 link(&tree.root.join(&old.path), root, &dest)?;
@@ -101,17 +103,6 @@ fn move_path(path: &str, from: &Layout, to: &Layout) -> String {
         }
     }
     path.to_string()
-}
-
-/// The same file with its first line replaced by `#!shebang`.
-pub(super) fn reshebang(bytes: &[u8], shebang: &str) -> Vec<u8> {
-    let end = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(bytes.len());
-    let mut out = format!("#!{shebang}").into_bytes();
-    out.extend_from_slice(&bytes[end..]);
-    out
 }
 
 /// Hard-link `from` to `root/dest` (copy when linking is not possible).
