@@ -138,6 +138,41 @@ fn a_frozen_executable_runs_where_no_python_exists() {
         .args(["-m", "zipfile", "-t"])
         .arg(exe));
     assert!(stdout(&t).contains("Done testing"), "{}", stderr(&t));
+
+    // The standard library's bytecode and the application's were compiled
+    // at build time: running writes nothing into the unpacked tree.
+    let cache = r.join("tmp/gradient-exe-0");
+    std::fs::remove_dir_all(&cache).unwrap();
+    let unpacked = in_chroot(r, &[], &[("GRADIENT_EXE", "extract")], "");
+    assert!(unpacked.status.success(), "{}", stderr(&unpacked));
+    let before = files_under(&cache);
+    assert!(
+        before
+            .iter()
+            .any(|p| p.to_string_lossy().contains("/json/__pycache__/__init__.")),
+        "the standard library's bytecode is in the payload"
+    );
+    let again = in_chroot(r, &["Ada", "--html", "<b>"], &[], "");
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(files_under(&cache), before, "a run compiled nothing");
+}
+
+/// Every file below `dir`, recursively.
+fn files_under(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
+    let mut files = std::collections::BTreeSet::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            match path.is_dir() {
+                true => todo.push(path),
+                false => {
+                    files.insert(path);
+                }
+            }
+        }
+    }
+    files
 }
 
 #[test]

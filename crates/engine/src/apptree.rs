@@ -37,7 +37,7 @@ use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub use bytecode::{compile, Compiler, PycPlacement};
+pub use bytecode::{compile, compile_library, Compiler, PycPlacement};
 pub use owners::Owners;
 pub use relayout::relayout;
 

@@ -489,10 +489,13 @@ fn bundled_tree(
         }
         None => false,
     };
-    let mut entries: Vec<Entry> = frozen::payload(tree, rt, &strip, BUNDLED_LIBS, &mut provided)?
-        .into_iter()
-        .filter(|e| !own_launchers.contains(&e.path))
-        .collect();
+    // No bytecode of the standard library either: postinst compiles the
+    // whole tree (Debian Python policy).
+    let mut entries: Vec<Entry> =
+        frozen::payload(tree, rt, None, &strip, BUNDLED_LIBS, &mut provided)?
+            .into_iter()
+            .filter(|e| !own_launchers.contains(&e.path))
+            .collect();
     needs.depends.sort();
     needs.depends.dedup();
     let prefix = format!("{BUNDLED_LIBS}/");

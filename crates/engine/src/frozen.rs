@@ -153,6 +153,7 @@ pub fn plan(
     name_version: (&str, &str),
     tree: &AppTree,
     runtime: &Runtime,
+    bytecode: Option<&StdlibBytecode>,
     entry: &EntryPoint,
     launcher: Arc<[u8]>,
     key: [u8; 32],
@@ -161,7 +162,7 @@ pub fn plan(
 ) -> Result<Plan> {
     let name = name_version.0;
     let strip = elf::strip::Strip::new(scratch)?;
-    let mut entries = payload(tree, runtime, &strip, "lib", &mut |_, _| false)?;
+    let mut entries = payload(tree, runtime, bytecode, &strip, "lib", &mut |_, _| false)?;
     launch(&mut entries, name_version, runtime, entry)?;
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     entries.dedup_by(|a, b| a.path == b.path);
@@ -198,6 +199,7 @@ pub fn plan(
 pub fn payload(
     tree: &AppTree,
     runtime: &Runtime,
+    bytecode: Option<&StdlibBytecode>,
     strip: &elf::strip::Strip,
     libs: &str,
     provided: &mut dyn FnMut(&str, &Path) -> bool,
@@ -217,7 +219,7 @@ pub fn payload(
     }
     mark(&mut entries, 0, &|_| Origin::Runtime);
     let from = entries.len();
-    standard_library(&mut entries, runtime, uses_tkinter(tree))?;
+    standard_library(&mut entries, runtime, uses_tkinter(tree), bytecode)?;
     strip_dynload(&mut entries, strip)?;
     mark(&mut entries, from, &|_| Origin::StandardLibrary);
     let from = entries.len();
@@ -258,15 +260,41 @@ fn interpreter(runtime: &Runtime, strip: &elf::strip::Strip) -> Result<Entry> {
     Ok(interpreter)
 }
 
-/// The standard library and its extension modules, without what
-/// applications never need; tkinter only when `tk` (the application
-/// imports it).
-fn standard_library(entries: &mut Vec<Entry>, runtime: &Runtime, tk: bool) -> Result<()> {
-    let py = runtime.name();
+/// The standard library's bytecode, compiled at build time: a first run
+/// would otherwise compile every module it imports from the standard
+/// library (cookiecutter's: 122, a second of its first start), and an
+/// image's read-only tree would do so on every start.
+#[derive(Debug, Clone)]
+pub struct StdlibBytecode {
+    /// Mirrors the standard library's directory.
+    pub root: PathBuf,
+    pub files: Vec<crate::apptree::TreeFile>,
+}
+
+/// Compile the standard library a payload of `runtime` and `tree` holds
+/// into `into` (PEP 3147 `__pycache__` placement, as the tree's own).
+pub fn compile_stdlib(
+    runtime: &Runtime,
+    tree: &AppTree,
+    into: &Path,
+    compiler: &crate::apptree::Compiler,
+) -> Result<StdlibBytecode> {
+    let sources = stdlib_files(runtime, uses_tkinter(tree))?;
+    let files = crate::apptree::compile_library(&runtime.stdlib, &sources, into, compiler)?;
+    Ok(StdlibBytecode {
+        root: into.to_path_buf(),
+        files,
+    })
+}
+
+/// The files of the standard library a payload keeps (relative to its
+/// directory): not what applications never need, tkinter only when `tk`
+/// (the application imports it), no bytecode of the build machine's.
+fn stdlib_files(runtime: &Runtime, tk: bool) -> Result<Vec<String>> {
     let mut stdlib = Vec::new();
     walk(&runtime.stdlib, "", &mut stdlib)?;
-    for rel in stdlib {
-        let top = rel.split('/').next().unwrap_or(&rel);
+    stdlib.retain(|rel| {
+        let top = rel.split('/').next().unwrap_or(rel);
         let skip = (STDLIB_LEFT_OUT.contains(&top) && !(tk && top == "tkinter"))
             || top.starts_with("config-")
             || rel
@@ -274,14 +302,34 @@ fn standard_library(entries: &mut Vec<Entry>, runtime: &Runtime, tk: bool) -> Re
                 .any(|c| c == "__pycache__" || c == "tests" || c == "idle_test")
             || rel.ends_with(".pyc")
             || rel.ends_with(".a");
-        if !skip {
-            put(
-                entries,
-                format!("python/lib/{py}/{rel}"),
-                &runtime.stdlib.join(&rel),
-                "standard library",
-            )?;
-        }
+        !skip
+    });
+    Ok(stdlib)
+}
+
+/// The standard library and its extension modules, without what
+/// applications never need, with its `bytecode` when compiled.
+fn standard_library(
+    entries: &mut Vec<Entry>,
+    runtime: &Runtime,
+    tk: bool,
+    bytecode: Option<&StdlibBytecode>,
+) -> Result<()> {
+    let py = runtime.name();
+    for rel in stdlib_files(runtime, tk)? {
+        put(
+            entries,
+            format!("python/lib/{py}/{rel}"),
+            &runtime.stdlib.join(&rel),
+            "standard library",
+        )?;
+    }
+    if let Some(bytecode) = bytecode {
+        entries.extend(bytecode.files.iter().map(|f| {
+            let from = bytecode.root.join(&f.path);
+            let path = format!("python/lib/{py}/{}", f.path);
+            Entry::file(path, from, f.size, false, "standard library bytecode")
+        }));
     }
     if !runtime.dynload.starts_with(&runtime.stdlib) {
         let mut dynload = Vec::new();

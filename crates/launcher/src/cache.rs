@@ -17,6 +17,7 @@
 
 use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
 use rustix::io::Errno;
+use std::collections::HashMap;
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
 use std::io;
@@ -139,9 +140,9 @@ impl Dir {
         self.open_private(name)
     }
 
-    /// The directory at relative path `rel` (`/`-separated), each component
-    /// opened without following links; with `create`, missing ones are made.
-    fn subdir(&self, rel: &Path, create: bool) -> io::Result<OwnedFd> {
+    /// The existing directory at relative path `rel` (`/`-separated), each
+    /// component opened without following links.
+    fn subdir(&self, rel: &Path) -> io::Result<OwnedFd> {
         let mut fd = rfs::openat(&self.fd, ".", DIR_FLAGS, Mode::empty()).map_err(io_err)?;
         for component in rel.components() {
             let Component::Normal(name) = component else {
@@ -150,12 +151,6 @@ impl Dir {
                     "not a plain relative path",
                 ));
             };
-            if create {
-                match rfs::mkdirat(&fd, name, Mode::from_raw_mode(0o755)) {
-                    Ok(()) | Err(Errno::EXIST) => {}
-                    Err(e) => return Err(io_err(e)),
-                }
-            }
             fd = rfs::openat(&fd, name, DIR_FLAGS, Mode::empty()).map_err(io_err)?;
         }
         Ok(fd)
@@ -171,7 +166,7 @@ impl Dir {
     /// Open the regular file at `rel` for reading, without following links.
     pub fn open_file(&self, rel: impl AsRef<Path>) -> io::Result<File> {
         let (parent, name) = Self::split(rel.as_ref())?;
-        let dir = self.subdir(parent, false)?;
+        let dir = self.subdir(parent)?;
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rfs::openat(&dir, name, flags, Mode::empty()).map_err(io_err)?;
         let st = rfs::fstat(&fd).map_err(io_err)?;
@@ -203,18 +198,16 @@ impl Dir {
 
     /// Create the new file `rel` (its directories as needed) with `mode`.
     pub fn create_file(&self, rel: &Path, mode: u32) -> io::Result<File> {
-        let (parent, name) = Self::split(rel)?;
-        let dir = self.subdir(parent, true)?;
-        let flags =
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = rfs::openat(&dir, name, flags, Mode::from_raw_mode(mode)).map_err(io_err)?;
-        rfs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(io_err)?;
-        Ok(File::from(fd))
+        self.writer().create_file(rel, mode)
     }
 
-    /// Create the directory `rel` and its parents.
-    pub fn create_dirs(&self, rel: &Path) -> io::Result<()> {
-        self.subdir(rel, true).map(drop)
+    /// A writer of new files and directories under this one that keeps the
+    /// directories it has opened.
+    pub fn writer(&self) -> TreeWriter<'_> {
+        TreeWriter {
+            root: self,
+            dirs: HashMap::new(),
+        }
     }
 
     /// Rename entry `from` to `to`, both in this directory.
@@ -272,6 +265,62 @@ impl Dir {
             Ok(never) => match never {},
             Err(e) => e,
         }
+    }
+}
+
+/// Creates files and directories under a [`Dir`], each directory made and
+/// opened once: a payload holds thousands of files in a few hundred
+/// directories, and making and opening every ancestor again for each file
+/// (mostly `mkdirat` on directories that exist, which locks them) was most
+/// of a first run's time.
+pub struct TreeWriter<'a> {
+    root: &'a Dir,
+    dirs: HashMap<PathBuf, OwnedFd>,
+}
+
+impl TreeWriter<'_> {
+    /// Create the new file `rel` (its directories as needed) with `mode`.
+    pub fn create_file(&mut self, rel: &Path, mode: u32) -> io::Result<File> {
+        let (parent, name) = Dir::split(rel)?;
+        let dir = self.dir(parent)?;
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rfs::openat(dir, name, flags, Mode::from_raw_mode(mode)).map_err(io_err)?;
+        rfs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(io_err)?;
+        Ok(File::from(fd))
+    }
+
+    /// Create the directory `rel` and its parents.
+    pub fn create_dirs(&mut self, rel: &Path) -> io::Result<()> {
+        self.dir(rel).map(drop)
+    }
+
+    /// The directory at `rel`, made (0755) and opened without following
+    /// links the first time it is asked for.
+    fn dir(&mut self, rel: &Path) -> io::Result<&OwnedFd> {
+        if !self.dirs.contains_key(rel) {
+            let fd = if rel.as_os_str().is_empty() {
+                rfs::openat(&self.root.fd, ".", DIR_FLAGS, Mode::empty()).map_err(io_err)?
+            } else {
+                let (parent, name) = Dir::split(rel)?;
+                if !matches!(rel.components().next_back(), Some(Component::Normal(_))) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "not a plain relative path",
+                    ));
+                }
+                let parent = self.dir(parent)?;
+                match rfs::mkdirat(parent, name, Mode::from_raw_mode(0o755)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => return Err(io_err(e)),
+                }
+                rfs::openat(parent, name, DIR_FLAGS, Mode::empty()).map_err(io_err)?
+            };
+            self.dirs.insert(rel.to_path_buf(), fd);
+        }
+        self.dirs
+            .get(rel)
+            .ok_or_else(|| io::Error::other("directory handle lost"))
     }
 }
 
@@ -389,6 +438,34 @@ mod tests {
         assert!(
             tmp.path().join("..").exists(),
             "nothing outside was touched"
+        );
+    }
+
+    #[test]
+    fn a_tree_writer_makes_each_directory_once_and_follows_no_link() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let base = open_trusted(tmp.path()).expect("trusted");
+        let tree = base.create_private("t").expect("tree");
+        let mut writer = tree.writer();
+        for name in ["p/q/one.py", "p/q/two.py", "p/three.py"] {
+            let mut f = writer.create_file(Path::new(name), 0o755).expect(name);
+            io::Write::write_all(&mut f, name.as_bytes()).expect("write");
+        }
+        writer.create_dirs(Path::new("p/empty")).expect("dirs");
+        assert_eq!(tree.read_owned("p/q/two.py").expect("read"), "p/q/two.py");
+        assert!(tmp.path().join("t/p/empty").is_dir());
+        assert!(
+            writer.create_file(Path::new("p/q/one.py"), 0o644).is_err(),
+            "files are new"
+        );
+        assert!(writer.create_file(Path::new("../out.txt"), 0o644).is_err());
+        std::os::unix::fs::symlink(tmp.path(), tmp.path().join("t/link")).expect("symlink");
+        assert!(writer
+            .create_file(Path::new("link/planted.txt"), 0o644)
+            .is_err());
+        assert!(
+            !tmp.path().join("planted.txt").exists(),
+            "links are not followed"
         );
     }
 }

@@ -14,7 +14,7 @@ compile_error!("the launcher runs on Unix-like systems; others need their own");
 
 mod cache;
 
-use cache::Dir;
+use cache::{Dir, TreeWriter};
 use gradient_launcher::{Manifest, Trailer, ACTION_ENV, COMPLETE, MANIFEST, RECORD, TRAILER_LEN};
 use sha2::{Digest, Sha256};
 use std::ffi::OsString;
@@ -279,9 +279,10 @@ fn unpack(exe: &Path, into: &Dir) -> Result<(), String> {
             .map(|w| {
                 s.spawn(move || -> Result<(), String> {
                     let mut zip = open()?;
+                    let mut writer = into.writer();
                     for i in (w..count).step_by(workers) {
                         let entry = zip.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
-                        unpack_entry(entry, into)?;
+                        unpack_entry(entry, &mut writer, into)?;
                     }
                     Ok(())
                 })
@@ -300,6 +301,7 @@ fn unpack(exe: &Path, into: &Dir) -> Result<(), String> {
 
 fn unpack_entry<R: std::io::Read>(
     mut entry: zip::read::ZipFile<'_, R>,
+    writer: &mut TreeWriter<'_>,
     into: &Dir,
 ) -> Result<(), String> {
     let Some(rel) = entry.enclosed_name() else {
@@ -307,13 +309,13 @@ fn unpack_entry<R: std::io::Read>(
     };
     let shown = |e: std::io::Error| format!("{}: {e}", into.path.join(&rel).display());
     if entry.is_dir() {
-        return into.create_dirs(&rel).map_err(shown);
+        return writer.create_dirs(&rel).map_err(shown);
     }
     let mode = match entry.unix_mode() {
         Some(m) if m & 0o111 != 0 => 0o755,
         _ => 0o644,
     };
-    let mut out = into.create_file(&rel, mode).map_err(shown)?;
+    let mut out = writer.create_file(&rel, mode).map_err(shown)?;
     std::io::copy(&mut entry, &mut out).map_err(shown)?;
     Ok(())
 }

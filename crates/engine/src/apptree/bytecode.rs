@@ -70,33 +70,86 @@ pub fn compile(tree: &mut AppTree, compiler: &Compiler, placement: PycPlacement)
         .filter(|f| f.path.ends_with(".py") && f.path.starts_with(&prefix))
         .map(|f| {
             let display = f.path[prefix.len()..].to_string();
-            let stem = &f.path[..f.path.len() - 3];
-            let pyc = match placement {
-                PycPlacement::Legacy => format!("{stem}.pyc"),
-                PycPlacement::Cache => match stem.rsplit_once('/') {
-                    Some((dir, name)) => {
-                        format!("{dir}/__pycache__/{name}.{}.pyc", compiler.cache_tag)
-                    }
-                    None => format!("__pycache__/{stem}.{}.pyc", compiler.cache_tag),
-                },
-            };
-            let mut key = Sha256::new();
-            for part in [compiler.identity.as_bytes(), &f.sha256, display.as_bytes()] {
-                key.update(part);
-                key.update([0]);
-            }
-            Module {
-                source: f.path.clone(),
-                pyc,
-                display,
-                key: hex(&key.finalize()),
-            }
+            let pyc = pyc_path(&f.path, compiler, placement);
+            Module::new(f.path.clone(), pyc, display, &f.sha256, compiler)
         })
         .collect();
+    let written = compile_modules(&tree.root, &modules, compiler)?;
+    let count = written.len();
+    tree.files.extend(written);
+    tree.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(count)
+}
 
+/// Compile the modules `sources` (paths relative to `from`, an interpreter's
+/// standard library) into `__pycache__` directories under `into`, which
+/// mirrors `from`; returns the .pyc files written there. Each source is read
+/// once, to key the store by its content.
+pub fn compile_library(
+    from: &Path,
+    sources: &[String],
+    into: &Path,
+    compiler: &Compiler,
+) -> Result<Vec<TreeFile>> {
+    let mut modules = Vec::with_capacity(sources.len());
+    for rel in sources.iter().filter(|rel| rel.ends_with(".py")) {
+        let path = from.join(rel);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let pyc = pyc_path(rel, compiler, PycPlacement::Cache);
+        let source = path.to_string_lossy().into_owned();
+        modules.push(Module::new(
+            source,
+            pyc,
+            rel.clone(),
+            &Sha256::digest(&bytes),
+            compiler,
+        ));
+    }
+    compile_modules(into, &modules, compiler)
+}
+
+/// Where the bytecode of the module at `path` (`…/name.py`) goes.
+fn pyc_path(path: &str, compiler: &Compiler, placement: PycPlacement) -> String {
+    let stem = &path[..path.len() - 3];
+    match placement {
+        PycPlacement::Legacy => format!("{stem}.pyc"),
+        PycPlacement::Cache => match stem.rsplit_once('/') {
+            Some((dir, name)) => format!("{dir}/__pycache__/{name}.{}.pyc", compiler.cache_tag),
+            None => format!("__pycache__/{stem}.{}.pyc", compiler.cache_tag),
+        },
+    }
+}
+
+impl Module {
+    /// `source` as the compiler opens it (relative to the output root, or
+    /// absolute); the store key covers everything the bytecode depends on.
+    fn new(
+        source: String,
+        pyc: String,
+        display: String,
+        sha256: &[u8],
+        compiler: &Compiler,
+    ) -> Module {
+        let mut key = Sha256::new();
+        for part in [compiler.identity.as_bytes(), sha256, display.as_bytes()] {
+            key.update(part);
+            key.update([0]);
+        }
+        Module {
+            source,
+            pyc,
+            display,
+            key: hex(&key.finalize()),
+        }
+    }
+}
+
+/// The .pyc files of `modules` under `root`: taken from the store where it
+/// has them, compiled (and remembered) where it does not.
+fn compile_modules(root: &Path, modules: &[Module], compiler: &Compiler) -> Result<Vec<TreeFile>> {
     let mut misses = Vec::new();
     let mut written = Vec::new();
-    for m in &modules {
+    for m in modules {
         let stored = compiler
             .store
             .as_ref()
@@ -105,7 +158,7 @@ pub fn compile(tree: &mut AppTree, compiler: &Compiler, placement: PycPlacement)
         // by a crash before the batch was synced, compiled again.
         let bytes = stored.as_ref().and_then(|p| std::fs::read(p).ok());
         match bytes.filter(|b| b.len() >= 16) {
-            Some(bytes) => written.push(place(&tree.root, &m.pyc, &bytes)?),
+            Some(bytes) => written.push(place(root, &m.pyc, &bytes)?),
             None => {
                 let failed = compiler
                     .store
@@ -118,28 +171,21 @@ pub fn compile(tree: &mut AppTree, compiler: &Compiler, placement: PycPlacement)
         }
     }
     if !misses.is_empty() {
-        written.extend(compile_misses(tree, compiler, &misses)?);
+        written.extend(compile_misses(root, compiler, &misses)?);
     }
-    let count = written.len();
-    tree.files.extend(written);
-    tree.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(count)
+    Ok(written)
 }
 
 /// Compile the modules the store did not have, remember each result in
 /// the store, and return the .pyc files written into the tree.
-fn compile_misses(
-    tree: &AppTree,
-    compiler: &Compiler,
-    misses: &[&Module],
-) -> Result<Vec<TreeFile>> {
+fn compile_misses(root: &Path, compiler: &Compiler, misses: &[&Module]) -> Result<Vec<TreeFile>> {
     // A set: a tree of 100,000 modules looked each up in the list of
     // compiled files, 5·10⁹ comparisons.
     let compiled: std::collections::HashSet<String> =
-        run_all(tree, compiler, misses)?.into_iter().collect();
+        run_all(root, compiler, misses)?.into_iter().collect();
     let mut written = Vec::new();
     for m in misses {
-        let path = tree.root.join(&m.pyc);
+        let path = root.join(&m.pyc);
         let bytes = match compiled.contains(&m.pyc) {
             true => Some(std::fs::read(&path).map_err(|e| Error::io(&path, e))?),
             false => None,
@@ -220,8 +266,8 @@ fn sync_store(store: &Path) {
 }
 
 /// Compile `modules` with one interpreter process per core.
-fn run_all(tree: &AppTree, compiler: &Compiler, modules: &[&Module]) -> Result<Vec<String>> {
-    let root = tree.root.to_string_lossy().into_owned();
+fn run_all(root: &Path, compiler: &Compiler, modules: &[&Module]) -> Result<Vec<String>> {
+    let root = root.to_string_lossy().into_owned();
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -127,6 +127,8 @@ pub struct AppStage {
     pub sources: Sources,
     trees: Vec<(Format, AppTree)>,
     runtime: Option<frozen::Runtime>,
+    /// The bundled standard library's bytecode (executables and images).
+    stdlib_bytecode: Option<frozen::StdlibBytecode>,
     /// The Debian package's layout, when deb is staged.
     deb_layout: Option<deb::Layout>,
     /// The image runs on its base's Python (nothing bundled).
@@ -220,6 +222,7 @@ pub fn stage(
         notes,
         sources,
         runtime,
+        stdlib_bytecode: None,
         deb_layout,
         oci_base_python: options.oci.base_python,
         own_sha256,
@@ -431,6 +434,21 @@ impl AppStage {
             };
             apptree::compile(tree, &compiler, placement)?;
         }
+        self.compile_stdlib(&compiler)
+    }
+
+    /// Compile the bundled standard library once for the executable and
+    /// the image (a Debian package's postinst compiles its own).
+    fn compile_stdlib(&mut self, compiler: &apptree::Compiler) -> Result<()> {
+        let bundles =
+            |f: &Format| *f == Format::Exe || (*f == Format::Oci && !self.oci_base_python);
+        let (Some(runtime), Some((_, tree))) =
+            (&self.runtime, self.trees.iter().find(|(f, _)| bundles(f)))
+        else {
+            return Ok(());
+        };
+        let into = self.staging.path().join("stdlib-bytecode");
+        self.stdlib_bytecode = Some(frozen::compile_stdlib(runtime, tree, &into, compiler)?);
         Ok(())
     }
 
@@ -476,6 +494,7 @@ impl AppStage {
                     name_version,
                     tree,
                     rt,
+                    self.stdlib_bytecode.as_ref(),
                     &self.entry,
                     launcher_bytes,
                     key.finalize().into(),
@@ -538,7 +557,14 @@ impl AppStage {
         let payload = match runtime {
             Some(rt) => {
                 let strip = crate::elf::strip::Strip::new(&self.staging.path().join("oci"))?;
-                frozen::payload(tree, rt, &strip, "lib", &mut |_, _| false)?
+                frozen::payload(
+                    tree,
+                    rt,
+                    self.stdlib_bytecode.as_ref(),
+                    &strip,
+                    "lib",
+                    &mut |_, _| false,
+                )?
             }
             None => {
                 let owners = tree.owners();
