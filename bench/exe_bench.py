@@ -56,7 +56,7 @@ def main():
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run(pip + [PYINSTALLER], check=True)
     app = published(args, pip, venv) if args.app else fixture(args, pip, python)
-    name, run_args, expect, gradient_cmd, entry = app
+    name, run_args, expect, gradient_cmd, entry, collect = app
 
     def build_gradient(out):
         return gradient_cmd + ["--out", str(out)], {}, out / name
@@ -65,7 +65,7 @@ def main():
         def build(out):
             cmd = [str(venv / "bin" / "pyinstaller"), "--noconfirm", "--log-level", "WARN", mode, "-n", name,
                    "--distpath", str(out / "dist"), "--workpath", str(out / "work"), "--specpath", str(out),
-                   str(entry)]
+                   *collect, str(entry)]
             return cmd, {}, out / "dist" / name
         return build
 
@@ -119,7 +119,7 @@ def fixture(args, pip, python):
     entry.write_text("from greet.cli import main\nmain()\n")
     gradient = [args.gradient, "build", str(app), "--format", "exe", "--python", python,
                 "--wheelhouse", args.wheelhouse]
-    return "greet", ARGS, "Hello, Ada!", gradient, entry
+    return "greet", ARGS, "Hello, Ada!", gradient, entry, []
 
 
 def published(args, pip, venv):
@@ -136,7 +136,9 @@ def published(args, pip, venv):
     entry.write_text(f"from {module} import {function}\n{function}()\n")
     gradient = [args.gradient, "build", args.app, "--format", "exe", "--python",
                 str(real_python())]
-    return name, ["--version"], name.capitalize(), gradient, entry
+    # PyInstaller's analysis misses package data read at import time
+    # (cookiecutter's VERSION.txt): its users add --collect-all.
+    return name, ["--version"], name.capitalize(), gradient, entry, ["--collect-all", name]
 
 
 if __name__ == "__main__":
