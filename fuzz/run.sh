@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 export RUSTC_BOOTSTRAP=1
-for target in ${TARGETS:-inspect zip_reader tar_reader core_metadata elf elf_patch closure}; do
+for target in ${TARGETS:-inspect zip_reader tar_reader core_metadata elf elf_patch closure install}; do
   corpus="corpus/$target"
   mkdir -p "$corpus"
   for dir in "$@" seeds/*; do
