@@ -71,7 +71,7 @@ def main():
 
     tools = {"gradient": build_gradient, "pyinstaller-onefile": pyinstaller("--onefile"),
              "pyinstaller-onedir": pyinstaller("--onedir")}
-    results = {}
+    results, failed = {}, {}
     for tool, builder in tools.items():
         builds = []
         for _ in range(args.runs):
@@ -79,6 +79,13 @@ def main():
             cmd, extra, artifact = builder(out)
             builds.append(timed(cmd, env=environment(**extra))[0])
         program = artifact / name if artifact.is_dir() else artifact
+        probe = subprocess.run([str(program)] + run_args, capture_output=True, text=True,
+                               env=environment(TMPDIR=tempfile.mkdtemp(dir=OUT)))
+        if probe.returncode != 0:
+            # The exception, above PyInstaller's "Failed to execute script".
+            lines = probe.stderr.strip().splitlines() or ["no output"]
+            failed[tool] = lines[-2] if len(lines) > 1 else lines[-1]
+            continue
         first, warm = [], []
         for _ in range(args.runs):
             cache = Path(tempfile.mkdtemp(dir=OUT, prefix=f"{tool}-cache-"))
@@ -103,6 +110,8 @@ def main():
     for tool, (build, sz, first, warm) in results.items():
         print(f"{tool:<20} {build:>8.3f} {build / g[0]:>5.1f}x {sz:>10} {sz / g[1]:>5.2f}x {first:>8.3f} "
               f"{first / g[2]:>5.1f}x {warm:>7.3f} {warm / g[3]:>5.2f}x {1000 * (warm - venv_warm):>+9.1f}")
+    for tool, why in failed.items():
+        print(f"{tool:<20} built, but does not start: {why}")
     print(f"{'venv':<20} {'':>8} {'':>6} {'':>10} {'':>6} {'':>8} {'':>6} {venv_warm:>7.3f}")
 
 
@@ -137,8 +146,15 @@ def published(args, pip, venv):
     gradient = [args.gradient, "build", args.app, "--format", "exe", "--python",
                 str(real_python())]
     # PyInstaller's analysis misses package data read at import time
-    # (cookiecutter's VERSION.txt): its users add --collect-all.
-    return name, ["--version"], name.capitalize(), gradient, entry, ["--collect-all", name]
+    # (cookiecutter's VERSION.txt, binaryornot's data): its users add
+    # --collect-all, here for every package the application installed.
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    tool = {"pip", "setuptools", "PyInstaller", "_pyinstaller_hooks_contrib", "altgraph", "pkg_resources",
+            "_distutils_hack", "packaging"}
+    collect = [arg for pkg in sorted(os.listdir(site)) if (Path(site) / pkg / "__init__.py").exists()
+               and pkg not in tool for arg in ("--collect-all", pkg)]
+    return name, ["--version"], name.capitalize(), gradient, entry, collect
 
 
 if __name__ == "__main__":
