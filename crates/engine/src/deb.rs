@@ -115,7 +115,7 @@ pub fn package_name(project: &Project) -> Result<String> {
     match &project.settings.deb.package {
         Some(p) => Ok(p.clone()),
         None => name::derive(&project.metadata.name)
-            .map_err(|why| Error::Plan(format!("{}: {why}", project.pyproject_path.display()))),
+            .map_err(|why| Error::project(&project.pyproject_path, None, why)),
     }
 }
 
@@ -123,15 +123,16 @@ pub fn package_name(project: &Project) -> Result<String> {
 /// maintainer), made before the closure is resolved so bad input fails fast.
 pub fn check_project(project: &Project) -> Result<String> {
     let package = package_name(project)?;
-    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
-    version::debian(&project.metadata.version, revision).map_err(|why| {
-        Error::Plan(format!(
-            "{}: project.version: {why}",
-            project.pyproject_path.display()
-        ))
-    })?;
+    debian_version(project)?;
     control::maintainer(project)?;
     Ok(package)
+}
+
+/// The package's Debian version: the project's, with the revision.
+fn debian_version(project: &Project) -> Result<String> {
+    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
+    version::debian(&project.metadata.version, revision)
+        .map_err(|why| Error::project(&project.pyproject_path, Some("project.version"), why))
 }
 
 /// Where the tree is installed, relative to `/`.
@@ -169,8 +170,7 @@ struct Identity {
 fn identity(project: &Project) -> Result<Identity> {
     let meta = &project.metadata;
     let package = check_project(project)?;
-    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
-    let version = version::debian(&meta.version, revision).map_err(Error::Plan)?;
+    let version = debian_version(project)?;
     let summary = meta
         .description
         .clone()
@@ -311,10 +311,11 @@ fn commands<'t>(project: &Project, tree: &'t AppTree) -> Result<Vec<&'t crate::a
         .filter(|s| crate::names::normalize(&s.distribution) == own)
         .collect();
     if commands.is_empty() {
-        return Err(Error::Plan(format!(
-            "{}: a Debian package of an application installs its commands in /usr/bin: declare one in [project.scripts]",
-            project.pyproject_path.display()
-        )));
+        return Err(Error::project(
+            &project.pyproject_path,
+            None,
+            "a Debian package of an application installs its commands in /usr/bin: declare one in [project.scripts]",
+        ));
     }
     Ok(commands)
 }

@@ -443,11 +443,14 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
     if !package.is_empty() {
         let init = format!("{package_dir}__init__.py");
         if files.get(&init).is_none() && !project.settings.namespace {
-            return Err(Error::Plan(format!(
-                "{}: module `{name}`: `{package_dir}` has no __init__.py; add one, or set \
-                 tool.gradient.namespace = true for a namespace package",
-                project.pyproject_path.display()
-            )));
+            return Err(Error::project(
+                &project.pyproject_path,
+                None,
+                format!(
+                    "module `{name}`: `{package_dir}` has no __init__.py; add one, or set \
+                     tool.gradient.namespace = true for a namespace package"
+                ),
+            ));
         }
         let reason = format!("module {name} ({shown_root})");
         return Ok(package
@@ -513,20 +516,25 @@ fn module_not_found(project: &Project, files: &FileSet, name: &str, looked: &[St
         files.excluded.iter().find(|e| e.path == path)
     });
     if let Some(e) = left_out {
-        return Error::Plan(format!(
-            "{}: module `{name}`: `{}` exists but is left out by {}; add it to \
-             tool.gradient.include to ship it",
-            project.pyproject_path.display(),
-            e.path,
-            e.rule
-        ));
+        return Error::project(
+            &project.pyproject_path,
+            None,
+            format!(
+                "module `{name}`: `{}` exists but is left out by {}; add it to \
+                 tool.gradient.include to ship it",
+                e.path, e.rule
+            ),
+        );
     }
-    Error::Plan(format!(
-        "{}: module `{name}` not found (looked for {}); set tool.gradient.module-name \
-         (and module-root) to the package to ship",
-        project.pyproject_path.display(),
-        looked.join(", ")
-    ))
+    Error::project(
+        &project.pyproject_path,
+        None,
+        format!(
+            "module `{name}` not found (looked for {}); set tool.gradient.module-name \
+             (and module-root) to the package to ship",
+            looked.join(", ")
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -327,9 +327,13 @@ fn check_requires_python(project: &Project, target: &Target) -> Result<()> {
     let Some(rp) = &project.metadata.requires_python else {
         return Ok(());
     };
-    let spec: pep440_rs::VersionSpecifiers = rp
-        .parse()
-        .map_err(|e| Error::Plan(format!("requires-python `{rp}`: {e}")))?;
+    let spec: pep440_rs::VersionSpecifiers = rp.parse().map_err(|e| {
+        Error::project(
+            &project.pyproject_path,
+            Some("project.requires-python"),
+            format!("`{rp}`: {e}"),
+        )
+    })?;
     if spec.contains(&target.python_version()) {
         return Ok(());
     }
