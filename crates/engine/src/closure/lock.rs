@@ -105,7 +105,7 @@ pub fn parse(text: &str, path: &Path, target: &Target) -> Result<Vec<Pin>> {
 
 /// An error about the lock file at `path`.
 fn invalid(path: &Path, why: String) -> Error {
-    Error::Closure(format!("{}: {why}", path.display()))
+    Error::invalid(path, why)
 }
 
 /// One lock being read for one target.
@@ -235,21 +235,25 @@ pub fn check_satisfies(
         }
         let name = names::normalize(req.name.as_ref());
         let Some(pin) = pins.iter().find(|p| p.name == name) else {
-            return Err(Error::Closure(format!(
-                "{}: the application requires `{req}` but the lock has no `{name}`; lock again",
-                path.display()
-            )));
+            return Err(invalid(
+                path,
+                format!(
+                    "the application requires `{req}` but the lock has no `{name}`; lock again"
+                ),
+            ));
         };
         if let Some(VersionOrUrl::VersionSpecifier(spec)) = &req.version_or_url {
             let ok = pep440_rs::Version::from_str(&pin.version)
                 .map(|v| spec.contains(&v))
                 .unwrap_or(false);
             if !ok {
-                return Err(Error::Closure(format!(
-                    "{}: the application requires `{req}` but the lock pins {name} {}; lock again",
-                    path.display(),
-                    pin.version
-                )));
+                return Err(invalid(
+                    path,
+                    format!(
+                        "the application requires `{req}` but the lock pins {name} {}; lock again",
+                        pin.version
+                    ),
+                ));
             }
         }
     }
@@ -279,10 +283,11 @@ pub fn check_file_name(path: &Path) -> Result<()> {
     if name == "pylock.toml" || named {
         return Ok(());
     }
-    Err(Error::Closure(format!(
-        "{}: a PEP 751 lock file is named pylock.toml or pylock.<name>.toml (a name without dots)",
-        path.display()
-    )))
+    Err(invalid(
+        path,
+        "a PEP 751 lock file is named pylock.toml or pylock.<name>.toml (a name without dots)"
+            .into(),
+    ))
 }
 
 /// Write `closure` as a PEP 751 lock for `target` at `path` (atomically).
@@ -436,7 +441,13 @@ mod tests {
         );
 
         let other = Target::parse("3.11-manylinux_2_28_x86_64").unwrap();
-        let e = read(&path, &other).unwrap_err().to_string();
+        let e = read(&path, &other).unwrap_err();
+        let view = e.view();
+        assert_eq!(
+            (view.kind, view.file),
+            ("invalid", Some(path.display().to_string()))
+        );
+        let e = e.to_string();
         assert!(e.contains("lock again for this target"), "{e}");
 
         let reqs = [names::parse_requirement("click>=9").unwrap()];
