@@ -115,10 +115,11 @@ fn check_backend(project: &Project, native: bool) -> Result<Vec<String>> {
     }
     let backend = project.build_system.backend.as_deref().unwrap_or_default();
     if !native {
-        return Err(Error::Plan(format!(
-            "{}: [build-system] names `{backend}`; build with that backend, or pass --native to build with Gradient's native builder",
-            project.pyproject_path.display()
-        )));
+        return Err(Error::project(
+            &project.pyproject_path,
+            None,
+            format!("[build-system] names `{backend}`; build with that backend, or pass --native to build with Gradient's native builder"),
+        ));
     }
     Ok(vec![format!(
         "built natively although [build-system] names `{backend}` (--native)"

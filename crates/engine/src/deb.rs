@@ -115,7 +115,7 @@ pub fn package_name(project: &Project) -> Result<String> {
     match &project.settings.deb.package {
         Some(p) => Ok(p.clone()),
         None => name::derive(&project.metadata.name)
-            .map_err(|why| Error::Plan(format!("{}: {why}", project.pyproject_path.display()))),
+            .map_err(|why| Error::project(&project.pyproject_path, None, why)),
     }
 }
 
@@ -123,15 +123,16 @@ pub fn package_name(project: &Project) -> Result<String> {
 /// maintainer), made before the closure is resolved so bad input fails fast.
 pub fn check_project(project: &Project) -> Result<String> {
     let package = package_name(project)?;
-    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
-    version::debian(&project.metadata.version, revision).map_err(|why| {
-        Error::Plan(format!(
-            "{}: project.version: {why}",
-            project.pyproject_path.display()
-        ))
-    })?;
+    debian_version(project)?;
     control::maintainer(project)?;
     Ok(package)
+}
+
+/// The package's Debian version: the project's, with the revision.
+fn debian_version(project: &Project) -> Result<String> {
+    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
+    version::debian(&project.metadata.version, revision)
+        .map_err(|why| Error::project(&project.pyproject_path, Some("project.version"), why))
 }
 
 /// Where the tree is installed, relative to `/`.
@@ -169,8 +170,7 @@ struct Identity {
 fn identity(project: &Project) -> Result<Identity> {
     let meta = &project.metadata;
     let package = check_project(project)?;
-    let revision = project.settings.deb.revision.as_deref().unwrap_or("1");
-    let version = version::debian(&meta.version, revision).map_err(Error::Plan)?;
+    let version = debian_version(project)?;
     let summary = meta
         .description
         .clone()
@@ -192,70 +192,16 @@ fn identity(project: &Project) -> Result<Identity> {
 /// Plan the package: the data tree (paths relative to `/`) and the control
 /// part.
 pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
-    let Inputs {
-        project,
-        tree,
-        layout,
-        ..
-    } = *inputs;
-    let id = identity(project)?;
-    let (mut entries, home, python, needs) = match (layout, inputs.runtime) {
-        (Layout::Bundled, Some(rt)) => bundled_tree(
-            (&id.package, &project.metadata.name),
-            tree,
-            rt,
-            inputs.scratch,
-        )?,
-        (Layout::Bundled, None) => return Err(Error::Target(
-            "the bundled layout brings its own interpreter: name one with --python or --runtime"
-                .into(),
-        )),
-        (Layout::System, _) => system_tree(&id.package, tree, inputs.scratch)?,
-    };
-    let own = crate::names::normalize(&project.metadata.name);
-    let commands: Vec<_> = tree
-        .scripts
-        .iter()
-        .filter(|s| crate::names::normalize(&s.distribution) == own)
-        .collect();
-    if commands.is_empty() {
-        return Err(Error::Plan(format!(
-            "{}: a Debian package of an application installs its commands in /usr/bin: declare one in [project.scripts]",
-            project.pyproject_path.display()
-        )));
-    }
-    let setup = path_setup(&home, layout, inputs.runtime);
-    for s in &commands {
-        entries.push(launcher(s, &python, &setup));
-        let page = docs::manpage(
-            &s.name,
-            &id.package,
-            &project.metadata.version,
-            &id.summary,
-            &id.about,
-            inputs.mtime,
-        );
-        entries.push(Entry::bytes(
-            format!("usr/share/man/man1/{}.1.gz", s.name),
-            docs::gzip(page.as_bytes()),
-            "manual page (Policy 12.1)",
-        ));
-    }
-    documents(&mut entries, project, &id, inputs.mtime)?;
-    if let (Layout::Bundled, Some(rt)) = (layout, inputs.runtime) {
-        entries.push(lintian_overrides(&id.package, &home, &rt.name()));
-    }
-    let conffiles = conffiles(&mut entries, project)?;
-    let service = service(&mut entries, project, &id, &commands[0].name);
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    entries.dedup_by(|a, b| a.path == b.path);
-
-    let (architecture, control) = control_file(inputs, &id, &entries, &needs, &home)?;
+    let id = identity(inputs.project)?;
+    let data = data_tree(inputs, &id)?;
+    let (architecture, control) =
+        control_file(inputs, &id, &data.entries, &data.needs, &data.home)?;
     let scripts = scripts::render(&scripts::ScriptInput {
         package: &id.package,
-        python: &python,
-        tree: &format!("/{home}"),
-        service: service
+        python: &data.python,
+        tree: &format!("/{}", data.home),
+        service: data
+            .service
             .as_ref()
             .map(|(unit, user)| (unit.as_str(), Some(user.as_str()))),
     });
@@ -271,10 +217,10 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
     );
     let plan = assemble(
         file_name,
-        entries,
+        data.entries,
         Members {
             control: &control_text,
-            conffiles: &conffiles,
+            conffiles: &data.conffiles,
             scripts: &scripts,
         },
         inputs.compression,
@@ -284,15 +230,111 @@ pub fn plan(inputs: &Inputs) -> Result<(Plan, Package)> {
         name: id.package,
         version: id.version,
         architecture,
-        layout,
+        layout: inputs.layout,
         compression: inputs.compression,
         control: control_text,
-        conffiles,
+        conffiles: data.conffiles,
         scripts,
         depends: control.depends,
-        bundled_libraries: needs.libraries,
+        bundled_libraries: data.needs.libraries,
     };
     Ok((plan, package))
+}
+
+/// The package's files (sorted, one entry per path) and what the control
+/// part says of them.
+struct Data {
+    entries: Vec<Entry>,
+    /// Where the tree is installed, relative to `/`.
+    home: String,
+    /// The interpreter the launchers and maintainer scripts run.
+    python: String,
+    needs: Needs,
+    conffiles: Vec<String>,
+    /// The service unit's name and user, when the package has one.
+    service: Option<(String, String)>,
+}
+
+/// The data part: the tree for the layout, a launcher and a manual page
+/// per command, documents, overrides, conffiles and the service unit.
+fn data_tree(inputs: &Inputs, id: &Identity) -> Result<Data> {
+    let Inputs {
+        project,
+        tree,
+        layout,
+        ..
+    } = *inputs;
+    let (mut entries, home, python, needs) = match (layout, inputs.runtime) {
+        (Layout::Bundled, Some(rt)) => bundled_tree(
+            (&id.package, &project.metadata.name),
+            tree,
+            rt,
+            inputs.scratch,
+        )?,
+        (Layout::Bundled, None) => return Err(Error::Target(
+            "the bundled layout brings its own interpreter: name one with --python or --runtime"
+                .into(),
+        )),
+        (Layout::System, _) => system_tree(&id.package, tree, inputs.scratch)?,
+    };
+    let commands = commands(project, tree)?;
+    let setup = path_setup(&home, layout, inputs.runtime);
+    for s in &commands {
+        entries.push(launcher(s, &python, &setup));
+        entries.push(manpage(s, project, id, inputs.mtime));
+    }
+    documents(&mut entries, project, id, inputs.mtime)?;
+    if let (Layout::Bundled, Some(rt)) = (layout, inputs.runtime) {
+        entries.push(lintian_overrides(&id.package, &home, &rt.name()));
+    }
+    let conffiles = conffiles(&mut entries, project)?;
+    let service = service(&mut entries, project, id, &commands[0].name);
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    Ok(Data {
+        entries,
+        home,
+        python,
+        needs,
+        conffiles,
+        service,
+    })
+}
+
+/// The application's own console scripts, which go to /usr/bin: at least
+/// one.
+fn commands<'t>(project: &Project, tree: &'t AppTree) -> Result<Vec<&'t crate::apptree::Script>> {
+    let own = crate::names::normalize(&project.metadata.name);
+    let commands: Vec<_> = tree
+        .scripts
+        .iter()
+        .filter(|s| crate::names::normalize(&s.distribution) == own)
+        .collect();
+    if commands.is_empty() {
+        return Err(Error::project(
+            &project.pyproject_path,
+            None,
+            "a Debian package of an application installs its commands in /usr/bin: declare one in [project.scripts]",
+        ));
+    }
+    Ok(commands)
+}
+
+/// A command's manual page (Policy 12.1), gzipped.
+fn manpage(script: &crate::apptree::Script, project: &Project, id: &Identity, mtime: u64) -> Entry {
+    let page = docs::manpage(
+        &script.name,
+        &id.package,
+        &project.metadata.version,
+        &id.summary,
+        &id.about,
+        mtime,
+    );
+    Entry::bytes(
+        format!("usr/share/man/man1/{}.1.gz", script.name),
+        docs::gzip(page.as_bytes()),
+        "manual page (Policy 12.1)",
+    )
 }
 
 /// `/usr/share/doc/<package>`: copyright (DEP-5) and changelog.Debian.gz.

@@ -427,28 +427,11 @@ pub fn modules(project: &Project, files: &FileSet) -> Result<Vec<ModuleFile>> {
     Ok(out)
 }
 
+/// The files of module `name`: a package directory, else a single-file
+/// module, under the module root (`src/` when the module is there).
 fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFile>> {
-    let settings = &project.settings;
     let rel = name.replace('.', "/");
-    let with_root = |root: &str, path: &str| {
-        if root.is_empty() {
-            path.to_string()
-        } else {
-            format!("{root}/{path}")
-        }
-    };
-    let root = match &settings.module_root {
-        Some(root) => root.clone(),
-        None => {
-            let in_src = files.under(&format!("src/{rel}/")).next().is_some()
-                || files.get(&format!("src/{rel}.py")).is_some();
-            if in_src {
-                "src".into()
-            } else {
-                String::new()
-            }
-        }
-    };
+    let root = module_root(project, files, &rel);
     let strip = if root.is_empty() { 0 } else { root.len() + 1 };
     let package_dir = format!("{}/", with_root(&root, &rel));
     let shown_root = if root.is_empty() {
@@ -459,12 +442,15 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
     let package: Vec<&SourceFile> = files.under(&package_dir).collect();
     if !package.is_empty() {
         let init = format!("{package_dir}__init__.py");
-        if files.get(&init).is_none() && !settings.namespace {
-            return Err(Error::Plan(format!(
-                "{}: module `{name}`: `{package_dir}` has no __init__.py; add one, or set \
-                 tool.gradient.namespace = true for a namespace package",
-                project.pyproject_path.display()
-            )));
+        if files.get(&init).is_none() && !project.settings.namespace {
+            return Err(Error::project(
+                &project.pyproject_path,
+                None,
+                format!(
+                    "module `{name}`: `{package_dir}` has no __init__.py; add one, or set \
+                     tool.gradient.namespace = true for a namespace package"
+                ),
+            ));
         }
         let reason = format!("module {name} ({shown_root})");
         return Ok(package
@@ -484,7 +470,7 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
             reason: format!("module {name} ({shown_root})"),
         }]);
     }
-    let looked: Vec<String> = match &settings.module_root {
+    let looked: Vec<String> = match &project.settings.module_root {
         Some(_) => vec![package_dir, single],
         None => vec![
             format!("src/{rel}/"),
@@ -493,25 +479,62 @@ fn module(project: &Project, files: &FileSet, name: &str) -> Result<Vec<ModuleFi
             format!("{rel}.py"),
         ],
     };
+    Err(module_not_found(project, files, name, &looked))
+}
+
+/// `path` under `root` (the project root when empty).
+fn with_root(root: &str, path: &str) -> String {
+    if root.is_empty() {
+        path.to_string()
+    } else {
+        format!("{root}/{path}")
+    }
+}
+
+/// The directory a module's path is relative to: `module-root`, else `src`
+/// when the module is there, else the project root (empty).
+fn module_root(project: &Project, files: &FileSet, rel: &str) -> String {
+    match &project.settings.module_root {
+        Some(root) => root.clone(),
+        None => {
+            let in_src = files.under(&format!("src/{rel}/")).next().is_some()
+                || files.get(&format!("src/{rel}.py")).is_some();
+            if in_src {
+                "src".into()
+            } else {
+                String::new()
+            }
+        }
+    }
+}
+
+/// Why module `name` was found at none of the `looked` paths: one of them
+/// is excluded by a rule, or none exists.
+fn module_not_found(project: &Project, files: &FileSet, name: &str, looked: &[String]) -> Error {
     let left_out = looked.iter().find_map(|path| {
         let path = path.trim_end_matches('/');
         files.excluded.iter().find(|e| e.path == path)
     });
     if let Some(e) = left_out {
-        return Err(Error::Plan(format!(
-            "{}: module `{name}`: `{}` exists but is left out by {}; add it to \
-             tool.gradient.include to ship it",
-            project.pyproject_path.display(),
-            e.path,
-            e.rule
-        )));
+        return Error::project(
+            &project.pyproject_path,
+            None,
+            format!(
+                "module `{name}`: `{}` exists but is left out by {}; add it to \
+                 tool.gradient.include to ship it",
+                e.path, e.rule
+            ),
+        );
     }
-    Err(Error::Plan(format!(
-        "{}: module `{name}` not found (looked for {}); set tool.gradient.module-name \
-         (and module-root) to the package to ship",
-        project.pyproject_path.display(),
-        looked.join(", ")
-    )))
+    Error::project(
+        &project.pyproject_path,
+        None,
+        format!(
+            "module `{name}` not found (looked for {}); set tool.gradient.module-name \
+             (and module-root) to the package to ship",
+            looked.join(", ")
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -172,9 +172,11 @@ fn malformed(what: &str) -> impl Fn(goblin::error::Error) -> String + '_ {
     move |e| format!("not a readable ELF file: {what}: {e}")
 }
 
+/// The header, the program headers and, when there is a dynamic section,
+/// the tables dynamic linking reads.
 fn read_parts(b: &mut Budgeted) -> Result<Parts, String> {
     use goblin::container::Ctx;
-    use goblin::elf::{program_header, ProgramHeader};
+    use goblin::elf::program_header;
     let head = b.read("ELF header", 0, b.src.size().min(64))?;
     let header = goblin::elf::Elf::parse_header(&head).map_err(malformed("header"))?;
     let container = header.container().map_err(malformed("class"))?;
@@ -182,14 +184,7 @@ fn read_parts(b: &mut Budgeted) -> Result<Parts, String> {
         container,
         header.endianness().map_err(malformed("byte order"))?,
     );
-    let phnum = header.e_phnum as usize;
-    let ph_bytes = b.read(
-        "program header table",
-        header.e_phoff,
-        (phnum * ProgramHeader::size(ctx)) as u64,
-    )?;
-    let mut phdrs =
-        ProgramHeader::parse(&ph_bytes, 0, phnum, ctx).map_err(malformed("program headers"))?;
+    let mut phdrs = program_headers(b, &header, ctx)?;
     let interpreter = phdrs.iter().any(|p| p.p_type == program_header::PT_INTERP);
     let Some(at) = phdrs
         .iter()
@@ -203,56 +198,29 @@ fn read_parts(b: &mut Budgeted) -> Result<Parts, String> {
     phdrs[at].p_offset = 0;
     let dynamic = goblin::elf::dynamic::Dynamic::parse(&dyn_bytes, &phdrs, ctx)
         .map_err(malformed("dynamic section"))?;
+    let mut parts = Parts::empty(header, ctx, interpreter);
     let Some(dynamic) = dynamic else {
-        return Ok(Parts::empty(header, ctx, interpreter));
+        return Ok(parts);
     };
-    let info = &dynamic.info;
-    // In file order as linkers lay them out (section headers last; then
-    // hash, .dynsym, .dynstr, .gnu.version, .gnu.version_r), so a source
-    // that inflates a compressed member starts over at most once.
-    let sections = section_sizes(b, &header, ctx);
-    let symbols = symbol_count(b, &sections, info, ctx)?;
-    let syment = goblin::elf::sym::Sym::size(container) as u64;
-    let dynsym = if info.symtab != 0 {
-        b.read(
-            "dynamic symbol table",
-            info.symtab as u64,
-            symbols as u64 * syment,
-        )?
-    } else {
-        Vec::new()
-    };
-    let dynstr = b.read(
-        "dynamic string table",
-        info.strtab as u64,
-        info.strsz as u64,
+    parts.read_tables(b, &dynamic.info)?;
+    parts.dyns = dynamic.dyns;
+    Ok(parts)
+}
+
+/// The program header table.
+fn program_headers(
+    b: &mut Budgeted,
+    header: &goblin::elf::Header,
+    ctx: goblin::container::Ctx,
+) -> Result<Vec<goblin::elf::ProgramHeader>, String> {
+    use goblin::elf::ProgramHeader;
+    let phnum = header.e_phnum as usize;
+    let ph_bytes = b.read(
+        "program header table",
+        header.e_phoff,
+        (phnum * ProgramHeader::size(ctx)) as u64,
     )?;
-    let versym = if info.versym != 0 {
-        b.read("symbol version table", info.versym, symbols as u64 * 2)?
-    } else {
-        Vec::new()
-    };
-    let verneed = if info.verneed != 0 && info.verneednum != 0 {
-        let len = sections
-            .verneed
-            .unwrap_or(64 << 10)
-            .min(b.src.size().saturating_sub(info.verneed));
-        b.read("version needs", info.verneed, len)?
-    } else {
-        Vec::new()
-    };
-    Ok(Parts {
-        header,
-        ctx,
-        interpreter,
-        verneed_count: info.verneednum as usize,
-        dyns: dynamic.dyns,
-        dynstr,
-        dynsym,
-        symbols,
-        versym,
-        verneed,
-    })
+    ProgramHeader::parse(&ph_bytes, 0, phnum, ctx).map_err(malformed("program headers"))
 }
 
 impl Parts {
@@ -269,6 +237,46 @@ impl Parts {
             verneed: Vec::new(),
             verneed_count: 0,
         }
+    }
+
+    /// The dynamic symbol and string tables and the symbol version tables
+    /// `info` locates.
+    fn read_tables(
+        &mut self,
+        b: &mut Budgeted,
+        info: &goblin::elf::dynamic::DynamicInfo,
+    ) -> Result<(), String> {
+        // In file order as linkers lay them out (section headers last; then
+        // hash, .dynsym, .dynstr, .gnu.version, .gnu.version_r), so a source
+        // that inflates a compressed member starts over at most once.
+        let sections = section_sizes(b, &self.header, self.ctx);
+        let symbols = symbol_count(b, &sections, info, self.ctx)?;
+        let syment = goblin::elf::sym::Sym::size(self.ctx.container) as u64;
+        if info.symtab != 0 {
+            self.dynsym = b.read(
+                "dynamic symbol table",
+                info.symtab as u64,
+                symbols as u64 * syment,
+            )?;
+        }
+        self.dynstr = b.read(
+            "dynamic string table",
+            info.strtab as u64,
+            info.strsz as u64,
+        )?;
+        if info.versym != 0 {
+            self.versym = b.read("symbol version table", info.versym, symbols as u64 * 2)?;
+        }
+        if info.verneed != 0 && info.verneednum != 0 {
+            let len = sections
+                .verneed
+                .unwrap_or(64 << 10)
+                .min(b.src.size().saturating_sub(info.verneed));
+            self.verneed = b.read("version needs", info.verneed, len)?;
+        }
+        self.symbols = symbols;
+        self.verneed_count = info.verneednum as usize;
+        Ok(())
     }
 }
 

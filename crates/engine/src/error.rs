@@ -34,8 +34,22 @@ pub enum Error {
         source: Option<std::io::Error>,
     },
 
-    /// The plan cannot be built: e.g. two rules put different files at the
-    /// same archive path, or the wheel built from the sdist would differ.
+    /// An input file other than pyproject.toml (a lock file, an image
+    /// layout or archive, a base's .deb, MANIFEST.in, a built executable)
+    /// is not as it must be: the file, the field or member in it where
+    /// there is one, and what is wrong.
+    #[error("{}", invalid_text(.path, .field.as_deref(), .message))]
+    Invalid {
+        path: PathBuf,
+        field: Option<String>,
+        message: String,
+    },
+
+    /// What was asked cannot be planned or carried out, said in words only,
+    /// as no input file or field is at fault: options that conflict, a
+    /// limit of the target, a registry's answer, a plan a sink cannot
+    /// write. (Errors about a file are [`Error::Project`],
+    /// [`Error::Invalid`] or [`Error::Io`].)
     #[error("{0}")]
     Plan(String),
 
@@ -67,6 +81,14 @@ pub enum Error {
     Cancelled,
 }
 
+/// `path: field: message`, or `path: message` without a field.
+fn invalid_text(path: &std::path::Path, field: Option<&str>, message: &str) -> String {
+    match field {
+        Some(field) => format!("{}: {field}: {message}", path.display()),
+        None => format!("{}: {message}", path.display()),
+    }
+}
+
 /// A read that stopped because the job was cancelled (see
 /// `sink::entry_reader`), not one that failed.
 fn stopped(e: &std::io::Error) -> bool {
@@ -77,8 +99,8 @@ fn stopped(e: &std::io::Error) -> bool {
 /// An error's parts, for display: what kind, where, and the cause.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ErrorView {
-    /// `project`, `io`, `entry`, `plan`, `target`, `closure`, `publish`,
-    /// `backend`, `repair` or `cancelled`.
+    /// `project`, `io`, `entry`, `invalid`, `plan`, `target`, `closure`,
+    /// `publish`, `backend`, `repair` or `cancelled`.
     pub kind: &'static str,
     /// The whole message, as `Display` prints it.
     pub message: String,
@@ -128,6 +150,44 @@ impl Error {
         }
     }
 
+    /// The project's file `file` (pyproject.toml) is invalid: `field`, where
+    /// one is at fault, and what is wrong.
+    pub fn project(
+        file: impl Into<PathBuf>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Project(crate::project::ProjectError {
+            file: file.into(),
+            line: None,
+            field: field.map(str::to_string),
+            message: message.into(),
+            more: Vec::new(),
+        })
+    }
+
+    /// The input file `path` is not as it must be (no field named).
+    pub fn invalid(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            path: path.into(),
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// `field` of the input file `path` is not as it must be.
+    pub fn invalid_field(
+        path: impl Into<PathBuf>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Invalid {
+            path: path.into(),
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
     /// The error's parts.
     pub fn view(&self) -> ErrorView {
         let base = |kind| ErrorView {
@@ -151,6 +211,11 @@ impl Error {
                 entry: Some(entry.clone()),
                 source: source.as_ref().map(|s| s.to_string()),
                 ..base("entry")
+            },
+            Error::Invalid { path, field, .. } => ErrorView {
+                file: Some(path.display().to_string()),
+                field: field.clone(),
+                ..base("invalid")
             },
             Error::Plan(_) => base("plan"),
             Error::Target(_) => base("target"),
@@ -178,5 +243,29 @@ mod tests {
         assert_eq!(v.message, "pkg/a.py: disk full");
         let v = Error::io("/x/y", std::io::Error::other("gone")).view();
         assert_eq!((v.kind, v.file.as_deref()), ("io", Some("/x/y")));
+        let e = Error::invalid_field("/x/pylock.toml", "lock-version", "2.0 is not supported");
+        let v = e.view();
+        assert_eq!(
+            (v.kind, v.file.as_deref(), v.field.as_deref()),
+            ("invalid", Some("/x/pylock.toml"), Some("lock-version"))
+        );
+        assert_eq!(
+            v.message,
+            "/x/pylock.toml: lock-version: 2.0 is not supported"
+        );
+        let v = Error::invalid("/x/base.deb", "not an ar archive").view();
+        assert_eq!(
+            (v.field, v.message.as_str()),
+            (None, "/x/base.deb: not an ar archive")
+        );
+        let v = Error::project("/x/pyproject.toml", Some("project.version"), "bad").view();
+        assert_eq!(
+            (v.kind, v.field.as_deref(), v.message.as_str()),
+            (
+                "project",
+                Some("project.version"),
+                "/x/pyproject.toml: project.version: bad"
+            )
+        );
     }
 }

@@ -157,16 +157,19 @@ fn check_python(system: &BuildSystem, target: &Target, root: &Path) -> Result<()
     if specifiers.contains(&version) {
         return Ok(());
     }
-    Err(Error::Plan(format!(
-        "{}: [project] requires-python = \"{spec}\", and the interpreter building it is Python {}{}: choose another with --python",
-        root.join("pyproject.toml").display(),
-        target.full_version,
-        target
-            .interpreter
-            .as_ref()
-            .map(|p| format!(" ({})", p.display()))
-            .unwrap_or_default()
-    )))
+    Err(Error::project(
+        root.join("pyproject.toml"),
+        None,
+        format!(
+            "[project] requires-python = \"{spec}\", and the interpreter building it is Python {}{}: choose another with --python",
+            target.full_version,
+            target
+                .interpreter
+                .as_ref()
+                .map(|p| format!(" ({})", p.display()))
+                .unwrap_or_default()
+        ),
+    ))
 }
 
 fn scratch_dir(sources: &Sources) -> Result<tempfile::TempDir> {

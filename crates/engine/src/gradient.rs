@@ -90,58 +90,20 @@ impl Tree {
     /// Problems with the tree's shape: dangling `next`s, unreachable
     /// questions or recommendations, cycles, unknown layers. Empty when sound.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut reached_q = BTreeSet::new();
-        let mut reached_r = BTreeSet::new();
-        // Depth-first from the start, tracking the current path for cycles.
-        fn visit<'a>(
-            tree: &'a Tree,
-            id: &'a str,
-            path: &mut Vec<&'a str>,
-            seen_q: &mut BTreeSet<&'a str>,
-            seen_r: &mut BTreeSet<&'a str>,
-            out: &mut Vec<String>,
-        ) {
-            if path.contains(&id) {
-                out.push(format!("cycle: {} -> {id}", path.join(" -> ")));
-                return;
-            }
-            let Some(q) = tree.question(id) else {
-                out.push(format!(
-                    "`{}` leads to unknown question `{id}`",
-                    path.last().unwrap_or(&"start")
-                ));
-                return;
-            };
-            seen_q.insert(id);
-            path.push(id);
-            if q.options.len() < 2 {
-                out.push(format!("question `{id}` needs at least two options"));
-            }
-            for option in &q.options {
-                match option.next() {
-                    Next::Question(next) => visit(tree, next, path, seen_q, seen_r, out),
-                    Next::Recommendation(rec) => {
-                        if tree.recommendation(rec).is_none() {
-                            out.push(format!(
-                                "`{id}={}` leads to unknown recommendation `{rec}`",
-                                option.value
-                            ));
-                        }
-                        seen_r.insert(rec);
-                    }
-                }
-            }
-            path.pop();
-        }
-        visit(
-            self,
-            &self.start,
-            &mut Vec::new(),
-            &mut reached_q,
-            &mut reached_r,
-            &mut out,
-        );
+        let mut walk = Walk {
+            tree: self,
+            path: Vec::new(),
+            reached_q: BTreeSet::new(),
+            reached_r: BTreeSet::new(),
+            out: Vec::new(),
+        };
+        walk.visit(&self.start);
+        let Walk {
+            reached_q,
+            reached_r,
+            mut out,
+            ..
+        } = walk;
         for q in &self.questions {
             if !reached_q.contains(q.id.as_str()) {
                 out.push(format!("question `{}` is unreachable", q.id));
@@ -151,24 +113,77 @@ impl Tree {
             if !reached_r.contains(r.id.as_str()) {
                 out.push(format!("recommendation `{}` is unreachable", r.id));
             }
-            for layer in &r.bundles {
-                if !self.layers.contains(layer) {
-                    out.push(format!(
-                        "recommendation `{}` bundles unknown layer `{layer}`",
-                        r.id
-                    ));
-                }
+            self.recommendation_problems(r, &mut out);
+        }
+        out
+    }
+
+    /// A recommendation's unknown layers and runners-up.
+    fn recommendation_problems(&self, r: &Recommendation, out: &mut Vec<String>) {
+        for layer in &r.bundles {
+            if !self.layers.contains(layer) {
+                out.push(format!(
+                    "recommendation `{}` bundles unknown layer `{layer}`",
+                    r.id
+                ));
             }
-            for runner in &r.runners_up {
-                if self.recommendation(&runner.id).is_none() {
-                    out.push(format!(
-                        "recommendation `{}` names unknown runner-up `{}`",
-                        r.id, runner.id
-                    ));
+        }
+        for runner in &r.runners_up {
+            if self.recommendation(&runner.id).is_none() {
+                out.push(format!(
+                    "recommendation `{}` names unknown runner-up `{}`",
+                    r.id, runner.id
+                ));
+            }
+        }
+    }
+}
+
+/// A depth-first walk of the tree from the start, tracking the current path
+/// for cycles and what it reached.
+struct Walk<'a> {
+    tree: &'a Tree,
+    path: Vec<&'a str>,
+    reached_q: BTreeSet<&'a str>,
+    reached_r: BTreeSet<&'a str>,
+    out: Vec<String>,
+}
+
+impl<'a> Walk<'a> {
+    fn visit(&mut self, id: &'a str) {
+        if self.path.contains(&id) {
+            self.out
+                .push(format!("cycle: {} -> {id}", self.path.join(" -> ")));
+            return;
+        }
+        let Some(q) = self.tree.question(id) else {
+            self.out.push(format!(
+                "`{}` leads to unknown question `{id}`",
+                self.path.last().unwrap_or(&"start")
+            ));
+            return;
+        };
+        self.reached_q.insert(id);
+        self.path.push(id);
+        if q.options.len() < 2 {
+            self.out
+                .push(format!("question `{id}` needs at least two options"));
+        }
+        for option in &q.options {
+            match option.next() {
+                Next::Question(next) => self.visit(next),
+                Next::Recommendation(rec) => {
+                    if self.tree.recommendation(rec).is_none() {
+                        self.out.push(format!(
+                            "`{id}={}` leads to unknown recommendation `{rec}`",
+                            option.value
+                        ));
+                    }
+                    self.reached_r.insert(rec);
                 }
             }
         }
-        out
+        self.path.pop();
     }
 }
 

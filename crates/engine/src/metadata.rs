@@ -9,96 +9,123 @@
 //! metadata" for authors, maintainers, urls and extras, and the
 //! "Entry points specification" file format for entry_points.txt.
 
-use crate::project::{License, Metadata, Person};
+use crate::project::{License, Metadata, Person, Readme};
 use std::fmt::Write as _;
 
 mod read;
 pub use read::read;
 
-/// The text of PKG-INFO / METADATA for `meta`.
+/// The text of PKG-INFO / METADATA for `meta`: the fields in the order the
+/// specification lists them, then the readme as the body.
 pub fn render(meta: &Metadata) -> String {
-    let mut out = String::new();
-    let mut field = |name: &str, value: &str| {
-        let _ = match value {
-            "" => writeln!(out, "{name}:"),
-            _ => writeln!(out, "{name}: {}", fold(value)),
-        };
-    };
+    let mut h = Headers(String::new());
     let declares_imports = meta.import_names.is_some() || meta.import_namespaces.is_some();
-    field(
+    h.field(
         "Metadata-Version",
         if declares_imports { "2.5" } else { "2.4" },
     );
-    field("Name", &meta.name);
-    field("Version", &meta.version);
+    h.field("Name", &meta.name);
+    h.field("Version", &meta.version);
     if let Some(summary) = &meta.description {
-        field("Summary", summary);
+        h.field("Summary", summary);
     }
     if !meta.keywords.is_empty() {
-        field("Keywords", &meta.keywords.join(","));
+        h.field("Keywords", &meta.keywords.join(","));
     }
-    let (names, emails) = people(&meta.authors);
-    if let Some(v) = names {
-        field("Author", &v);
-    }
-    if let Some(v) = emails {
-        field("Author-email", &v);
-    }
-    let (names, emails) = people(&meta.maintainers);
-    if let Some(v) = names {
-        field("Maintainer", &v);
-    }
-    if let Some(v) = emails {
-        field("Maintainer-email", &v);
-    }
-    match &meta.license {
-        Some(License::Spdx(expr)) => field("License-Expression", expr),
-        Some(License::Text(text)) | Some(License::File { text, .. }) => {
-            field("License", text.trim_end())
-        }
-        None => {}
-    }
-    for file in &meta.license_files {
-        field("License-File", file);
-    }
+    h.people("Author", &meta.authors);
+    h.people("Maintainer", &meta.maintainers);
+    h.license(meta);
     for classifier in &meta.classifiers {
-        field("Classifier", classifier);
+        h.field("Classifier", classifier);
     }
-    for req in &meta.dependencies {
-        field("Requires-Dist", &requirement(req, None));
-    }
-    for (extra, reqs) in &meta.optional_dependencies {
-        for req in reqs {
-            field("Requires-Dist", &requirement(req, Some(extra)));
-        }
-    }
-    if let Some(rp) = &meta.requires_python {
-        field("Requires-Python", rp);
-    }
+    h.requirements(meta);
     for (label, url) in &meta.urls {
-        field("Project-URL", &format!("{label}, {url}"));
+        h.field("Project-URL", &format!("{label}, {url}"));
     }
     for extra in meta.optional_dependencies.keys() {
-        field("Provides-Extra", extra);
+        h.field("Provides-Extra", extra);
     }
-    // `import-names = []` declares that there are none: one empty field.
-    match meta.import_names.as_deref() {
-        Some([]) => field("Import-Name", ""),
-        Some(names) => names.iter().for_each(|n| field("Import-Name", n)),
-        None => {}
-    }
-    for name in meta.import_namespaces.iter().flatten() {
-        field("Import-Namespace", name);
-    }
+    h.imports(meta);
     if let Some(readme) = &meta.readme {
-        field("Description-Content-Type", &readme.content_type);
-        out.push('\n');
-        out.push_str(&readme.text);
-        if !readme.text.ends_with('\n') {
-            out.push('\n');
+        h.readme(readme);
+    }
+    h.0
+}
+
+/// Header fields being written, one per line.
+struct Headers(String);
+
+impl Headers {
+    fn field(&mut self, name: &str, value: &str) {
+        let _ = match value {
+            "" => writeln!(self.0, "{name}:"),
+            _ => writeln!(self.0, "{name}: {}", fold(value)),
+        };
+    }
+
+    /// `Author`/`Maintainer` and their `-email` fields ([`people`]).
+    fn people(&mut self, label: &str, list: &[Person]) {
+        let (names, emails) = people(list);
+        if let Some(v) = names {
+            self.field(label, &v);
+        }
+        if let Some(v) = emails {
+            self.field(&format!("{label}-email"), &v);
         }
     }
-    out
+
+    /// `License-Expression` or the legacy `License`, then `License-File`s.
+    fn license(&mut self, meta: &Metadata) {
+        match &meta.license {
+            Some(License::Spdx(expr)) => self.field("License-Expression", expr),
+            Some(License::Text(text)) | Some(License::File { text, .. }) => {
+                self.field("License", text.trim_end())
+            }
+            None => {}
+        }
+        for file in &meta.license_files {
+            self.field("License-File", file);
+        }
+    }
+
+    /// `Requires-Dist` (dependencies, then each extra's) and
+    /// `Requires-Python`.
+    fn requirements(&mut self, meta: &Metadata) {
+        for req in &meta.dependencies {
+            self.field("Requires-Dist", &requirement(req, None));
+        }
+        for (extra, reqs) in &meta.optional_dependencies {
+            for req in reqs {
+                self.field("Requires-Dist", &requirement(req, Some(extra)));
+            }
+        }
+        if let Some(rp) = &meta.requires_python {
+            self.field("Requires-Python", rp);
+        }
+    }
+
+    /// PEP 794 `Import-Name` and `Import-Namespace`.
+    fn imports(&mut self, meta: &Metadata) {
+        // `import-names = []` declares that there are none: one empty field.
+        match meta.import_names.as_deref() {
+            Some([]) => self.field("Import-Name", ""),
+            Some(names) => names.iter().for_each(|n| self.field("Import-Name", n)),
+            None => {}
+        }
+        for name in meta.import_namespaces.iter().flatten() {
+            self.field("Import-Namespace", name);
+        }
+    }
+
+    /// `Description-Content-Type`, then the readme as the message body.
+    fn readme(&mut self, readme: &Readme) {
+        self.field("Description-Content-Type", &readme.content_type);
+        self.0.push('\n');
+        self.0.push_str(&readme.text);
+        if !readme.text.ends_with('\n') {
+            self.0.push('\n');
+        }
+    }
 }
 
 /// Header values are single lines; a multi-line value (a legacy license

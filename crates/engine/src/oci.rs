@@ -335,34 +335,18 @@ pub fn build(
 ) -> Result<Built> {
     let settings = &options.settings;
     let named = image_reference(project, settings)?;
-    let push_to = settings.push.as_deref().map(Reference::parse).transpose()?;
+    let push_to = push_destination(options)?;
     let architecture = spec::host_architecture();
     let reg = registry::Options {
         insecure: options.insecure,
     };
-    if let Some(dest) = push_to
-        .as_ref()
-        .filter(|d| options.insecure && !d.is_loopback())
-    {
-        return Err(Error::Plan(format!(
-            "--insecure (plain HTTP) is allowed only for a registry on this machine, not {}",
-            dest.registry
-        )));
-    }
     let base_text = settings.base.as_deref().ok_or_else(|| {
         Error::Plan("an image needs a base: --base DIR of .deb files (`apt-get download libc6 libgcc-s1 ca-certificates tzdata`), an OCI layout, an archive or an image reference".into())
     })?;
     let base_source = base::BaseSource::parse(base_text, &project.root)?;
     progress.step("base");
     let base = base::load(&base_source, architecture, mtime, &reg)?;
-    let mut run = layers.run.clone();
-    if options.base_python {
-        // The interpreter's place in the base is known only now.
-        let python = check_base_python(&base, layers.python)?;
-        if let Some(first) = run.entrypoint.first_mut() {
-            *first = python;
-        }
-    }
+    let run = run_on_base(layers, options, &base)?;
     progress.step("layers");
     let app_blobs = layer::write_layers(&layers.layers, mtime)?;
     let config = config::image_config(
@@ -377,13 +361,7 @@ pub fn build(
     );
     let mut all = base.layers.clone();
     all.extend(app_blobs);
-    let tag = named.tag.clone().unwrap_or_else(|| "latest".into());
-    let name = named
-        .repository
-        .rsplit('/')
-        .next()
-        .unwrap_or(&named.repository)
-        .to_string();
+    let (name, tag) = name_and_tag(&named);
     let image =
         image::Image::assemble(&name, &tag, config, all, annotations(project, &base, mtime))?;
     let pushed = match &push_to {
@@ -398,22 +376,7 @@ pub fn build(
         None => None,
     };
     progress.step("write");
-    let stem = image_stem(project);
-    let outputs = vec![
-        layout::write_dir(&image, &out_dir.join(format!("{stem}-oci")))?,
-        layout::write_archive(
-            &image,
-            &out_dir.join(format!("{stem}.oci.tar")),
-            false,
-            mtime,
-        )?,
-        layout::write_archive(
-            &image,
-            &out_dir.join(format!("{stem}.docker.tar")),
-            true,
-            mtime,
-        )?,
-    ];
+    let outputs = write_outputs(&image, out_dir, &image_stem(project), mtime)?;
     Ok(Built {
         digest: image.digest.clone(),
         reference: format!("{name}:{tag}"),
@@ -421,6 +384,78 @@ pub fn build(
         outputs,
         pushed,
     })
+}
+
+/// Where to push the image (`push` setting); plain HTTP only to this
+/// machine.
+fn push_destination(options: &Options) -> Result<Option<Reference>> {
+    let push_to = options
+        .settings
+        .push
+        .as_deref()
+        .map(Reference::parse)
+        .transpose()?;
+    if let Some(dest) = push_to
+        .as_ref()
+        .filter(|d| options.insecure && !d.is_loopback())
+    {
+        return Err(Error::Plan(format!(
+            "--insecure (plain HTTP) is allowed only for a registry on this machine, not {}",
+            dest.registry
+        )));
+    }
+    Ok(push_to)
+}
+
+/// How the image runs the application: on the base's Python when asked,
+/// whose place in the base is known only once the base is loaded.
+fn run_on_base(layers: &AppLayers, options: &Options, base: &base::Base) -> Result<config::AppRun> {
+    let mut run = layers.run.clone();
+    if options.base_python {
+        let python = check_base_python(base, layers.python)?;
+        if let Some(first) = run.entrypoint.first_mut() {
+            *first = python;
+        }
+    }
+    Ok(run)
+}
+
+/// The image's name (the repository's last component) and tag (`latest`
+/// when none is given).
+fn name_and_tag(named: &Reference) -> (String, String) {
+    let tag = named.tag.clone().unwrap_or_else(|| "latest".into());
+    let name = named
+        .repository
+        .rsplit('/')
+        .next()
+        .unwrap_or(&named.repository)
+        .to_string();
+    (name, tag)
+}
+
+/// The layout directory, the OCI archive and the docker archive in
+/// `out_dir`, named from `stem`.
+fn write_outputs(
+    image: &image::Image,
+    out_dir: &Path,
+    stem: &str,
+    mtime: u64,
+) -> Result<Vec<Written>> {
+    Ok(vec![
+        layout::write_dir(image, &out_dir.join(format!("{stem}-oci")))?,
+        layout::write_archive(
+            image,
+            &out_dir.join(format!("{stem}.oci.tar")),
+            false,
+            mtime,
+        )?,
+        layout::write_archive(
+            image,
+            &out_dir.join(format!("{stem}.docker.tar")),
+            true,
+            mtime,
+        )?,
+    ])
 }
 
 /// The base's Python must be the target's X.Y: its absolute path.

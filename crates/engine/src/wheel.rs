@@ -77,13 +77,16 @@ fn payload(
     let mut root: BTreeMap<String, Entry> = BTreeMap::new();
     let put = |map: &mut BTreeMap<String, Entry>, entry: Entry| -> Result<()> {
         if let Some(previous) = map.get(&entry.path) {
-            return Err(Error::Plan(format!(
-                "{}: two files would be `{}` in the wheel ({} and {})",
-                project.pyproject_path.display(),
-                entry.path,
-                describe(previous),
-                describe(&entry)
-            )));
+            return Err(Error::project(
+                &project.pyproject_path,
+                None,
+                format!(
+                    "two files would be `{}` in the wheel ({} and {})",
+                    entry.path,
+                    describe(previous),
+                    describe(&entry)
+                ),
+            ));
         }
         map.insert(entry.path.clone(), entry);
         Ok(())
@@ -149,10 +152,11 @@ fn dist_info_entries(project: &Project, files: &FileSet, dist_info: &str) -> Res
     }
     for license in &project.metadata.license_files {
         let f = files.get(license).ok_or_else(|| {
-            Error::Plan(format!(
-                "{}: license file `{license}` is not among the files to package",
-                project.pyproject_path.display()
-            ))
+            Error::project(
+                &project.pyproject_path,
+                None,
+                format!("license file `{license}` is not among the files to package"),
+            )
         })?;
         info.push(Entry::file(
             format!("{dist_info}/licenses/{license}"),

@@ -157,29 +157,9 @@ pub fn stage(
 ) -> Result<AppStage> {
     check_request(formats, options)?;
     progress.step("target");
-    let deb_layout = match formats.contains(&Format::Deb) {
-        true => {
-            deb::check_project(project)?;
-            Some(options.deb.layout(project))
-        }
-        false => None,
-    };
-    let target = describe_target(options, deb_layout)?;
-    let bundles = formats.contains(&Format::Exe)
-        || deb_layout == Some(deb::Layout::Bundled)
-        || (formats.contains(&Format::Oci) && !options.oci.base_python);
-    let runtime = match bundles {
-        true => Some(frozen::Runtime::of(&target)?),
-        false => None,
-    };
+    let (target, deb_layout, runtime) = target_and_runtime(project, formats, options)?;
     check_requires_python(project, &target)?;
-    crate::leftovers::sweep_staging(STAGING_PREFIX);
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir()
-        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let held =
-        crate::leftovers::hold_dir(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
+    let (staging, held) = staging_dir()?;
 
     // A project's own wheel is built here, straight into memory for the
     // installer; a published application's comes with its closure.
@@ -194,17 +174,7 @@ pub fn stage(
         lock::write(path, &closure, &target)?;
         notes.push(format!("wrote the lock {}", path.display()));
     }
-    let mut wheels: Vec<WheelInput<'_>> = own
-        .iter()
-        .map(|(file_name, bytes, _)| WheelInput {
-            file_name,
-            data: WheelData::Bytes(bytes),
-        })
-        .collect();
-    wheels.extend(closure.wheels.iter().map(|w| WheelInput {
-        file_name: &w.file_name,
-        data: WheelData::Bytes(&w.bytes),
-    }));
+    let wheels = wheel_inputs(own.as_ref(), &closure);
     let own_sha256 = match &own {
         Some((_, _, sha256)) => sha256.clone(),
         None => published_wheel(&project.metadata.normalized_name, &closure)?
@@ -234,6 +204,65 @@ pub fn stage(
     stage.compile(progress)?;
     stage.choose_entry(project, options)?;
     Ok(stage)
+}
+
+/// The target, the Debian layout when a .deb is requested (its
+/// pyproject.toml checks made first) and the runtime when a format bundles
+/// one.
+fn target_and_runtime(
+    project: &Project,
+    formats: &[Format],
+    options: &AppOptions,
+) -> Result<(Target, Option<deb::Layout>, Option<frozen::Runtime>)> {
+    let deb_layout = match formats.contains(&Format::Deb) {
+        true => {
+            deb::check_project(project)?;
+            Some(options.deb.layout(project))
+        }
+        false => None,
+    };
+    let target = describe_target(options, deb_layout)?;
+    let bundles = formats.contains(&Format::Exe)
+        || deb_layout == Some(deb::Layout::Bundled)
+        || (formats.contains(&Format::Oci) && !options.oci.base_python);
+    let runtime = match bundles {
+        true => Some(frozen::Runtime::of(&target)?),
+        false => None,
+    };
+    Ok((target, deb_layout, runtime))
+}
+
+/// A new staging directory, held for this build (earlier builds' unheld
+/// ones swept first).
+fn staging_dir() -> Result<(tempfile::TempDir, crate::leftovers::Held)> {
+    crate::leftovers::sweep_staging(STAGING_PREFIX);
+    let staging = tempfile::Builder::new()
+        .prefix(STAGING_PREFIX)
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let held =
+        crate::leftovers::hold_dir(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
+    Ok((staging, held))
+}
+
+/// The wheels to install: the project's own (when built here), then the
+/// closure's.
+fn wheel_inputs<'w>(
+    own: Option<&'w (String, Vec<u8>, String)>,
+    closure: &'w Closure,
+) -> Vec<WheelInput<'w>> {
+    let mut wheels: Vec<WheelInput<'w>> = own
+        .iter()
+        .map(|(file_name, bytes, _)| WheelInput {
+            file_name,
+            data: WheelData::Bytes(bytes),
+        })
+        .collect();
+    wheels.extend(closure.wheels.iter().map(|w| WheelInput {
+        file_name: &w.file_name,
+        data: WheelData::Bytes(&w.bytes),
+    }));
+    wheels
 }
 
 /// Only application formats, and a lock file name PEP 751 allows.
@@ -301,9 +330,13 @@ fn check_requires_python(project: &Project, target: &Target) -> Result<()> {
     let Some(rp) = &project.metadata.requires_python else {
         return Ok(());
     };
-    let spec: pep440_rs::VersionSpecifiers = rp
-        .parse()
-        .map_err(|e| Error::Plan(format!("requires-python `{rp}`: {e}")))?;
+    let spec: pep440_rs::VersionSpecifiers = rp.parse().map_err(|e| {
+        Error::project(
+            &project.pyproject_path,
+            Some("project.requires-python"),
+            format!("`{rp}`: {e}"),
+        )
+    })?;
     if spec.contains(&target.python_version()) {
         return Ok(());
     }

@@ -75,10 +75,8 @@ pub fn launcher_stub() -> Result<Arc<[u8]>> {
     match std::env::var_os("GRADIENT_LAUNCHER").map(PathBuf::from) {
         None => Ok(Arc::from(SHIPPED_LAUNCHER)),
         Some(path) => std::fs::read(&path).map(Arc::from).map_err(|e| {
-            Error::Plan(format!(
-                "{}: the launcher stub cannot be read ({e})",
-                path.display()
-            ))
+            let why = format!("the launcher stub cannot be read ({e})");
+            Error::io(&path, std::io::Error::new(e.kind(), why))
         }),
     }
 }

@@ -162,11 +162,14 @@ fn naming<T>(requirement: &Requirement, work: impl FnOnce() -> Result<T>) -> Res
     work().map_err(|error| named(&requirement.to_string(), error))
 }
 
-/// `error`, saying which requirement it is about.
+/// `error`, saying which requirement it is about. A published application
+/// has no project file to point at (its "pyproject.toml" is its wheel's
+/// metadata), so what is said of one is said of the requirement instead.
 fn named(requirement: &str, error: Error) -> Error {
     let named = |message: String| format!("`{requirement}`: {message}");
     match error {
         Error::Plan(m) => Error::Plan(named(m)),
+        e @ (Error::Project(_) | Error::Invalid { .. }) => Error::Plan(named(e.to_string())),
         Error::Target(m) => Error::Target(named(m)),
         // The root's made-up version says nothing.
         Error::Closure(m) => {

@@ -13,7 +13,7 @@ use crate::names::{self, Requirement};
 use crate::runtime::Target;
 use crate::tags::WheelName;
 use crate::{Error, Result};
-use pep508_rs::{MarkerTree, VersionOrUrl};
+use pep508_rs::{MarkerEnvironment, MarkerTree, VersionOrUrl};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -69,105 +69,154 @@ pub fn read(path: &Path, target: &Target) -> Result<Vec<Pin>> {
 /// [`read`] on the lock's text; `path` names it in errors and anchors
 /// relative wheel paths.
 pub fn parse(text: &str, path: &Path, target: &Target) -> Result<Vec<Pin>> {
-    let bad = |why: String| Error::Closure(format!("{}: {why}", path.display()));
     let lock: LockFile =
-        toml::from_str(text).map_err(|e| bad(format!("not a PEP 751 lock file: {e}")))?;
+        toml::from_str(text).map_err(|e| invalid(path, format!("not a PEP 751 lock file: {e}")))?;
     if !lock.lock_version.starts_with("1.") {
-        return Err(bad(format!(
-            "lock-version {} is not supported (this engine reads 1.x)",
-            lock.lock_version
-        )));
+        return Err(invalid(
+            path,
+            format!(
+                "lock-version {} is not supported (this engine reads 1.x)",
+                lock.lock_version
+            ),
+        ));
     }
-    let env = target.marker_environment()?;
-    let holds = |marker: &str, field: &str| -> Result<bool> {
-        let tree =
-            MarkerTree::from_str(marker).map_err(|e| bad(format!("{field} `{marker}`: {e}")))?;
-        Ok(tree.evaluate(&env, &[]))
+    let reader = Reader {
+        path,
+        target,
+        env: target.marker_environment()?,
+        tags: target.tags(),
     };
-    if !lock.environments.is_empty() {
-        let mut any = false;
-        for marker in &lock.environments {
-            any |= holds(marker, "environments")?;
-        }
-        if !any {
-            return Err(bad(format!(
-                "locked for {}, not for {}; lock again for this target",
-                lock.environments.join(" or "),
-                target.label()
-            )));
-        }
-    }
-    let tags = target.tags();
-    let base = path.parent().unwrap_or(Path::new("."));
+    reader.check_environments(&lock.environments)?;
     let mut pins: Vec<Pin> = Vec::new();
     for package in &lock.packages {
+        let Some(pin) = reader.pin(package)? else {
+            continue;
+        };
+        if pins.iter().any(|p| p.name == pin.name) {
+            return Err(reader.bad(format!(
+                "package `{}` is locked twice for this target",
+                pin.name
+            )));
+        }
+        pins.push(pin);
+    }
+    Ok(pins)
+}
+
+/// An error about the lock file at `path`.
+fn invalid(path: &Path, why: String) -> Error {
+    Error::invalid(path, why)
+}
+
+/// One lock being read for one target.
+struct Reader<'a> {
+    path: &'a Path,
+    target: &'a Target,
+    env: MarkerEnvironment,
+    /// The target's tags, best first.
+    tags: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn bad(&self, why: String) -> Error {
+        invalid(self.path, why)
+    }
+
+    /// Whether `marker` (the lock's `field`) holds for the target.
+    fn holds(&self, marker: &str, field: &str) -> Result<bool> {
+        let tree = MarkerTree::from_str(marker)
+            .map_err(|e| self.bad(format!("{field} `{marker}`: {e}")))?;
+        Ok(tree.evaluate(&self.env, &[]))
+    }
+
+    /// PEP 751 `environments`: when given, one must hold for the target.
+    fn check_environments(&self, environments: &[String]) -> Result<()> {
+        if environments.is_empty() {
+            return Ok(());
+        }
+        let mut any = false;
+        for marker in environments {
+            any |= self.holds(marker, "environments")?;
+        }
+        if any {
+            return Ok(());
+        }
+        Err(self.bad(format!(
+            "locked for {}, not for {}; lock again for this target",
+            environments.join(" or "),
+            self.target.label()
+        )))
+    }
+
+    /// The pin of `package` for the target, `None` when its marker does not
+    /// hold: its best wheel, which must have hashes and a location.
+    fn pin(&self, package: &Package) -> Result<Option<Pin>> {
         let name = names::normalize(&package.name);
         if let Some(marker) = &package.marker {
-            if !holds(marker, &format!("packages `{name}` marker"))? {
-                continue;
+            if !self.holds(marker, &format!("packages `{name}` marker"))? {
+                return Ok(None);
             }
         }
         if package.vcs.is_some() || package.directory.is_some() || package.archive.is_some() {
-            return Err(bad(format!(
+            return Err(self.bad(format!(
                 "package `{name}` is locked as a VCS checkout, directory or archive; only wheels can be installed"
             )));
         }
-        let best = package
-            .wheels
-            .iter()
-            .filter_map(|w| {
-                let file = w.file_name()?;
-                let wheel = WheelName::parse(&file).ok()?;
-                Some((target.rank(&wheel, &tags)?, w, file))
-            })
-            .min_by_key(|(rank, _, _)| *rank);
-        let Some((_, wheel, file_name)) = best else {
-            let offered: Vec<String> = package
-                .wheels
-                .iter()
-                .filter_map(FileRef::file_name)
-                .collect();
-            let what = match (&package.sdist, offered.is_empty()) {
-                (Some(_), true) => "only an sdist".to_string(),
-                (_, true) => "no files".to_string(),
-                _ => format!("wheels {}", offered.join(", ")),
-            };
-            return Err(bad(format!(
-                "package `{name}` has no wheel for {}: the lock has {what}",
-                target.label()
-            )));
-        };
+        let (wheel, file_name) = self.best_wheel(package, &name)?;
         if wheel.hashes.is_empty() {
-            return Err(bad(format!(
-                "package `{name}`: wheel {file_name} has no hashes"
-            )));
+            return Err(self.bad(format!("package `{name}`: wheel {file_name} has no hashes")));
         }
         let origin = match (&wheel.url, &wheel.path) {
             (Some(url), _) => Origin::Url {
                 url: url.clone(),
                 index: None,
             },
-            (None, Some(p)) => Origin::Path(base.join(p)),
+            (None, Some(p)) => Origin::Path(self.path.parent().unwrap_or(Path::new(".")).join(p)),
             (None, None) => {
-                return Err(bad(format!(
+                return Err(self.bad(format!(
                     "package `{name}`: wheel {file_name} has neither url nor path"
                 )))
             }
         };
-        if pins.iter().any(|p| p.name == name) {
-            return Err(bad(format!(
-                "package `{name}` is locked twice for this target"
-            )));
-        }
-        pins.push(Pin {
+        Ok(Some(Pin {
             name,
             version: package.version.clone().unwrap_or_default(),
             file_name,
             origin,
             hashes: wheel.hashes.clone(),
-        });
+        }))
     }
-    Ok(pins)
+
+    /// The wheel of `package` the target installs best, with its file name;
+    /// an error saying what the lock has when none fits.
+    fn best_wheel<'p>(&self, package: &'p Package, name: &str) -> Result<(&'p FileRef, String)> {
+        let best = package
+            .wheels
+            .iter()
+            .filter_map(|w| {
+                let file = w.file_name()?;
+                let wheel = WheelName::parse(&file).ok()?;
+                Some((self.target.rank(&wheel, &self.tags)?, w, file))
+            })
+            .min_by_key(|(rank, _, _)| *rank);
+        if let Some((_, wheel, file_name)) = best {
+            return Ok((wheel, file_name));
+        }
+        let offered: Vec<String> = package
+            .wheels
+            .iter()
+            .filter_map(FileRef::file_name)
+            .collect();
+        let what = match (&package.sdist, offered.is_empty()) {
+            (Some(_), true) => "only an sdist".to_string(),
+            (_, true) => "no files".to_string(),
+            _ => format!("wheels {}", offered.join(", ")),
+        };
+        Err(self.bad(format!(
+            "package `{name}` has no wheel for {}: the lock has {what}",
+            self.target.label()
+        )))
+    }
 }
 
 /// Every requirement of the application that applies to the target must be
@@ -186,21 +235,25 @@ pub fn check_satisfies(
         }
         let name = names::normalize(req.name.as_ref());
         let Some(pin) = pins.iter().find(|p| p.name == name) else {
-            return Err(Error::Closure(format!(
-                "{}: the application requires `{req}` but the lock has no `{name}`; lock again",
-                path.display()
-            )));
+            return Err(invalid(
+                path,
+                format!(
+                    "the application requires `{req}` but the lock has no `{name}`; lock again"
+                ),
+            ));
         };
         if let Some(VersionOrUrl::VersionSpecifier(spec)) = &req.version_or_url {
             let ok = pep440_rs::Version::from_str(&pin.version)
                 .map(|v| spec.contains(&v))
                 .unwrap_or(false);
             if !ok {
-                return Err(Error::Closure(format!(
-                    "{}: the application requires `{req}` but the lock pins {name} {}; lock again",
-                    path.display(),
-                    pin.version
-                )));
+                return Err(invalid(
+                    path,
+                    format!(
+                        "the application requires `{req}` but the lock pins {name} {}; lock again",
+                        pin.version
+                    ),
+                ));
             }
         }
     }
@@ -219,8 +272,6 @@ fn environment_marker(target: &Target) -> String {
     )
 }
 
-/// Write `closure` as a PEP 751 lock for `target` at `path` (atomically).
-/// Wheelhouse files are recorded by path relative to the lock's directory.
 /// PEP 751 "File Name": `pylock.toml`, or `pylock.<name>.toml` where the
 /// name holds no dot, so tools find lock files by name alone.
 pub fn check_file_name(path: &Path) -> Result<()> {
@@ -232,12 +283,15 @@ pub fn check_file_name(path: &Path) -> Result<()> {
     if name == "pylock.toml" || named {
         return Ok(());
     }
-    Err(Error::Closure(format!(
-        "{}: a PEP 751 lock file is named pylock.toml or pylock.<name>.toml (a name without dots)",
-        path.display()
-    )))
+    Err(invalid(
+        path,
+        "a PEP 751 lock file is named pylock.toml or pylock.<name>.toml (a name without dots)"
+            .into(),
+    ))
 }
 
+/// Write `closure` as a PEP 751 lock for `target` at `path` (atomically).
+/// Wheelhouse files are recorded by path relative to the lock's directory.
 pub fn write(path: &Path, closure: &Closure, target: &Target) -> Result<()> {
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
     let base = path
@@ -387,7 +441,13 @@ mod tests {
         );
 
         let other = Target::parse("3.11-manylinux_2_28_x86_64").unwrap();
-        let e = read(&path, &other).unwrap_err().to_string();
+        let e = read(&path, &other).unwrap_err();
+        let view = e.view();
+        assert_eq!(
+            (view.kind, view.file),
+            ("invalid", Some(path.display().to_string()))
+        );
+        let e = e.to_string();
         assert!(e.contains("lock again for this target"), "{e}");
 
         let reqs = [names::parse_requirement("click>=9").unwrap()];

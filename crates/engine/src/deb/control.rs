@@ -37,10 +37,11 @@ pub fn maintainer(project: &Project) -> Result<String> {
             name: Some(n),
             email: Some(e),
         }) => Ok(format!("{n} <{e}>")),
-        _ => Err(Error::Plan(format!(
-            "{}: project.maintainers: a Debian package names its Maintainer with a name and an email address (Policy 5.6.2); add `maintainers = [{{ name = \"…\", email = \"…\" }}]` to [project] (or authors), or set tool.gradient.deb.maintainer = \"Name <email>\"",
-            project.pyproject_path.display()
-        ))),
+        _ => Err(Error::project(
+            &project.pyproject_path,
+            Some("project.maintainers"),
+            "a Debian package names its Maintainer with a name and an email address (Policy 5.6.2); add `maintainers = [{ name = \"…\", email = \"…\" }]` to [project] (or authors), or set tool.gradient.deb.maintainer = \"Name <email>\"",
+        )),
     }
 }
 

@@ -30,6 +30,21 @@ pub struct BuildSystem {
     pub requires_python: Option<String>,
 }
 
+/// pyproject.toml is not TOML: where the parser stopped.
+fn not_toml(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+    let line = e
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+        .unwrap_or(1);
+    Error::Project(crate::project::ProjectError {
+        file: path.to_path_buf(),
+        line: Some(line),
+        field: None,
+        message: format!("not valid TOML: {}", e.message()),
+        more: Vec::new(),
+    })
+}
+
 impl BuildSystem {
     /// Read `root/pyproject.toml` (absent: the legacy setuptools build).
     pub fn read(root: &Path) -> Result<BuildSystem> {
@@ -43,20 +58,15 @@ impl BuildSystem {
     }
 
     fn parse(root: &Path, path: &Path, text: &str) -> Result<BuildSystem> {
-        let bad = |field: &str, why: &str| {
-            Error::Plan(format!("{}: [build-system] {field}: {why}", path.display()))
+        // `build-system.KEY` (the table itself when `key` is empty).
+        let bad = |key: &str, why: &str| {
+            let field = match key {
+                "" => "build-system".to_string(),
+                key => format!("build-system.{key}"),
+            };
+            Error::project(path, Some(&field), why)
         };
-        let doc: toml::Table = toml::from_str(text).map_err(|e: toml::de::Error| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(1);
-            Error::Plan(format!(
-                "{}:{line}: not valid TOML: {}",
-                path.display(),
-                e.message()
-            ))
-        })?;
+        let doc: toml::Table = toml::from_str(text).map_err(|e| not_toml(path, text, &e))?;
         let project_name = doc
             .get("project")
             .and_then(|p| p.get("name"))
@@ -214,9 +224,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("pyproject.toml:2: not valid TOML"), "{e}");
-        let e = parse("[build-system]\nbuild-backend = \"x\"\n")
-            .unwrap_err()
-            .to_string();
+        let e = parse("[build-system]\nbuild-backend = \"x\"\n").unwrap_err();
+        assert_eq!(e.view().field.as_deref(), Some("build-system.requires"));
+        let e = e.to_string();
         assert!(e.contains("requires") && e.contains("missing"), "{e}");
         let e = parse("[build-system]\nrequires = []\nbuild-backend = \"a b\"\n")
             .unwrap_err()

@@ -23,9 +23,10 @@ pub fn import_entry(exe: &Path, app: &str, entry: &str) -> Result<()> {
             .stdin(Stdio::null()),
     )
     .map_err(|e| {
-        Error::Plan(format!(
-            "{app}: the frozen executable cannot be run here to import its entry point {entry}: {e}"
-        ))
+        let why = format!(
+            "the frozen executable cannot be run here to import its entry point {entry}: {e}"
+        );
+        Error::io(app, std::io::Error::new(e.kind(), why))
     })?;
     if out.status.success() {
         return Ok(());
@@ -35,11 +36,14 @@ pub fn import_entry(exe: &Path, app: &str, entry: &str) -> Result<()> {
         Some((at, _)) => &stderr[at..],
         None => &stderr,
     };
-    Err(Error::Plan(format!(
-        "{app}: the frozen executable cannot import its entry point {entry} ({}), so it was not written:\n{}",
-        out.status,
-        tail.trim_end()
-    )))
+    Err(Error::invalid(
+        app,
+        format!(
+            "the frozen executable cannot import its entry point {entry} ({}), so it was not written:\n{}",
+            out.status,
+            tail.trim_end()
+        ),
+    ))
 }
 
 /// Run a file just written and closed. Another thread's fork may still hold

@@ -34,7 +34,7 @@ pub struct DebPackage {
 /// Read `path` (a .deb): its name, version, architecture and data files.
 pub fn read_deb(path: &Path) -> Result<DebPackage> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let bad = |why: String| Error::Plan(format!("{}: {why}", path.display()));
+    let bad = |why: String| Error::invalid(path, why);
     let members = ar_members(&bytes).map_err(bad)?;
     let find = |prefix: &str| {
         members
@@ -54,7 +54,7 @@ pub fn read_deb(path: &Path) -> Result<DebPackage> {
             .ok_or_else(|| bad(format!("control has no `{name}` field")))
     };
     let data = decompress(data_name, data).map_err(bad)?;
-    let entries = data_entries(&data).map_err(|why| bad(format!("{data_name}: {why}")))?;
+    let entries = data_entries(&data).map_err(|why| Error::invalid_field(path, data_name, why))?;
     Ok(DebPackage {
         package: field("Package")?,
         version: field("Version")?,

@@ -178,12 +178,11 @@ fn pick_manifest(
     findings: &mut Vec<Finding>,
 ) -> Result<(Option<String>, String, Vec<u8>)> {
     if let Some(index) = store.index()? {
-        let mut d = index.manifests.first().cloned().ok_or_else(|| {
-            Error::Plan(format!(
-                "{}: index.json lists no image",
-                store.path().display()
-            ))
-        })?;
+        let mut d = index
+            .manifests
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::invalid(store.path(), "index.json lists no image"))?;
         let tag = d.annotations.get(spec::REF_NAME).cloned();
         for _ in 0..3 {
             let bytes = store.file(&super::layout::blob_path(&d.digest)?)?;

@@ -225,15 +225,17 @@ fn read_source(source: &Source, size: u64, path: &str) -> Result<Arc<[u8]>> {
                 .and_then(|f| f.take(size + 1).read_to_end(&mut data))
                 .map_err(|e| Error::io(on_disk, e))?;
             if data.len() as u64 != size {
-                return Err(Error::Plan(format!(
-                    "{}: changed while building ({size} bytes planned, {} found); build again",
-                    on_disk.display(),
-                    data.len()
-                )));
+                return Err(Error::entry(
+                    on_disk.display().to_string(),
+                    format!(
+                        "changed while building ({size} bytes planned, {} found); build again",
+                        data.len()
+                    ),
+                ));
             }
             Ok(data.into())
         }
-        _ => Err(Error::Plan(format!("{path}: not a regular file's content"))),
+        _ => Err(Error::entry(path, "not a regular file's content")),
     }
 }
 

@@ -172,9 +172,9 @@ impl Store {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut files = BTreeMap::new();
         let mut archive = tar::Archive::new(file);
-        let bad = |why: String| Error::Plan(format!("{}: {why}", path.display()));
+        let bad = |why: String| Error::invalid(path, why);
         let mut total = 0u64;
-        for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
+        for entry in archive.entries().map_err(|e| Error::io(path, e))? {
             let mut entry = entry.map_err(|e| bad(format!("not a readable tar: {e}")))?;
             if !entry.header().entry_type().is_file() {
                 continue;
@@ -190,9 +190,9 @@ impl Store {
                 return Err(bad(format!("more than {MAX_ARCHIVE} bytes of content")));
             }
             let mut bytes = Vec::with_capacity(entry.size().min(1 << 30) as usize);
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| bad(format!("{name}: {e}")))?;
+            entry.read_to_end(&mut bytes).map_err(|e| {
+                Error::io(path, std::io::Error::new(e.kind(), format!("{name}: {e}")))
+            })?;
             files.insert(name, bytes.into());
         }
         Ok(Store::Tar {
@@ -208,9 +208,15 @@ impl Store {
         }
     }
 
+    /// The store's JSON file or blob `what` (`index.json`, `manifest
+    /// sha256:…`), its problems named by the store's path and `what`.
+    fn json<T: serde::de::DeserializeOwned>(&self, bytes: &[u8], what: &str) -> Result<T> {
+        parse_json_with(bytes, |why| Error::invalid_field(self.path(), what, why))
+    }
+
     /// A file of the store by its relative path.
     pub fn file(&self, rel: &str) -> Result<Arc<[u8]>> {
-        let missing = || Error::Plan(format!("{}: no `{rel}`", self.path().display()));
+        let missing = || Error::invalid(self.path(), format!("no `{rel}`"));
         match self {
             Store::Dir(dir) => {
                 let path = dir.join(rel);
@@ -236,10 +242,10 @@ impl Store {
         let bytes = self.file(&blob_path(digest)?)?;
         let actual = super::image::digest_of(&bytes);
         if actual != digest {
-            return Err(Error::Plan(format!(
-                "{}: blob {digest} has digest {actual}: the image is damaged",
-                self.path().display()
-            )));
+            return Err(Error::invalid(
+                self.path(),
+                format!("blob {digest} has digest {actual}: the image is damaged"),
+            ));
         }
         Ok(bytes)
     }
@@ -249,11 +255,7 @@ impl Store {
         if !self.has("index.json") {
             return Ok(None);
         }
-        parse_json(
-            &self.file("index.json")?,
-            &format!("{}: index.json", self.path().display()),
-        )
-        .map(Some)
+        self.json(&self.file("index.json")?, "index.json").map(Some)
     }
 
     /// Docker's manifest.json, if present.
@@ -261,11 +263,8 @@ impl Store {
         if !self.has("manifest.json") {
             return Ok(None);
         }
-        parse_json(
-            &self.file("manifest.json")?,
-            &format!("{}: manifest.json", self.path().display()),
-        )
-        .map(Some)
+        self.json(&self.file("manifest.json")?, "manifest.json")
+            .map(Some)
     }
 
     /// The image tagged `tag` (or the only one), with every blob read and
@@ -279,25 +278,29 @@ impl Store {
         if let Some(list) = self.docker_manifest()? {
             return self.load_docker(list);
         }
-        Err(Error::Plan(format!(
-            "{}: neither an OCI layout (index.json) nor a docker-archive (manifest.json)",
-            self.path().display()
-        )))
+        Err(Error::invalid(
+            self.path(),
+            "neither an OCI layout (index.json) nor a docker-archive (manifest.json)",
+        ))
     }
 
     fn load_manifest(&self, d: &Descriptor, architecture: &str, depth: u32) -> Result<Loaded> {
         let bytes = self.blob(&d.digest)?;
-        let what = format!("{}: manifest {}", self.path().display(), d.digest);
+        let what = format!("manifest {}", d.digest);
         if is_index(&d.media_type) {
             if depth > 2 {
-                return Err(Error::Plan(format!("{what}: indexes nested too deeply")));
+                return Err(Error::invalid_field(
+                    self.path(),
+                    what,
+                    "indexes nested too deeply",
+                ));
             }
-            let index: Index = parse_json(&bytes, &what)?;
+            let index: Index = self.json(&bytes, &what)?;
             let chosen = choose(&index.manifests, None, architecture, self.path())?;
             return self.load_manifest(&chosen, architecture, depth + 1);
         }
-        let manifest: Manifest = parse_json(&bytes, &what)?;
-        let config: ImageConfig = parse_json(&self.blob(&manifest.config.digest)?, &what)?;
+        let manifest: Manifest = self.json(&bytes, &what)?;
+        let config: ImageConfig = self.json(&self.blob(&manifest.config.digest)?, &what)?;
         let layers = manifest
             .layers
             .iter()
@@ -312,15 +315,16 @@ impl Store {
     }
 
     fn load_docker(&self, list: Vec<DockerManifest>) -> Result<Loaded> {
-        let what = format!("{}: manifest.json", self.path().display());
+        let what = "manifest.json";
         let [one] = list.as_slice() else {
-            return Err(Error::Plan(format!(
-                "{what}: holds {} images, not one",
-                list.len()
-            )));
+            return Err(Error::invalid_field(
+                self.path(),
+                what,
+                format!("holds {} images, not one", list.len()),
+            ));
         };
         let config_bytes = self.file(&one.config)?;
-        let config: ImageConfig = parse_json(&config_bytes, &what)?;
+        let config: ImageConfig = self.json(&config_bytes, what)?;
         let mut layers = Vec::new();
         for path in &one.layers {
             let bytes = self.file(path)?;
@@ -404,9 +408,18 @@ pub fn choose(
         })
 }
 
+/// The JSON document `what` (at most [`MAX_JSON`] bytes).
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
+    parse_json_with(bytes, |why| Error::Plan(format!("{what}: {why}")))
+}
+
+/// A JSON document, its problems told by `fail`.
+fn parse_json_with<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    fail: impl Fn(String) -> Error,
+) -> Result<T> {
     if bytes.len() as u64 > MAX_JSON {
-        return Err(Error::Plan(format!("{what}: larger than {MAX_JSON} bytes")));
+        return Err(fail(format!("larger than {MAX_JSON} bytes")));
     }
-    serde_json::from_slice(bytes).map_err(|e| Error::Plan(format!("{what}: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| fail(e.to_string()))
 }

@@ -68,6 +68,8 @@ const DATA_SCHEMES: &[&str] = &["data", "scripts", "headers", "purelib", "platli
 /// names setuptools and hatchling also pick up).
 const DEFAULT_LICENSE_GLOBS: &[&str] = &["LICEN[CS]E*", "COPYING*", "NOTICE*", "AUTHORS*"];
 
+/// The project at `root`: its pyproject.toml read, every problem of the file
+/// reported at once.
 pub fn load(root: &Path) -> Result<Project, ProjectError> {
     let file = root.join("pyproject.toml");
     let text = read_text(&file)?;
@@ -111,35 +113,7 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
         settings.backend_sdist = globs;
     }
     manifest_in_warnings(&doc, root);
-    let dynamic = doc.keep(dynamic(&doc, table)).unwrap_or_default();
-    let version = doc
-        .keep(version(
-            &doc,
-            root,
-            table,
-            project_value,
-            &dynamic,
-            &settings,
-            &name,
-        ))
-        .unwrap_or_default();
-
-    let mut meta = Metadata {
-        normalized_name: names::normalize(&name),
-        name,
-        version,
-        dynamic,
-        ..Metadata::default()
-    };
-    for (key, value) in table.iter() {
-        let key = key.get_ref().as_ref();
-        doc.keep(field(&doc, root, &mut meta, key, value));
-    }
-    if let Some(files) = doc.keep(license_files(&doc, root, table, meta.license.as_ref())) {
-        meta.license_files = files;
-    }
-    license_classifier(&doc, table, &meta);
-    doc.keep(import_names_disjoint(&doc, table, &meta));
+    let meta = metadata(&doc, root, (project_value, table), name, &settings);
     doc.finish()?;
 
     Ok(Project {
@@ -150,6 +124,40 @@ pub fn load(root: &Path) -> Result<Project, ProjectError> {
         build_system,
         warnings: doc.warnings.take(),
     })
+}
+
+/// The `[project]` table (`project`, as a value and as a table) read into
+/// [`Metadata`]; problems are kept in `doc`.
+fn metadata(
+    doc: &Doc,
+    root: &Path,
+    (project, table): (&Value, &DeTable),
+    name: String,
+    settings: &Settings,
+) -> Metadata {
+    let dynamic = doc.keep(dynamic(doc, table)).unwrap_or_default();
+    let version = doc
+        .keep(version(
+            doc, root, table, project, &dynamic, settings, &name,
+        ))
+        .unwrap_or_default();
+    let mut meta = Metadata {
+        normalized_name: names::normalize(&name),
+        name,
+        version,
+        dynamic,
+        ..Metadata::default()
+    };
+    for (key, value) in table.iter() {
+        let key = key.get_ref().as_ref();
+        doc.keep(field(doc, root, &mut meta, key, value));
+    }
+    if let Some(files) = doc.keep(license_files(doc, root, table, meta.license.as_ref())) {
+        meta.license_files = files;
+    }
+    license_classifier(doc, table, &meta);
+    doc.keep(import_names_disjoint(doc, table, &meta));
+    meta
 }
 
 /// The text of pyproject.toml, refused with a byte order mark.
@@ -539,39 +547,18 @@ fn check_relative(doc: &Doc, item: &Item) -> Result<(), ProjectError> {
     Ok(())
 }
 
+/// `project.readme`: a path (its content type told by its extension) or a
+/// table with `content-type` and either `file` or `text`.
 fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError> {
     let f = "project.readme";
-    let read = |item: &Item| -> Result<String, ProjectError> {
-        let rel = relative_file(doc, root, item)?;
-        std::fs::read_to_string(root.join(&rel)).map_err(|e| {
-            doc.err(
-                &item.span,
-                f,
-                format!("cannot read `{rel}` as UTF-8 text: {e}"),
-            )
-        })
-    };
     if let Some(path) = value.get_ref().as_str() {
+        let content_type = readme_type_by_name(doc, value, path)?;
         let item = Item {
             text: path.to_string(),
             span: value.span(),
             field: f.into(),
         };
-        let lower = path.to_ascii_lowercase();
-        let content_type = if lower.ends_with(".md") || lower.ends_with(".markdown") {
-            "text/markdown"
-        } else if lower.ends_with(".rst") {
-            "text/x-rst"
-        } else if lower.ends_with(".txt") {
-            "text/plain"
-        } else {
-            return Err(doc.err(
-                &value.span(),
-                f,
-                format!("cannot tell the content type of `{path}` (.md, .rst or .txt): use readme = {{ file = \"{path}\", content-type = \"text/markdown\" }}"),
-            ));
-        };
-        let text = read(&item)?;
+        let text = read_readme(doc, root, &item)?;
         return Ok(Readme {
             file: Some(path.to_string()),
             text,
@@ -580,25 +567,7 @@ fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError>
     }
     let table = doc.table(value, f)?;
     doc.only_keys(table, f, &["file", "text", "content-type"])?;
-    let content_type = match get(table, "content-type") {
-        Some(v) => {
-            let ct = doc.str(v, "project.readme.content-type")?;
-            let base = ct.split(';').next().unwrap_or("").trim();
-            if !["text/markdown", "text/x-rst", "text/plain"].contains(&base) {
-                return Err(doc.err(
-                    &v.span(),
-                    "project.readme.content-type",
-                    format!("`{ct}`: use text/markdown, text/x-rst or text/plain"),
-                ));
-            }
-            ct.to_string()
-        }
-        None => return Err(doc.err(
-            &value.span(),
-            "project.readme.content-type",
-            "missing: a readme table needs content-type (text/markdown, text/x-rst or text/plain)",
-        )),
-    };
+    let content_type = readme_content_type(doc, value, table)?;
     match (get(table, "file"), get(table, "text")) {
         (Some(_), Some(t)) => Err(doc.err(&t.span(), f, "give either `file` or `text`, not both")),
         (Some(v), None) => {
@@ -607,7 +576,7 @@ fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError>
                 span: v.span(),
                 field: "project.readme.file".into(),
             };
-            let text = read(&item)?;
+            let text = read_readme(doc, root, &item)?;
             Ok(Readme {
                 file: Some(item.text),
                 text,
@@ -621,6 +590,59 @@ fn readme(doc: &Doc, root: &Path, value: &Value) -> Result<Readme, ProjectError>
         }),
         (None, None) => Err(doc.err(&value.span(), f, "a readme table needs `file` or `text`")),
     }
+}
+
+/// The content type of the readme file `path`, by its extension.
+fn readme_type_by_name(doc: &Doc, value: &Value, path: &str) -> Result<&'static str, ProjectError> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".md") || lower.ends_with(".markdown") {
+        Ok("text/markdown")
+    } else if lower.ends_with(".rst") {
+        Ok("text/x-rst")
+    } else if lower.ends_with(".txt") {
+        Ok("text/plain")
+    } else {
+        Err(doc.err(
+            &value.span(),
+            "project.readme",
+            format!("cannot tell the content type of `{path}` (.md, .rst or .txt): use readme = {{ file = \"{path}\", content-type = \"text/markdown\" }}"),
+        ))
+    }
+}
+
+/// A readme table's `content-type` (required): one of the three the core
+/// metadata specification allows, parameters kept.
+fn readme_content_type(doc: &Doc, value: &Value, table: &DeTable) -> Result<String, ProjectError> {
+    let f = "project.readme.content-type";
+    let Some(v) = get(table, "content-type") else {
+        return Err(doc.err(
+            &value.span(),
+            f,
+            "missing: a readme table needs content-type (text/markdown, text/x-rst or text/plain)",
+        ));
+    };
+    let ct = doc.str(v, f)?;
+    let base = ct.split(';').next().unwrap_or("").trim();
+    if !["text/markdown", "text/x-rst", "text/plain"].contains(&base) {
+        return Err(doc.err(
+            &v.span(),
+            f,
+            format!("`{ct}`: use text/markdown, text/x-rst or text/plain"),
+        ));
+    }
+    Ok(ct.to_string())
+}
+
+/// The readme file `item` names, as UTF-8 text.
+fn read_readme(doc: &Doc, root: &Path, item: &Item) -> Result<String, ProjectError> {
+    let rel = relative_file(doc, root, item)?;
+    std::fs::read_to_string(root.join(&rel)).map_err(|e| {
+        doc.err(
+            &item.span,
+            "project.readme",
+            format!("cannot read `{rel}` as UTF-8 text: {e}"),
+        )
+    })
 }
 
 fn license(doc: &Doc, root: &Path, value: &Value) -> Result<License, ProjectError> {

@@ -109,8 +109,8 @@ fn symlink(target: &str, path: &Path) -> Result<()> {
 
 #[cfg(not(unix))]
 fn symlink(_: &str, path: &Path) -> Result<()> {
-    Err(Error::Plan(format!(
-        "{}: symbolic links need a Unix system",
-        path.display()
-    )))
+    Err(Error::entry(
+        path.display().to_string(),
+        "symbolic links need a Unix system",
+    ))
 }

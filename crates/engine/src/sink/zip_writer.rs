@@ -421,6 +421,9 @@ fn append<W: Write>(
     })
 }
 
+/// The central directory, the end of central directory records (zip64 ones
+/// when a count, size or offset needs them; APPNOTE 4.3.12–4.3.16) and the
+/// comment, written after the members.
 fn finish_central_directory<W: Write>(
     out: &mut Counting<W>,
     central: &[Central],
@@ -431,67 +434,10 @@ fn finish_central_directory<W: Write>(
     let cd_offset = out.at;
     let mut buf = Vec::with_capacity(central.len() * 80);
     for c in central {
-        let mut extra = Vec::new();
-        if c.size >= U32_MAX {
-            put64(&mut extra, c.size);
-        }
-        if c.csize >= U32_MAX {
-            put64(&mut extra, c.csize);
-        }
-        if c.offset >= U32_MAX {
-            put64(&mut extra, c.offset);
-        }
-        let zip64 = !extra.is_empty();
-        put32(&mut buf, 0x0201_4b50);
-        put16(&mut buf, (3 << 8) | 45); // made by: Unix, spec 4.5
-        put16(&mut buf, if zip64 { 45 } else { 20 });
-        put16(&mut buf, flags(&c.name));
-        put16(&mut buf, c.method);
-        put16(&mut buf, time);
-        put16(&mut buf, date);
-        put32(&mut buf, c.crc);
-        put32(&mut buf, c.csize.min(U32_MAX) as u32);
-        put32(&mut buf, c.size.min(U32_MAX) as u32);
-        put16(&mut buf, c.name.len() as u16);
-        put16(&mut buf, if zip64 { extra.len() as u16 + 4 } else { 0 });
-        put16(&mut buf, 0); // comment
-        put16(&mut buf, 0); // disk
-        put16(&mut buf, 0); // internal attributes
-        put32(&mut buf, (0o100000 | c.mode) << 16); // regular file + permissions
-        put32(&mut buf, c.offset.min(U32_MAX) as u32);
-        buf.extend_from_slice(c.name.as_bytes());
-        if zip64 {
-            put16(&mut buf, 0x0001);
-            put16(&mut buf, extra.len() as u16);
-            buf.extend_from_slice(&extra);
-        }
+        central_header(&mut buf, c, (date, time));
     }
     let cd_size = buf.len() as u64;
-    let count = central.len() as u64;
-    if count >= 0xFFFF || cd_offset >= U32_MAX || cd_size >= U32_MAX {
-        let eocd64 = cd_offset + cd_size;
-        put32(&mut buf, 0x0606_4b50);
-        put64(&mut buf, 44);
-        put16(&mut buf, (3 << 8) | 45);
-        put16(&mut buf, 45);
-        put32(&mut buf, 0);
-        put32(&mut buf, 0);
-        put64(&mut buf, count);
-        put64(&mut buf, count);
-        put64(&mut buf, cd_size);
-        put64(&mut buf, cd_offset);
-        put32(&mut buf, 0x0706_4b50);
-        put32(&mut buf, 0);
-        put64(&mut buf, eocd64);
-        put32(&mut buf, 1);
-    }
-    put32(&mut buf, 0x0605_4b50);
-    put16(&mut buf, 0);
-    put16(&mut buf, 0);
-    put16(&mut buf, count.min(0xFFFF) as u16);
-    put16(&mut buf, count.min(0xFFFF) as u16);
-    put32(&mut buf, cd_size.min(U32_MAX) as u32);
-    put32(&mut buf, cd_offset.min(U32_MAX) as u32);
+    end_of_central_directory(&mut buf, central.len() as u64, cd_offset, cd_size);
     match comment {
         // e.g. a frozen executable's launcher trailer: the file stays a
         // valid zip and the launcher finds the trailer at the end.
@@ -507,6 +453,75 @@ fn finish_central_directory<W: Write>(
         None => put16(&mut buf, 0),
     }
     out.write_all(&buf)
+}
+
+/// One central directory file header (APPNOTE 4.3.12), with a zip64
+/// extended information field for the sizes and offset that need one.
+fn central_header(buf: &mut Vec<u8>, c: &Central, (date, time): (u16, u16)) {
+    let mut extra = Vec::new();
+    if c.size >= U32_MAX {
+        put64(&mut extra, c.size);
+    }
+    if c.csize >= U32_MAX {
+        put64(&mut extra, c.csize);
+    }
+    if c.offset >= U32_MAX {
+        put64(&mut extra, c.offset);
+    }
+    let zip64 = !extra.is_empty();
+    put32(buf, 0x0201_4b50);
+    put16(buf, (3 << 8) | 45); // made by: Unix, spec 4.5
+    put16(buf, if zip64 { 45 } else { 20 });
+    put16(buf, flags(&c.name));
+    put16(buf, c.method);
+    put16(buf, time);
+    put16(buf, date);
+    put32(buf, c.crc);
+    put32(buf, c.csize.min(U32_MAX) as u32);
+    put32(buf, c.size.min(U32_MAX) as u32);
+    put16(buf, c.name.len() as u16);
+    put16(buf, if zip64 { extra.len() as u16 + 4 } else { 0 });
+    put16(buf, 0); // comment
+    put16(buf, 0); // disk
+    put16(buf, 0); // internal attributes
+    put32(buf, (0o100000 | c.mode) << 16); // regular file + permissions
+    put32(buf, c.offset.min(U32_MAX) as u32);
+    buf.extend_from_slice(c.name.as_bytes());
+    if zip64 {
+        put16(buf, 0x0001);
+        put16(buf, extra.len() as u16);
+        buf.extend_from_slice(&extra);
+    }
+}
+
+/// The end of central directory record, preceded by the zip64 record and
+/// locator when the entry count, the directory's size or its offset does
+/// not fit the classic one; up to (not including) the comment length.
+fn end_of_central_directory(buf: &mut Vec<u8>, count: u64, cd_offset: u64, cd_size: u64) {
+    if count >= 0xFFFF || cd_offset >= U32_MAX || cd_size >= U32_MAX {
+        let eocd64 = cd_offset + cd_size;
+        put32(buf, 0x0606_4b50);
+        put64(buf, 44);
+        put16(buf, (3 << 8) | 45);
+        put16(buf, 45);
+        put32(buf, 0);
+        put32(buf, 0);
+        put64(buf, count);
+        put64(buf, count);
+        put64(buf, cd_size);
+        put64(buf, cd_offset);
+        put32(buf, 0x0706_4b50);
+        put32(buf, 0);
+        put64(buf, eocd64);
+        put32(buf, 1);
+    }
+    put32(buf, 0x0605_4b50);
+    put16(buf, 0);
+    put16(buf, 0);
+    put16(buf, count.min(0xFFFF) as u16);
+    put16(buf, count.min(0xFFFF) as u16);
+    put32(buf, cd_size.min(U32_MAX) as u32);
+    put32(buf, cd_offset.min(U32_MAX) as u32);
 }
 
 /// General purpose flag bit 11: the name is UTF-8 (set only when it is not
