@@ -289,21 +289,22 @@ pub fn compile_stdlib(
 
 /// The files of the standard library a payload keeps (relative to its
 /// directory): not what applications never need, tkinter only when `tk`
-/// (the application imports it), no bytecode of the build machine's.
+/// (the application imports it), no bytecode of the build machine's. What
+/// is left out is never descended into: the build interpreter's own
+/// site-packages can hold thousands of directories.
 fn stdlib_files(runtime: &Runtime, tk: bool) -> Result<Vec<String>> {
-    let mut stdlib = Vec::new();
-    walk(&runtime.stdlib, "", &mut stdlib)?;
-    stdlib.retain(|rel| {
+    let left_out = |rel: &str| {
         let top = rel.split('/').next().unwrap_or(rel);
-        let skip = (STDLIB_LEFT_OUT.contains(&top) && !(tk && top == "tkinter"))
+        (STDLIB_LEFT_OUT.contains(&top) && !(tk && top == "tkinter"))
             || top.starts_with("config-")
             || rel
                 .split('/')
                 .any(|c| c == "__pycache__" || c == "tests" || c == "idle_test")
             || rel.ends_with(".pyc")
-            || rel.ends_with(".a");
-        !skip
-    });
+            || rel.ends_with(".a")
+    };
+    let mut stdlib = Vec::new();
+    walk(&runtime.stdlib, "", &left_out, &mut stdlib)?;
     Ok(stdlib)
 }
 
@@ -333,7 +334,7 @@ fn standard_library(
     }
     if !runtime.dynload.starts_with(&runtime.stdlib) {
         let mut dynload = Vec::new();
-        walk(&runtime.dynload, "", &mut dynload)?;
+        walk(&runtime.dynload, "", &|_| false, &mut dynload)?;
         for rel in dynload {
             put(
                 entries,
@@ -474,7 +475,14 @@ fn uses_tkinter(tree: &AppTree) -> bool {
         })
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+/// The regular files under `dir` (relative, sorted), except what
+/// `left_out(rel)` names, files or whole directories.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    left_out: &dyn Fn(&str) -> bool,
+    out: &mut Vec<String>,
+) -> Result<()> {
     let mut items: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| e.ok())
@@ -487,9 +495,12 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
         } else {
             format!("{prefix}/{name}")
         };
+        if left_out(&rel) {
+            continue;
+        }
         let kind = item.file_type().map_err(|e| Error::io(item.path(), e))?;
         if kind.is_dir() {
-            walk(&item.path(), &rel, out)?;
+            walk(&item.path(), &rel, left_out, out)?;
         } else if kind.is_file() {
             out.push(rel);
         }
