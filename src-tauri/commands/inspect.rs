@@ -3,7 +3,7 @@
 
 use super::UiError;
 use crate::state::AppState;
-use gradient_engine::inspect::{self, diff, Report};
+use gradient_engine::inspect::{self, diff, Fact, Report};
 use serde::Serialize;
 use std::path::PathBuf;
 use tauri::ipc::Channel;
@@ -51,14 +51,28 @@ pub fn initial_artifact(state: State<'_, AppState>) -> Option<String> {
         .map(|p| p.display().to_string())
 }
 
+/// A report with its facts, the ones `gradient inspect` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspected {
+    #[serde(flatten)]
+    report: Report,
+    facts: Vec<Fact>,
+}
+
 #[tauri::command]
-pub async fn inspect_artifact(state: State<'_, AppState>, path: String) -> Result<Report, UiError> {
+pub async fn inspect_artifact(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<Inspected, UiError> {
     let path = allowed(&state, &path)?;
     // Large artifacts take a moment: off the UI thread.
-    tauri::async_runtime::spawn_blocking(move || inspect::inspect(&path))
+    let report = tauri::async_runtime::spawn_blocking(move || inspect::inspect(&path))
         .await
-        .map_err(|e| UiError::message(e.to_string()))?
-        .map_err(UiError::from)
+        .map_err(|e| UiError::message(e.to_string()))??;
+    Ok(Inspected {
+        facts: inspect::facts(&report),
+        report,
+    })
 }
 
 #[tauri::command]

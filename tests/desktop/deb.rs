@@ -70,21 +70,23 @@ async fn previews_builds_and_inspects_a_debian_package() {
 
     studio.click("#inspect-result").await;
     wait_long(&studio, "#report-verdict", "verifies", 60).await;
-    let facts = studio.cells("#report-facts dd").await;
-    assert!(
-        facts.iter().any(|f| f == "greet 1.2.0-1 (amd64)"),
-        "{facts:?}"
+    let facts = studio.facts().await;
+    let value = |label: &str| crate::driver::fact(&facts, label);
+    assert_eq!(
+        [value("Package"), value("Version"), value("Architecture")],
+        ["greet", "1.2.0-1", "amd64"]
+    );
+    let md5sums = value("md5sums");
+    let counts: Vec<&str> = md5sums.split(", ").collect();
+    assert_eq!(counts.get(2), Some(&"0 problems"), "{md5sums}");
+    assert_eq!(
+        counts[0].replace(" listed", ""),
+        counts[1].replace(" verified", ""),
+        "{md5sums}"
     );
     assert!(
-        facts
-            .iter()
-            .any(|f| f.contains("files verified, 0 problems")),
-        "{facts:?}"
-    );
-    assert!(
-        facts
-            .iter()
-            .any(|f| f.starts_with("bundled layout, runs on /usr/lib/greet/python/bin/python3.")),
+        value("python application (bundled layout)")
+            .starts_with("runs on /usr/lib/greet/python/bin/python3."),
         "{facts:?}"
     );
     let files = studio.cells("#files tbody td.path").await;

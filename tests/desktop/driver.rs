@@ -174,6 +174,14 @@ impl Studio {
         out
     }
 
+    /// The inspector's facts table as (label, value) pairs.
+    pub async fn facts(&self) -> Vec<(String, String)> {
+        let labels = self.cells("#report-facts dt").await;
+        let values = self.cells("#report-facts dd").await;
+        assert_eq!(labels.len(), values.len(), "{labels:?} {values:?}");
+        labels.into_iter().zip(values).collect()
+    }
+
     /// Scroll the element with `id` to the top of the view (before a
     /// screenshot of it).
     pub async fn scroll_to(&self, id: &str) {
@@ -215,4 +223,13 @@ impl Drop for Studio {
         }
         let _ = self.driver.wait();
     }
+}
+
+/// The value of the fact labelled `label` among the inspector's `facts`.
+pub fn fact<'a>(facts: &'a [(String, String)], label: &str) -> &'a str {
+    facts
+        .iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no `{label}` fact in {facts:?}"))
 }

@@ -308,10 +308,11 @@ async fn builds_a_wheel_follows_edits_and_inspects_it() {
     studio
         .wait_text("#report-verdict", "verifies: 0 errors")
         .await;
-    let facts = studio.cells("#report-facts dd").await;
-    assert!(facts.contains(&"py3-none-any".to_string()), "{facts:?}");
+    let facts = studio.facts().await;
+    let fact = |label: &str, value: &str| (label.to_string(), value.to_string());
+    assert!(facts.contains(&fact("tags", "py3-none-any")), "{facts:?}");
     assert!(
-        facts.iter().any(|f| f.starts_with("8 of 9 rows verified")),
+        facts.contains(&fact("RECORD", "9 rows, 8 verified, 0 problems")),
         "{facts:?}"
     );
     let files = studio.cells("#files tbody td.path").await;
@@ -479,6 +480,26 @@ async fn previews_and_builds_a_zipapp_and_an_executable_from_the_projects_app_se
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // The inspector shows what `gradient inspect` says of an executable:
+    // its launcher and payload, what runs, what it bundles.
+    studio.click("#inspect-result").await;
+    deb::wait_long(&studio, "#report-verdict", "verifies", 120).await;
+    let facts = studio.facts().await;
+    let value = |label: &str| crate::driver::fact(&facts, label);
+    assert_eq!(value("kind"), "frozen executable");
+    let launcher = value("launcher");
+    assert!(launcher.ends_with(" B") && launcher != "0 B", "{launcher}");
+    assert!(value("payload").ends_with(" B"), "{facts:?}");
+    assert_eq!(value("entry"), "greet.cli:main");
+    let runs = value("runs");
+    assert!(
+        runs.starts_with("python3.") && runs.contains("(python/bin/python3."),
+        "{runs}"
+    );
+    assert!(value("bundled libraries").contains("libz.so"), "{facts:?}");
+    assert!(value("RECORD").ends_with(" verified"), "{facts:?}");
+    studio.screenshot("exe-inspect").await;
     studio.close().await;
 }
 

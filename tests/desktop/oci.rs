@@ -46,17 +46,18 @@ async fn previews_the_layers_of_a_container_image_builds_and_inspects_it() {
     studio
         .wait_text("#report-verdict", "verifies: 0 errors")
         .await;
-    let facts = studio.cells("#report-facts dd").await;
-    assert!(
-        facts
-            .iter()
-            .any(|f| f.starts_with("65532:65532 — non-root")),
-        "{facts:?}"
-    );
+    let facts = studio.facts().await;
+    let user: Vec<&str> = facts
+        .iter()
+        .filter(|(l, _)| l == "user")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    // A non-root user: no "RUNS AS ROOT" after it.
+    assert_eq!(user, ["65532:65532"], "{facts:?}");
     assert_eq!(
         facts
             .iter()
-            .filter(|f| f.contains("digest and diff_id verified"))
+            .filter(|(l, v)| l.starts_with("layer ") && v.contains("digest and diff_id verified"))
             .count(),
         4,
         "{facts:?}"

@@ -88,49 +88,27 @@ test("treeRows groups files under their directory with totals, once per director
   assert.equal(parentOf("a/b/c.py"), "a/b/");
 });
 
-test("reportFacts summarises a wheel; flaggedPaths keeps the worst severity", () => {
+test("reportFacts shows the engine's facts in order, marking where each section starts; flaggedPaths keeps the worst severity", () => {
   const report = {
-    kind: "wheel", size: 10, sha256: "ab",
-    metadata: { fields: { Name: ["demo"], Version: ["1.0"], "Requires-Dist": ["click>=8", "rich"] } },
-    wheel: { name: { build: null }, tags: ["py3-none-any"], record: { rows: 3, verified: 2, problems: 0 } },
-    entry_points: { console_scripts: { demo: "demo.cli:main" } },
-    bytecode: [{ path: "a.pyc", magic: 3495, python: "3.11" }],
-    native: [], verdict: null,
+    kind: "exe", size: 10, sha256: "ab",
+    facts: [
+      { section: "artifact", label: "kind", value: "frozen executable" },
+      { section: "artifact", label: "sha256", value: "ab" },
+      { section: "executable", label: "launcher", value: "1523264 B" },
+      { section: "executable", label: "runs", value: "python3.11 (python/bin/python3.11)" },
+      { section: "executable", label: "entry", value: "greet.cli:main" },
+      { section: "platform", label: "platform", value: "consistent with manylinux_2_17_x86_64 (symbol versions alone allow manylinux_2_5_x86_64)" },
+    ],
+    findings: [], bytecode: [], native: [],
   };
-  const facts = Object.fromEntries(reportFacts(report));
-  assert.equal(facts.Project, "demo 1.0");
-  assert.equal(facts.Tags, "py3-none-any");
-  assert.equal(facts["Requires-Dist"], "click>=8\nrich");
-  assert.equal(facts["Entry points (console_scripts)"], "demo = demo.cli:main");
-  assert.equal(facts.Bytecode, "1 .pyc for Python 3.11");
+  const facts = reportFacts(report);
+  assert.deepEqual(facts.map((f) => f.label), ["kind", "sha256", "launcher", "runs", "entry", "platform"]);
+  assert.equal(facts[3].text, "python3.11 (python/bin/python3.11)");
+  assert.deepEqual(facts.map((f) => f.starts), [false, false, true, false, false, true]);
+  assert.equal(facts[2].section, "executable");
+  assert.deepEqual(reportFacts({ findings: [] }), []);
   const marks = flaggedPaths([
     { path: "x", severity: "warning" }, { path: "x", severity: "error" }, { path: "y", severity: "warning" }, { path: null, severity: "error" },
   ]);
   assert.deepEqual([...marks], [["x", "error"], ["y", "warning"]]);
-});
-
-test("reportFacts of a container image: user, entrypoint, verified layers", () => {
-  const image = {
-    kind: "OCI image layout",
-    tag: "1.2.0",
-    manifest_digest: "sha256:abc",
-    os: "linux",
-    architecture: "amd64",
-    runs_as_root: false,
-    config: { User: "65532:65532", Entrypoint: ["/opt/greet/python/bin/greet"] },
-    python: { interpreters: ["opt/greet/python/bin/python3.11"], distributions: ["greet-1.2.0"] },
-    layers: [
-      { created_by: "base", files: [1, 2], size: 10, digest_ok: true, diff_id_ok: true },
-      { created_by: "project", files: [1], size: 5, digest_ok: true, diff_id_ok: false },
-    ],
-  };
-  const report = { kind: "container image", findings: [], bytecode: [], native: [], size: 15, sha256: "abc", image };
-  const facts = Object.fromEntries(reportFacts(report));
-  assert.equal(facts.User, "65532:65532 — non-root");
-  assert.equal(facts.Entrypoint, "/opt/greet/python/bin/greet");
-  assert.equal(facts.Python, "/opt/greet/python/bin/python3.11");
-  assert.match(facts["Layer 0"], /digest and diff_id verified/);
-  assert.match(facts["Layer 1"], /DIGEST MISMATCH/);
-  const root = Object.fromEntries(reportFacts({ ...report, image: { ...image, runs_as_root: true, config: {} } }));
-  assert.equal(root.User, "(root) — runs as root");
 });

@@ -16,7 +16,13 @@ export function createInspector({ invoke, Channel, showError, clearError }) {
     $("report-verdict").className = `verdict ${verdict.verifies ? "ok" : "bad"}`;
     const facts = $("report-facts");
     facts.replaceChildren();
-    for (const [label, text] of reportFacts(report)) facts.append(element("dt", label), element("dd", text));
+    for (const f of reportFacts(report)) {
+      const start = f.starts ? "section-start" : undefined;
+      const value = element("dd", undefined, start);
+      // A control field's continuation lines and a maintainer script keep their lines.
+      value.textContent = visible(f.text, { keepNewlines: true });
+      facts.append(element("dt", f.label, start), value);
+    }
     const findings = sortFindings(report.findings);
     $("no-findings").hidden = findings.length > 0;
     $("findings").hidden = findings.length === 0;

@@ -2,7 +2,9 @@
 //! oci-archives, docker-load tars): the engine's image report, printed.
 
 use crate::output::{human_size, print_json};
-use gradient_engine::oci::inspect::{self, ImageDiff, ImageReport};
+use gradient_engine::inspect::facts;
+use gradient_engine::oci::inspect::{self, ImageDiff, ImageReport, LayerReport};
+use gradient_engine::text::shown;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -49,67 +51,17 @@ pub fn diff(before: &Path, after: &Path, json: bool) -> ExitCode {
     }
 }
 
+/// The image's facts, its layers with their files, its findings, and the
+/// verdict on every digest.
 fn render(r: &ImageReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} ({})", r.path, r.kind);
-    if let Some(tag) = &r.tag {
-        let _ = writeln!(out, "  tag:         {tag}");
-    }
-    let _ = writeln!(out, "  digest:      {}", r.manifest_digest);
-    let _ = writeln!(out, "  platform:    {}/{}", r.os, r.architecture);
-    if let Some(c) = &r.created {
-        let _ = writeln!(out, "  created:     {c}");
-    }
-    let c = &r.config;
-    let user = c.user.as_deref().unwrap_or("(root)");
-    let root = if r.runs_as_root { "  RUNS AS ROOT" } else { "" };
-    let _ = writeln!(out, "  user:        {user}{root}");
-    if let Some(e) = &c.entrypoint {
-        let _ = writeln!(out, "  entrypoint:  {}", e.join(" "));
-    }
-    if let Some(w) = &c.working_dir {
-        let _ = writeln!(out, "  workdir:     {w}");
-    }
-    for e in c.env.iter().flatten() {
-        let _ = writeln!(out, "  env:         {e}");
-    }
-    for p in c.exposed_ports.iter().flat_map(|p| p.keys()) {
-        let _ = writeln!(out, "  port:        {p}");
-    }
-    for (k, v) in &r.annotations {
-        let _ = writeln!(out, "  annotation:  {k}={v}");
-    }
-    if !r.python.interpreters.is_empty() {
-        let _ = writeln!(out, "  python:      /{}", r.python.interpreters.join(", /"));
-    }
-    if !r.python.distributions.is_empty() {
-        let _ = writeln!(out, "  installed:   {}", r.python.distributions.join(" "));
+    for f in facts::image(r) {
+        let label = format!("{}:", f.label);
+        let _ = writeln!(out, "  {label:<13}{}", shown(&f.value));
     }
     for (i, l) in r.layers.iter().enumerate() {
-        let ok = |b: bool| if b { "verified" } else { "MISMATCH" };
-        let _ = writeln!(
-            out,
-            "\nlayer {i}: {} ({} compressed, {} files)\n  digest  {} {}\n  diff_id {} {}",
-            l.created_by.as_deref().unwrap_or(""),
-            human_size(l.size),
-            l.files.len(),
-            l.digest,
-            ok(l.digest_ok),
-            l.diff_id,
-            ok(l.diff_id_ok)
-        );
-        for f in l.files.iter().filter(|f| f.kind != "dir").take(40) {
-            let _ = writeln!(out, "  {:>10}  /{}", human_size(f.size), f.path);
-        }
-        let more = l
-            .files
-            .iter()
-            .filter(|f| f.kind != "dir")
-            .count()
-            .saturating_sub(40);
-        if more > 0 {
-            let _ = writeln!(out, "  … and {more} more (--json lists all)");
-        }
+        render_layer(i, l, &mut out);
     }
     for f in &r.findings {
         let _ = writeln!(
@@ -135,6 +87,33 @@ fn render(r: &ImageReport) -> String {
         r.layers.len()
     );
     out
+}
+
+/// Files a layer lists before the rest are counted (`--json` lists all).
+const LAYER_FILES_SHOWN: usize = 40;
+
+/// A layer's origin, digests and their verification, and its first files.
+fn render_layer(i: usize, l: &LayerReport, out: &mut String) {
+    let ok = |b: bool| if b { "verified" } else { "MISMATCH" };
+    let _ = writeln!(
+        out,
+        "\nlayer {i}: {} ({} compressed, {} files)\n  digest  {} {}\n  diff_id {} {}",
+        l.created_by.as_deref().unwrap_or(""),
+        human_size(l.size),
+        l.files.len(),
+        l.digest,
+        ok(l.digest_ok),
+        l.diff_id,
+        ok(l.diff_id_ok)
+    );
+    let shown_files = l.files.iter().filter(|f| f.kind != "dir");
+    for f in shown_files.clone().take(LAYER_FILES_SHOWN) {
+        let _ = writeln!(out, "  {:>10}  /{}", human_size(f.size), f.path);
+    }
+    let more = shown_files.count().saturating_sub(LAYER_FILES_SHOWN);
+    if more > 0 {
+        let _ = writeln!(out, "  … and {more} more (--json lists all)");
+    }
 }
 
 fn render_diff(d: &ImageDiff) -> String {

@@ -5,8 +5,10 @@
 use crate::output::{human_size, print_json, print_text};
 use clap::Args;
 use gradient_engine::inspect::diff::{self, Change, Diff};
-use gradient_engine::inspect::{self, Report, Severity};
+use gradient_engine::inspect::facts::{Layout, Section};
+use gradient_engine::inspect::{self, Fact, Report, Severity};
 use gradient_engine::text::shown;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -91,42 +93,9 @@ pub fn compare_files(before: &Path, after: &Path, json: bool) -> ExitCode {
     }
 }
 
-/// A Debian package's control part and the Python application inside.
-fn render_deb(d: &inspect::deb_check::DebFacts, out: &mut String) {
-    use std::fmt::Write as _;
-    for (field, value) in &d.control {
-        let _ = writeln!(out, "  {field}: {}", value.replace('\n', "\n    "));
-    }
-    let _ = writeln!(
-        out,
-        "  md5sums: {} listed, {} verified, {} problems",
-        d.md5sums.listed, d.md5sums.verified, d.md5sums.problems
-    );
-    for c in &d.conffiles {
-        let _ = writeln!(out, "  conffile: {c}");
-    }
-    if let Some(app) = &d.python {
-        let _ = writeln!(
-            out,
-            "  python application ({} layout): runs on {}; commands {}",
-            app.layout,
-            app.interpreter,
-            app.commands.join(", ")
-        );
-        let _ = writeln!(out, "  distributions: {}", app.distributions.join(", "));
-    }
-    for (name, text) in &d.scripts {
-        let _ = writeln!(out, "maintainer script {name}:");
-        for line in text.lines() {
-            let _ = writeln!(out, "  | {line}");
-        }
-    }
-}
-
 /// The human report: facts first, the file list, findings last (nearest
 /// the prompt), then the verdict line.
 pub fn render(r: &Report) -> String {
-    use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -136,121 +105,64 @@ pub fn render(r: &Report) -> String {
         human_size(r.size),
         r.sha256
     );
-    if let Some(w) = &r.wheel {
-        if let Some(n) = &w.name {
-            let _ = writeln!(
-                out,
-                "  name {}  version {}  build {}  python {}  abi {}  platform {}",
-                shown(&n.name),
-                shown(&n.version),
-                shown(n.build.as_deref().unwrap_or("-")),
-                shown(&n.python.join(".")),
-                shown(&n.abi.join(".")),
-                shown(&n.platform.join("."))
-            );
+    // The first line says the artifact's facts; the lists below say the
+    // contents in full; the platform verdict follows the native code.
+    let facts = inspect::facts(r);
+    let before_files = |f: &&Fact| {
+        !matches!(
+            f.section,
+            Section::Artifact | Section::Contents | Section::Platform
+        )
+    };
+    out.push_str(&render_facts(facts.iter().filter(before_files)));
+    render_files(r, &mut out);
+    render_bytecode(r, &mut out);
+    render_native(r, &mut out);
+    out.push_str(&render_facts(
+        facts.iter().filter(|f| f.section == Section::Platform),
+    ));
+    render_findings(r, &mut out);
+    let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
+    let _ = writeln!(
+        out,
+        "{}: {errors} errors, {warnings} warnings",
+        if r.verifies() {
+            "verifies"
+        } else {
+            "DOES NOT VERIFY"
         }
-        let _ = writeln!(out, "  tags: {}", shown(&w.tags.join(", ")));
-        for (k, v) in &w.wheel_file {
-            let _ = writeln!(out, "  WHEEL {}: {}", shown(k), shown(&v.join(", ")));
-        }
-        let _ = writeln!(
-            out,
-            "  RECORD: {} rows, {} verified, {} problems",
-            w.record.rows, w.record.verified, w.record.problems
-        );
-    }
-    if let Some(s) = &r.sdist {
-        let _ = writeln!(
-            out,
-            "  top directory: {}{}",
-            shown(&s.top),
-            if s.legacy_zip { " (legacy zip)" } else { "" }
-        );
-        if let Some(p) = &s.pyproject {
-            let _ = writeln!(
-                out,
-                "  pyproject: backend {}  requires [{}]  dynamic [{}]",
-                shown(p.build_backend.as_deref().unwrap_or("(none)")),
-                shown(&p.build_requires.join(", ")),
-                shown(&p.dynamic.join(", "))
-            );
-        }
-    }
-    if let Some(z) = &r.zipapp {
-        let _ = writeln!(
-            out,
-            "  shebang: {}  __main__.py: {}  made by: {}",
-            shown(z.shebang.as_deref().unwrap_or("(none)")),
-            if z.has_main { "yes" } else { "no" },
-            shown(z.tool.as_deref().unwrap_or("unknown"))
-        );
-        for d in &z.distributions {
-            let _ = writeln!(
-                out,
-                "  vendored: {} {}  ({})",
-                shown(&d.name),
-                shown(&d.version),
-                shown(&d.path)
-            );
-        }
-    }
-    if let Some(x) = &r.exe {
-        let _ = writeln!(
-            out,
-            "  launcher: {} B  payload: {} B  format {}  key {}",
-            x.launcher_size,
-            x.payload_size,
-            x.format_version,
-            shown(&x.key)
-        );
-        let _ = writeln!(
-            out,
-            "  runs: {} ({})  entry: {}",
-            shown(&x.runtime),
-            shown(&x.program),
-            shown(x.entry.as_deref().unwrap_or("unknown"))
-        );
-        let _ = writeln!(
-            out,
-            "  bundled libraries: {}  RECORD: {}/{} verified",
-            if x.libraries.is_empty() {
-                "none".to_string()
-            } else {
-                shown(&x.libraries.join(", ")).into_owned()
-            },
-            x.record.verified,
-            x.record.rows
-        );
-    }
-    if let Some(d) = &r.deb {
-        render_deb(d, &mut out);
-    }
-    if let Some(m) = &r.metadata {
-        for (field, values) in &m.fields {
-            if field == "Description" {
-                continue;
+    );
+    out
+}
+
+/// Facts as lines, laid out as each says; every string shown escaped.
+fn render_facts<'a>(facts: impl Iterator<Item = &'a Fact>) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for f in facts {
+        let (label, value) = (shown(&f.label), shown(&f.value));
+        let text = match f.layout {
+            Layout::Line | Layout::Beside => format!("  {label}: {value}"),
+            Layout::Word | Layout::WordBeside => format!("  {label} {value}"),
+            Layout::Heading => format!("{label}: {value}"),
+            Layout::Lines => {
+                let lines: Vec<_> = f.value.split('\n').map(shown).collect();
+                format!("  {label}: {}", lines.join("\n    "))
             }
-            for v in values {
-                let _ = writeln!(
-                    out,
-                    "  {}: {}",
-                    shown(field),
-                    shown(v.lines().next().unwrap_or(""))
-                );
+            Layout::Text => {
+                let quoted = f.value.lines().map(|l| format!("\n  | {}", shown(l)));
+                format!("{label}:{}", quoted.collect::<String>())
             }
+        };
+        match (f.layout, lines.last_mut()) {
+            (Layout::Beside | Layout::WordBeside, Some(line)) => line.push_str(&text),
+            _ => lines.push(text),
         }
     }
-    for (group, names) in &r.entry_points {
-        for (name, target) in names {
-            let _ = writeln!(
-                out,
-                "  entry point [{}] {} = {}",
-                shown(group),
-                shown(name),
-                shown(target)
-            );
-        }
-    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// Every entry with its size, and its kind and target when not a file.
+fn render_files(r: &Report, out: &mut String) {
     let files: Vec<_> = r.entries.iter().filter(|m| m.is_file()).collect();
     let total: u64 = files.iter().map(|m| m.size).sum();
     let _ = writeln!(out, "files ({}, {}):", files.len(), human_size(total));
@@ -274,18 +186,26 @@ pub fn render(r: &Report) -> String {
             shown(&m.path)
         );
     }
-    if !r.bytecode.is_empty() {
-        let _ = writeln!(out, "bytecode:");
-        for p in &r.bytecode {
-            let _ = writeln!(
-                out,
-                "  {}: magic {} (Python {})",
-                shown(&p.path),
-                p.magic,
-                shown(p.python.as_deref().unwrap_or("unknown"))
-            );
-        }
+}
+
+fn render_bytecode(r: &Report, out: &mut String) {
+    if r.bytecode.is_empty() {
+        return;
     }
+    let _ = writeln!(out, "bytecode:");
+    for p in &r.bytecode {
+        let _ = writeln!(
+            out,
+            "  {}: magic {} (Python {})",
+            shown(&p.path),
+            p.magic,
+            shown(p.python.as_deref().unwrap_or("unknown"))
+        );
+    }
+}
+
+/// ELF files with the symbol versions they need, then Mach-O and PE files.
+fn render_native(r: &Report, out: &mut String) {
     if !r.native.is_empty() || !r.foreign.is_empty() {
         let _ = writeln!(out, "native code:");
         for e in &r.native {
@@ -336,59 +256,34 @@ pub fn render(r: &Report) -> String {
             f.needed.join(", ")
         );
     }
-    if let Some(v) = &r.verdict {
+}
+
+fn render_findings(r: &Report, out: &mut String) {
+    if r.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "findings:");
+    for f in &r.findings {
+        let severity = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        let path = f
+            .path
+            .as_deref()
+            .map(|p| format!("{}: ", shown(p)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "platform: consistent with {} (symbol versions alone allow {})",
-            v.tag, v.symbol_tag
+            "  {severity:<7} {} {path}{}",
+            f.code,
+            shown(&f.message)
         );
-        if !v.external_libraries.is_empty() {
-            let _ = writeln!(
-                out,
-                "  libraries no policy allows and the artifact does not bundle: {}",
-                shown(&v.external_libraries.join(", "))
-            );
-        }
-        if let Some(b) = &v.next_better {
-            let _ = writeln!(out, "  not {}: {}", b.tag, shown(&b.describe()));
-        }
     }
-    if !r.findings.is_empty() {
-        let _ = writeln!(out, "findings:");
-        for f in &r.findings {
-            let severity = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
-            let path = f
-                .path
-                .as_deref()
-                .map(|p| format!("{}: ", shown(p)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {severity:<7} {} {path}{}",
-                f.code,
-                shown(&f.message)
-            );
-        }
-    }
-    let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
-    let _ = writeln!(
-        out,
-        "{}: {errors} errors, {warnings} warnings",
-        if r.verifies() {
-            "verifies"
-        } else {
-            "DOES NOT VERIFY"
-        }
-    );
-    out
 }
 
 fn section<T>(out: &mut String, title: &str, changes: &[Change<T>], show: impl Fn(&T) -> String) {
-    use std::fmt::Write as _;
     if changes.is_empty() {
         return;
     }
@@ -418,7 +313,6 @@ fn section<T>(out: &mut String, title: &str, changes: &[Change<T>], show: impl F
 }
 
 pub fn render_diff(d: &Diff) -> String {
-    use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -5,7 +5,8 @@
 //! Readers: zip ([`zip_read`]: wheels, zipapps, legacy zip sdists) and tar
 //! ([`tar_read`]: sdists). Checks per format: [`wheel_check`],
 //! [`sdist_check`], [`zipapp_check`]; for every format, bytecode headers and
-//! native code ([`native`]). [`diff`] compares two reports.
+//! native code ([`native`]). [`diff`] compares two reports; [`facts`] lists
+//! a report's facts for the front ends to show.
 
 pub mod archive;
 pub mod blob;
@@ -14,6 +15,7 @@ pub mod deb_check;
 pub mod diff;
 pub mod elf_read;
 pub mod exe_check;
+pub mod facts;
 pub mod finding;
 pub mod foreign;
 pub mod lint;
@@ -35,6 +37,7 @@ pub use crate::entry_points;
 use archive::{Archive, Limits, Member};
 use blob::Blob;
 use core_metadata::CoreMetadata;
+pub use facts::{facts, Fact};
 pub use finding::{Finding, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -117,6 +120,30 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of `kind` with no facts, entries or findings yet.
+    fn new(path: String, kind: Kind, size: u64) -> Report {
+        Report {
+            path,
+            kind,
+            size,
+            sha256: String::new(),
+            wheel: None,
+            sdist: None,
+            zipapp: None,
+            exe: None,
+            image: None,
+            deb: None,
+            metadata: None,
+            entry_points: BTreeMap::new(),
+            entries: Vec::new(),
+            bytecode: Vec::new(),
+            native: Vec::new(),
+            foreign: Vec::new(),
+            verdict: None,
+            findings: Vec::new(),
+        }
+    }
+
     /// Whether the artifact verifies: no finding of error severity.
     pub fn verifies(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
@@ -169,28 +196,16 @@ fn image_report(path: &Path) -> crate::Result<Report> {
             entries.push(m);
         }
     }
+    let size = image.layers.iter().map(|l| l.size).sum();
     Ok(Report {
-        path: path.display().to_string(),
-        kind: Kind::Image,
-        size: image.layers.iter().map(|l| l.size).sum(),
         sha256: image
             .manifest_digest
             .trim_start_matches("sha256:")
             .to_string(),
-        wheel: None,
-        sdist: None,
-        zipapp: None,
-        exe: None,
-        deb: None,
-        foreign: Vec::new(),
-        metadata: None,
-        entry_points: BTreeMap::new(),
         entries,
-        bytecode: Vec::new(),
-        native: Vec::new(),
-        verdict: None,
         findings: image.findings.clone(),
         image: Some(image),
+        ..Report::new(path.display().to_string(), Kind::Image, size)
     })
 }
 
@@ -208,26 +223,7 @@ fn starts_with(blob: &dyn Blob, at: u64, magic: &[u8]) -> bool {
 /// Inspect bytes already open as a blob; `name` is the file name (used for
 /// the name checks, never to decide the kind). Never panics on any input.
 pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
-    let mut report = Report {
-        path: name.to_string(),
-        kind: Kind::Unknown,
-        size: blob.len(),
-        sha256: String::new(),
-        wheel: None,
-        sdist: None,
-        zipapp: None,
-        exe: None,
-        image: None,
-        deb: None,
-        metadata: None,
-        entry_points: BTreeMap::new(),
-        entries: Vec::new(),
-        bytecode: Vec::new(),
-        native: Vec::new(),
-        foreign: Vec::new(),
-        verdict: None,
-        findings: Vec::new(),
-    };
+    let mut report = Report::new(name.to_string(), Kind::Unknown, blob.len());
     let exe = exe_trailer(blob);
     if exe.is_none() && starts_with(blob, 0, b"\x7fELF") {
         report.kind = Kind::Elf;
@@ -239,57 +235,57 @@ pub fn inspect_blob(name: &str, blob: &dyn Blob, limits: &Limits) -> Report {
         let archive = deb_check::check(blob, limits, &mut report);
         return finish(archive, report);
     }
-    let archive = if starts_with(blob, 0, &[0x1f, 0x8b]) {
-        tar_read::read(blob, true, limits)
-    } else if starts_with(blob, 257, b"ustar") {
-        tar_read::read(blob, false, limits)
-    } else if zip_read::looks_like_zip(blob) {
-        match zip_read::read(blob, limits) {
-            Ok(archive) => archive,
-            Err(e) => {
-                report.kind = Kind::Zip;
-                report.findings.push(Finding::error(
-                    "A007",
-                    None,
-                    format!("the zip structure is unreadable: {e}"),
-                ));
-                return report;
+    let Some((archive, is_zip)) = open_archive(blob, limits, &mut report) else {
+        return report;
+    };
+    match &exe {
+        Some(t) => {
+            report.kind = Kind::Exe;
+            exe_check::check(&archive, t, &mut report);
+        }
+        None => {
+            report.kind = classify(name, &archive, is_zip);
+            match report.kind {
+                Kind::Wheel => wheel_check::check(name, &archive, &mut report),
+                Kind::Sdist => sdist_check::check(name, &archive, is_zip, &mut report),
+                Kind::Zipapp => zipapp_check::check(&archive, &mut report),
+                _ => {}
             }
         }
+    }
+    finish(archive, report)
+}
+
+/// The blob read as a tar or zip archive, and whether it is a zip; `None`
+/// when it is neither or its zip structure is unreadable (the report then
+/// says so).
+fn open_archive(blob: &dyn Blob, limits: &Limits, report: &mut Report) -> Option<(Archive, bool)> {
+    let gzip = starts_with(blob, 0, &[0x1f, 0x8b]);
+    if gzip || starts_with(blob, 257, b"ustar") {
+        return Some((tar_read::read(blob, gzip, limits), false));
+    }
+    let (kind, message) = if zip_read::looks_like_zip(blob) {
+        match zip_read::read(blob, limits) {
+            Ok(archive) => return Some((archive, true)),
+            Err(e) => (Kind::Zip, format!("the zip structure is unreadable: {e}")),
+        }
     } else if starts_with(blob, 0, b"PK\x03\x04") {
-        report.kind = Kind::Zip;
-        report.findings.push(Finding::error(
-            "A007",
-            None,
-            "a zip archive without its end-of-central-directory record: truncated or damaged",
-        ));
-        return report;
+        (
+            Kind::Zip,
+            "a zip archive without its end-of-central-directory record: truncated or damaged"
+                .to_string(),
+        )
     } else {
         report.findings.push(Finding::error(
             "A015",
             None,
             "not a wheel, sdist, zipapp, zip or tar archive, nor an ELF file",
         ));
-        return report;
+        return None;
     };
-    let is_zip = !starts_with(blob, 0, &[0x1f, 0x8b]) && !starts_with(blob, 257, b"ustar");
-    report.kind = if exe.is_some() {
-        Kind::Exe
-    } else {
-        classify(name, &archive, is_zip)
-    };
-    match report.kind {
-        Kind::Exe => {
-            if let Some(t) = &exe {
-                exe_check::check(&archive, t, &mut report);
-            }
-        }
-        Kind::Wheel => wheel_check::check(name, &archive, &mut report),
-        Kind::Sdist => sdist_check::check(name, &archive, is_zip, &mut report),
-        Kind::Zipapp => zipapp_check::check(&archive, &mut report),
-        _ => {}
-    }
-    finish(archive, report)
+    report.kind = kind;
+    report.findings.push(Finding::error("A007", None, message));
+    None
 }
 
 /// The checks every format shares (native code), then the findings sorted

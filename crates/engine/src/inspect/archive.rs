@@ -240,19 +240,24 @@ pub fn stream(
         .map(|d| d.saturating_add(1))
         .unwrap_or(u64::MAX)
         .min(limits.max_member_bytes.saturating_add(1));
-    let mut hasher = Sha256::new();
-    let mut crc = crc32fast::Hasher::new();
-    let mut head = Vec::new();
-    let mut kept: Option<Vec<u8>> = None;
-    let (mut bound, mut reserved) = (0u64, 0u64);
-    let mut size = 0u64;
+    let mut taken = Taken {
+        hasher: Sha256::new(),
+        crc: crc32fast::Hasher::new(),
+        head: Vec::new(),
+        kept: None,
+        bound: 0,
+        reserved: 0,
+        size: 0,
+    };
     let mut buf = vec![0u8; 64 << 10];
     let mut stopped = None;
     loop {
-        let want = (buf.len() as u64).min(cap - size) as usize;
+        let want = (buf.len() as u64).min(cap - taken.size) as usize;
         if want == 0 {
             stopped = Some(match declared {
-                Some(d) if size > d => format!("content is longer than the declared {d} bytes"),
+                Some(d) if taken.size > d => {
+                    format!("content is longer than the declared {d} bytes")
+                }
                 _ => format!(
                     "content exceeds the {} byte limit for one member",
                     limits.max_member_bytes
@@ -265,53 +270,95 @@ pub fn stream(
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                stopped = Some(format!("content is unreadable after {size} bytes: {e}"));
+                stopped = Some(format!(
+                    "content is unreadable after {} bytes: {e}",
+                    taken.size
+                ));
                 break;
             }
         };
-        let chunk = &buf[..n];
-        if head.len() < HEAD {
-            let take = (HEAD - head.len()).min(n);
-            head.extend_from_slice(&chunk[..take]);
+        if taken.size == 0 {
+            taken.start(
+                &buf[..n],
+                declared.unwrap_or(u64::MAX),
+                keep,
+                limits,
+                budget,
+            );
         }
-        if size == 0 {
-            let declared = declared.unwrap_or(u64::MAX);
-            match keep {
-                Keep::Content if declared <= limits.max_kept_bytes && budget.take(declared) => {
-                    (bound, reserved) = (declared, declared);
-                }
-                Keep::ElfOnly
-                    if head.starts_with(ELF_MAGIC) && declared <= limits.max_elf_bytes =>
-                {
-                    bound = limits.max_elf_bytes;
-                }
-                _ => {}
+        taken.add(&buf[..n]);
+    }
+    taken.finish(stopped, budget)
+}
+
+/// What [`stream`] has taken from a member so far.
+struct Taken {
+    hasher: Sha256,
+    crc: crc32fast::Hasher,
+    head: Vec<u8>,
+    kept: Option<Vec<u8>>,
+    /// How many bytes may be kept, and how many of them the budget reserved.
+    bound: u64,
+    reserved: u64,
+    size: u64,
+}
+
+impl Taken {
+    /// Decide on the first chunk whether to keep the content, reserving
+    /// its declared size from the budget.
+    fn start(
+        &mut self,
+        first: &[u8],
+        declared: u64,
+        keep: Keep,
+        limits: &Limits,
+        budget: &KeepBudget,
+    ) {
+        match keep {
+            Keep::Content if declared <= limits.max_kept_bytes && budget.take(declared) => {
+                (self.bound, self.reserved) = (declared, declared);
             }
-            if bound > 0 {
-                kept = Some(Vec::with_capacity(bound.min(1 << 20) as usize));
+            Keep::ElfOnly if first.starts_with(ELF_MAGIC) && declared <= limits.max_elf_bytes => {
+                self.bound = limits.max_elf_bytes;
             }
+            _ => {}
         }
-        hasher.update(chunk);
-        crc.update(chunk);
-        if let Some(k) = kept.as_mut() {
-            if (k.len() + n) as u64 <= bound {
+        if self.bound > 0 {
+            self.kept = Some(Vec::with_capacity(self.bound.min(1 << 20) as usize));
+        }
+    }
+
+    /// Hash, count and (within the bound) keep one chunk.
+    fn add(&mut self, chunk: &[u8]) {
+        if self.head.len() < HEAD {
+            let take = (HEAD - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        self.crc.update(chunk);
+        if let Some(k) = self.kept.as_mut() {
+            if (k.len() + chunk.len()) as u64 <= self.bound {
                 k.extend_from_slice(chunk);
             } else {
-                kept = None;
+                self.kept = None;
             }
         }
-        size += n as u64;
+        self.size += chunk.len() as u64;
     }
-    if stopped.is_some() || kept.is_none() {
-        budget.give(reserved);
-    }
-    Streamed {
-        size,
-        digest: stopped.is_none().then(|| hasher.finalize().into()),
-        crc: crc.finalize(),
-        head,
-        kept: if stopped.is_none() { kept } else { None },
-        stopped,
+
+    /// The result; what was reserved and not kept goes back to the budget.
+    fn finish(self, stopped: Option<String>, budget: &KeepBudget) -> Streamed {
+        if stopped.is_some() || self.kept.is_none() {
+            budget.give(self.reserved);
+        }
+        Streamed {
+            size: self.size,
+            digest: stopped.is_none().then(|| self.hasher.finalize().into()),
+            crc: self.crc.finalize(),
+            head: self.head,
+            kept: if stopped.is_none() { self.kept } else { None },
+            stopped,
+        }
     }
 }
 

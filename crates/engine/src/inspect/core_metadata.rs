@@ -211,19 +211,24 @@ fn rendering(meta: &CoreMetadata, body: &str, path: &str, findings: &mut Vec<Fin
     }
 }
 
+/// Core metadata's rules (core metadata specification, "Fields"): fields
+/// that may appear once, the required ones, each value's syntax, then the
+/// Metadata-Version the fields need and the description.
 fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
-    let mut error = |message: String| findings.push(Finding::error("M003", Some(path), message));
     for (name, values) in &meta.fields {
         if let Some((_, false)) = canonical(name) {
             if values.len() > 1 {
-                error(format!(
-                    "`{name}` appears {} times; it may appear once",
-                    values.len()
+                findings.push(Finding::error(
+                    "M003",
+                    Some(path),
+                    format!(
+                        "`{name}` appears {} times; it may appear once",
+                        values.len()
+                    ),
                 ));
             }
         }
     }
-    let version_of_metadata = meta.get("Metadata-Version");
     for required in ["Metadata-Version", "Name", "Version"] {
         if meta.get(required).is_none() {
             findings.push(Finding::error(
@@ -233,77 +238,100 @@ fn validate(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
             ));
         }
     }
-    let mut error = |message: String| findings.push(Finding::error("M003", Some(path), message));
-    if let Some(name) = meta.get("Name") {
-        if !crate::names::is_valid_name(name) {
-            error(format!("Name `{name}` is not a valid project name (letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit)"));
+    for (field, every, check) in VALUE_CHECKS {
+        let values = match (every, meta.all(field)) {
+            (true, all) => all,
+            (false, all) => &all[..all.len().min(1)],
+        };
+        for value in values {
+            if let Some(message) = check(meta, value) {
+                findings.push(Finding::error("M003", Some(path), message));
+            }
         }
     }
-    if let Some(version) = meta.get("Version") {
-        if let Err(e) = pep440_rs::Version::from_str(version) {
-            error(format!("Version `{version}` is not a PEP 440 version: {e}"));
-        }
-    }
-    if let Some(spec) = meta.get("Requires-Python") {
-        if let Err(e) = pep440_rs::VersionSpecifiers::from_str(spec) {
-            error(format!(
-                "Requires-Python `{spec}` is not a version specifier: {e}"
-            ));
-        }
-    }
-    for req in meta.all("Requires-Dist") {
-        if let Err(e) = crate::names::parse_requirement(req) {
-            error(format!(
-                "Requires-Dist `{req}` is not a PEP 508 requirement: {e}"
-            ));
-        }
-    }
-    let at_least = |major: u32, minor: u32| meta.version_at_least(major, minor);
-    for extra in meta.all("Provides-Extra") {
-        if !crate::names::is_valid_name(extra) {
-            error(format!(
-                "Provides-Extra `{extra}` is not a valid extra name"
-            ));
-        } else if at_least(2, 3) && crate::names::normalize(extra) != *extra {
-            error(format!(
-                "Provides-Extra `{extra}` must be normalised (`{}`) in metadata 2.3 and later",
-                crate::names::normalize(extra)
-            ));
-        }
-    }
-    if let Some(expr) = meta.get("License-Expression") {
-        if let Err(e) = spdx::Expression::parse(expr) {
-            error(format!(
-                "License-Expression `{expr}` is not a valid SPDX expression: {e}"
-            ));
-        }
-    }
-    for dynamic in meta.all("Dynamic") {
-        if ["name", "version", "metadata-version"].contains(&dynamic.to_ascii_lowercase().as_str())
-        {
-            error(format!("Dynamic must not list `{dynamic}`"));
-        }
-    }
-    if let Some(kind) = meta.get("Description-Content-Type") {
-        let mime = kind
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if !["text/plain", "text/x-rst", "text/markdown"].contains(&mime.as_str()) {
-            findings.push(Finding::warning(
-                "M003",
-                Some(path),
-                format!("Description-Content-Type `{kind}` is not text/plain, text/x-rst or text/markdown"),
-            ));
-        }
-    }
+    content_type(meta, path, findings);
     import_names(meta, path, findings);
-    if let Some(v) = version_of_metadata {
+    if let Some(v) = meta.get("Metadata-Version") {
         check_version(meta, v, path, findings);
     }
     description(meta, path, findings);
+}
+
+/// One field's value checked: why it is invalid (an M003 error), if it is.
+type ValueCheck = fn(&CoreMetadata, &str) -> Option<String>;
+
+/// The fields whose values have a syntax, in the order they are checked:
+/// the field, whether every value is checked (or the first only), the check.
+const VALUE_CHECKS: &[(&str, bool, ValueCheck)] = &[
+    ("Name", false, |_, name| {
+        (!crate::names::is_valid_name(name)).then(|| format!("Name `{name}` is not a valid project name (letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit)"))
+    }),
+    ("Version", false, |_, version| {
+        let e = pep440_rs::Version::from_str(version).err()?;
+        Some(format!("Version `{version}` is not a PEP 440 version: {e}"))
+    }),
+    ("Requires-Python", false, |_, spec| {
+        let e = pep440_rs::VersionSpecifiers::from_str(spec).err()?;
+        Some(format!(
+            "Requires-Python `{spec}` is not a version specifier: {e}"
+        ))
+    }),
+    ("Requires-Dist", true, |_, req| {
+        let e = crate::names::parse_requirement(req).err()?;
+        Some(format!(
+            "Requires-Dist `{req}` is not a PEP 508 requirement: {e}"
+        ))
+    }),
+    ("Provides-Extra", true, provides_extra),
+    ("License-Expression", false, |_, expr| {
+        let e = spdx::Expression::parse(expr).err()?;
+        Some(format!(
+            "License-Expression `{expr}` is not a valid SPDX expression: {e}"
+        ))
+    }),
+    ("Dynamic", true, |_, dynamic| {
+        ["name", "version", "metadata-version"]
+            .contains(&dynamic.to_ascii_lowercase().as_str())
+            .then(|| format!("Dynamic must not list `{dynamic}`"))
+    }),
+];
+
+/// An extra's name: valid, and normalised from metadata 2.3 (PEP 685).
+fn provides_extra(meta: &CoreMetadata, extra: &str) -> Option<String> {
+    if !crate::names::is_valid_name(extra) {
+        Some(format!(
+            "Provides-Extra `{extra}` is not a valid extra name"
+        ))
+    } else if meta.version_at_least(2, 3) && crate::names::normalize(extra) != extra {
+        Some(format!(
+            "Provides-Extra `{extra}` must be normalised (`{}`) in metadata 2.3 and later",
+            crate::names::normalize(extra)
+        ))
+    } else {
+        None
+    }
+}
+
+/// Description-Content-Type names one of the three types PyPI renders.
+fn content_type(meta: &CoreMetadata, path: &str, findings: &mut Vec<Finding>) {
+    let Some(kind) = meta.get("Description-Content-Type") else {
+        return;
+    };
+    let mime = kind
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !["text/plain", "text/x-rst", "text/markdown"].contains(&mime.as_str()) {
+        findings.push(Finding::warning(
+            "M003",
+            Some(path),
+            format!(
+                "Description-Content-Type `{kind}` is not text/plain, text/x-rst or text/markdown"
+            ),
+        ));
+    }
 }
 
 /// PEP 794: each `Import-Name` / `Import-Namespace` a dotted import name,

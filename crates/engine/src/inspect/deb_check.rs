@@ -68,8 +68,44 @@ pub struct PythonApp {
 pub fn check(blob: &dyn Blob, limits: &Limits, report: &mut Report) -> Archive {
     let mut facts = DebFacts::default();
     let mut findings = Vec::new();
-    let mut data = Archive::default();
-    let mut control_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut parts = Parts::default();
+    let read = read_members(blob, limits, &mut parts, &mut facts, &mut findings);
+    if read < 3 {
+        findings.push(Finding::error(
+            "D001",
+            None,
+            "incomplete: deb(5) needs debian-binary, control.tar and data.tar",
+        ));
+    }
+    let Parts {
+        control_files,
+        mut data,
+    } = parts;
+    normalize_paths(&mut data);
+    control(&control_files, &mut facts, &mut findings);
+    md5sums(&control_files, &data, &mut facts, &mut findings);
+    facts.python = python_app(&data);
+    report.deb = Some(facts);
+    report.findings.append(&mut findings);
+    data
+}
+
+/// The control part's files by name, and the data tree.
+#[derive(Default)]
+struct Parts {
+    control_files: BTreeMap<String, Vec<u8>>,
+    data: Archive,
+}
+
+/// Read the `ar` members in deb(5)'s order; how many of the three
+/// required ones were there (or were out of place).
+fn read_members(
+    blob: &dyn Blob,
+    limits: &Limits,
+    parts: &mut Parts,
+    facts: &mut DebFacts,
+    findings: &mut Vec<Finding>,
+) -> usize {
     let mut ar = ar::Archive::new(Window::new(blob, 0, blob.len()));
     let mut index = 0;
     while let Some(entry) = ar.next_entry() {
@@ -104,48 +140,47 @@ pub fn check(blob: &dyn Blob, limits: &Limits, report: &mut Report) -> Archive {
             ));
             continue;
         }
-        let compression = match name.rsplit_once('.').map(|(_, s)| s) {
-            Some("zst") => Some(Compression::Zstd),
-            Some("xz") => Some(Compression::Xz),
-            Some("gz") => Some(Compression::Gzip),
-            _ => None,
-        };
-        if name == "debian-binary" {
-            let mut text = Vec::new();
-            let _ = entry.by_ref().take(64).read_to_end(&mut text);
-            if !text.starts_with(b"2.") {
-                findings.push(Finding::error("D001", Some(&name), "not format 2.x"));
-            }
-        } else if name.starts_with("control.tar") {
-            control_files = read_control(&mut entry, compression, &mut findings);
-        } else if let Some(c) = compression.filter(|_| name.starts_with("data.tar.")) {
-            facts.compression = Some(c);
-            match crate::sink::compress::decompressor(c, BufReader::new(&mut entry)) {
-                Ok(stream) => data = tar_read::read_stream(stream, limits, true),
-                Err(e) => findings.push(Finding::error(
-                    "D002",
-                    Some(&name),
-                    format!("cannot decompress: {e}"),
-                )),
-            }
-        } else {
-            data = tar_read::read_stream(&mut entry, limits, true);
+        read_member(&name, &mut entry, limits, parts, facts, findings);
+    }
+    index
+}
+
+/// One of the three members, in its place.
+fn read_member(
+    name: &str,
+    entry: &mut impl Read,
+    limits: &Limits,
+    parts: &mut Parts,
+    facts: &mut DebFacts,
+    findings: &mut Vec<Finding>,
+) {
+    let compression = match name.rsplit_once('.').map(|(_, s)| s) {
+        Some("zst") => Some(Compression::Zstd),
+        Some("xz") => Some(Compression::Xz),
+        Some("gz") => Some(Compression::Gzip),
+        _ => None,
+    };
+    if name == "debian-binary" {
+        let mut text = Vec::new();
+        let _ = entry.by_ref().take(64).read_to_end(&mut text);
+        if !text.starts_with(b"2.") {
+            findings.push(Finding::error("D001", Some(name), "not format 2.x"));
         }
+    } else if name.starts_with("control.tar") {
+        parts.control_files = read_control(entry, compression, findings);
+    } else if let Some(c) = compression.filter(|_| name.starts_with("data.tar.")) {
+        facts.compression = Some(c);
+        match crate::sink::compress::decompressor(c, BufReader::new(entry)) {
+            Ok(stream) => parts.data = tar_read::read_stream(stream, limits, true),
+            Err(e) => findings.push(Finding::error(
+                "D002",
+                Some(name),
+                format!("cannot decompress: {e}"),
+            )),
+        }
+    } else {
+        parts.data = tar_read::read_stream(entry, limits, true);
     }
-    if index < 3 {
-        findings.push(Finding::error(
-            "D001",
-            None,
-            "incomplete: deb(5) needs debian-binary, control.tar and data.tar",
-        ));
-    }
-    normalize_paths(&mut data);
-    control(&control_files, &mut facts, &mut findings);
-    md5sums(&control_files, &data, &mut facts, &mut findings);
-    facts.python = python_app(&data);
-    report.deb = Some(facts);
-    report.findings.append(&mut findings);
-    data
 }
 
 /// Member names as the installed paths read (`./usr/bin/x` → `usr/bin/x`);

@@ -74,8 +74,30 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
         })
         .collect();
     let files: Vec<&Member> = members.iter().filter(|m| m.is_file()).collect();
+    shipped_bytecode(&files, findings);
+    duplicates(&files, findings);
+    let toplevel = toplevel(&library, findings);
+    common_names(&toplevel, findings);
+    if library.is_empty() {
+        let (code, what) = if files
+            .iter()
+            .all(|m| m.path.starts_with(&format!("{dist_info}/")))
+        {
+            ("W008", "the wheel is empty apart from its .dist-info")
+        } else {
+            (
+                "W007",
+                "the wheel has no library files (only .data and .dist-info)",
+            )
+        };
+        findings.push(Finding::warning(code, None, what));
+    }
+    top_level_entries(&library, &toplevel, findings);
+}
 
-    for m in &files {
+/// W001: `.pyc` and `.pyo` files.
+fn shipped_bytecode(files: &[&Member], findings: &mut Vec<Finding>) {
+    for m in files {
         if m.path.ends_with(".pyc") || m.path.ends_with(".pyo") {
             findings.push(Finding::warning(
                 "W001",
@@ -84,12 +106,16 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
             ));
         }
     }
+}
+
+/// W002: the same content at several paths.
+fn duplicates(files: &[&Member], findings: &mut Vec<Finding>) {
     let allowed: BTreeSet<String> = ALLOWED_DUPLICATES
         .iter()
         .map(|c| crate::record::hex(&<sha2::Sha256 as sha2::Digest>::digest(c)))
         .collect();
     let mut by_hash: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for m in &files {
+    for m in files {
         if let Some(hash) = m.sha256.as_deref().filter(|h| !allowed.contains(*h)) {
             by_hash.entry(hash).or_default().push(&m.path);
         }
@@ -101,8 +127,13 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
             format!("identical content at {}", paths.join(", ")),
         ));
     }
+}
+
+/// The library's top-level entries, with each file's findings about its
+/// place (W003, W006) and its name (W004).
+fn toplevel<'a>(library: &[&'a Member], findings: &mut Vec<Finding>) -> BTreeSet<&'a str> {
     let mut toplevel: BTreeSet<&str> = BTreeSet::new();
-    for m in &library {
+    for m in library {
         let mut parts = m.path.split('/');
         let top = parts.next().unwrap_or("");
         let nested = parts.next().is_some();
@@ -138,26 +169,22 @@ pub fn lint(members: &[Member], dist_info: &str, data: &str, findings: &mut Vec<
             }
         }
     }
-    for top in &toplevel {
+    toplevel
+}
+
+/// W005: top-level names too common to be meant.
+fn common_names(toplevel: &BTreeSet<&str>, findings: &mut Vec<Finding>) {
+    for top in toplevel {
         let name = *top;
         if COMMON_TOPLEVEL.contains(&name) {
             findings.push(Finding::warning("W005", Some(top), format!("`{name}` at the top level: a name this common is almost never meant to be installed")));
         }
     }
-    if library.is_empty() {
-        let (code, what) = if files
-            .iter()
-            .all(|m| m.path.starts_with(&format!("{dist_info}/")))
-        {
-            ("W008", "the wheel is empty apart from its .dist-info")
-        } else {
-            (
-                "W007",
-                "the wheel has no library files (only .data and .dist-info)",
-            )
-        };
-        findings.push(Finding::warning(code, None, what));
-    }
+}
+
+/// W009: more than one top-level package; W010: a top-level directory
+/// without modules.
+fn top_level_entries(library: &[&Member], toplevel: &BTreeSet<&str>, findings: &mut Vec<Finding>) {
     // `<dist>.libs/` holding only shared libraries is what wheel repair
     // (auditwheel's and Gradient's) grafts: by design, not a packaging
     // mistake, though check-wheel-contents counts it for W009 and W010.

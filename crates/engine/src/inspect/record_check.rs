@@ -2,7 +2,7 @@
 //! and the binary distribution format's rules for wheels. Every missing
 //! file, extra file, hash mismatch and size mismatch is listed.
 
-use super::archive::Archive;
+use super::archive::{Archive, Member};
 use super::finding::Finding;
 use crate::record::hash_b64;
 use serde::Serialize;
@@ -44,117 +44,24 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
         return summary;
     };
     let text = String::from_utf8_lossy(bytes);
-    let files: HashMap<&str, &super::archive::Member> = archive
-        .members
-        .iter()
-        .filter(|m| m.is_file())
-        .map(|m| (m.path.as_str(), m))
-        .collect();
-    let mut listed = HashSet::new();
+    let mut rows = Rows {
+        record_path: &record_path,
+        files: archive
+            .members
+            .iter()
+            .filter(|m| m.is_file())
+            .map(|m| (m.path.as_str(), m))
+            .collect(),
+        listed: HashSet::new(),
+        findings: &mut *findings,
+    };
     for (number, fields) in crate::wheel::read::record_rows(&text) {
         summary.rows += 1;
-        let at = |what: String| format!("RECORD line {number}: {what}");
-        let [path, hash, size] = fields.as_slice() else {
-            findings.push(Finding::error(
-                "R006",
-                Some(&record_path),
-                at(format!(
-                    "{} fields; a row is `path,hash,size`",
-                    fields.len()
-                )),
-            ));
-            continue;
-        };
-        if !listed.insert(path.clone()) {
-            findings.push(Finding::error(
-                "R008",
-                Some(path),
-                at("the file is listed more than once".into()),
-            ));
-            continue;
-        }
-        let Some(member) = files.get(path.as_str()) else {
-            findings.push(Finding::error(
-                "R003",
-                Some(path),
-                at("listed in RECORD but not in the wheel".into()),
-            ));
-            continue;
-        };
-        if hash.is_empty() {
-            if !unrecorded_ok(path, &record_path) {
-                findings.push(Finding::error(
-                    "R006",
-                    Some(path),
-                    at("no hash recorded".into()),
-                ));
-            }
-            continue;
-        }
-        let Some((algorithm, expected)) = hash.split_once('=') else {
-            findings.push(Finding::error(
-                "R006",
-                Some(path),
-                at(format!("hash `{hash}` is not `algorithm=digest`")),
-            ));
-            continue;
-        };
-        let mut ok = true;
-        match (algorithm, member.digest) {
-            ("sha256", Some(digest)) => {
-                let actual = hash_b64(&digest);
-                if actual != expected.trim_end_matches('=') {
-                    findings.push(Finding::error(
-                        "R004",
-                        Some(path),
-                        format!("sha256 is {actual}, RECORD says {expected}"),
-                    ));
-                    ok = false;
-                }
-            }
-            ("sha256", None) => ok = false,
-            ("md5" | "sha1" | "sha224", _) => {
-                findings.push(Finding::error(
-                    "R007",
-                    Some(path),
-                    at(format!(
-                        "{algorithm} is too weak; the format requires sha256 or stronger"
-                    )),
-                ));
-                ok = false;
-            }
-            (other, _) => {
-                findings.push(Finding::info(
-                    "R007",
-                    Some(path),
-                    at(format!("{other} hashes are not verified by this inspector")),
-                ));
-                ok = false;
-            }
-        }
-        match size.parse::<u64>() {
-            Ok(size) if size != member.size => {
-                findings.push(Finding::error(
-                    "R005",
-                    Some(path),
-                    format!("size is {} bytes, RECORD says {size}", member.size),
-                ));
-                ok = false;
-            }
-            Ok(_) => {}
-            Err(_) => {
-                findings.push(Finding::error(
-                    "R006",
-                    Some(path),
-                    at(format!("size `{size}` is not a number")),
-                ));
-                ok = false;
-            }
-        }
-        if ok {
+        if rows.check(number, &fields) {
             summary.verified += 1;
         }
     }
+    let Rows { listed, .. } = rows;
     for m in archive.members.iter().filter(|m| m.is_file()) {
         if !listed.contains(&m.path) && !unrecorded_ok(&m.path, &record_path) {
             findings.push(Finding::error(
@@ -169,6 +76,127 @@ pub fn verify(archive: &Archive, dist_info: &str, findings: &mut Vec<Finding>) -
         .filter(|f| f.severity == super::finding::Severity::Error)
         .count();
     summary
+}
+
+/// RECORD's rows checked one by one against the archive's files.
+struct Rows<'a> {
+    record_path: &'a str,
+    files: HashMap<&'a str, &'a Member>,
+    /// The paths of the rows so far.
+    listed: HashSet<String>,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Rows<'_> {
+    /// Check row `number`; whether its file verifies.
+    fn check(&mut self, number: usize, fields: &[String]) -> bool {
+        let at = |what: String| format!("RECORD line {number}: {what}");
+        let [path, hash, size] = fields else {
+            self.findings.push(Finding::error(
+                "R006",
+                Some(self.record_path),
+                at(format!(
+                    "{} fields; a row is `path,hash,size`",
+                    fields.len()
+                )),
+            ));
+            return false;
+        };
+        if !self.listed.insert(path.clone()) {
+            self.findings.push(Finding::error(
+                "R008",
+                Some(path),
+                at("the file is listed more than once".into()),
+            ));
+            return false;
+        }
+        let Some(member) = self.files.get(path.as_str()).copied() else {
+            self.findings.push(Finding::error(
+                "R003",
+                Some(path),
+                at("listed in RECORD but not in the wheel".into()),
+            ));
+            return false;
+        };
+        if hash.is_empty() {
+            if !unrecorded_ok(path, self.record_path) {
+                self.findings.push(Finding::error(
+                    "R006",
+                    Some(path),
+                    at("no hash recorded".into()),
+                ));
+            }
+            return false;
+        }
+        let Some((algorithm, expected)) = hash.split_once('=') else {
+            self.findings.push(Finding::error(
+                "R006",
+                Some(path),
+                at(format!("hash `{hash}` is not `algorithm=digest`")),
+            ));
+            return false;
+        };
+        let hash_ok = self.check_hash(member, algorithm, expected, &at);
+        let size_ok = self.check_size(member, size, &at);
+        hash_ok && size_ok
+    }
+
+    /// The recorded hash against the member's digest.
+    fn check_hash(
+        &mut self,
+        member: &Member,
+        algorithm: &str,
+        expected: &str,
+        at: &dyn Fn(String) -> String,
+    ) -> bool {
+        let path = Some(member.path.as_str());
+        match (algorithm, member.digest) {
+            ("sha256", Some(digest)) => {
+                let actual = hash_b64(&digest);
+                if actual == expected.trim_end_matches('=') {
+                    return true;
+                }
+                self.findings.push(Finding::error(
+                    "R004",
+                    path,
+                    format!("sha256 is {actual}, RECORD says {expected}"),
+                ));
+            }
+            ("sha256", None) => {}
+            ("md5" | "sha1" | "sha224", _) => self.findings.push(Finding::error(
+                "R007",
+                path,
+                at(format!(
+                    "{algorithm} is too weak; the format requires sha256 or stronger"
+                )),
+            )),
+            (other, _) => self.findings.push(Finding::info(
+                "R007",
+                path,
+                at(format!("{other} hashes are not verified by this inspector")),
+            )),
+        }
+        false
+    }
+
+    /// The recorded size against the member's.
+    fn check_size(&mut self, member: &Member, size: &str, at: &dyn Fn(String) -> String) -> bool {
+        let path = Some(member.path.as_str());
+        match size.parse::<u64>() {
+            Ok(size) if size != member.size => self.findings.push(Finding::error(
+                "R005",
+                path,
+                format!("size is {} bytes, RECORD says {size}", member.size),
+            )),
+            Ok(_) => return true,
+            Err(_) => self.findings.push(Finding::error(
+                "R006",
+                path,
+                at(format!("size `{size}` is not a number")),
+            )),
+        }
+        false
+    }
 }
 
 #[cfg(test)]

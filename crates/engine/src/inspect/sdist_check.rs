@@ -29,30 +29,10 @@ pub struct SdistFacts {
 
 pub fn check(file_name: &str, archive: &Archive, is_zip: bool, report: &mut Report) {
     let findings = &mut report.findings;
-    let tops: BTreeSet<&str> = archive
-        .members
-        .iter()
-        .map(|m| m.path.split('/').next().unwrap_or(""))
-        .filter(|t| !t.is_empty() && *t != ".")
-        .collect();
-    let top = tops
-        .iter()
-        .next()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    if tops.len() != 1 {
-        findings.push(Finding::error(
-            "S002",
-            None,
-            format!(
-                "an sdist has one top-level directory; this one has {}",
-                tops.len()
-            ),
-        ));
-    }
     let stem = file_name
         .strip_suffix(".tar.gz")
         .or_else(|| file_name.strip_suffix(".zip"));
+    let top = top_directory(archive, findings);
     if is_zip {
         findings.push(Finding::warning(
             "S005",
@@ -71,28 +51,7 @@ pub fn check(file_name: &str, archive: &Archive, is_zip: bool, report: &mut Repo
             ));
         }
     }
-    let pkg_info = format!("{top}/PKG-INFO");
-    match archive.content(&pkg_info) {
-        Some(bytes) => {
-            let meta = core_metadata::parse(bytes, &pkg_info, findings);
-            if let Some((name, version)) = stem.and_then(|s| s.rsplit_once('-')) {
-                wheel_check::compare_name_version(&meta, name, version, &pkg_info, findings);
-            }
-            wheel_check::check_license_files(
-                &meta,
-                archive,
-                std::slice::from_ref(&top),
-                &pkg_info,
-                findings,
-            );
-            report.metadata = Some(meta);
-        }
-        None => findings.push(Finding::error(
-            "S001",
-            Some(&pkg_info),
-            "PKG-INFO is missing: the sdist carries no metadata",
-        )),
-    }
+    report.metadata = read_pkg_info(archive, &top, stem, findings);
     let pyproject_path = format!("{top}/pyproject.toml");
     let pyproject = match archive.content(&pyproject_path) {
         Some(bytes) => summarize(bytes, &pyproject_path, findings),
@@ -110,6 +69,63 @@ pub fn check(file_name: &str, archive: &Archive, is_zip: bool, report: &mut Repo
         legacy_zip: is_zip,
         pyproject,
     });
+}
+
+/// The one top-level directory (the first, with an S002 error, when there
+/// are several or none).
+fn top_directory(archive: &Archive, findings: &mut Vec<Finding>) -> String {
+    let tops: BTreeSet<&str> = archive
+        .members
+        .iter()
+        .map(|m| m.path.split('/').next().unwrap_or(""))
+        .filter(|t| !t.is_empty() && *t != ".")
+        .collect();
+    if tops.len() != 1 {
+        findings.push(Finding::error(
+            "S002",
+            None,
+            format!(
+                "an sdist has one top-level directory; this one has {}",
+                tops.len()
+            ),
+        ));
+    }
+    tops.iter()
+        .next()
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
+/// PKG-INFO, checked against the file name's `{name}-{version}` stem and
+/// for its license files.
+fn read_pkg_info(
+    archive: &Archive,
+    top: &str,
+    stem: Option<&str>,
+    findings: &mut Vec<Finding>,
+) -> Option<core_metadata::CoreMetadata> {
+    let pkg_info = format!("{top}/PKG-INFO");
+    let Some(bytes) = archive.content(&pkg_info) else {
+        findings.push(Finding::error(
+            "S001",
+            Some(&pkg_info),
+            "PKG-INFO is missing: the sdist carries no metadata",
+        ));
+        return None;
+    };
+    let meta = core_metadata::parse(bytes, &pkg_info, findings);
+    if let Some((name, version)) = stem.and_then(|s| s.rsplit_once('-')) {
+        wheel_check::compare_name_version(&meta, name, version, &pkg_info, findings);
+    }
+    let top = top.to_string();
+    wheel_check::check_license_files(
+        &meta,
+        archive,
+        std::slice::from_ref(&top),
+        &pkg_info,
+        findings,
+    );
+    Some(meta)
 }
 
 fn summarize(bytes: &[u8], path: &str, findings: &mut Vec<Finding>) -> Option<Pyproject> {

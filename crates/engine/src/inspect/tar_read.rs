@@ -25,53 +25,125 @@ pub fn read(blob: &dyn Blob, gzip: bool, limits: &Limits) -> Archive {
 /// each file's md5 while it is read (a Debian package's md5sums).
 pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
     let mut tar = tar::Archive::new(stream);
-    let mut out = Archive {
-        max_kept: limits.max_kept_bytes,
-        ..Archive::default()
+    let mut reading = Reading {
+        limits,
+        md5,
+        budget: KeepBudget::new(limits),
+        out: Archive {
+            max_kept: limits.max_kept_bytes,
+            ..Archive::default()
+        },
+        findings: Vec::new(),
+        total: 0,
     };
-    let mut findings = Vec::new();
-    let budget = KeepBudget::new(limits);
-    let entries = match tar.entries() {
-        Ok(entries) => entries,
+    let complete = match tar.entries() {
+        Ok(entries) => reading.entries(entries),
         Err(e) => {
-            out.findings.push(Finding::error(
+            reading.out.findings.push(Finding::error(
                 "A007",
                 None,
                 format!("not a readable tar stream: {e}"),
             ));
-            return out;
+            return reading.out;
         }
     };
-    let mut total = 0u64;
-    let mut complete = true;
-    for entry in entries {
-        let mut entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                findings.push(Finding::error(
-                    "A007",
+    let Reading {
+        mut out,
+        mut findings,
+        ..
+    } = reading;
+    if complete {
+        check_end(tar.into_inner(), &mut findings);
+    }
+    archive::check_duplicates(&out.members, &mut findings);
+    out.findings = findings;
+    out
+}
+
+/// One tar stream being read: the members so far and their findings.
+struct Reading<'a> {
+    limits: &'a Limits,
+    md5: bool,
+    budget: KeepBudget,
+    out: Archive,
+    findings: Vec<Finding>,
+    /// Declared bytes of the files read so far.
+    total: u64,
+}
+
+/// Whether reading goes on after a member.
+enum Next {
+    Continue,
+    Stop,
+}
+
+impl Reading<'_> {
+    /// Read every member; whether the archive was read to its end.
+    fn entries<R: Read>(&mut self, entries: tar::Entries<'_, R>) -> bool {
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.findings.push(Finding::error(
+                        "A007",
+                        None,
+                        format!(
+                            "the archive is truncated or corrupt after {} members: {e}",
+                            self.out.members.len()
+                        ),
+                    ));
+                    return false;
+                }
+            };
+            if self.out.members.len() >= self.limits.max_members {
+                self.findings.push(Finding::error(
+                    "A006",
                     None,
                     format!(
-                        "the archive is truncated or corrupt after {} members: {e}",
-                        out.members.len()
+                        "more than {} members; the rest were not read",
+                        self.limits.max_members
                     ),
                 ));
-                complete = false;
-                break;
+                return false;
             }
-        };
-        if out.members.len() >= limits.max_members {
-            findings.push(Finding::error(
-                "A006",
-                None,
-                format!(
-                    "more than {} members; the rest were not read",
-                    limits.max_members
-                ),
-            ));
-            complete = false;
-            break;
+            if let Next::Stop = self.entry(&mut entry) {
+                return false;
+            }
         }
+        true
+    }
+
+    /// One member: its header's facts, then a file's content.
+    fn entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Next {
+        let Some(mut member) = self.member(entry) else {
+            return Next::Continue;
+        };
+        let mut kept = None;
+        if member.kind == MemberKind::File {
+            self.total = self.total.saturating_add(member.size);
+            if self.total > self.limits.max_total_bytes {
+                self.findings.push(Finding::error(
+                    "A006",
+                    Some(&member.path),
+                    format!(
+                        "the archive inflates to more than {} bytes; reading stopped here",
+                        self.limits.max_total_bytes
+                    ),
+                ));
+                self.out.members.push(member);
+                self.out.kept.push(None);
+                return Next::Stop;
+            }
+            kept = self.content(entry, &mut member);
+        }
+        self.out.members.push(member);
+        self.out.kept.push(kept);
+        Next::Continue
+    }
+
+    /// The member a header describes, with the findings its kind and path
+    /// call for; `None` for the extension headers of the member after it.
+    fn member<R: Read>(&mut self, entry: &tar::Entry<'_, R>) -> Option<Member> {
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let header = entry.header();
         let kind = match header.entry_type() {
@@ -82,13 +154,11 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
             tar::EntryType::XGlobalHeader
             | tar::EntryType::XHeader
             | tar::EntryType::GNULongName
-            | tar::EntryType::GNULongLink => continue,
+            | tar::EntryType::GNULongLink => return None,
             _ => MemberKind::Special,
         };
-        let declared = entry.size();
-        let mode = header.mode().ok();
-        let mut member = Member::new(path, kind, declared, mode);
-        archive::check_path(&member.path, &mut findings);
+        let mut member = Member::new(path, kind, entry.size(), header.mode().ok());
+        archive::check_path(&member.path, &mut self.findings);
         if matches!(kind, MemberKind::Symlink | MemberKind::Hardlink) {
             let target = entry
                 .link_name_bytes()
@@ -98,7 +168,7 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
             } else {
                 "A014"
             };
-            findings.push(Finding::error(
+            self.findings.push(Finding::error(
                 code,
                 Some(&member.path),
                 format!(
@@ -109,70 +179,57 @@ pub fn read_stream(stream: impl Read, limits: &Limits, md5: bool) -> Archive {
             ));
             member.target = target;
         } else if kind == MemberKind::Special {
-            findings.push(Finding::error(
+            self.findings.push(Finding::error(
                 "A009",
                 Some(&member.path),
                 "special file (device, FIFO or socket)",
             ));
         }
-        let mut kept = None;
-        if kind == MemberKind::File {
-            total = total.saturating_add(declared);
-            if total > limits.max_total_bytes {
-                findings.push(Finding::error(
-                    "A006",
-                    Some(&member.path),
-                    format!(
-                        "the archive inflates to more than {} bytes; reading stopped here",
-                        limits.max_total_bytes
-                    ),
-                ));
-                out.members.push(member);
-                out.kept.push(None);
-                complete = false;
-                break;
-            }
-            let wanted = archive::want_content(&member.path);
-            let keep = if wanted { Keep::Content } else { Keep::ElfOnly };
-            let mut hashing = Md5Reader {
-                inner: &mut entry,
-                md5: md5.then(<md5::Md5 as md5::Digest>::new),
-            };
-            let mut read = archive::stream(&mut hashing, Some(declared), keep, limits, &budget);
-            if let Some(h) = hashing.md5 {
-                member.md5 = Some(crate::record::hex(&md5::Digest::finalize(h)));
-            }
-            if read.head.starts_with(archive::ELF_MAGIC) {
-                out.native.push((
-                    member.path.clone(),
-                    analyse_held(&member.path, &read, limits),
-                ));
-                if !wanted {
-                    read.kept = None;
-                }
-            }
-            if read.stopped.is_none() && read.size != declared {
-                findings.push(Finding::error(
-                    "A007",
-                    Some(&member.path),
-                    format!(
-                        "content ends after {} of {declared} bytes (truncated archive)",
-                        read.size
-                    ),
-                ));
-            }
-            archive::record_read(&mut member, &read, &mut findings);
-            kept = read.kept;
+        Some(member)
+    }
+
+    /// Stream a file member's content: hashed, checked against its declared
+    /// size, analysed when it is ELF; what is kept of it.
+    fn content(&mut self, entry: &mut impl Read, member: &mut Member) -> Option<Vec<u8>> {
+        let declared = member.size;
+        let wanted = archive::want_content(&member.path);
+        let keep = if wanted { Keep::Content } else { Keep::ElfOnly };
+        let mut hashing = Md5Reader {
+            inner: entry,
+            md5: self.md5.then(<md5::Md5 as md5::Digest>::new),
+        };
+        let mut read = archive::stream(
+            &mut hashing,
+            Some(declared),
+            keep,
+            self.limits,
+            &self.budget,
+        );
+        if let Some(h) = hashing.md5 {
+            member.md5 = Some(crate::record::hex(&md5::Digest::finalize(h)));
         }
-        out.members.push(member);
-        out.kept.push(kept);
+        if read.head.starts_with(archive::ELF_MAGIC) {
+            self.out.native.push((
+                member.path.clone(),
+                analyse_held(&member.path, &read, self.limits),
+            ));
+            if !wanted {
+                read.kept = None;
+            }
+        }
+        if read.stopped.is_none() && read.size != declared {
+            self.findings.push(Finding::error(
+                "A007",
+                Some(&member.path),
+                format!(
+                    "content ends after {} of {declared} bytes (truncated archive)",
+                    read.size
+                ),
+            ));
+        }
+        archive::record_read(member, &read, &mut self.findings);
+        read.kept
     }
-    if complete {
-        check_end(tar.into_inner(), &mut findings);
-    }
-    archive::check_duplicates(&out.members, &mut findings);
-    out.findings = findings;
-    out
 }
 
 /// Analyse an ELF member held whole (tar has no random access, and the

@@ -27,7 +27,34 @@ const DATA_CATEGORIES: &[&str] = &["purelib", "platlib", "headers", "scripts", "
 
 pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
     let findings = &mut report.findings;
-    let parsed = match WheelName::parse(file_name) {
+    let parsed = parse_name(file_name, findings);
+    let dist_info = find_dist_info(archive, parsed.as_ref(), findings);
+    let data_dir = dist_info
+        .strip_suffix(".dist-info")
+        .map(|s| format!("{s}.data"))
+        .unwrap_or_default();
+    report.metadata = read_metadata(archive, &dist_info, parsed.as_ref(), findings);
+    let wheel_file = read_wheel_file(archive, &dist_info, parsed.as_ref(), findings);
+    let ep_path = format!("{dist_info}/entry_points.txt");
+    if let Some(bytes) = archive.content(&ep_path) {
+        report.entry_points = entry_points::parse(bytes, &ep_path, findings);
+    }
+    check_data_categories(archive, &data_dir, findings);
+    let record = record_check::verify(archive, &dist_info, findings);
+    lint::lint(&archive.members, &dist_info, &data_dir, findings);
+    report.wheel = Some(WheelFacts {
+        tags: parsed.as_ref().map(WheelName::tags).unwrap_or_default(),
+        name: parsed,
+        dist_info,
+        wheel_file,
+        record,
+    });
+}
+
+/// The file name broken into its parts (binary distribution format, "File
+/// name convention").
+fn parse_name(file_name: &str, findings: &mut Vec<Finding>) -> Option<WheelName> {
+    match WheelName::parse(file_name) {
         Ok(parsed) => Some(parsed),
         Err(e) => {
             findings.push(Finding::error(
@@ -37,18 +64,34 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             ));
             None
         }
-    };
+    }
+}
+
+/// The one `.dist-info` directory, which the file name names: when there
+/// are several, the one the name expects (or the first).
+fn find_dist_info(
+    archive: &Archive,
+    parsed: Option<&WheelName>,
+    findings: &mut Vec<Finding>,
+) -> String {
     let dist_infos: BTreeSet<&str> =
         crate::wheel::read::dist_info_dirs(archive.members.iter().map(|m| m.path.as_str()), None);
-    let expected = parsed.as_ref().map(|w| {
+    let expected = parsed.map(|w| {
         format!(
             "{}-{}.dist-info",
             crate::names::wheel_escape(&w.name),
             w.version
         )
     });
-    let dist_info = match (dist_infos.len(), &expected) {
-        (0, _) => {
+    let first = || {
+        dist_infos
+            .iter()
+            .next()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    };
+    let dist_info = match dist_infos.len() {
+        0 => {
             findings.push(Finding::error(
                 "M001",
                 None,
@@ -56,30 +99,17 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             ));
             expected.clone().unwrap_or_default()
         }
-        (1, _) => dist_infos
-            .iter()
-            .next()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-        (_, Some(e)) if dist_infos.contains(e.as_str()) => {
-            findings.push(Finding::error(
-                "F005",
-                None,
-                format!("more than one .dist-info directory: {}", join(&dist_infos)),
-            ));
-            e.clone()
-        }
+        1 => first(),
         _ => {
             findings.push(Finding::error(
                 "F005",
                 None,
                 format!("more than one .dist-info directory: {}", join(&dist_infos)),
             ));
-            dist_infos
-                .iter()
-                .next()
-                .map(|s| s.to_string())
-                .unwrap_or_default()
+            match &expected {
+                Some(e) if dist_infos.contains(e.as_str()) => e.clone(),
+                _ => first(),
+            }
         }
     };
     if let Some(expected) = &expected {
@@ -93,31 +123,41 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             ));
         }
     }
-    let data_dir = dist_info
-        .strip_suffix(".dist-info")
-        .map(|s| format!("{s}.data"))
-        .unwrap_or_default();
+    dist_info
+}
 
-    // METADATA
+/// METADATA, checked against the file name and for its license files.
+fn read_metadata(
+    archive: &Archive,
+    dist_info: &str,
+    parsed: Option<&WheelName>,
+    findings: &mut Vec<Finding>,
+) -> Option<core_metadata::CoreMetadata> {
     let metadata_path = format!("{dist_info}/METADATA");
-    match archive.content(&metadata_path) {
-        Some(bytes) => {
-            let meta = core_metadata::parse(bytes, &metadata_path, findings);
-            if let Some(w) = &parsed {
-                compare_name_version(&meta, &w.name, &w.version, &metadata_path, findings);
-            }
-            let dirs = license_dirs(&meta, &dist_info);
-            check_license_files(&meta, archive, &dirs, &metadata_path, findings);
-            report.metadata = Some(meta);
-        }
-        None => findings.push(Finding::error(
+    let Some(bytes) = archive.content(&metadata_path) else {
+        findings.push(Finding::error(
             "M001",
             Some(&metadata_path),
             format!("METADATA {}", archive.why_not_kept(&metadata_path)),
-        )),
+        ));
+        return None;
+    };
+    let meta = core_metadata::parse(bytes, &metadata_path, findings);
+    if let Some(w) = parsed {
+        compare_name_version(&meta, &w.name, &w.version, &metadata_path, findings);
     }
+    let dirs = license_dirs(&meta, dist_info);
+    check_license_files(&meta, archive, &dirs, &metadata_path, findings);
+    Some(meta)
+}
 
-    // WHEEL
+/// The WHEEL file's fields, checked.
+fn read_wheel_file(
+    archive: &Archive,
+    dist_info: &str,
+    parsed: Option<&WheelName>,
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<String, Vec<String>> {
     let wheel_path = format!("{dist_info}/WHEEL");
     let mut wheel_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
     match archive.content(&wheel_path) {
@@ -127,7 +167,7 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             for h in headers {
                 wheel_file.entry(h.name).or_default().push(h.value);
             }
-            check_wheel_file(&wheel_file, parsed.as_ref(), &wheel_path, findings);
+            check_wheel_file(&wheel_file, parsed, &wheel_path, findings);
         }
         None => findings.push(Finding::error(
             "F001",
@@ -135,14 +175,11 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             "the WHEEL file is missing or unreadable",
         )),
     }
+    wheel_file
+}
 
-    // entry_points.txt
-    let ep_path = format!("{dist_info}/entry_points.txt");
-    if let Some(bytes) = archive.content(&ep_path) {
-        report.entry_points = entry_points::parse(bytes, &ep_path, findings);
-    }
-
-    // .data categories
+/// Every `.data` subdirectory must be one of the install scheme's categories.
+fn check_data_categories(archive: &Archive, data_dir: &str, findings: &mut Vec<Finding>) {
     let data_prefix = format!("{data_dir}/");
     for m in &archive.members {
         if let Some(rest) = m.path.strip_prefix(&data_prefix) {
@@ -159,16 +196,6 @@ pub fn check(file_name: &str, archive: &Archive, report: &mut Report) {
             }
         }
     }
-
-    let record = record_check::verify(archive, &dist_info, findings);
-    lint::lint(&archive.members, &dist_info, &data_dir, findings);
-    report.wheel = Some(WheelFacts {
-        tags: parsed.as_ref().map(WheelName::tags).unwrap_or_default(),
-        name: parsed,
-        dist_info,
-        wheel_file,
-        record,
-    });
 }
 
 fn join(set: &BTreeSet<&str>) -> String {
@@ -283,6 +310,9 @@ fn expand_tag(tag: &str) -> Vec<String> {
     out
 }
 
+/// The WHEEL file's fields (binary distribution format, "The .dist-info
+/// directory"): its version, Root-Is-Purelib, and tags agreeing with the
+/// file name.
 fn check_wheel_file(
     fields: &BTreeMap<String, Vec<String>>,
     name: Option<&WheelName>,
@@ -328,36 +358,7 @@ fn check_wheel_file(
         }
     }
     if let Some(w) = name {
-        // maturin writes compressed tag sets (`cp311-cp311-a.b`) on one
-        // Tag line; installers accept them, so they are expanded first.
-        let declared: BTreeSet<String> = fields
-            .get("Tag")
-            .map(|v| v.iter().flat_map(|t| expand_tag(t)).collect())
-            .unwrap_or_default();
-        let declared: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
-        let from_name = w.tags();
-        let from_name: BTreeSet<&str> = from_name.iter().map(String::as_str).collect();
-        if declared != from_name {
-            let missing: Vec<&str> = from_name.difference(&declared).copied().collect();
-            let extra: Vec<&str> = declared.difference(&from_name).copied().collect();
-            findings.push(Finding::error(
-                "F004",
-                Some(path),
-                format!(
-                    "Tag lines differ from the file name's tags (missing: {}; not in the name: {})",
-                    if missing.is_empty() {
-                        "none".into()
-                    } else {
-                        missing.join(", ")
-                    },
-                    if extra.is_empty() {
-                        "none".into()
-                    } else {
-                        extra.join(", ")
-                    }
-                ),
-            ));
-        }
+        check_tags(fields, w, path, findings);
         if let (Some(build), Some(declared)) = (&w.build, first("Build")) {
             if build != declared {
                 findings.push(Finding::error(
@@ -368,4 +369,39 @@ fn check_wheel_file(
             }
         }
     }
+}
+
+/// The Tag lines must be the file name's tags.
+fn check_tags(
+    fields: &BTreeMap<String, Vec<String>>,
+    w: &WheelName,
+    path: &str,
+    findings: &mut Vec<Finding>,
+) {
+    // maturin writes compressed tag sets (`cp311-cp311-a.b`) on one
+    // Tag line; installers accept them, so they are expanded first.
+    let declared: BTreeSet<String> = fields
+        .get("Tag")
+        .map(|v| v.iter().flat_map(|t| expand_tag(t)).collect())
+        .unwrap_or_default();
+    let declared: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
+    let from_name = w.tags();
+    let from_name: BTreeSet<&str> = from_name.iter().map(String::as_str).collect();
+    if declared == from_name {
+        return;
+    }
+    let listed = |tags: Vec<&str>| {
+        if tags.is_empty() {
+            "none".to_string()
+        } else {
+            tags.join(", ")
+        }
+    };
+    let missing = listed(from_name.difference(&declared).copied().collect());
+    let extra = listed(declared.difference(&from_name).copied().collect());
+    findings.push(Finding::error(
+        "F004",
+        Some(path),
+        format!("Tag lines differ from the file name's tags (missing: {missing}; not in the name: {extra})"),
+    ));
 }

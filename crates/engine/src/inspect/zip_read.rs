@@ -251,6 +251,8 @@ pub fn content<'b>(blob: &'b dyn Blob, c: &Central, data: u64) -> Option<Box<dyn
     }
 }
 
+/// The central directory's entries (APPNOTE § 4.3.12), with the findings
+/// their names, kinds and flags call for.
 fn parse_central(
     cd: &[u8],
     shift: u64,
@@ -263,75 +265,96 @@ fn parse_central(
         if out.len() >= limits.max_members {
             return Err(format!("more than {} entries", limits.max_members));
         }
-        let made_by = u16_at(cd, at + 4);
-        let flags = u16_at(cd, at + 8);
-        let method = u16_at(cd, at + 10);
-        let crc = u32_at(cd, at + 16);
-        let mut compressed = u32_at(cd, at + 20) as u64;
-        let mut declared = u32_at(cd, at + 24) as u64;
-        let name_len = u16_at(cd, at + 28) as usize;
-        let extra_len = u16_at(cd, at + 30) as usize;
-        let comment_len = u16_at(cd, at + 32) as usize;
-        let external = u32_at(cd, at + 38);
-        let mut local = u32_at(cd, at + 42) as u64;
-        let name_at = at + 46;
-        let end = name_at + name_len + extra_len + comment_len;
-        if end > cd.len() {
-            return Err(format!(
-                "central directory entry {} is truncated",
-                out.len() + 1
-            ));
-        }
-        let name_raw = cd[name_at..name_at + name_len].to_vec();
-        let extra = &cd[name_at + name_len..name_at + name_len + extra_len];
-        zip64_extra(extra, &mut declared, &mut compressed, &mut local);
-        let path = String::from_utf8_lossy(&name_raw).into_owned();
-        archive::check_path(&path, findings);
-        let unix_mode = (made_by >> 8 == 3)
-            .then_some(external >> 16)
-            .filter(|m| *m != 0);
-        let kind = match unix_mode.map(|m| m & 0o170000) {
-            Some(0o120000) => MemberKind::Symlink,
-            Some(0o040000) => MemberKind::Dir,
-            // FIFO, character device, block device, socket.
-            Some(0o010000 | 0o020000 | 0o060000 | 0o140000) => MemberKind::Special,
-            // Regular, or no type bits (many writers set permissions only).
-            _ if path.ends_with('/') => MemberKind::Dir,
-            _ => MemberKind::File,
-        };
-        match kind {
-            MemberKind::Symlink => findings.push(Finding::error(
-                "A003",
-                Some(&path),
-                "symbolic link: installers write it as a file or follow it outside the tree",
-            )),
-            MemberKind::Special => findings.push(Finding::error(
-                "A009",
-                Some(&path),
-                "special file (device, FIFO or socket)",
-            )),
-            _ => {}
-        }
-        if flags & 1 != 0 {
-            findings.push(Finding::error(
-                "A011",
-                Some(&path),
-                "encrypted entry: content cannot be verified",
-            ));
-        }
-        out.push(Central {
-            member: Member::new(path, kind, declared, unix_mode.map(|m| m & 0o7777)),
-            flags,
-            method,
-            crc,
-            compressed,
-            declared,
-            local_offset: local.saturating_add(shift),
-            name_raw,
-        });
+        let (central, end) = central_entry(cd, at, shift, findings)
+            .ok_or_else(|| format!("central directory entry {} is truncated", out.len() + 1))?;
+        out.push(central);
         at = end;
     }
     Ok(out)
+}
+
+/// The central directory entry at `at`, and where the next begins; `None`
+/// when its variable fields run past the directory.
+fn central_entry(
+    cd: &[u8],
+    at: usize,
+    shift: u64,
+    findings: &mut Vec<Finding>,
+) -> Option<(Central, usize)> {
+    let made_by = u16_at(cd, at + 4);
+    let flags = u16_at(cd, at + 8);
+    let mut compressed = u32_at(cd, at + 20) as u64;
+    let mut declared = u32_at(cd, at + 24) as u64;
+    let name_len = u16_at(cd, at + 28) as usize;
+    let extra_len = u16_at(cd, at + 30) as usize;
+    let comment_len = u16_at(cd, at + 32) as usize;
+    let external = u32_at(cd, at + 38);
+    let mut local = u32_at(cd, at + 42) as u64;
+    let name_at = at + 46;
+    let end = name_at + name_len + extra_len + comment_len;
+    if end > cd.len() {
+        return None;
+    }
+    let name_raw = cd[name_at..name_at + name_len].to_vec();
+    let extra = &cd[name_at + name_len..name_at + name_len + extra_len];
+    zip64_extra(extra, &mut declared, &mut compressed, &mut local);
+    let path = String::from_utf8_lossy(&name_raw).into_owned();
+    archive::check_path(&path, findings);
+    let unix_mode = (made_by >> 8 == 3)
+        .then_some(external >> 16)
+        .filter(|m| *m != 0);
+    let kind = member_kind(unix_mode, &path, flags, findings);
+    let central = Central {
+        member: Member::new(path, kind, declared, unix_mode.map(|m| m & 0o7777)),
+        flags,
+        method: u16_at(cd, at + 10),
+        crc: u32_at(cd, at + 16),
+        compressed,
+        declared,
+        local_offset: local.saturating_add(shift),
+        name_raw,
+    };
+    Some((central, end))
+}
+
+/// An entry's kind by its Unix mode (or its name), with the findings for
+/// links, special files and encryption.
+fn member_kind(
+    unix_mode: Option<u32>,
+    path: &str,
+    flags: u16,
+    findings: &mut Vec<Finding>,
+) -> MemberKind {
+    let kind = match unix_mode.map(|m| m & 0o170000) {
+        Some(0o120000) => MemberKind::Symlink,
+        Some(0o040000) => MemberKind::Dir,
+        // FIFO, character device, block device, socket.
+        Some(0o010000 | 0o020000 | 0o060000 | 0o140000) => MemberKind::Special,
+        // Regular, or no type bits (many writers set permissions only).
+        _ if path.ends_with('/') => MemberKind::Dir,
+        _ => MemberKind::File,
+    };
+    match kind {
+        MemberKind::Symlink => findings.push(Finding::error(
+            "A003",
+            Some(path),
+            "symbolic link: installers write it as a file or follow it outside the tree",
+        )),
+        MemberKind::Special => findings.push(Finding::error(
+            "A009",
+            Some(path),
+            "special file (device, FIFO or socket)",
+        )),
+        _ => {}
+    }
+    if flags & 1 != 0 {
+        findings.push(Finding::error(
+            "A011",
+            Some(path),
+            "encrypted entry: content cannot be verified",
+        ));
+    }
+    kind
 }
 
 /// The Zip64 extended information extra field (APPNOTE § 4.5.3): 64-bit
