@@ -260,9 +260,10 @@ fn build_with(
             (_, Format::Deb, _) => crate::deb::write(plan, &dest, progress)?,
             (Some(app), Format::Exe, _) => {
                 let entry = &app.entry.object;
+                let unpacked = plan.entries.iter().map(|e| e.size).sum();
                 sink::write_checked(plan, &dest, progress, &|exe| {
                     progress.step("importing the entry point from the executable");
-                    crate::frozen::smoke::import_entry(exe, &plan.file_name, entry)
+                    crate::frozen::smoke::import_entry(exe, &plan.file_name, entry, unpacked)
                 })?
             }
             _ => sink::write(plan, &dest, progress)?,
