@@ -27,3 +27,16 @@ def real_python():
     """The interpreter behind python3, not a version manager's shim
     (python-startup.md)."""
     return subprocess.check_output(["python3", "-c", "import sys; print(sys.executable)"], text=True).strip()
+
+
+def stage_fixture(out, root, gradient, wheelhouse):
+    """tests/fixtures/app copied into `out`, and a wheelhouse beside it that
+    also holds the application's own wheel: (project, wheels)."""
+    import shutil
+    app = out / "app"
+    shutil.copytree(root / "tests" / "fixtures" / "app", app)
+    wheels = out / "wheels"
+    shutil.copytree(wheelhouse, wheels)
+    subprocess.run([gradient, "build", str(app), "--format", "wheel", "--out", str(wheels)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return app, wheels

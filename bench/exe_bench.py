@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import environment, real_python, timed
+from common import environment, real_python, stage_fixture, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -117,12 +117,7 @@ def main():
 
 def fixture(args, pip, python):
     """greet, built from the fixture project and the test wheelhouse."""
-    app = OUT / "app"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "app", app)
-    wheels = OUT / "wheels"
-    shutil.copytree(args.wheelhouse, wheels)
-    subprocess.run([args.gradient, "build", str(app), "--format", "wheel", "--out", str(wheels)],
-                   check=True, stdout=subprocess.DEVNULL)
+    app, wheels = stage_fixture(OUT, ROOT, args.gradient, args.wheelhouse)
     subprocess.run(pip + ["--no-index", "--find-links", str(wheels), "greet"], check=True)
     entry = OUT / "entry.py"
     entry.write_text("from greet.cli import main\nmain()\n")

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import environment, real_python, timed
+from common import environment, real_python, stage_fixture, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -44,14 +44,8 @@ def main():
     python = real_python()
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
-    app = OUT / "app"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "app", app)
-
     # The application's wheel for shiv and pex, beside the dependencies.
-    wheels = OUT / "wheels"
-    shutil.copytree(args.wheelhouse, wheels)
-    subprocess.run([args.gradient, "build", str(app), "--format", "wheel", "--out", str(wheels)],
-                   check=True, stdout=subprocess.DEVNULL)
+    app, wheels = stage_fixture(OUT, ROOT, args.gradient, args.wheelhouse)
 
     def gradient_with(store):
         def build(out, scratch):
