@@ -49,33 +49,38 @@ pub struct AppState {
     pub backend_writes: Arc<BackendWrites>,
 }
 
-/// A backend building a preview may write into the project (setuptools-scm
-/// and hatch-vcs rewrite their version file, setuptools its egg-info):
-/// those writes must not count as the person's edits, or each preview
-/// would start the next one.
+/// The project's own backend runs in the project's tree, for a preview or a
+/// build, and writes there (setuptools its `build/` and egg-info,
+/// setuptools-scm and hatch-vcs their version file). Two runs at once would
+/// race on those files, so they take turns; and their writes must not count
+/// as the person's edits, or each run would start the next preview.
 #[derive(Default)]
 pub struct BackendWrites {
-    /// Start and end (`None` while it runs) of the last backend preview.
+    /// Held while a backend runs in the tree.
+    turn: Mutex<()>,
+    /// Start and end (`None` while it runs) of the last backend run.
     window: Mutex<Option<(SystemTime, Option<SystemTime>)>>,
 }
 
 impl BackendWrites {
-    pub fn start(&self) {
+    /// Run `backend` once no other backend runs in the tree, recording when
+    /// it ran.
+    pub fn run<T>(&self, backend: impl FnOnce() -> T) -> T {
+        let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
         if let Ok(mut w) = self.window.lock() {
             *w = Some((SystemTime::now(), None));
         }
-    }
-
-    pub fn end(&self) {
+        let result = backend();
         if let Ok(mut w) = self.window.lock() {
             if let Some((_, end)) = w.as_mut() {
                 *end = Some(SystemTime::now());
             }
         }
+        result
     }
 
     /// Whether the file at `path` was last modified while the backend
-    /// built a preview.
+    /// ran.
     pub fn wrote(&self, path: &Path) -> bool {
         let Some((start, end)) = self.window.lock().ok().and_then(|w| *w) else {
             return false;

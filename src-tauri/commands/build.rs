@@ -152,14 +152,18 @@ pub fn start_build(
             start: Instant::now(),
         };
         let native = native.unwrap_or(false);
+        let state = app.state::<AppState>();
         let result = match backend {
-            Some(_) => frontend::build(
-                &frontend::Request {
-                    formats,
-                    ..backend_request(&root)
-                },
-                &progress,
-            ),
+            // After any preview the backend is building in the tree.
+            Some(_) => state.backend_writes.run(|| {
+                frontend::build(
+                    &frontend::Request {
+                        formats,
+                        ..backend_request(&root)
+                    },
+                    &progress,
+                )
+            }),
             None => Project::load(&root)
                 .map_err(gradient_engine::Error::from)
                 .and_then(|mut project| {
@@ -175,7 +179,6 @@ pub fn start_build(
                     build::build(&project, &request, &progress)
                 }),
         };
-        let state = app.state::<AppState>();
         let event = match result {
             Ok(report) => {
                 for a in &report.artifacts {

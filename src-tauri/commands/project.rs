@@ -164,9 +164,9 @@ pub fn plan_preview(
     let trusted = super::trust::is_trusted(&app, &path);
     if backend.is_some() && trusted {
         let request = super::build::backend_request(&path);
-        state.backend_writes.start();
-        let preview = build::backend_preview(&request, format, &Silent);
-        state.backend_writes.end();
+        let preview = state
+            .backend_writes
+            .run(|| build::backend_preview(&request, format, &Silent));
         return Ok(plan_view(preview?));
     }
     let project = Project::load(&path)?;

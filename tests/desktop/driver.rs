@@ -155,7 +155,31 @@ impl Studio {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.screenshot("timeout").await;
-        panic!("`{css}` never showed `{needle}` (last: `{last}`)");
+        let status = self.text_of("#build-status").await;
+        let error = self.text_of("#error-text").await;
+        let log = self.text_of("#log").await;
+        let log: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        panic!(
+            "`{css}` never showed `{needle}` (last: `{last}`)\nbuild status: {status}\nerror: {error}\nlog (last lines):\n{}",
+            log.join("\n")
+        );
+    }
+
+    /// The text content of `css` now (shown or not), or nothing when it is
+    /// not there.
+    async fn text_of(&self, css: &str) -> String {
+        let script = "return document.querySelector(arguments[0])?.textContent ?? '';";
+        match self.client.execute(script, vec![css.into()]).await {
+            Ok(serde_json::Value::String(text)) => text,
+            _ => String::new(),
+        }
     }
 
     pub async fn cells(&self, css: &str) -> Vec<String> {

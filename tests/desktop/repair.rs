@@ -65,7 +65,6 @@ PyMODINIT_FUNC PyInit__impl(void) { return PyModule_Create(&mod); }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "stalls waiting for the build when run beside the other desktop tests (passes alone: cargo test --test desktop -- --ignored repair); the trusted project's backend preview and its build race"]
 async fn builds_a_c_extension_and_shows_its_repair() {
     let work = tempfile::tempdir().expect("tempdir");
     let lib = libgreet(&work.path().join("lib"));
