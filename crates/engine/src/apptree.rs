@@ -144,9 +144,9 @@ pub enum WheelData<'a> {
 }
 
 impl WheelInput<'_> {
-    /// Its size in bytes, for progress (0 when the file is unreadable: the
+    /// Its size in bytes, for progress and space (0 when the file is unreadable: the
     /// install then says why).
-    fn len(&self) -> u64 {
+    pub fn size(&self) -> u64 {
         match self.data {
             WheelData::File(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
             WheelData::Bytes(bytes) => bytes.len() as u64,
@@ -176,7 +176,7 @@ fn install_into(
     layout: &Layout,
     progress: &dyn Progress,
 ) -> Result<AppTree> {
-    let sizes: Vec<u64> = wheels.iter().map(WheelInput::len).collect();
+    let sizes: Vec<u64> = wheels.iter().map(WheelInput::size).collect();
     progress.start(sizes.iter().sum());
     let claims: Claims = Mutex::default();
     let results: Vec<Result<Installation>> = wheels

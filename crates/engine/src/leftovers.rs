@@ -43,10 +43,12 @@ pub fn sweep_parts(dir: &Path) {
     );
 }
 
-/// Remove the `<prefix>*` staging directories in the temporary directory
-/// that killed runs left.
+/// Remove the `<prefix>*` staging directories that killed runs left where
+/// [`crate::scratch`] puts them.
 pub fn sweep_staging(prefix: &str) {
-    sweep(&std::env::temp_dir(), |name| name.starts_with(prefix), true);
+    for place in crate::scratch::places() {
+        sweep(&place, |name| name.starts_with(prefix), true);
+    }
 }
 
 fn sweep(dir: &Path, ours: impl Fn(&str) -> bool, dirs: bool) {

@@ -35,6 +35,7 @@ pub mod publish;
 pub mod record;
 pub mod repair;
 pub mod runtime;
+pub mod scratch;
 pub mod sdist;
 pub mod sink;
 pub mod tags;

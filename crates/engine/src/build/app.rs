@@ -159,7 +159,6 @@ pub fn stage(
     progress.step("target");
     let (target, deb_layout, runtime) = target_and_runtime(project, formats, options)?;
     check_requires_python(project, &target)?;
-    let (staging, held) = staging_dir()?;
 
     // A project's own wheel is built here, straight into memory for the
     // installer; a published application's comes with its closure.
@@ -175,6 +174,7 @@ pub fn stage(
         notes.push(format!("wrote the lock {}", path.display()));
     }
     let wheels = wheel_inputs(own.as_ref(), &closure);
+    let (staging, held) = staging_dir(&wheels, runtime.is_some())?;
     let own_sha256 = match &own {
         Some((_, _, sha256)) => sha256.clone(),
         None => published_wheel(&project.metadata.normalized_name, &closure)?
@@ -232,17 +232,28 @@ fn target_and_runtime(
     Ok((target, deb_layout, runtime))
 }
 
-/// A new staging directory, held for this build (earlier builds' unheld
-/// ones swept first).
-fn staging_dir() -> Result<(tempfile::TempDir, crate::leftovers::Held)> {
+/// A new staging directory for installing `wheels` (and a runtime when
+/// `bundles`), held for this build (earlier builds' unheld ones swept
+/// first).
+fn staging_dir(
+    wheels: &[WheelInput<'_>],
+    bundles: bool,
+) -> Result<(tempfile::TempDir, crate::leftovers::Held)> {
     crate::leftovers::sweep_staging(STAGING_PREFIX);
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir()
+    let staging = crate::scratch::dir(STAGING_PREFIX, staged_size(wheels, bundles))
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let held =
         crate::leftovers::hold_dir(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
     Ok((staging, held))
+}
+
+/// A generous guess at the staging tree's size: wheels inflate to about
+/// three times their size and gain bytecode; a bundled runtime and its
+/// standard library's bytecode stay under 256 MiB.
+fn staged_size(wheels: &[WheelInput<'_>], bundles: bool) -> u64 {
+    let wheels: u64 = wheels.iter().map(WheelInput::size).sum();
+    let runtime: u64 = if bundles { 256 << 20 } else { 0 };
+    wheels.saturating_mul(5).saturating_add(runtime)
 }
 
 /// The wheels to install: the project's own (when built here), then the

@@ -15,7 +15,8 @@ const QUOTED: usize = 4000;
 /// its `unpacked` bytes into a cache of its own that is removed afterwards:
 /// the build machine's cache is not filled with every build.
 pub fn import_entry(exe: &Path, app: &str, entry: &str, unpacked: u64) -> Result<()> {
-    let cache = scratch_cache(unpacked).map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let cache = crate::scratch::dir("gradient-smoke-", unpacked)
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let out = run_fresh(
         Command::new(exe)
             .env("GRADIENT_EXE_IMPORT_ONLY", "1")
@@ -44,45 +45,6 @@ pub fn import_entry(exe: &Path, app: &str, entry: &str, unpacked: u64) -> Result
             tail.trim_end()
         ),
     ))
-}
-
-/// Where the smoke run unpacks: in memory (`/dev/shm`) when it has room to
-/// spare, since the tree is thrown away at once and unpacking thousands of
-/// files onto a busy disk was most of an executable's build time; else the
-/// temporary directory.
-fn scratch_cache(unpacked: u64) -> std::io::Result<tempfile::TempDir> {
-    let shm = Path::new("/dev/shm");
-    if free_bytes(shm).is_some_and(|free| free / 2 > unpacked) {
-        if let Ok(dir) = tempfile::Builder::new()
-            .prefix("gradient-smoke-")
-            .tempdir_in(shm)
-        {
-            return Ok(dir);
-        }
-    }
-    tempfile::tempdir()
-}
-
-/// Bytes an unprivileged user may still write on the file system of `dir`.
-#[cfg(target_os = "linux")]
-fn free_bytes(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `path` is NUL-terminated and outlives the call; `st` is only
-    // read after statvfs succeeded, which fills it.
-    let st = unsafe {
-        if libc::statvfs(path.as_ptr(), st.as_mut_ptr()) != 0 {
-            return None;
-        }
-        st.assume_init()
-    };
-    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn free_bytes(_dir: &Path) -> Option<u64> {
-    None
 }
 
 /// Run a file just written and closed. Another thread's fork may still hold
