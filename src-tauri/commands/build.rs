@@ -154,7 +154,7 @@ pub fn start_build(
         let native = native.unwrap_or(false);
         let state = app.state::<AppState>();
         let result = match backend {
-            // After any preview the backend is building in the tree.
+            // Waits for a preview whose backend is building in the tree.
             Some(_) => state.backend_writes.run(|| {
                 frontend::build(
                     &frontend::Request {
